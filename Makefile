@@ -1,0 +1,118 @@
+# flowsteer build. `make` builds build/bin/flowsteerd (installing what is
+# missing on first use), `make check` runs every test, `make demo` shows it.
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+BUILD    ?= build
+OVS_DIR  := $(BUILD)/ovs/src
+OVS_LIB  := $(OVS_DIR)/lib/.libs/libopenvswitch.a
+DEPS_OK  := $(BUILD)/.deps-installed
+
+# Debian packages the build, the tests and the demo use.
+APT_PKGS := etcd-server etcd-client openvswitch-switch openvswitch-source \
+	openvswitch-testcontroller libcurl4-openssl-dev libjansson-dev libev-dev \
+	libyaml-dev libcmocka-dev libssl-dev libcap-ng-dev pkg-config autoconf \
+	automake libtool python3 iproute2 tcpdump iputils-ping netcat-openbsd \
+	procps clang-format
+
+CC       ?= gcc
+CSTD     := -std=c11 -D_GNU_SOURCE
+WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wmissing-prototypes
+INCLUDES := -I. -include $(OVS_DIR)/config.h -I$(OVS_DIR)/include \
+	-I$(OVS_DIR)/lib -I$(OVS_DIR)
+CFLAGS   ?= -g -O2
+ALL_CFLAGS = $(CSTD) $(WARN) $(INCLUDES) $(CFLAGS) -MMD -MP
+LIBS     := $(OVS_LIB) -lcurl -ljansson -lev -lyaml -lssl -lcrypto -lcap-ng \
+	-latomic -lm -lpthread
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+
+LIB_SRCS := $(filter-out reconciler/main.c, \
+	$(wildcard store/*.c model/*.c render/*.c reconciler/*.c))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+ALL_C    := $(shell find store model render reconciler tests bench tools \
+	-name '*.[ch]' 2>/dev/null)
+
+# Two flavours of the same objects: plain, and ASan+UBSan.
+OBJ      := $(BUILD)/obj
+ASAN_OBJ := $(BUILD)/asan
+objs = $(patsubst %.c,$(1)/%.o,$(2))
+
+.PHONY: all deps ovs check unit integration asan-unit asan-integration \
+	demo format format-check bench clean distclean
+
+all: $(BUILD)/bin/flowsteerd
+
+deps: $(DEPS_OK) $(OVS_LIB)
+
+$(DEPS_OK):
+	@tools/install-deps.sh $(APT_PKGS)
+	@mkdir -p $(BUILD) && touch $@
+
+ovs $(OVS_LIB): | $(DEPS_OK)
+	@tools/build-libopenvswitch.sh $(BUILD)/ovs
+
+$(OBJ)/%.o: %.c | $(OVS_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(ASAN_OBJ)/%.o: %.c | $(OVS_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) -c $< -o $@
+
+$(BUILD)/bin/flowsteerd: $(call objs,$(OBJ),$(LIB_SRCS) reconciler/main.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/asan/bin/flowsteerd: $(call objs,$(ASAN_OBJ),$(LIB_SRCS) reconciler/main.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) $^ $(LIBS) -o $@
+
+UNIT_BINS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+ASAN_UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRCS))
+
+$(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(call objs,$(OBJ),$(LIB_SRCS))
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ $(LIBS) -lcmocka -o $@
+
+$(BUILD)/asan/tests/%: $(ASAN_OBJ)/tests/unit/%.o $(call objs,$(ASAN_OBJ),$(LIB_SRCS))
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) $^ $(LIBS) -lcmocka -o $@
+
+unit: $(UNIT_BINS)
+	@tests/run-unit.sh $(UNIT_BINS)
+
+integration: $(BUILD)/bin/flowsteerd
+	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) tests/run-integration.sh
+
+asan-unit: $(ASAN_UNIT_BINS)
+	@ASAN_OPTIONS=detect_leaks=1 tests/run-unit.sh $(ASAN_UNIT_BINS)
+
+asan-integration: $(BUILD)/asan/bin/flowsteerd
+	@FLOWSTEERD=$(abspath $(BUILD)/asan/bin/flowsteerd) \
+		tests/run-integration.sh
+
+check: deps format-check
+	@$(MAKE) --no-print-directory unit asan-unit
+	@$(MAKE) --no-print-directory integration asan-integration
+	@echo "make check: all test suites passed"
+
+demo: deps $(BUILD)/bin/flowsteerd
+	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/sfc/demo.sh
+
+bench: deps $(BUILD)/bin/flowsteerd
+	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) bench/run.sh
+
+format:
+	clang-format -i $(ALL_C)
+
+format-check:
+	@clang-format --dry-run --Werror $(ALL_C) && echo "format: ok"
+
+clean:
+	rm -rf $(OBJ) $(ASAN_OBJ) $(BUILD)/bin $(BUILD)/tests
+
+distclean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj $(BUILD)/asan -name '*.d' 2>/dev/null)

@@ -1,0 +1,226 @@
+/* model/: desired-state resources parsed from etcd values into typed C
+ * structs, validated, and indexed as one immutable snapshot.
+ *
+ * Knows nothing of etcd (it is fed keys and values) nor of OVS.  Field names,
+ * defaults and rules are those of the Neutron / networking-sfc API tables
+ * (../shared/seeds/networking-sfc-docs.txt, "REST API Impact"). */
+#ifndef FS_MODEL_H
+#define FS_MODEL_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openvswitch/shash.h>
+
+#include "model/errors.h"
+
+/* Every flowsteer key starts with this prefix. */
+#define FS_PREFIX "/flowsteer/v1/"
+
+/* Path ids allocated in etcd (see docs/architecture.md, "Key allocation"):
+ *   FS_PREFIX "keys/path_ids/<n>"          -> chain uuid
+ *   FS_PREFIX "keys/port_chains/<uuid>"    -> "<n>"  */
+#define FS_KEYS_PATH_IDS FS_PREFIX "keys/path_ids/"
+#define FS_KEYS_CHAIN_PATHS FS_PREFIX "keys/port_chains/"
+
+/* Largest path id usable with MPLS correlation: the label is
+ * (path id << 8) | hop index and an MPLS label has 20 bits. */
+#define FS_MAX_MPLS_PATH_ID 4095
+#define FS_MAX_CHAIN_ID 65535
+
+/* Resource kinds; fs_kind_name() gives the etcd folder ("port_pairs"). */
+enum fs_kind {
+    FS_NETWORK,
+    FS_PORT,
+    FS_CHASSIS,
+    FS_PORT_PAIR,
+    FS_PORT_PAIR_GROUP,
+    FS_FLOW_CLASSIFIER,
+    FS_PORT_CHAIN,
+    FS_SLICE,
+    FS_FLOWSPACE,
+    FS_N_KINDS
+};
+
+/* Returns the etcd folder name of 'kind' ("networks", "port_pairs", ...). */
+const char *fs_kind_name(enum fs_kind kind);
+
+/* Chain correlation (networking-sfc chain_parameters / service function
+ * parameters 'correlation'). */
+enum fs_correlation { FS_CORR_NONE, FS_CORR_MPLS, FS_CORR_NSH };
+
+/* Every resource starts with these: the etcd key it came from, its id (the
+ * 'id' field, else the last component of the key) and its name ('' default).
+ * All strings in model structs are owned by the snapshot. */
+struct fs_meta {
+    char *key;
+    char *id;
+    char *name;
+    int64_t mod_revision;
+};
+
+/* A Neutron network with provider attributes and the FlowVisor controller. */
+struct fs_network {
+    struct fs_meta meta;
+    char *network_type;      /* flat|vlan|vxlan|geneve|gre, NULL if absent. */
+    char *physical_network;  /* NULL if absent. */
+    int64_t segmentation_id; /* -1 if absent. */
+    char *controller;        /* "host[:port]", NULL if absent. */
+};
+
+struct fs_fixed_ip {
+    char *subnet_id;  /* NULL if absent. */
+    char *ip_address; /* Canonical text form. */
+};
+
+/* A Neutron port.  host_id is binding:host_id, the chassis it is bound to. */
+struct fs_port {
+    struct fs_meta meta;
+    char *network_id;
+    char *mac_address; /* Lower-case "aa:bb:cc:dd:ee:ff", NULL if absent. */
+    struct fs_fixed_ip *fixed_ips;
+    size_t n_fixed_ips;
+    char *device_id; /* '' default. */
+    char *host_id;   /* binding:host_id, NULL if absent. */
+    bool remote;     /* binding:profile port_key == "remote_port". */
+    char *remote_host_ip; /* binding:profile host_ip, NULL if absent. */
+};
+
+struct fs_bridge_mapping {
+    char *physnet;
+    char *bridge;
+};
+
+/* A node: tunnel endpoint and provider bridge mappings. */
+struct fs_chassis {
+    struct fs_meta meta;
+    char *ip;    /* Tunnel endpoint, NULL if absent. */
+    char *encap; /* vxlan|geneve|gre, default "vxlan". */
+    struct fs_bridge_mapping *bridge_mappings;
+    size_t n_bridge_mappings;
+};
+
+/* networking-sfc port pair: a service function's ingress and egress ports. */
+struct fs_port_pair {
+    struct fs_meta meta;
+    char *ingress; /* Port id. */
+    char *egress;  /* Port id. */
+    enum fs_correlation correlation; /* service_function_parameters. */
+    int weight;                      /* service_function_parameters, 1. */
+};
+
+/* networking-sfc port pair group: SF instances of one type, load-balanced. */
+struct fs_port_pair_group {
+    struct fs_meta meta;
+    char **port_pairs; /* Port pair ids, in the document's order. */
+    size_t n_port_pairs;
+    /* port_pair_group_parameters.lb_fields, as OVS field names for
+     * selection_method=hash ("ip_src", "tcp_dst", ...); none = default. */
+    char **lb_fields;
+    size_t n_lb_fields;
+};
+
+/* networking-sfc flow classifier.  -1 means "any" for numbers. */
+struct fs_flow_classifier {
+    struct fs_meta meta;
+    int ethertype; /* 4 or 6 (from 'IPv4' / 'IPv6'). */
+    int protocol;  /* IP protocol number, -1 any. */
+    int source_port_range_min, source_port_range_max;
+    int destination_port_range_min, destination_port_range_max;
+    char *source_ip_prefix;      /* Canonical "addr/len", NULL = any. */
+    char *destination_ip_prefix; /* Canonical "addr/len", NULL = any. */
+    char *logical_source_port;      /* Port id (required). */
+    char *logical_destination_port; /* Port id, NULL if absent. */
+};
+
+/* networking-sfc port chain. */
+struct fs_port_chain {
+    struct fs_meta meta;
+    char **port_pair_groups; /* Ordered hops. */
+    size_t n_port_pair_groups;
+    char **flow_classifiers;
+    size_t n_flow_classifiers;
+    enum fs_correlation correlation; /* chain_parameters, default mpls. */
+    bool symmetric;                  /* chain_parameters, default false. */
+    uint32_t chain_id; /* chain_parameters/chain_id; 0 = allocate. */
+    uint32_t path_id;  /* Effective: chain_id, else the allocation in etcd;
+                        * 0 while waiting for the allocation. */
+};
+
+/* The mutable collection of raw documents, keyed by etcd key. */
+struct fs_model;
+
+/* Creates an empty model; free with fs_model_destroy(). */
+struct fs_model *fs_model_create(void);
+void fs_model_destroy(struct fs_model *);
+
+/* Records 'value' ('len' bytes, JSON or YAML, not NUL-terminated) for etcd
+ * 'key' at 'mod_revision'.  Keys outside the desired-state kinds and the
+ * path-id allocation keys are ignored.  Parsing may be deferred; errors show
+ * up in the next snapshot.  Returns true if the model changed. */
+bool fs_model_put(struct fs_model *, const char *key, const char *value,
+                  size_t len, int64_t mod_revision);
+
+/* Forgets 'key'.  Returns true if the model changed. */
+bool fs_model_delete(struct fs_model *, const char *key);
+
+/* Forgets every document (before a full relist). */
+void fs_model_clear(struct fs_model *);
+
+/* Records that everything up to etcd 'revision' has been fed in. */
+void fs_model_set_revision(struct fs_model *, int64_t revision);
+
+/* An immutable, validated, indexed view of the whole desired world.  Only
+ * valid resources whose references all resolve are in the arrays (sorted by
+ * id); every rejected one has an entry in 'errors'. */
+struct fs_snapshot {
+    int64_t revision; /* etcd revision this snapshot reflects. */
+
+    struct fs_network *networks;
+    size_t n_networks;
+    struct fs_port *ports;
+    size_t n_ports;
+    struct fs_chassis *chassis;
+    size_t n_chassis;
+    struct fs_port_pair *port_pairs;
+    size_t n_port_pairs;
+    struct fs_port_pair_group *port_pair_groups;
+    size_t n_port_pair_groups;
+    struct fs_flow_classifier *flow_classifiers;
+    size_t n_flow_classifiers;
+    struct fs_port_chain *port_chains;
+    size_t n_port_chains;
+
+    /* id -> resource pointer (into the arrays above), one map per kind. */
+    struct shash by_id[FS_N_KINDS];
+
+    /* Chains that are valid but have no path id yet (chain_id 0/absent and
+     * no allocation in etcd): ids, owned by the snapshot. */
+    char **pending_chains;
+    size_t n_pending_chains;
+
+    /* Path ids in use (explicit chain_id or allocated), for allocation. */
+    struct fs_errors errors;
+};
+
+/* Validates every document and builds a snapshot.  Never fails: bad
+ * resources are left out and reported in snapshot->errors, and resources
+ * that depend on a rejected one are rejected too (with their own error). */
+struct fs_snapshot *fs_snapshot_build(struct fs_model *);
+void fs_snapshot_destroy(struct fs_snapshot *);
+
+/* Returns the valid resource of 'kind' with 'id', or NULL.  Cast the result
+ * to the kind's struct. */
+const void *fs_snapshot_find(const struct fs_snapshot *, enum fs_kind kind,
+                             const char *id);
+
+/* Returns the lowest path id in 1..FS_MAX_MPLS_PATH_ID used neither by an
+ * explicit chain_id nor by an allocation, or 0 if all are taken. */
+uint32_t fs_snapshot_free_path_id(const struct fs_snapshot *);
+
+/* Returns the chain that uses port pair group 'ppg_id', or NULL. */
+const struct fs_port_chain *
+fs_snapshot_chain_of_group(const struct fs_snapshot *, const char *ppg_id);
+
+#endif /* model/model.h */

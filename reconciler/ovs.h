@@ -1,0 +1,64 @@
+/* reconciler/ovs.h: the OVS side of flowsteerd, on a thread of its own.
+ *
+ * The thread runs the OVSDB IDL (Interface external_ids:iface-id -> ofport on
+ * the integration bridge) and the OpenFlow connection to the bridge under
+ * libopenvswitch's poll loop.  The main (libev) thread posts immutable
+ * desired sets; the OVS thread diffs each against what is installed under
+ * flowsteer's cookie and group-id range, applies the difference as one
+ * OpenFlow 1.5 bundle followed by a barrier, and posts back results and
+ * local facts.  The only shared state is the hand-off below, under a mutex;
+ * the OVS thread wakes the main thread through the 'notify' callback (the
+ * daemon passes one that calls ev_async_send()). */
+#ifndef FS_RECONCILER_OVS_H
+#define FS_RECONCILER_OVS_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "render/render.h"
+
+struct fs_ovs;
+
+struct fs_ovs_config {
+    const char *ovsdb;    /* OVSDB remote, "unix:/path/db.sock". */
+    const char *bridge;   /* Integration bridge name, "br-int". */
+    const char *openflow; /* OpenFlow target; NULL = "unix:<dir of ovsdb
+                           * socket>/<bridge>.mgmt". */
+};
+
+/* Outcome of applying one desired set. */
+struct fs_ovs_result {
+    int64_t revision;  /* Desired set's revision, now in OVS if 'ok'. */
+    bool ok;           /* Barrier reply received, no error. */
+    char *error;       /* Why not, when !ok (owned by the result). */
+    size_t n_flows;    /* Flows under our cookie after the apply. */
+    size_t n_groups;   /* Groups in our range after the apply. */
+    size_t flow_mods;  /* Flow adds/modifies/deletes sent in this apply. */
+    size_t group_mods; /* Group adds/modifies/deletes sent. */
+    double apply_ms;   /* Time from diff start to barrier reply. */
+};
+
+/* Starts the OVS thread.  'notify(aux)' is called from that thread whenever
+ * new facts or a new result can be taken.  Never fails: connection problems
+ * are retried and reported as results with ok == false. */
+struct fs_ovs *fs_ovs_start(const struct fs_ovs_config *,
+                            void (*notify)(void *aux), void *aux);
+
+/* Hands 'desired' (ownership moves) to the OVS thread, replacing any set it
+ * has not started on yet. */
+void fs_ovs_post_desired(struct fs_ovs *, struct fs_desired *desired);
+
+/* If the local facts changed since the last call, copies them into 'facts'
+ * (initialised by the caller) and returns true. */
+bool fs_ovs_take_facts(struct fs_ovs *, struct fs_local_facts *facts);
+
+/* If a new result is available, moves it into 'result' and returns true.
+ * The caller frees result->error. */
+bool fs_ovs_take_result(struct fs_ovs *, struct fs_ovs_result *result);
+
+/* Stops and joins the thread, closing OVSDB and OpenFlow connections.
+ * Flows stay installed. */
+void fs_ovs_stop(struct fs_ovs *);
+
+#endif /* reconciler/ovs.h */

@@ -1,0 +1,100 @@
+/* store/: an etcd v3 client over the gRPC JSON gateway (/v3/...), built on
+ * libcurl's multi interface driven by a libev loop.  Nothing blocks.
+ *
+ * Knows nothing of networks: it lists and watches a prefix, and puts,
+ * deletes and runs transactions.  Keys and values are plain bytes here; the
+ * base64 and int64-as-string encodings of the gateway stay inside store/.
+ *
+ * Gateway facts this relies on (etcd 3.4): one JSON object per line, each
+ * {"result":{...}}; a stream may end with {"error":{...}} and HTTP 200;
+ * int64 fields are strings; default-valued fields are omitted; unknown
+ * request fields are ignored; a watch is one POST whose body is sent whole,
+ * cancelled by closing the connection. */
+#ifndef FS_ETCD_H
+#define FS_ETCD_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct ev_loop;
+struct etcd_client;
+
+/* One key-value as etcd reports it.  Pointers are valid only during the
+ * callback. */
+struct etcd_kv {
+    const char *key;
+    const char *value; /* Not NUL-terminated in general; 'value_len' bytes. */
+    size_t value_len;
+    int64_t create_revision;
+    int64_t mod_revision;
+    int64_t version;
+    int64_t lease;
+};
+
+/* Callbacks of a prefix watch.  Called on the libev loop's thread.
+ *
+ * A (re)list calls reset(), then put() for every key under the prefix at
+ * revision R, then synced(R).  The watch then calls put()/del() for each
+ * event (duplicates and events at or below the last delivered revision are
+ * dropped), followed by synced(revision of the last event) per response. */
+struct etcd_watch_handlers {
+    void (*reset)(void *aux);
+    void (*put)(void *aux, const struct etcd_kv *);
+    void (*del)(void *aux, const char *key, int64_t mod_revision);
+    void (*synced)(void *aux, int64_t revision);
+    /* Connection state changes, with a reason when 'up' is false. */
+    void (*state)(void *aux, bool up, const char *reason);
+};
+
+/* Completion of a request.  'ok' is false on transport, HTTP or gateway
+ * errors ('error' says which).  'result' is the decoded response object
+ * (borrowed; NULL when !ok).  For txn, result["succeeded"] tells whether the
+ * compares held (absent means false, as the gateway omits defaults). */
+typedef void etcd_done_cb(void *aux, bool ok, const char *error,
+                          json_t *result);
+
+/* Creates a client for 'endpoint' ("http://127.0.0.1:2379"), attached to
+ * 'loop'.  Returns NULL on a malformed endpoint. */
+struct etcd_client *etcd_client_create(struct ev_loop *loop,
+                                       const char *endpoint);
+
+/* Cancels every request and watch (no callbacks after this) and frees. */
+void etcd_client_destroy(struct etcd_client *);
+
+/* Lists then watches every key under 'prefix', forever, reconnecting with
+ * capped exponential backoff.  Resumes after a dropped stream at the last
+ * event's mod_revision + 1; relists when etcd reports compact_revision. */
+void etcd_watch_prefix(struct etcd_client *, const char *prefix,
+                       const struct etcd_watch_handlers *, void *aux);
+
+/* Puts 'value' at 'key', attached to 'lease' (0 for none). */
+void etcd_put(struct etcd_client *, const char *key, const char *value,
+              int64_t lease, etcd_done_cb *, void *aux);
+
+/* Deletes 'key'. */
+void etcd_delete(struct etcd_client *, const char *key, etcd_done_cb *,
+                 void *aux);
+
+/* Transactions: build compares and operations with the helpers below (they
+ * return new json_t references in gateway form), then etcd_txn() takes
+ * ownership of the three arrays (any may be NULL). */
+json_t *etcd_cmp_create_revision(const char *key, const char *op,
+                                 int64_t revision);
+json_t *etcd_cmp_value(const char *key, const char *op, const char *value);
+json_t *etcd_op_put(const char *key, const char *value);
+json_t *etcd_op_delete(const char *key);
+void etcd_txn(struct etcd_client *, json_t *compare, json_t *success,
+              json_t *failure, etcd_done_cb *, void *aux);
+
+/* Grants a lease of 'ttl' seconds; result["ID"] is its id (string). */
+void etcd_lease_grant(struct etcd_client *, int64_t ttl, etcd_done_cb *,
+                      void *aux);
+
+/* Refreshes lease 'id' once. */
+void etcd_lease_keepalive(struct etcd_client *, int64_t id, etcd_done_cb *,
+                          void *aux);
+
+#endif /* store/etcd.h */
