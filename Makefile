@@ -3,10 +3,13 @@
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
 
+# BUILD holds objects and binaries; libopenvswitch and the dependency stamp
+# stay in build/ whatever BUILD is, so several object trees share them.
 BUILD    ?= build
-OVS_DIR  := $(BUILD)/ovs/src
+OVS_BUILD := build/ovs
+OVS_DIR  := $(OVS_BUILD)/src
 OVS_LIB  := $(OVS_DIR)/lib/.libs/libopenvswitch.a
-DEPS_OK  := $(BUILD)/.deps-installed
+DEPS_OK  := build/.deps-installed
 
 # Debian packages the build, the tests and the demo use.
 APT_PKGS := etcd-server etcd-client openvswitch-switch openvswitch-source \
@@ -16,8 +19,13 @@ APT_PKGS := etcd-server etcd-client openvswitch-switch openvswitch-source \
 	procps clang-format
 
 CC       ?= gcc
-CSTD     := -std=c11 -D_GNU_SOURCE
-WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wmissing-prototypes
+# OVS headers use typeof (ARRAY_SIZE, CONTAINER_OF...): strict C11 spells it
+# __typeof__.
+CSTD     := -std=c11 -D_GNU_SOURCE -Dtypeof=__typeof__
+# -Wno-sign-compare: OVS headers (vlog.h) compare enums with ints; OVS
+# builds itself with it too.
+WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
+	-Wmissing-prototypes
 INCLUDES := -I. -include $(OVS_DIR)/config.h -I$(OVS_DIR)/include \
 	-I$(OVS_DIR)/lib -I$(OVS_DIR)
 CFLAGS   ?= -g -O2
@@ -27,7 +35,7 @@ LIBS     := $(OVS_LIB) -lcurl -ljansson -lev -lyaml -lssl -lcrypto -lcap-ng \
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 
-LIB_SRCS := $(filter-out reconciler/main.c, \
+LIB_SRCS ?= $(filter-out reconciler/main.c, \
 	$(wildcard store/*.c model/*.c render/*.c reconciler/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 ALL_C    := $(shell find store model render reconciler tests bench tools \
@@ -47,10 +55,10 @@ deps: $(DEPS_OK) $(OVS_LIB)
 
 $(DEPS_OK):
 	@tools/install-deps.sh $(APT_PKGS)
-	@mkdir -p $(BUILD) && touch $@
+	@mkdir -p $(dir $@) && touch $@
 
 ovs $(OVS_LIB): | $(DEPS_OK)
-	@tools/build-libopenvswitch.sh $(BUILD)/ovs
+	@tools/build-libopenvswitch.sh $(OVS_BUILD)
 
 $(OBJ)/%.o: %.c | $(OVS_LIB)
 	@mkdir -p $(dir $@)
@@ -60,24 +68,24 @@ $(ASAN_OBJ)/%.o: %.c | $(OVS_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN) -c $< -o $@
 
-$(BUILD)/bin/flowsteerd: $(call objs,$(OBJ),$(LIB_SRCS) reconciler/main.c)
+$(BUILD)/bin/flowsteerd: $(call objs,$(OBJ),$(LIB_SRCS) reconciler/main.c) $(OVS_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+	$(CC) $(CFLAGS) $(filter %.o,$^) $(LIBS) -o $@
 
-$(BUILD)/asan/bin/flowsteerd: $(call objs,$(ASAN_OBJ),$(LIB_SRCS) reconciler/main.c)
+$(BUILD)/asan/bin/flowsteerd: $(call objs,$(ASAN_OBJ),$(LIB_SRCS) reconciler/main.c) $(OVS_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) $^ $(LIBS) -o $@
+	$(CC) $(CFLAGS) $(SAN) $(filter %.o,$^) $(LIBS) -o $@
 
 UNIT_BINS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 ASAN_UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRCS))
 
-$(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(call objs,$(OBJ),$(LIB_SRCS))
+$(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(call objs,$(OBJ),$(LIB_SRCS)) $(OVS_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $^ $(LIBS) -lcmocka -o $@
+	$(CC) $(CFLAGS) $(filter %.o,$^) $(LIBS) -lcmocka -o $@
 
-$(BUILD)/asan/tests/%: $(ASAN_OBJ)/tests/unit/%.o $(call objs,$(ASAN_OBJ),$(LIB_SRCS))
+$(BUILD)/asan/tests/%: $(ASAN_OBJ)/tests/unit/%.o $(call objs,$(ASAN_OBJ),$(LIB_SRCS)) $(OVS_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) $^ $(LIBS) -lcmocka -o $@
+	$(CC) $(CFLAGS) $(SAN) $(filter %.o,$^) $(LIBS) -lcmocka -o $@
 
 unit: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
@@ -116,3 +124,4 @@ distclean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD)/obj $(BUILD)/asan -name '*.d' 2>/dev/null)
+.SECONDARY:

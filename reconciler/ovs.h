@@ -50,7 +50,10 @@ struct fs_ovs *fs_ovs_start(const struct fs_ovs_config *,
 void fs_ovs_post_desired(struct fs_ovs *, struct fs_desired *desired);
 
 /* If the local facts changed since the last call, copies them into 'facts'
- * (initialised by the caller) and returns true. */
+ * (initialised by the caller) and returns true.  The first call that returns
+ * true comes after the IDL's first complete read of the database, even when
+ * the bridge has no interface with an iface-id: the daemon renders nothing
+ * before that, so that a restart never renders "no ports" and deletes flows. */
 bool fs_ovs_take_facts(struct fs_ovs *, struct fs_local_facts *facts);
 
 /* If a new result is available, moves it into 'result' and returns true.

@@ -1,0 +1,69 @@
+/* Path id allocation: see reconciler/alloc.h. */
+#include "reconciler/alloc.h"
+
+#include <inttypes.h>
+
+#include "model/model.h"
+#include "store/etcd.h"
+#include "util.h"
+#include <openvswitch/vlog.h>
+
+VLOG_DEFINE_THIS_MODULE(alloc);
+
+static void alloc_done(void *aux, bool ok, const char *error, json_t *result)
+{
+    struct fs_alloc *a = aux;
+    bool won = ok && json_is_true(json_object_get(result, "succeeded"));
+    if (won) {
+        VLOG_INFO("allocated path id %" PRIu32 " to port chain %s", a->path_id,
+                  a->chain);
+    } else {
+        VLOG_INFO("path id %" PRIu32 " for port chain %s not allocated: %s",
+                  a->path_id, a->chain,
+                  ok ? "taken meanwhile, will retry" : error);
+    }
+    a->in_flight = false;
+    free(a->chain);
+    a->chain = NULL;
+    if (!won && a->retry) {
+        a->retry(a->aux);
+    }
+}
+
+void fs_alloc_run(struct fs_alloc *a, const struct fs_snapshot *snap)
+{
+    if (a->in_flight || !snap->n_pending_chains) {
+        return;
+    }
+    uint32_t n = fs_snapshot_free_path_id(snap);
+    const char *chain = snap->pending_chains[0];
+    if (!n) {
+        VLOG_WARN_ONCE("no free path id for port chain %s", chain);
+        return;
+    }
+    char *id_key = xasprintf("%s%" PRIu32, FS_KEYS_PATH_IDS, n);
+    char *chain_key = xasprintf("%s%s", FS_KEYS_CHAIN_PATHS, chain);
+    char *value = xasprintf("%" PRIu32, n);
+
+    json_t *cmp = json_array();
+    json_array_append_new(cmp, etcd_cmp_create_revision(id_key, "=", 0));
+    json_array_append_new(cmp, etcd_cmp_create_revision(chain_key, "=", 0));
+    json_t *ops = json_array();
+    json_array_append_new(ops, etcd_op_put(id_key, chain));
+    json_array_append_new(ops, etcd_op_put(chain_key, value));
+
+    a->in_flight = true;
+    a->chain = xstrdup(chain);
+    a->path_id = n;
+    etcd_txn(a->etcd, cmp, ops, NULL, alloc_done, a);
+    free(id_key);
+    free(chain_key);
+    free(value);
+}
+
+void fs_alloc_destroy(struct fs_alloc *a)
+{
+    free(a->chain);
+    a->chain = NULL;
+    a->in_flight = false;
+}

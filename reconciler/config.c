@@ -1,0 +1,226 @@
+/* flowsteerd settings: see reconciler/config.h. */
+#include "reconciler/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static const char usage_text[] =
+    "usage: flowsteerd [OPTIONS]\n"
+    "Reconciles this node's Open vSwitch integration bridge with the\n"
+    "desired state (service function chains, ...) stored in etcd.\n"
+    "\n"
+    "  --node NAME       chassis name, matched against binding:host_id\n"
+    "                    (default: the host name)\n"
+    "  --etcd URL        etcd gRPC gateway (default http://127.0.0.1:2379)\n"
+    "  --ovsdb REMOTE    OVSDB server (default "
+    "unix:/var/run/openvswitch/db.sock)\n"
+    "  --bridge NAME     integration bridge (default br-int); it must exist\n"
+    "  --openflow TARGET OpenFlow target of the bridge (default\n"
+    "                    unix:<ovsdb socket dir>/<bridge>.mgmt)\n"
+    "  --config FILE     read 'key = value' settings (same keys as the\n"
+    "                    long options); options given after it win\n"
+    "  --log-file FILE   also log to FILE\n"
+    "  -v, --verbose     debug logging\n"
+    "  -h, --help        this help\n"
+    "  -V, --version     print the version\n"
+    "\n"
+    "Status: /flowsteer/v1/status/<node> in etcd.\n";
+
+void fs_config_init(struct fs_config *cfg)
+{
+    char host[256] = "localhost";
+    gethostname(host, sizeof host - 1);
+    host[sizeof host - 1] = '\0';
+    *cfg = (struct fs_config){
+        .node = xstrdup(host),
+        .etcd = xstrdup("http://127.0.0.1:2379"),
+        .ovsdb = xstrdup("unix:/var/run/openvswitch/db.sock"),
+        .bridge = xstrdup("br-int"),
+    };
+}
+
+void fs_config_destroy(struct fs_config *cfg)
+{
+    free(cfg->node);
+    free(cfg->etcd);
+    free(cfg->ovsdb);
+    free(cfg->bridge);
+    free(cfg->openflow);
+    free(cfg->log_file);
+}
+
+static void replace(char **slot, const char *value)
+{
+    free(*slot);
+    *slot = xstrdup(value);
+}
+
+char *fs_config_set(struct fs_config *cfg, const char *key, const char *value)
+{
+    struct {
+        const char *name;
+        char **slot;
+    } keys[] = {
+        {"node", &cfg->node},         {"etcd", &cfg->etcd},
+        {"ovsdb", &cfg->ovsdb},       {"bridge", &cfg->bridge},
+        {"openflow", &cfg->openflow}, {"log-file", &cfg->log_file},
+    };
+    if (!strcmp(key, "verbose")) {
+        cfg->verbose = !strcmp(value, "true") || !strcmp(value, "1") ||
+                       !strcmp(value, "yes");
+        return NULL;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+        if (!strcmp(key, keys[i].name)) {
+            if (!*value) {
+                return xasprintf("%s: empty value", key);
+            }
+            replace(keys[i].slot, value);
+            return NULL;
+        }
+    }
+    return xasprintf("unknown setting \"%s\"", key);
+}
+
+/* Trims white space at both ends of 's' in place; returns the start. */
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s)) {
+        s++;
+    }
+    char *end = s + strlen(s);
+    while (end > s && isspace((unsigned char)end[-1])) {
+        *--end = '\0';
+    }
+    return s;
+}
+
+static char *load_line(struct fs_config *cfg, char *line)
+{
+    char *hash = strchr(line, '#');
+    if (hash) {
+        *hash = '\0';
+    }
+    line = trim(line);
+    if (!*line) {
+        return NULL;
+    }
+    char *eq = strchr(line, '=');
+    if (!eq) {
+        return xstrdup("expected \"key = value\"");
+    }
+    *eq = '\0';
+    return fs_config_set(cfg, trim(line), trim(eq + 1));
+}
+
+char *fs_config_load(struct fs_config *cfg, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        return xasprintf("%s: %s", path, ovs_strerror(errno));
+    }
+    char buf[1024];
+    char *error = NULL;
+    for (int n = 1; !error && fgets(buf, sizeof buf, f); n++) {
+        char *e = load_line(cfg, buf);
+        if (e) {
+            error = xasprintf("%s:%d: %s", path, n, e);
+            free(e);
+        }
+    }
+    fclose(f);
+    return error;
+}
+
+/* Finds --config in argv without disturbing getopt. */
+static const char *find_config_arg(int argc, char *argv[])
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strncmp(argv[i], "--config=", 9)) {
+            return argv[i] + 9;
+        }
+        if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+            return argv[i + 1];
+        }
+    }
+    return NULL;
+}
+
+char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[])
+{
+    static const struct option options[] = {
+        {"node", required_argument, NULL, 'n'},
+        {"etcd", required_argument, NULL, 'e'},
+        {"ovsdb", required_argument, NULL, 'd'},
+        {"bridge", required_argument, NULL, 'b'},
+        {"openflow", required_argument, NULL, 'o'},
+        {"config", required_argument, NULL, 'c'},
+        {"log-file", required_argument, NULL, 'l'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *config = find_config_arg(argc, argv);
+    if (config) {
+        char *error = fs_config_load(cfg, config);
+        if (error) {
+            return error;
+        }
+    }
+    optind = 1;
+    opterr = 0;
+    for (;;) {
+        int c = getopt_long(argc, argv, "vhV", options, NULL);
+        const char *key = NULL;
+        switch (c) {
+        case -1:
+            if (optind < argc) {
+                return xasprintf("unexpected argument \"%s\"", argv[optind]);
+            }
+            return NULL;
+        case 'n':
+            key = "node";
+            break;
+        case 'e':
+            key = "etcd";
+            break;
+        case 'd':
+            key = "ovsdb";
+            break;
+        case 'b':
+            key = "bridge";
+            break;
+        case 'o':
+            key = "openflow";
+            break;
+        case 'l':
+            key = "log-file";
+            break;
+        case 'c':
+            continue;
+        case 'v':
+            cfg->verbose = true;
+            continue;
+        case 'h':
+            fputs(usage_text, stdout);
+            return xstrdup("");
+        case 'V':
+            puts("flowsteerd 0.1.0");
+            return xstrdup("");
+        default:
+            return xasprintf("unknown or incomplete option \"%s\" (try --help)",
+                             argv[optind - 1]);
+        }
+        char *error = fs_config_set(cfg, key, optarg);
+        if (error) {
+            return error;
+        }
+    }
+}

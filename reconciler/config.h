@@ -1,0 +1,41 @@
+/* reconciler/config.h: flowsteerd's settings, from the command line and an
+ * optional config file with the same keys. */
+#ifndef FS_CONFIG_H
+#define FS_CONFIG_H 1
+
+#include <stdbool.h>
+
+/* Every string is owned by the config (free with fs_config_destroy()). */
+struct fs_config {
+    char *node;     /* Chassis name: matches binding:host_id. */
+    char *etcd;     /* etcd gateway URL. */
+    char *ovsdb;    /* OVSDB remote. */
+    char *bridge;   /* Integration bridge. */
+    char *openflow; /* OpenFlow target, NULL = derived from ovsdb. */
+    char *log_file; /* NULL = stderr only. */
+    bool verbose;   /* Debug logging. */
+};
+
+/* Fills 'cfg' with the defaults: node = host name, etcd =
+ * http://127.0.0.1:2379, ovsdb = unix:/var/run/openvswitch/db.sock,
+ * bridge = br-int. */
+void fs_config_init(struct fs_config *cfg);
+void fs_config_destroy(struct fs_config *cfg);
+
+/* Sets 'key' ("node", "etcd", "ovsdb", "bridge", "openflow", "log-file",
+ * "verbose") to 'value'.  Returns NULL or an error message (caller frees). */
+char *fs_config_set(struct fs_config *cfg, const char *key, const char *value);
+
+/* Reads "key = value" lines ('#' starts a comment, blank lines ignored) from
+ * 'path'.  Returns NULL or an error naming the file and line (caller
+ * frees). */
+char *fs_config_load(struct fs_config *cfg, const char *path);
+
+/* Parses argv.  Options: --config FILE first (its settings are then
+ * overridden by the other options), --node, --etcd, --ovsdb, --bridge,
+ * --openflow, --log-file, -v/--verbose, -h/--help, -V/--version.  Returns
+ * NULL on success, "" when the program should exit 0 (help or version
+ * printed), or an error message; the caller frees non-NULL results. */
+char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[]);
+
+#endif /* reconciler/config.h */

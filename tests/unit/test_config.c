@@ -1,0 +1,150 @@
+/* Unit tests for flowsteerd's settings (reconciler/config.c) and its status
+ * document (reconciler/status.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "reconciler/config.h"
+#include "reconciler/status.h"
+
+static char *parse(struct fs_config *cfg, int argc, const char **argv)
+{
+    fs_config_init(cfg);
+    return fs_config_parse_args(cfg, argc, (char **)argv);
+}
+
+static void test_defaults_and_options(void **state)
+{
+    struct fs_config cfg;
+    const char *argv[] = {"flowsteerd", "--node", "n1", "--bridge=br-x", "-v"};
+    assert_null(parse(&cfg, 5, argv));
+    assert_string_equal(cfg.node, "n1");
+    assert_string_equal(cfg.bridge, "br-x");
+    assert_string_equal(cfg.etcd, "http://127.0.0.1:2379");
+    assert_string_equal(cfg.ovsdb, "unix:/var/run/openvswitch/db.sock");
+    assert_null(cfg.openflow);
+    assert_true(cfg.verbose);
+    fs_config_destroy(&cfg);
+}
+
+static void test_bad_option_is_an_error(void **state)
+{
+    struct fs_config cfg;
+    const char *argv[] = {"flowsteerd", "--nodes", "n1"};
+    char *error = parse(&cfg, 3, argv);
+    assert_non_null(error);
+    assert_non_null(strstr(error, "--nodes"));
+    free(error);
+    fs_config_destroy(&cfg);
+
+    const char *argv2[] = {"flowsteerd", "stray"};
+    error = parse(&cfg, 2, argv2);
+    assert_non_null(strstr(error, "stray"));
+    free(error);
+    fs_config_destroy(&cfg);
+}
+
+static char *write_file(const char *text)
+{
+    char *path = strdup("/tmp/fs-config-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+static void test_config_file_then_options_win(void **state)
+{
+    char *path = write_file("# flowsteerd\n"
+                            "node = from-file\n"
+                            "etcd=http://10.0.0.1:2379  # comment\n\n"
+                            "bridge = br-file\n");
+    struct fs_config cfg;
+    const char *argv[] = {"flowsteerd", "--bridge", "br-cli", "--config", path};
+    assert_null(parse(&cfg, 5, argv));
+    assert_string_equal(cfg.node, "from-file");
+    assert_string_equal(cfg.etcd, "http://10.0.0.1:2379");
+    assert_string_equal(cfg.bridge, "br-cli");
+    fs_config_destroy(&cfg);
+    unlink(path);
+    free(path);
+}
+
+static void test_config_file_errors_name_the_line(void **state)
+{
+    char *path = write_file("node = a\ncolour = blue\n");
+    struct fs_config cfg;
+    fs_config_init(&cfg);
+    char *error = fs_config_load(&cfg, path);
+    assert_non_null(error);
+    assert_non_null(strstr(error, ":2:"));
+    assert_non_null(strstr(error, "colour"));
+    free(error);
+    fs_config_destroy(&cfg);
+    unlink(path);
+    free(path);
+
+    fs_config_init(&cfg);
+    error = fs_config_load(&cfg, "/nonexistent/flowsteer.conf");
+    assert_non_null(strstr(error, "/nonexistent/flowsteer.conf"));
+    free(error);
+    fs_config_destroy(&cfg);
+}
+
+static void test_status_json(void **state)
+{
+    struct fs_errors errs = FS_ERRORS_INITIALIZER;
+    fs_errors_add(&errs, "/flowsteer/v1/port_pairs/x", "$.ingress",
+                  "port \"nope\" does not exist");
+    struct fs_status st = {
+        .node = "n1",
+        .observed_revision = 41,
+        .desired_revision = 42,
+        .n_flows = 7,
+        .n_groups = 1,
+        .flow_mods = 3,
+        .errors = &errs,
+    };
+    char *text = fs_status_to_json(&st);
+    json_error_t jerr;
+    json_t *doc = json_loads(text, 0, &jerr);
+    assert_non_null(doc);
+    assert_int_equal(
+        json_integer_value(json_object_get(doc, "observed_revision")), 41);
+    assert_int_equal(json_integer_value(json_object_get(doc, "flows")), 7);
+    json_t *e = json_array_get(json_object_get(doc, "errors"), 0);
+    assert_string_equal(json_string_value(json_object_get(e, "path")),
+                        "$.ingress");
+    assert_int_equal(json_array_size(json_object_get(doc, "notes")), 0);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(doc, "last_apply"), "flow_mods")),
+                     3);
+    json_decref(doc);
+    free(text);
+    fs_errors_destroy(&errs);
+
+    char *key = fs_status_key("n1");
+    assert_string_equal(key, "/flowsteer/v1/status/n1");
+    free(key);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults_and_options),
+        cmocka_unit_test(test_bad_option_is_an_error),
+        cmocka_unit_test(test_config_file_then_options_win),
+        cmocka_unit_test(test_config_file_errors_name_the_line),
+        cmocka_unit_test(test_status_json),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
