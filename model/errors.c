@@ -7,13 +7,12 @@
 
 #include "util.h"
 
-void
-fs_errors_add(struct fs_errors *errs, const char *key, const char *path,
-              const char *fmt, ...)
+void fs_errors_add(struct fs_errors *errs, const char *key, const char *path,
+                   const char *fmt, ...)
 {
     if (errs->n >= errs->allocated) {
-        errs->items = x2nrealloc(errs->items, &errs->allocated,
-                                 sizeof *errs->items);
+        errs->items =
+            x2nrealloc(errs->items, &errs->allocated, sizeof *errs->items);
     }
     struct fs_error *e = &errs->items[errs->n++];
     e->key = xstrdup(key ? key : "");
@@ -25,8 +24,7 @@ fs_errors_add(struct fs_errors *errs, const char *key, const char *path,
     va_end(args);
 }
 
-void
-fs_errors_extend(struct fs_errors *dst, const struct fs_errors *src)
+void fs_errors_extend(struct fs_errors *dst, const struct fs_errors *src)
 {
     for (size_t i = 0; i < src->n; i++) {
         const struct fs_error *e = &src->items[i];
@@ -34,8 +32,7 @@ fs_errors_extend(struct fs_errors *dst, const struct fs_errors *src)
     }
 }
 
-void
-fs_errors_clear(struct fs_errors *errs)
+void fs_errors_clear(struct fs_errors *errs)
 {
     for (size_t i = 0; i < errs->n; i++) {
         free(errs->items[i].key);
@@ -45,8 +42,7 @@ fs_errors_clear(struct fs_errors *errs)
     errs->n = 0;
 }
 
-void
-fs_errors_destroy(struct fs_errors *errs)
+void fs_errors_destroy(struct fs_errors *errs)
 {
     fs_errors_clear(errs);
     free(errs->items);
@@ -54,8 +50,7 @@ fs_errors_destroy(struct fs_errors *errs)
     errs->allocated = 0;
 }
 
-bool
-fs_errors_has_key(const struct fs_errors *errs, const char *key)
+bool fs_errors_has_key(const struct fs_errors *errs, const char *key)
 {
     for (size_t i = 0; i < errs->n; i++) {
         if (!strcmp(errs->items[i].key, key)) {

@@ -22,7 +22,10 @@ struct fs_errors {
     size_t n, allocated;
 };
 
-#define FS_ERRORS_INITIALIZER {NULL, 0, 0}
+#define FS_ERRORS_INITIALIZER                                                  \
+    {                                                                          \
+        NULL, 0, 0                                                             \
+    }
 
 /* Appends an error; 'key' and 'path' are copied, 'fmt' is printf-style. */
 void fs_errors_add(struct fs_errors *, const char *key, const char *path,

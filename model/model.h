@@ -52,7 +52,8 @@ enum fs_correlation { FS_CORR_NONE, FS_CORR_MPLS, FS_CORR_NSH };
 
 /* Every resource starts with these: the etcd key it came from, its id (the
  * 'id' field, else the last component of the key) and its name ('' default).
- * All strings in model structs are owned by the snapshot. */
+ * The strings of a snapshot's resources belong to the model it was built
+ * from: destroy the snapshot before the next fs_model_put/delete/clear. */
 struct fs_meta {
     char *key;
     char *id;
@@ -81,9 +82,9 @@ struct fs_port {
     char *mac_address; /* Lower-case "aa:bb:cc:dd:ee:ff", NULL if absent. */
     struct fs_fixed_ip *fixed_ips;
     size_t n_fixed_ips;
-    char *device_id; /* '' default. */
-    char *host_id;   /* binding:host_id, NULL if absent. */
-    bool remote;     /* binding:profile port_key == "remote_port". */
+    char *device_id;      /* '' default. */
+    char *host_id;        /* binding:host_id, NULL if absent. */
+    bool remote;          /* binding:profile port_key == "remote_port". */
     char *remote_host_ip; /* binding:profile host_ip, NULL if absent. */
 };
 
@@ -104,8 +105,8 @@ struct fs_chassis {
 /* networking-sfc port pair: a service function's ingress and egress ports. */
 struct fs_port_pair {
     struct fs_meta meta;
-    char *ingress; /* Port id. */
-    char *egress;  /* Port id. */
+    char *ingress;                   /* Port id. */
+    char *egress;                    /* Port id. */
     enum fs_correlation correlation; /* service_function_parameters. */
     int weight;                      /* service_function_parameters, 1. */
 };
@@ -128,8 +129,8 @@ struct fs_flow_classifier {
     int protocol;  /* IP protocol number, -1 any. */
     int source_port_range_min, source_port_range_max;
     int destination_port_range_min, destination_port_range_max;
-    char *source_ip_prefix;      /* Canonical "addr/len", NULL = any. */
-    char *destination_ip_prefix; /* Canonical "addr/len", NULL = any. */
+    char *source_ip_prefix;         /* Canonical "addr/len", NULL = any. */
+    char *destination_ip_prefix;    /* Canonical "addr/len", NULL = any. */
     char *logical_source_port;      /* Port id (required). */
     char *logical_destination_port; /* Port id, NULL if absent. */
 };
@@ -200,7 +201,14 @@ struct fs_snapshot {
     char **pending_chains;
     size_t n_pending_chains;
 
-    /* Path ids in use (explicit chain_id or allocated), for allocation. */
+    /* Path ids in use (explicit chain_id or allocated in etcd), a bitmap of
+     * FS_MAX_CHAIN_ID + 1 bits (OVS lib/bitmap.h). */
+    unsigned long *used_path_ids;
+
+    /* Port pair group id -> the chain (in port_chains) that uses it. */
+    struct shash chain_of_group;
+
+    /* Every rejected resource: key, JSON path, reason. */
     struct fs_errors errors;
 };
 

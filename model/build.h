@@ -1,0 +1,39 @@
+/* model/build.h: state while a snapshot is built (private to model/). */
+#ifndef FS_MODEL_BUILD_H
+#define FS_MODEL_BUILD_H 1
+
+#include <openvswitch/shash.h>
+
+#include "model/model.h"
+
+/* 'valid[kind]' maps id -> struct fs_doc for every resource still accepted;
+ * a rule that fails removes it with fs_build_reject(). */
+struct fs_build {
+    struct fs_model *m;
+    struct fs_snapshot *snap;
+    struct shash valid[FS_N_KINDS];
+};
+
+/* Removes resource 'id' of 'kind' from the accepted set and records why, at
+ * JSON path <resource base>.<field> ('field' NULL: the resource itself).
+ * Does nothing if it was already rejected. */
+void fs_build_reject(struct fs_build *, enum fs_kind kind, const char *id,
+                     const char *field, const char *fmt, ...)
+    OVS_PRINTF_FORMAT(5, 6);
+
+/* Returns the accepted resource of 'kind' with 'id' (NULL id: NULL). */
+const void *fs_build_res(const struct fs_build *, enum fs_kind kind,
+                         const char *id);
+
+/* Applies every cross-resource rule (model/refs.c). */
+void fs_check_references(struct fs_build *);
+
+/* Port chain rules (model/chains.c). */
+void fs_check_chains(struct fs_build *);
+
+/* Returns true if two flow classifiers can match the same packet from the
+ * same logical source port (model/chains.c). */
+bool fs_classifiers_overlap(const struct fs_flow_classifier *,
+                            const struct fs_flow_classifier *);
+
+#endif /* model/build.h */

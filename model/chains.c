@@ -1,0 +1,205 @@
+/* Port chain rules (networking-sfc): groups and classifiers must exist and
+ * belong to one chain each, chain ids are unique, correlations agree, a
+ * symmetric chain names its destination, and no two chains' classifiers can
+ * match the same packet. */
+#include <string.h>
+
+#include "model/build.h"
+#include "model/parse.h"
+#include "model/fields.h"
+#include "util.h"
+
+static const char *corr_name(enum fs_correlation c)
+{
+    return c == FS_CORR_MPLS ? "mpls" : c == FS_CORR_NSH ? "nsh" : "none";
+}
+
+static bool ranges_overlap(int amin, int amax, int bmin, int bmax)
+{
+    return amin < 0 || bmin < 0 || (amin <= bmax && bmin <= amax);
+}
+
+bool fs_classifiers_overlap(const struct fs_flow_classifier *a,
+                            const struct fs_flow_classifier *b)
+{
+    const char *ad = a->logical_destination_port;
+    const char *bd = b->logical_destination_port;
+    return !strcmp(a->logical_source_port, b->logical_source_port) &&
+           (!ad || !bd || !strcmp(ad, bd)) && a->ethertype == b->ethertype &&
+           (a->protocol < 0 || b->protocol < 0 || a->protocol == b->protocol) &&
+           ranges_overlap(a->source_port_range_min, a->source_port_range_max,
+                          b->source_port_range_min, b->source_port_range_max) &&
+           ranges_overlap(
+               a->destination_port_range_min, a->destination_port_range_max,
+               b->destination_port_range_min, b->destination_port_range_max) &&
+           fs_prefixes_overlap(a->source_ip_prefix, b->source_ip_prefix) &&
+           fs_prefixes_overlap(a->destination_ip_prefix,
+                               b->destination_ip_prefix);
+}
+
+/* What accepted chains already hold. */
+struct claims {
+    struct shash group_owner;      /* group id -> chain id */
+    struct shash classifier_owner; /* classifier id -> chain id */
+    struct shash chain_ids;        /* "<chain_id>" -> chain id */
+};
+
+/* Checks group j of chain 'pc'; returns false (after rejecting) on error. */
+static bool check_group(struct fs_build *b, const struct fs_port_chain *pc,
+                        size_t j, struct claims *cl)
+{
+    const char *id = pc->meta.id, *gid = pc->port_pair_groups[j];
+    char *field = xasprintf("port_pair_groups[%zu]", j);
+    const struct fs_port_pair_group *g =
+        fs_build_res(b, FS_PORT_PAIR_GROUP, gid);
+    const char *owner = shash_find_data(&cl->group_owner, gid);
+    if (!g) {
+        fs_build_reject(b, FS_PORT_CHAIN, id, field,
+                        "port pair group \"%s\" does not exist or was "
+                        "rejected",
+                        gid);
+    } else if (owner) {
+        fs_build_reject(b, FS_PORT_CHAIN, id, field,
+                        "port pair group \"%s\" is already in port chain "
+                        "\"%s\"",
+                        gid, owner);
+    }
+    for (size_t k = 0; g && k < g->n_port_pairs; k++) {
+        const struct fs_port_pair *pp =
+            fs_build_res(b, FS_PORT_PAIR, g->port_pairs[k]);
+        if (pp && pp->correlation != FS_CORR_NONE &&
+            pp->correlation != pc->correlation) {
+            fs_build_reject(b, FS_PORT_CHAIN, id, field,
+                            "port pair \"%s\" uses correlation %s but the "
+                            "chain uses %s",
+                            pp->meta.id, corr_name(pp->correlation),
+                            corr_name(pc->correlation));
+        }
+    }
+    free(field);
+    return fs_build_res(b, FS_PORT_CHAIN, id) != NULL;
+}
+
+/* Returns true if classifier 'fc' overlaps one of an accepted chain. */
+static const char *overlapping_chain(struct fs_build *b,
+                                     const struct fs_flow_classifier *fc,
+                                     struct claims *cl)
+{
+    struct shash_node *node;
+    SHASH_FOR_EACH(node, &cl->classifier_owner)
+    {
+        const struct fs_flow_classifier *other =
+            fs_build_res(b, FS_FLOW_CLASSIFIER, node->name);
+        if (other && fs_classifiers_overlap(fc, other)) {
+            return node->data;
+        }
+    }
+    return NULL;
+}
+
+static bool check_classifier(struct fs_build *b, const struct fs_port_chain *pc,
+                             size_t j, int *ethertype, struct claims *cl)
+{
+    const char *id = pc->meta.id, *fid = pc->flow_classifiers[j];
+    char *field = xasprintf("flow_classifiers[%zu]", j);
+    const struct fs_flow_classifier *fc =
+        fs_build_res(b, FS_FLOW_CLASSIFIER, fid);
+    const char *owner = shash_find_data(&cl->classifier_owner, fid);
+    const char *overlap = fc && !owner ? overlapping_chain(b, fc, cl) : NULL;
+    if (!fc) {
+        fs_build_reject(b, FS_PORT_CHAIN, id, field,
+                        "flow classifier \"%s\" does not exist or was "
+                        "rejected",
+                        fid);
+    } else if (owner) {
+        fs_build_reject(b, FS_PORT_CHAIN, id, field,
+                        "flow classifier \"%s\" is already in port chain "
+                        "\"%s\"",
+                        fid, owner);
+    } else if (overlap) {
+        fs_build_reject(b, FS_PORT_CHAIN, id, field,
+                        "flow classifier \"%s\" overlaps a classifier of "
+                        "port chain \"%s\"",
+                        fid, overlap);
+    } else if (pc->symmetric && !fc->logical_destination_port) {
+        fs_build_reject(b, FS_PORT_CHAIN, id, field,
+                        "a symmetric chain needs logical_destination_port "
+                        "on flow classifier \"%s\"",
+                        fid);
+    } else if (*ethertype && fc->ethertype != *ethertype &&
+               pc->correlation == FS_CORR_MPLS) {
+        fs_build_reject(b, FS_PORT_CHAIN, id, field,
+                        "flow classifiers of one MPLS chain must share one "
+                        "ethertype");
+    } else {
+        *ethertype = fc->ethertype;
+    }
+    free(field);
+    return fs_build_res(b, FS_PORT_CHAIN, id) != NULL;
+}
+
+static void claim(const struct fs_port_chain *pc, struct claims *cl)
+{
+    for (size_t j = 0; j < pc->n_port_pair_groups; j++) {
+        shash_add_once(&cl->group_owner, pc->port_pair_groups[j], pc->meta.id);
+    }
+    for (size_t j = 0; j < pc->n_flow_classifiers; j++) {
+        shash_add_once(&cl->classifier_owner, pc->flow_classifiers[j],
+                       pc->meta.id);
+    }
+    if (pc->chain_id) {
+        char *n = xasprintf("%u", pc->chain_id);
+        shash_add_once(&cl->chain_ids, n, pc->meta.id);
+        free(n);
+    }
+}
+
+static void check_chain(struct fs_build *b, const struct fs_port_chain *pc,
+                        struct claims *cl)
+{
+    const char *id = pc->meta.id;
+    for (size_t j = 0; j < pc->n_port_pair_groups; j++) {
+        if (!check_group(b, pc, j, cl)) {
+            return;
+        }
+    }
+    int ethertype = 0;
+    for (size_t j = 0; j < pc->n_flow_classifiers; j++) {
+        if (!check_classifier(b, pc, j, &ethertype, cl)) {
+            return;
+        }
+    }
+    char *n = xasprintf("%u", pc->chain_id);
+    const char *other =
+        pc->chain_id ? shash_find_data(&cl->chain_ids, n) : NULL;
+    free(n);
+    if (other) {
+        fs_build_reject(b, FS_PORT_CHAIN, id, "chain_parameters.chain_id",
+                        "chain_id %u is already used by port chain \"%s\"",
+                        pc->chain_id, other);
+        return;
+    }
+    claim(pc, cl);
+}
+
+void fs_check_chains(struct fs_build *b)
+{
+    struct claims cl;
+    shash_init(&cl.group_owner);
+    shash_init(&cl.classifier_owner);
+    shash_init(&cl.chain_ids);
+    const struct shash_node **nodes = shash_sort(&b->valid[FS_PORT_CHAIN]);
+    size_t n = shash_count(&b->valid[FS_PORT_CHAIN]);
+    const struct fs_port_chain **chains = xcalloc(n + 1, sizeof *chains);
+    for (size_t i = 0; i < n; i++) {
+        chains[i] = ((struct fs_doc *)nodes[i]->data)->res;
+    }
+    free(nodes);
+    for (size_t i = 0; i < n; i++) {
+        check_chain(b, chains[i], &cl);
+    }
+    free(chains);
+    shash_destroy(&cl.group_owner);
+    shash_destroy(&cl.classifier_owner);
+    shash_destroy(&cl.chain_ids);
+}

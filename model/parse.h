@@ -1,0 +1,43 @@
+/* model/parse.h: one etcd value -> one typed resource (private to model/).
+ *
+ * Checks everything that can be checked from the document alone (types,
+ * ranges, formats, defaults); references between resources are checked when
+ * a snapshot is built (model/snapshot.c). */
+#ifndef FS_MODEL_PARSE_H
+#define FS_MODEL_PARSE_H 1
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model/model.h"
+
+/* A parsed document.  'res' points to the kind's struct (struct fs_port
+ * etc.), NULL when the document was rejected; 'errors' then says why. */
+struct fs_doc {
+    char *key;
+    char *base; /* JSON path of the resource object: "$" or "$.port". */
+    enum fs_kind kind;
+    void *res;
+    struct fs_errors errors;
+};
+
+/* Parses 'value' ('len' bytes, JSON or YAML) stored at 'key' as a resource
+ * of 'kind' whose key-derived id is 'key_id'.  Always returns a document
+ * (free with fs_doc_destroy()). */
+struct fs_doc *fs_doc_parse(const char *key, enum fs_kind kind,
+                            const char *key_id, const char *value, size_t len,
+                            int64_t mod_revision);
+void fs_doc_destroy(struct fs_doc *);
+
+/* Size of the kind's struct (for copying into snapshot arrays). */
+size_t fs_kind_size(enum fs_kind);
+
+/* Frees resource 'res' (a struct of 'kind', may be NULL) and its strings. */
+void fs_resource_free(enum fs_kind kind, void *res);
+
+struct pctx;
+/* Parses a networking-sfc flow classifier object (model/classifier.c). */
+void *fs_parse_flow_classifier(struct pctx *, json_t *obj);
+
+#endif /* model/parse.h */

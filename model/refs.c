@@ -1,0 +1,135 @@
+/* Cross-resource rules, applied in dependency order so that a rejection
+ * cascades: networks <- ports <- port pairs <- groups <- chains, and ports
+ * <- flow classifiers <- chains.  Rules from the networking-sfc API
+ * (seeds/networking-sfc-docs.txt) and docs/architecture.md. */
+#include <string.h>
+
+#include "model/build.h"
+#include "model/fields.h"
+#include "model/parse.h"
+#include "sset.h"
+#include "util.h"
+
+/* Returns the ids accepted for 'kind' now, sorted (caller frees the array,
+ * not the strings, which live in the documents). */
+static const char **ids_of(struct fs_build *b, enum fs_kind kind, size_t *n)
+{
+    const struct shash_node **nodes = shash_sort(&b->valid[kind]);
+    *n = shash_count(&b->valid[kind]);
+    const char **ids = xcalloc(*n + 1, sizeof *ids);
+    for (size_t i = 0; i < *n; i++) {
+        ids[i] =
+            ((const struct fs_meta *)((struct fs_doc *)nodes[i]->data)->res)
+                ->id;
+    }
+    free(nodes);
+    return ids;
+}
+
+static void check_ports(struct fs_build *b)
+{
+    size_t n;
+    const char **ids = ids_of(b, FS_PORT, &n);
+    for (size_t i = 0; i < n; i++) {
+        const struct fs_port *p = fs_build_res(b, FS_PORT, ids[i]);
+        if (!fs_build_res(b, FS_NETWORK, p->network_id)) {
+            fs_build_reject(b, FS_PORT, ids[i], "network_id",
+                            "network \"%s\" does not exist or was rejected",
+                            p->network_id);
+        }
+    }
+    free(ids);
+}
+
+static void check_port_pairs(struct fs_build *b)
+{
+    size_t n;
+    const char **ids = ids_of(b, FS_PORT_PAIR, &n);
+    for (size_t i = 0; i < n; i++) {
+        const struct fs_port_pair *pp = fs_build_res(b, FS_PORT_PAIR, ids[i]);
+        const struct fs_port *in = fs_build_res(b, FS_PORT, pp->ingress);
+        const struct fs_port *out = fs_build_res(b, FS_PORT, pp->egress);
+        if (!in) {
+            fs_build_reject(b, FS_PORT_PAIR, ids[i], "ingress",
+                            "port \"%s\" does not exist or was rejected",
+                            pp->ingress);
+        } else if (!out) {
+            fs_build_reject(b, FS_PORT_PAIR, ids[i], "egress",
+                            "port \"%s\" does not exist or was rejected",
+                            pp->egress);
+        } else if (strcmp(in->device_id, out->device_id)) {
+            fs_build_reject(b, FS_PORT_PAIR, ids[i], "egress",
+                            "ingress and egress ports belong to different "
+                            "devices (\"%s\" and \"%s\")",
+                            in->device_id, out->device_id);
+        }
+    }
+    free(ids);
+}
+
+/* A port pair in at most one group: the first group by id keeps it. */
+static void check_groups(struct fs_build *b)
+{
+    struct shash owner = SHASH_INITIALIZER(&owner);
+    size_t n;
+    const char **ids = ids_of(b, FS_PORT_PAIR_GROUP, &n);
+    for (size_t i = 0; i < n; i++) {
+        const struct fs_port_pair_group *g =
+            fs_build_res(b, FS_PORT_PAIR_GROUP, ids[i]);
+        for (size_t j = 0; j < g->n_port_pairs; j++) {
+            char *field = xasprintf("port_pairs[%zu]", j);
+            const char *other = shash_find_data(&owner, g->port_pairs[j]);
+            if (!fs_build_res(b, FS_PORT_PAIR, g->port_pairs[j])) {
+                fs_build_reject(b, FS_PORT_PAIR_GROUP, ids[i], field,
+                                "port pair \"%s\" does not exist or was "
+                                "rejected",
+                                g->port_pairs[j]);
+            } else if (other && strcmp(other, ids[i])) {
+                fs_build_reject(b, FS_PORT_PAIR_GROUP, ids[i], field,
+                                "port pair \"%s\" is already in port pair "
+                                "group \"%s\"",
+                                g->port_pairs[j], other);
+            }
+            free(field);
+        }
+        if (fs_build_res(b, FS_PORT_PAIR_GROUP, ids[i])) {
+            for (size_t j = 0; j < g->n_port_pairs; j++) {
+                shash_add_once(&owner, g->port_pairs[j], ids[i]);
+            }
+        }
+    }
+    shash_destroy(&owner);
+    free(ids);
+}
+
+static void check_classifiers(struct fs_build *b)
+{
+    size_t n;
+    const char **ids = ids_of(b, FS_FLOW_CLASSIFIER, &n);
+    for (size_t i = 0; i < n; i++) {
+        const struct fs_flow_classifier *fc =
+            fs_build_res(b, FS_FLOW_CLASSIFIER, ids[i]);
+        if (!fs_build_res(b, FS_PORT, fc->logical_source_port)) {
+            fs_build_reject(b, FS_FLOW_CLASSIFIER, ids[i],
+                            "logical_source_port",
+                            "port \"%s\" does not exist or was rejected",
+                            fc->logical_source_port);
+        } else if (fc->logical_destination_port &&
+                   !fs_build_res(b, FS_PORT, fc->logical_destination_port)) {
+            fs_build_reject(b, FS_FLOW_CLASSIFIER, ids[i],
+                            "logical_destination_port",
+                            "port \"%s\" does not exist or was rejected",
+                            fc->logical_destination_port);
+        }
+    }
+    free(ids);
+}
+
+void fs_check_references(struct fs_build *b)
+{
+    check_ports(b);
+    check_port_pairs(b);
+    check_groups(b);
+    check_classifiers(b);
+    fs_check_chains(b);
+}

@@ -1,0 +1,186 @@
+/* Building the immutable snapshot: every document that parsed, minus those
+ * whose references do not resolve or that break a cross-resource rule.  See
+ * model/model.h; the rules are in model/refs.c. */
+#include <string.h>
+
+#include "bitmap.h"
+#include "model/build.h"
+#include "model/parse.h"
+#include "model/store.h"
+#include "util.h"
+
+void fs_build_reject(struct fs_build *b, enum fs_kind kind, const char *id,
+                     const char *field, const char *fmt, ...)
+{
+    struct fs_doc *doc = shash_find_and_delete(&b->valid[kind], id);
+    if (!doc) {
+        return;
+    }
+    char *path =
+        field ? xasprintf("%s.%s", doc->base, field) : xstrdup(doc->base);
+    va_list args;
+    va_start(args, fmt);
+    char *msg = xvasprintf(fmt, args);
+    va_end(args);
+    fs_errors_add(&b->snap->errors, doc->key, path, "%s", msg);
+    free(msg);
+    free(path);
+}
+
+const void *fs_build_res(const struct fs_build *b, enum fs_kind kind,
+                         const char *id)
+{
+    struct fs_doc *doc = id ? shash_find_data(&b->valid[kind], id) : NULL;
+    return doc ? doc->res : NULL;
+}
+
+/* Step 1: every parsed document is a candidate; parse errors go to the
+ * snapshot's errors. */
+static void collect(struct fs_build *b)
+{
+    const struct shash_node **nodes = shash_sort(&b->m->docs);
+    for (size_t i = 0; i < shash_count(&b->m->docs); i++) {
+        struct fs_doc *doc = nodes[i]->data;
+        if (doc->res) {
+            const struct fs_meta *meta = doc->res;
+            shash_add(&b->valid[doc->kind], meta->id, doc);
+        } else {
+            fs_errors_extend(&b->snap->errors, &doc->errors);
+        }
+    }
+    free(nodes);
+}
+
+/* Copies the surviving resources of 'kind' into a new array sorted by id,
+ * indexed in snap->by_id.  Returns the array; '*n' gets its length. */
+static void *materialise(struct fs_build *b, enum fs_kind kind, size_t *n)
+{
+    size_t size = fs_kind_size(kind);
+    *n = shash_count(&b->valid[kind]);
+    char *array = xcalloc(*n + 1, size);
+    const struct shash_node **nodes = shash_sort(&b->valid[kind]);
+    for (size_t i = 0; i < *n; i++) {
+        const struct fs_doc *doc = nodes[i]->data;
+        memcpy(array + i * size, doc->res, size);
+        const struct fs_meta *meta = (const void *)(array + i * size);
+        shash_add(&b->snap->by_id[kind], meta->id, array + i * size);
+    }
+    free(nodes);
+    return array;
+}
+
+static void assign_path_ids(struct fs_build *b)
+{
+    struct fs_snapshot *s = b->snap;
+    s->used_path_ids = bitmap_allocate(FS_MAX_CHAIN_ID + 1);
+    struct shash_node *node;
+    SHASH_FOR_EACH(node, &b->m->path_ids)
+    {
+        unsigned long n = strtoul(node->name, NULL, 10);
+        if (n > 0 && n <= FS_MAX_CHAIN_ID) {
+            bitmap_set1(s->used_path_ids, n);
+        }
+    }
+    struct simap_node *sn;
+    SIMAP_FOR_EACH(sn, &b->m->chain_paths)
+    {
+        bitmap_set1(s->used_path_ids, sn->data);
+    }
+    for (size_t i = 0; i < s->n_port_chains; i++) {
+        struct fs_port_chain *pc = &s->port_chains[i];
+        if (pc->chain_id) {
+            bitmap_set1(s->used_path_ids, pc->chain_id);
+            pc->path_id = pc->chain_id;
+        } else {
+            pc->path_id = simap_get(&b->m->chain_paths, pc->meta.id);
+        }
+        if (!pc->path_id) {
+            s->pending_chains =
+                xrealloc(s->pending_chains,
+                         (s->n_pending_chains + 1) * sizeof *s->pending_chains);
+            s->pending_chains[s->n_pending_chains++] = xstrdup(pc->meta.id);
+        }
+        for (size_t j = 0; j < pc->n_port_pair_groups; j++) {
+            shash_add_once(&s->chain_of_group, pc->port_pair_groups[j], pc);
+        }
+    }
+}
+
+struct fs_snapshot *fs_snapshot_build(struct fs_model *m)
+{
+    struct fs_snapshot *s = xzalloc(sizeof *s);
+    struct fs_build b = {.m = m, .snap = s};
+    s->revision = m->revision;
+    for (int k = 0; k < FS_N_KINDS; k++) {
+        shash_init(&b.valid[k]);
+        shash_init(&s->by_id[k]);
+    }
+    shash_init(&s->chain_of_group);
+
+    collect(&b);
+    fs_check_references(&b);
+
+    s->networks = materialise(&b, FS_NETWORK, &s->n_networks);
+    s->ports = materialise(&b, FS_PORT, &s->n_ports);
+    s->chassis = materialise(&b, FS_CHASSIS, &s->n_chassis);
+    s->port_pairs = materialise(&b, FS_PORT_PAIR, &s->n_port_pairs);
+    s->port_pair_groups =
+        materialise(&b, FS_PORT_PAIR_GROUP, &s->n_port_pair_groups);
+    s->flow_classifiers =
+        materialise(&b, FS_FLOW_CLASSIFIER, &s->n_flow_classifiers);
+    s->port_chains = materialise(&b, FS_PORT_CHAIN, &s->n_port_chains);
+    assign_path_ids(&b);
+
+    for (int k = 0; k < FS_N_KINDS; k++) {
+        shash_destroy(&b.valid[k]);
+    }
+    return s;
+}
+
+void fs_snapshot_destroy(struct fs_snapshot *s)
+{
+    if (!s) {
+        return;
+    }
+    free(s->networks);
+    free(s->ports);
+    free(s->chassis);
+    free(s->port_pairs);
+    free(s->port_pair_groups);
+    free(s->flow_classifiers);
+    free(s->port_chains);
+    for (int k = 0; k < FS_N_KINDS; k++) {
+        shash_destroy(&s->by_id[k]);
+    }
+    for (size_t i = 0; i < s->n_pending_chains; i++) {
+        free(s->pending_chains[i]);
+    }
+    free(s->pending_chains);
+    bitmap_free(s->used_path_ids);
+    shash_destroy(&s->chain_of_group);
+    fs_errors_destroy(&s->errors);
+    free(s);
+}
+
+const void *fs_snapshot_find(const struct fs_snapshot *s, enum fs_kind kind,
+                             const char *id)
+{
+    return id && kind < FS_N_KINDS ? shash_find_data(&s->by_id[kind], id)
+                                   : NULL;
+}
+
+uint32_t fs_snapshot_free_path_id(const struct fs_snapshot *s)
+{
+    for (uint32_t n = 1; n <= FS_MAX_MPLS_PATH_ID; n++) {
+        if (!bitmap_is_set(s->used_path_ids, n)) {
+            return n;
+        }
+    }
+    return 0;
+}
+
+const struct fs_port_chain *
+fs_snapshot_chain_of_group(const struct fs_snapshot *s, const char *ppg_id)
+{
+    return shash_find_data(&s->chain_of_group, ppg_id);
+}
