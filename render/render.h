@@ -30,7 +30,7 @@
 #define FS_COOKIE_L2 UINT64_C(1)
 #define FS_COOKIE_SFC UINT64_C(2)
 #define FS_COOKIE(KIND, OBJ)                                                   \
-    (FS_COOKIE_BASE | ((uint64_t) (KIND) << 32) | (uint32_t) (OBJ))
+    (FS_COOKIE_BASE | ((uint64_t)(KIND) << 32) | (uint32_t)(OBJ))
 
 /* Group ids flowsteer owns: FS_GROUP_BASE | label, label < 2^20.  Groups
  * outside [FS_GROUP_BASE, FS_GROUP_BASE + FS_GROUP_SPAN) are never read as

@@ -1,0 +1,194 @@
+/* fs_render(): see render/render.h.  This file holds the entry point, the
+ * desired set's containers and text forms, and the local facts helpers; the
+ * pipeline itself is in render/l2.c and render/sfc.c. */
+#include "render/render.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "hash.h"
+#include "render/internal.h"
+#include "util.h"
+
+int render_local_ofport(const struct render_ctx *ctx, const char *port_id)
+{
+    const struct fs_port *p = fs_snapshot_find(ctx->snap, FS_PORT, port_id);
+    if (!p || !p->host_id || strcmp(p->host_id, ctx->node) || p->remote) {
+        return 0;
+    }
+    return simap_get(&ctx->facts->ofports, port_id);
+}
+
+uint64_t render_net_key(const struct render_ctx *ctx, const char *network_id)
+{
+    const uint64_t *key = shash_find_data(&ctx->net_keys, network_id);
+    return key ? *key : 0;
+}
+
+/* Network keys: 0x1000000 | 24 bits of the id's hash, probing upward on
+ * collision in id order, so a key only changes if a colliding network with
+ * a smaller id appears.  'used' holds the 24-bit values as hmap hashes. */
+static void assign_net_keys(struct render_ctx *ctx)
+{
+    struct hmap used = HMAP_INITIALIZER(&used);
+    struct hmap_node *nodes = xcalloc(ctx->snap->n_networks + 1, sizeof *nodes);
+    for (size_t i = 0; i < ctx->snap->n_networks; i++) {
+        const struct fs_network *n = &ctx->snap->networks[i];
+        uint32_t low = hash_string(n->meta.id, 0) & 0xffffff;
+        while (hmap_first_with_hash(&used, low)) {
+            low = (low + 1) & 0xffffff;
+        }
+        hmap_insert(&used, &nodes[i], low);
+        uint64_t *key = xmalloc(sizeof *key);
+        *key = UINT64_C(0x1000000) | low;
+        shash_add(&ctx->net_keys, n->meta.id, key);
+    }
+    hmap_destroy(&used);
+    free(nodes);
+}
+
+void render_flow(struct render_ctx *ctx, const char *key, uint8_t table,
+                 uint16_t priority, uint64_t cookie, const char *match,
+                 const char *actions)
+{
+    char *id = xasprintf("%u/%u/%s", table, priority, match);
+    if (!sset_add(&ctx->flow_keys, id)) {
+        fs_errors_add(&ctx->out->notes, key, "$",
+                      "flow table=%u,priority=%u,%s is already rendered "
+                      "for another resource; this one is skipped",
+                      table, priority, match);
+        free(id);
+        return;
+    }
+    free(id);
+    struct fs_desired *d = ctx->out;
+    if (d->n_flows >= d->allocated_flows) {
+        d->flows = x2nrealloc(d->flows, &d->allocated_flows, sizeof *d->flows);
+    }
+    d->flows[d->n_flows++] = (struct fs_flow){
+        .table_id = table,
+        .priority = priority,
+        .cookie = cookie,
+        .match = xstrdup(match),
+        .actions = xstrdup(actions),
+    };
+}
+
+void render_group(struct render_ctx *ctx, uint32_t group_id, char *spec)
+{
+    struct fs_desired *d = ctx->out;
+    if (d->n_groups >= d->allocated_groups) {
+        d->groups =
+            x2nrealloc(d->groups, &d->allocated_groups, sizeof *d->groups);
+    }
+    d->groups[d->n_groups++] = (struct fs_group){group_id, spec};
+}
+
+static int compare_flows(const void *a_, const void *b_)
+{
+    const struct fs_flow *a = a_, *b = b_;
+    if (a->table_id != b->table_id) {
+        return a->table_id < b->table_id ? -1 : 1;
+    }
+    if (a->priority != b->priority) {
+        return a->priority > b->priority ? -1 : 1;
+    }
+    return strcmp(a->match, b->match);
+}
+
+static int compare_groups(const void *a_, const void *b_)
+{
+    const struct fs_group *a = a_, *b = b_;
+    return a->group_id < b->group_id ? -1 : a->group_id > b->group_id;
+}
+
+static void collect_sf_ports(struct render_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->snap->n_port_pairs; i++) {
+        sset_add(&ctx->sf_ports, ctx->snap->port_pairs[i].ingress);
+        sset_add(&ctx->sf_ports, ctx->snap->port_pairs[i].egress);
+    }
+}
+
+struct fs_desired *fs_render(const struct fs_snapshot *snap, const char *node,
+                             const struct fs_local_facts *facts)
+{
+    struct fs_desired *d = xzalloc(sizeof *d);
+    d->revision = snap->revision;
+    struct render_ctx ctx = {
+        .snap = snap, .node = node, .facts = facts, .out = d};
+    shash_init(&ctx.net_keys);
+    sset_init(&ctx.sf_ports);
+    sset_init(&ctx.flow_keys);
+
+    assign_net_keys(&ctx);
+    collect_sf_ports(&ctx);
+    render_l2(&ctx);
+    render_sfc(&ctx);
+
+    qsort(d->flows, d->n_flows, sizeof *d->flows, compare_flows);
+    qsort(d->groups, d->n_groups, sizeof *d->groups, compare_groups);
+    shash_destroy_free_data(&ctx.net_keys);
+    sset_destroy(&ctx.sf_ports);
+    sset_destroy(&ctx.flow_keys);
+    return d;
+}
+
+void fs_desired_destroy(struct fs_desired *d)
+{
+    if (!d) {
+        return;
+    }
+    for (size_t i = 0; i < d->n_flows; i++) {
+        free(d->flows[i].match);
+        free(d->flows[i].actions);
+    }
+    for (size_t i = 0; i < d->n_groups; i++) {
+        free(d->groups[i].spec);
+    }
+    free(d->flows);
+    free(d->groups);
+    fs_errors_destroy(&d->notes);
+    free(d);
+}
+
+char *fs_flow_to_string(const struct fs_flow *f)
+{
+    return xasprintf("table=%u,priority=%u,cookie=0x%" PRIx64 "%s%s,"
+                     "actions=%s",
+                     f->table_id, f->priority, f->cookie, *f->match ? "," : "",
+                     f->match, f->actions);
+}
+
+char *fs_group_to_string(const struct fs_group *g)
+{
+    return xasprintf("group_id=%" PRIu32 ",%s", g->group_id, g->spec);
+}
+
+void fs_local_facts_init(struct fs_local_facts *f)
+{
+    simap_init(&f->ofports);
+}
+
+void fs_local_facts_destroy(struct fs_local_facts *f)
+{
+    simap_destroy(&f->ofports);
+}
+
+void fs_local_facts_clone(struct fs_local_facts *dst,
+                          const struct fs_local_facts *src)
+{
+    simap_clear(&dst->ofports);
+    struct simap_node *node;
+    SIMAP_FOR_EACH(node, &src->ofports)
+    {
+        simap_put(&dst->ofports, node->name, node->data);
+    }
+}
+
+bool fs_local_facts_equal(const struct fs_local_facts *a,
+                          const struct fs_local_facts *b)
+{
+    return simap_equal(&a->ofports, &b->ofports);
+}
