@@ -38,9 +38,10 @@ void render_flow(struct render_ctx *, const char *key, uint8_t table,
 void render_group(struct render_ctx *, uint32_t group_id, char *spec);
 
 /* Splits the port range [min, max] (0..65535) into the fewest value/mask
- * pairs that cover exactly it, as "tp_src=VALUE/MASK" style text for
- * 'field'.  Returns the count; the strings go to 'out' (caller frees each
- * and the array).  min < 0 or 0..65535 means any port: one "". */
+ * pairs that cover exactly it (aligned power-of-two blocks), as match text
+ * for 'field' with a leading comma: ",tcp_src=23", ",tcp_src=0x16/0xfffe".
+ * Returns the count; the strings go to '*out' (caller frees each and the
+ * array).  min < 0 or [0, 65535] means any port: one "". */
 size_t render_port_masks(const char *field, int min, int max, char ***out);
 
 /* Base pipeline: tables 0, 10 (defaults), 55 and 75 (render/l2.c). */

@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "hash.h"
@@ -26,26 +27,28 @@ uint64_t render_net_key(const struct render_ctx *ctx, const char *network_id)
     return key ? *key : 0;
 }
 
-/* Network keys: 0x1000000 | 24 bits of the id's hash, probing upward on
- * collision in id order, so a key only changes if a colliding network with
- * a smaller id appears.  'used' holds the 24-bit values as hmap hashes. */
+/* Network keys: 0x1000000 | 24 bits of hash_string(id, 0), probing upward
+ * (+1, wrapping in 24 bits) on collision, networks taken in id order (the
+ * snapshot's order), so a key only changes if a colliding network with a
+ * smaller id appears.  Keys are local to this node (docs/architecture.md). */
 static void assign_net_keys(struct render_ctx *ctx)
 {
-    struct hmap used = HMAP_INITIALIZER(&used);
-    struct hmap_node *nodes = xcalloc(ctx->snap->n_networks + 1, sizeof *nodes);
+    struct sset used = SSET_INITIALIZER(&used);
     for (size_t i = 0; i < ctx->snap->n_networks; i++) {
         const struct fs_network *n = &ctx->snap->networks[i];
         uint32_t low = hash_string(n->meta.id, 0) & 0xffffff;
-        while (hmap_first_with_hash(&used, low)) {
-            low = (low + 1) & 0xffffff;
+        for (;; low = (low + 1) & 0xffffff) {
+            char name[16];
+            snprintf(name, sizeof name, "%" PRIx32, low);
+            if (sset_add(&used, name)) {
+                break;
+            }
         }
-        hmap_insert(&used, &nodes[i], low);
         uint64_t *key = xmalloc(sizeof *key);
         *key = UINT64_C(0x1000000) | low;
         shash_add(&ctx->net_keys, n->meta.id, key);
     }
-    hmap_destroy(&used);
-    free(nodes);
+    sset_destroy(&used);
 }
 
 void render_flow(struct render_ctx *ctx, const char *key, uint8_t table,
@@ -127,8 +130,12 @@ struct fs_desired *fs_render(const struct fs_snapshot *snap, const char *node,
     render_l2(&ctx);
     render_sfc(&ctx);
 
-    qsort(d->flows, d->n_flows, sizeof *d->flows, compare_flows);
-    qsort(d->groups, d->n_groups, sizeof *d->groups, compare_groups);
+    if (d->n_flows) {
+        qsort(d->flows, d->n_flows, sizeof *d->flows, compare_flows);
+    }
+    if (d->n_groups) {
+        qsort(d->groups, d->n_groups, sizeof *d->groups, compare_groups);
+    }
     shash_destroy_free_data(&ctx.net_keys);
     sset_destroy(&ctx.sf_ports);
     sset_destroy(&ctx.flow_keys);

@@ -86,10 +86,15 @@ struct fs_desired {
 };
 
 /* Renders what 'node' must hold.  Never fails; returns a new desired set the
- * caller frees with fs_desired_destroy(). */
+ * caller frees with fs_desired_destroy().  Nothing in 'snapshot' or 'facts'
+ * is kept.  What cannot be rendered here (a hop on another chassis, an NSH
+ * pair, a path id too large for a label) is left out and named in
+ * desired->notes (key of the chain, JSON path in the Neutron envelope form,
+ * reason). */
 struct fs_desired *fs_render(const struct fs_snapshot *, const char *node,
                              const struct fs_local_facts *);
 
+/* Frees 'desired' and everything it owns; NULL is fine. */
 void fs_desired_destroy(struct fs_desired *);
 
 /* Returns "table=T,priority=P,cookie=C,MATCH,actions=ACTIONS" for 'flow', as
@@ -99,7 +104,8 @@ char *fs_flow_to_string(const struct fs_flow *);
 /* Returns "group_id=ID,SPEC".  Caller frees. */
 char *fs_group_to_string(const struct fs_group *);
 
-/* Facts helpers: init/destroy/copy/compare. */
+/* Facts helpers: init (empty), destroy, clone ('dst', already initialised,
+ * becomes a copy of 'src'), equal (same iface-ids with the same ofports). */
 void fs_local_facts_init(struct fs_local_facts *);
 void fs_local_facts_destroy(struct fs_local_facts *);
 void fs_local_facts_clone(struct fs_local_facts *dst,

@@ -12,15 +12,37 @@
 #include "render/internal.h"
 #include "util.h"
 
-/* One direction of a chain as rendered here. */
+/* One hop of a chain as served on this node: the group and those of its
+ * pairs whose two ports are plugged here (the others get a note). */
+struct hop {
+    const struct fs_port_pair_group *ppg;
+    const struct fs_port_pair **pairs;
+    size_t n_pairs;
+};
+
+/* What one chain renders from: its hops in the chain's order. */
+struct plan {
+    const struct fs_port_chain *pc;
+    struct hop *hops;
+    size_t n_hops;
+    bool v4, v6; /* Ethertypes of the chain's classifiers. */
+};
+
+/* One direction of a chain. */
 struct path {
+    const struct plan *plan;
     const struct fs_port_chain *pc;
     bool reverse;
     uint64_t cookie;
-    size_t n_hops;
-    const struct fs_port_pair_group **groups; /* In traversal order. */
 };
 
+static const struct hop *path_hop(const struct path *p, size_t i)
+{
+    return &p->plan->hops[p->reverse ? p->plan->n_hops - 1 - i : i];
+}
+
+/* Hop index: 255 for the forward path's first group, 127 for the reverse
+ * path's, one less per group (networking-sfc OVS agent). */
 static uint32_t hop_index(const struct path *p, size_t i)
 {
     return (p->reverse ? 127 : 255) - i;
@@ -32,7 +54,7 @@ static uint32_t label(const struct path *p, size_t i)
 }
 
 /* The port a pair receives on and the one it sends from, in 'p''s
- * direction. */
+ * direction: the reverse path enters a pair at its egress port. */
 static const char *pair_in(const struct path *p, const struct fs_port_pair *pp)
 {
     return p->reverse ? pp->egress : pp->ingress;
@@ -43,20 +65,15 @@ static const char *pair_out(const struct path *p, const struct fs_port_pair *pp)
     return p->reverse ? pp->ingress : pp->egress;
 }
 
-static int chain_ethertype(const struct render_ctx *ctx,
-                           const struct fs_port_chain *pc)
+static const struct fs_flow_classifier *
+classifier(const struct render_ctx *ctx, const struct path *p, size_t i)
 {
-    for (size_t i = 0; i < pc->n_flow_classifiers; i++) {
-        const struct fs_flow_classifier *fc = fs_snapshot_find(
-            ctx->snap, FS_FLOW_CLASSIFIER, pc->flow_classifiers[i]);
-        if (fc) {
-            return fc->ethertype;
-        }
-    }
-    return 4;
+    return fs_snapshot_find(ctx->snap, FS_FLOW_CLASSIFIER,
+                            p->pc->flow_classifiers[i]);
 }
 
-/* Appends the classifier's match (without ports) in 'reverse' direction. */
+/* Appends the classifier's L3 match in 'reverse' direction: "ip" or "ipv6",
+ * nw_proto, and the prefixes as nw_src/nw_dst or ipv6_src/ipv6_dst. */
 static void put_l3_match(struct ds *m, const struct fs_flow_classifier *fc,
                          bool reverse)
 {
@@ -77,8 +94,23 @@ static void put_l3_match(struct ds *m, const struct fs_flow_classifier *fc,
     }
 }
 
-/* Renders one table-10 flow per (source mask, destination mask) of 'fc'
- * for packets from 'reg6', with 'actions'. */
+/* OVS name prefix of the L4 port fields for IP protocol 'proto' (the model
+ * only accepts port ranges with tcp, udp or sctp). */
+static const char *l4_name(int proto)
+{
+    return proto == 17 ? "udp" : proto == 132 ? "sctp" : "tcp";
+}
+
+static void free_strings(char **s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(s[i]);
+    }
+    free(s);
+}
+
+/* Renders one table-10 flow per (source mask, destination mask) of 'fc' in
+ * 'p''s direction for packets from 'reg6', with 'actions'. */
 static void classifier_flows(struct render_ctx *ctx, const struct path *p,
                              const struct fs_flow_classifier *fc, int reg6,
                              const char *actions)
@@ -91,9 +123,11 @@ static void classifier_flows(struct render_ctx *ctx, const struct path *p,
         p->reverse ? fc->source_port_range_min : fc->destination_port_range_min;
     int dmax =
         p->reverse ? fc->source_port_range_max : fc->destination_port_range_max;
+    char *sfield = xasprintf("%s_src", l4_name(fc->protocol));
+    char *dfield = xasprintf("%s_dst", l4_name(fc->protocol));
     char **src, **dst;
-    size_t n_src = render_port_masks("tp_src", smin, smax, &src);
-    size_t n_dst = render_port_masks("tp_dst", dmin, dmax, &dst);
+    size_t n_src = render_port_masks(sfield, smin, smax, &src);
+    size_t n_dst = render_port_masks(dfield, dmin, dmax, &dst);
     struct ds m = DS_EMPTY_INITIALIZER;
     for (size_t i = 0; i < n_src; i++) {
         for (size_t j = 0; j < n_dst; j++) {
@@ -106,41 +140,46 @@ static void classifier_flows(struct render_ctx *ctx, const struct path *p,
         }
     }
     ds_destroy(&m);
-    for (size_t i = 0; i < n_src; i++) {
-        free(src[i]);
-    }
-    for (size_t j = 0; j < n_dst; j++) {
-        free(dst[j]);
-    }
-    free(src);
-    free(dst);
+    free_strings(src, n_src);
+    free_strings(dst, n_dst);
+    free(sfield);
+    free(dfield);
 }
 
-/* Actions after hop 'i' is done: on to the next hop, or to the
- * classifier's destination. */
+/* The ofport where 'fc''s traffic leaves the path: its logical destination
+ * port (logical source port on the reverse path) if local, else 0. */
+static int exit_ofport(const struct render_ctx *ctx, const struct path *p,
+                       const struct fs_flow_classifier *fc)
+{
+    const char *exit =
+        p->reverse ? fc->logical_source_port : fc->logical_destination_port;
+    return exit ? render_local_ofport(ctx, exit) : 0;
+}
+
+/* Actions once hop 'i' is done: on to the next hop's label, or after the
+ * last hop to the destination: 'fc''s exit port if it is plugged here, else
+ * the L2 lookup.  'fc' NULL stands for every classifier of the chain (an
+ * MPLS label does not say which one matched): their exit if they all share
+ * one, else the L2 lookup. */
 static char *next_actions(const struct render_ctx *ctx, const struct path *p,
                           size_t i, const struct fs_flow_classifier *fc)
 {
-    if (i + 1 < p->n_hops) {
+    if (i + 1 < p->plan->n_hops) {
         return xasprintf("set_field:%" PRIu32 "->reg5,goto_table:%d",
                          label(p, i + 1), FS_T_SFC_FWD);
     }
-    const char *exit =
-        p->reverse ? fc->logical_source_port : fc->logical_destination_port;
-    int ofport = exit ? render_local_ofport(ctx, exit) : 0;
-    return ofport ? xasprintf("set_field:%d->reg7,goto_table:%d", ofport,
-                              FS_T_EGRESS)
-                  : xasprintf("goto_table:%d", FS_T_L2);
+    int ofport = fc ? exit_ofport(ctx, p, fc) : -1;
+    for (size_t c = 0; !fc && c < p->pc->n_flow_classifiers; c++) {
+        int exit = exit_ofport(ctx, p, classifier(ctx, p, c));
+        ofport = ofport < 0 || ofport == exit ? exit : 0;
+    }
+    return ofport > 0 ? xasprintf("set_field:%d->reg7,goto_table:%d", ofport,
+                                  FS_T_EGRESS)
+                      : xasprintf("goto_table:%d", FS_T_L2);
 }
 
-static const struct fs_flow_classifier *
-classifier(const struct render_ctx *ctx, const struct path *p, size_t i)
-{
-    return fs_snapshot_find(ctx->snap, FS_FLOW_CLASSIFIER,
-                            p->pc->flow_classifiers[i]);
-}
-
-/* Traffic entering the chain at each classifier's source port. */
+/* Traffic entering the path at each classifier's source port (destination
+ * port on the reverse path). */
 static void render_entry(struct render_ctx *ctx, const struct path *p)
 {
     char *actions = xasprintf("set_field:%" PRIu32 "->reg5,goto_table:%d",
@@ -149,7 +188,7 @@ static void render_entry(struct render_ctx *ctx, const struct path *p)
         const struct fs_flow_classifier *fc = classifier(ctx, p, i);
         const char *entry =
             p->reverse ? fc->logical_destination_port : fc->logical_source_port;
-        int ofport = render_local_ofport(ctx, entry);
+        int ofport = entry ? render_local_ofport(ctx, entry) : 0;
         if (ofport) {
             classifier_flows(ctx, p, fc, ofport, actions);
         }
@@ -157,171 +196,251 @@ static void render_entry(struct render_ctx *ctx, const struct path *p)
     free(actions);
 }
 
-/* Actions delivering a packet of hop 'i' to pair 'pp'. */
+/* Actions handing a packet of hop 'i' to pair 'pp': proxy (no correlation)
+ * outputs it as is; an MPLS-aware pair gets the label and TTL = hop index
+ * (set_field rather than set_mpls_ttl, which OpenFlow 1.5 deprecates). */
 static char *deliver_actions(const struct render_ctx *ctx, const struct path *p,
                              size_t i, const struct fs_port_pair *pp)
 {
     int ofport = render_local_ofport(ctx, pair_in(p, pp));
     if (pp->correlation == FS_CORR_MPLS) {
         return xasprintf("push_mpls:0x8847,set_field:%" PRIu32 "->mpls_label,"
-                         "set_mpls_ttl(%" PRIu32 "),output:%d",
+                         "set_field:%" PRIu32 "->mpls_ttl,output:%d",
                          label(p, i), hop_index(p, i), ofport);
     }
     return xasprintf("output:%d", ofport);
 }
 
-static void put_hash_fields(struct ds *s, const struct fs_port_pair_group *g,
-                            bool v6)
+/* Appends one hash field; "ip_src"/"ip_dst" become the IPv4 and/or IPv6
+ * field(s) the chain's classifiers need (OVS skips fields whose
+ * prerequisites a packet does not meet). */
+static void put_hash_field(struct ds *s, const struct plan *plan, const char *f)
 {
-    ds_put_cstr(s, ",selection_method=hash,fields(");
-    if (!g->n_lb_fields) {
-        ds_put_cstr(s, v6 ? "ipv6_src,ipv6_dst" : "ip_src,ip_dst");
-        ds_put_cstr(s, ",nw_proto,tcp_src,tcp_dst,udp_src,udp_dst");
-    }
-    for (size_t i = 0; i < g->n_lb_fields; i++) {
-        const char *f = g->lb_fields[i];
-        if (v6 && !strncmp(f, "ip_", 3)) {
-            ds_put_format(s, "%sipv6_%s", i ? "," : "", f + 3);
-        } else {
-            ds_put_format(s, "%s%s", i ? "," : "", f);
+    if (!strncmp(f, "ip_", 3)) {
+        if (plan->v4 || !plan->v6) {
+            ds_put_format(s, "%s,", f);
         }
+        if (plan->v6) {
+            ds_put_format(s, "ipv6_%s,", f + 3);
+        }
+    } else {
+        ds_put_format(s, "%s,", f);
     }
+}
+
+/* ",selection_method=hash,fields(...)" from the group's lb_fields, else the
+ * 5-tuple (addresses, protocol, TCP and UDP ports). */
+static void put_hash_fields(struct ds *s, const struct plan *plan,
+                            const struct fs_port_pair_group *g)
+{
+    static const char *const dflt[] = {"ip_src",  "ip_dst",  "nw_proto",
+                                       "tcp_src", "tcp_dst", "udp_src",
+                                       "udp_dst"};
+    ds_put_cstr(s, ",selection_method=hash,fields(");
+    for (size_t i = 0; i < (g->n_lb_fields ? g->n_lb_fields : ARRAY_SIZE(dflt));
+         i++) {
+        put_hash_field(s, plan, g->n_lb_fields ? g->lb_fields[i] : dflt[i]);
+    }
+    ds_chomp(s, ',');
     ds_put_char(s, ')');
 }
 
-/* Table 15 for hop 'i': the one pair's actions, or a select group. */
+/* Table 15 for hop 'i': the one pair's actions, or a select group with one
+ * bucket per pair (weight from the pair). */
 static void render_forward(struct render_ctx *ctx, const struct path *p,
                            size_t i)
 {
-    const struct fs_port_pair_group *g = p->groups[i];
+    const struct hop *h = path_hop(p, i);
     char *match = xasprintf("reg5=%" PRIu32, label(p, i));
-    if (g->n_port_pairs == 1) {
-        const struct fs_port_pair *pp =
-            fs_snapshot_find(ctx->snap, FS_PORT_PAIR, g->port_pairs[0]);
-        char *actions = deliver_actions(ctx, p, i, pp);
-        render_flow(ctx, p->pc->meta.key, FS_T_SFC_FWD, 100, p->cookie, match,
-                    actions);
-        free(actions);
-        free(match);
-        return;
+    char *actions;
+    if (h->n_pairs == 1) {
+        actions = deliver_actions(ctx, p, i, h->pairs[0]);
+    } else {
+        uint32_t gid = FS_GROUP_BASE | label(p, i);
+        struct ds spec = DS_EMPTY_INITIALIZER;
+        ds_put_cstr(&spec, "type=select");
+        put_hash_fields(&spec, p->plan, h->ppg);
+        for (size_t k = 0; k < h->n_pairs; k++) {
+            char *bucket = deliver_actions(ctx, p, i, h->pairs[k]);
+            ds_put_format(&spec, ",bucket=bucket_id:%zu,weight:%d,actions=%s",
+                          k, h->pairs[k]->weight, bucket);
+            free(bucket);
+        }
+        render_group(ctx, gid, ds_steal_cstr(&spec));
+        actions = xasprintf("group:%" PRIu32, gid);
     }
-    uint32_t gid = FS_GROUP_BASE | label(p, i);
-    struct ds spec = DS_EMPTY_INITIALIZER;
-    ds_put_cstr(&spec, "type=select");
-    put_hash_fields(&spec, g, chain_ethertype(ctx, p->pc) == 6);
-    for (size_t k = 0; k < g->n_port_pairs; k++) {
-        const struct fs_port_pair *pp =
-            fs_snapshot_find(ctx->snap, FS_PORT_PAIR, g->port_pairs[k]);
-        char *actions = deliver_actions(ctx, p, i, pp);
-        ds_put_format(&spec, ",bucket=bucket_id:%zu,weight:%d,actions=%s", k,
-                      pp->weight, actions);
-        free(actions);
-    }
-    render_group(ctx, gid, ds_steal_cstr(&spec));
-    char *actions = xasprintf("group:%" PRIu32, gid);
     render_flow(ctx, p->pc->meta.key, FS_T_SFC_FWD, 100, p->cookie, match,
                 actions);
     free(actions);
     free(match);
 }
 
-/* Table 10 on each pair's outgoing port of hop 'i'. */
+/* Table 10 on the outgoing port 'out' of an MPLS-aware pair of hop 'i':
+ * recognised by its label, header popped (to the chain's ethertype: the
+ * model keeps one per MPLS chain).  After the pop OVS recirculates, so the
+ * next select group hashes on the inner packet. */
+static void render_mpls_return(struct render_ctx *ctx, const struct path *p,
+                               size_t i, int out)
+{
+    char *next = next_actions(ctx, p, i, NULL);
+    char *match =
+        xasprintf("reg6=%d,mpls,mpls_label=%" PRIu32, out, label(p, i));
+    char *actions =
+        xasprintf("pop_mpls:%s,%s", p->plan->v6 ? "0x86dd" : "0x0800", next);
+    render_flow(ctx, p->pc->meta.key, FS_T_SFC_CLASS, 100, p->cookie, match,
+                actions);
+    free(match);
+    free(actions);
+    free(next);
+}
+
+/* Table 10 on the outgoing port of each pair of hop 'i': a proxy SF's
+ * traffic is re-classified with each classifier. */
 static void render_return(struct render_ctx *ctx, const struct path *p,
                           size_t i)
 {
-    const struct fs_port_pair_group *g = p->groups[i];
-    for (size_t k = 0; k < g->n_port_pairs; k++) {
-        const struct fs_port_pair *pp =
-            fs_snapshot_find(ctx->snap, FS_PORT_PAIR, g->port_pairs[k]);
+    const struct hop *h = path_hop(p, i);
+    for (size_t k = 0; k < h->n_pairs; k++) {
+        const struct fs_port_pair *pp = h->pairs[k];
         int out = render_local_ofport(ctx, pair_out(p, pp));
+        if (pp->correlation == FS_CORR_MPLS) {
+            render_mpls_return(ctx, p, i, out);
+            continue;
+        }
         for (size_t c = 0; c < p->pc->n_flow_classifiers; c++) {
             const struct fs_flow_classifier *fc = classifier(ctx, p, c);
             char *next = next_actions(ctx, p, i, fc);
-            if (pp->correlation == FS_CORR_MPLS) {
-                char *match = xasprintf("reg6=%d,mpls,mpls_label=%" PRIu32, out,
-                                        label(p, i));
-                char *actions =
-                    xasprintf("pop_mpls:%s,%s",
-                              fc->ethertype == 6 ? "0x86dd" : "0x0800", next);
-                render_flow(ctx, p->pc->meta.key, FS_T_SFC_CLASS, 100,
-                            p->cookie, match, actions);
-                free(match);
-                free(actions);
-                free(next);
-                break; /* One flow per pair, whatever the classifiers. */
-            }
             classifier_flows(ctx, p, fc, out, next);
             free(next);
         }
     }
 }
 
-/* Returns NULL if every port of every pair of 'pc' is on this node, else a
- * reason (caller frees). */
-static char *not_local(const struct render_ctx *ctx,
-                       const struct fs_port_chain *pc)
+static void render_path(struct render_ctx *ctx, const struct plan *plan,
+                        bool reverse)
 {
-    for (size_t i = 0; i < pc->n_port_pair_groups; i++) {
-        const struct fs_port_pair_group *g = fs_snapshot_find(
-            ctx->snap, FS_PORT_PAIR_GROUP, pc->port_pair_groups[i]);
-        for (size_t k = 0; k < g->n_port_pairs; k++) {
-            const struct fs_port_pair *pp =
-                fs_snapshot_find(ctx->snap, FS_PORT_PAIR, g->port_pairs[k]);
-            const char *ports[2] = {pp->ingress, pp->egress};
-            for (int j = 0; j < 2; j++) {
-                if (!render_local_ofport(ctx, ports[j])) {
-                    return xasprintf(
-                        "port %s of port pair %s is not plugged on this node "
-                        "(hops on other chassis need tunnels, not supported "
-                        "yet)",
-                        ports[j], pp->meta.id);
-                }
-            }
-            if (pp->correlation == FS_CORR_NSH) {
-                return xasprintf("port pair %s: nsh correlation is not "
-                                 "supported yet",
-                                 pp->meta.id);
-            }
+    struct path p = {.plan = plan,
+                     .pc = plan->pc,
+                     .reverse = reverse,
+                     .cookie = FS_COOKIE(FS_COOKIE_SFC, plan->pc->path_id)};
+    render_entry(ctx, &p);
+    for (size_t i = 0; i < plan->n_hops; i++) {
+        render_forward(ctx, &p, i);
+        render_return(ctx, &p, i);
+    }
+}
+
+/* Returns NULL if port pair 'pp' can be served here, else why not (caller
+ * frees). */
+static char *pair_problem(const struct render_ctx *ctx,
+                          const struct fs_port_pair *pp)
+{
+    const char *ports[2] = {pp->ingress, pp->egress};
+    for (int j = 0; j < 2; j++) {
+        if (!render_local_ofport(ctx, ports[j])) {
+            const struct fs_port *port =
+                fs_snapshot_find(ctx->snap, FS_PORT, ports[j]);
+            const char *host = port && port->host_id ? port->host_id : "";
+            return xasprintf(
+                "port pair \"%s\": %s port \"%s\" is not plugged on "
+                "chassis \"%s\" (bound to \"%s\"); hops on other chassis "
+                "need tunnels, not supported yet: not rendered",
+                pp->meta.id, j ? "egress" : "ingress", ports[j], ctx->node,
+                host);
         }
+    }
+    if (pp->correlation == FS_CORR_NSH) {
+        return xasprintf("port pair \"%s\": nsh correlation is not "
+                         "supported yet: not rendered",
+                         pp->meta.id);
     }
     return NULL;
 }
 
+/* Fills hop 'j' of 'plan' with the pairs served here; notes the others.
+ * Returns false if none is. */
+static bool plan_hop(struct render_ctx *ctx, struct plan *plan, size_t j)
+{
+    const struct fs_port_chain *pc = plan->pc;
+    struct hop *h = &plan->hops[j];
+    h->ppg = fs_snapshot_find(ctx->snap, FS_PORT_PAIR_GROUP,
+                              pc->port_pair_groups[j]);
+    h->pairs = xcalloc(h->ppg->n_port_pairs, sizeof *h->pairs);
+    for (size_t k = 0; k < h->ppg->n_port_pairs; k++) {
+        const struct fs_port_pair *pp =
+            fs_snapshot_find(ctx->snap, FS_PORT_PAIR, h->ppg->port_pairs[k]);
+        char *why = pair_problem(ctx, pp);
+        if (why) {
+            char *path = xasprintf("$.port_chain.port_pair_groups[%zu]", j);
+            fs_errors_add(&ctx->out->notes, pc->meta.key, path, "%s", why);
+            free(path);
+            free(why);
+        } else {
+            h->pairs[h->n_pairs++] = pp;
+        }
+    }
+    if (!h->n_pairs) {
+        char *path = xasprintf("$.port_chain.port_pair_groups[%zu]", j);
+        fs_errors_add(&ctx->out->notes, pc->meta.key, path,
+                      "port pair group \"%s\" has no port pair served on "
+                      "chassis \"%s\": the chain is not rendered here",
+                      h->ppg->meta.id, ctx->node);
+        free(path);
+    }
+    return h->n_pairs > 0;
+}
+
+/* Returns true if some classifier of 'pc' enters a path on this node. */
 static bool has_local_entry(const struct render_ctx *ctx,
                             const struct fs_port_chain *pc)
 {
     for (size_t i = 0; i < pc->n_flow_classifiers; i++) {
         const struct fs_flow_classifier *fc = fs_snapshot_find(
             ctx->snap, FS_FLOW_CLASSIFIER, pc->flow_classifiers[i]);
+        const char *dst = fc->logical_destination_port;
         if (render_local_ofport(ctx, fc->logical_source_port) ||
-            (pc->symmetric &&
-             render_local_ofport(ctx, fc->logical_destination_port))) {
+            (pc->symmetric && dst && render_local_ofport(ctx, dst))) {
             return true;
         }
     }
     return false;
 }
 
-static void render_path(struct render_ctx *ctx, const struct fs_port_chain *pc,
-                        bool reverse)
+/* Builds the plan of 'pc'; returns false (with notes) if it cannot be
+ * rendered on this node.  The caller frees with plan_destroy(). */
+static bool plan_chain(struct render_ctx *ctx, const struct fs_port_chain *pc,
+                       struct plan *plan)
 {
-    size_t n = pc->n_port_pair_groups;
-    struct path p = {.pc = pc,
-                     .reverse = reverse,
-                     .n_hops = n,
-                     .cookie = FS_COOKIE(FS_COOKIE_SFC, pc->path_id)};
-    p.groups = xcalloc(n, sizeof *p.groups);
-    for (size_t i = 0; i < n; i++) {
-        p.groups[i] =
-            fs_snapshot_find(ctx->snap, FS_PORT_PAIR_GROUP,
-                             pc->port_pair_groups[reverse ? n - 1 - i : i]);
+    *plan = (struct plan){.pc = pc};
+    if (pc->path_id > FS_MAX_MPLS_PATH_ID) {
+        fs_errors_add(&ctx->out->notes, pc->meta.key,
+                      "$.port_chain.chain_parameters.chain_id",
+                      "path id %" PRIu32 " does not fit a label ((path id << "
+                      "8) | hop index < 2^20): not rendered",
+                      pc->path_id);
+        return false;
     }
-    render_entry(ctx, &p);
-    for (size_t i = 0; i < n; i++) {
-        render_forward(ctx, &p, i);
-        render_return(ctx, &p, i);
+    for (size_t i = 0; i < pc->n_flow_classifiers; i++) {
+        const struct fs_flow_classifier *fc = fs_snapshot_find(
+            ctx->snap, FS_FLOW_CLASSIFIER, pc->flow_classifiers[i]);
+        plan->v4 |= fc->ethertype != 6;
+        plan->v6 |= fc->ethertype == 6;
     }
-    free(p.groups);
+    plan->hops = xcalloc(pc->n_port_pair_groups, sizeof *plan->hops);
+    plan->n_hops = pc->n_port_pair_groups;
+    bool ok = true;
+    for (size_t j = 0; j < plan->n_hops; j++) {
+        ok &= plan_hop(ctx, plan, j);
+    }
+    return ok;
+}
+
+static void plan_destroy(struct plan *plan)
+{
+    for (size_t j = 0; j < plan->n_hops; j++) {
+        free(plan->hops[j].pairs);
+    }
+    free(plan->hops);
 }
 
 void render_sfc(struct render_ctx *ctx)
@@ -331,15 +450,13 @@ void render_sfc(struct render_ctx *ctx)
         if (!pc->path_id || !has_local_entry(ctx, pc)) {
             continue;
         }
-        char *why = not_local(ctx, pc);
-        if (why) {
-            fs_errors_add(&ctx->out->notes, pc->meta.key, "$", "%s", why);
-            free(why);
-            continue;
+        struct plan plan;
+        if (plan_chain(ctx, pc, &plan)) {
+            render_path(ctx, &plan, false);
+            if (pc->symmetric) {
+                render_path(ctx, &plan, true);
+            }
         }
-        render_path(ctx, pc, false);
-        if (pc->symmetric) {
-            render_path(ctx, pc, true);
-        }
+        plan_destroy(&plan);
     }
 }

@@ -127,13 +127,16 @@ int64_t etcd_deliver_kv(const json_t *kv, const struct etcd_watch_handlers *h,
 int64_t etcd_deliver_events(const json_t *events, int64_t last_rev,
                             const struct etcd_watch_handlers *h, void *aux)
 {
+    /* All events of one revision (a txn) come in one response: compare
+     * with what earlier responses delivered, not with this one's. */
+    int64_t floor = last_rev;
     size_t i;
     const json_t *ev;
     json_array_foreach(events, i, ev)
     {
         const json_t *kv = json_object_get(ev, "kv");
         int64_t rev = etcd_int64(kv, "mod_revision");
-        if (rev <= last_rev) {
+        if (rev <= floor) {
             continue; /* A repeated event. */
         }
         const char *type = json_string_value(json_object_get(ev, "type"));
@@ -147,7 +150,7 @@ int64_t etcd_deliver_events(const json_t *events, int64_t last_rev,
         } else if (etcd_deliver_kv(kv, h, aux) < 0) {
             continue;
         }
-        last_rev = rev;
+        last_rev = MAX(last_rev, rev);
     }
     return last_rev;
 }

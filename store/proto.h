@@ -35,7 +35,9 @@ void etcd_feed_lines(struct ds *buf, const char *data, size_t len,
 
 /* Calls handlers->put or ->del for each event of a watch response's
  * "events" array whose mod_revision is above 'last_rev' (etcd can repeat
- * events); returns the highest revision delivered (or 'last_rev').  Events
+ * events from an earlier response; all events of one revision, e.g. a
+ * txn's, arrive in one response); returns the highest revision delivered
+ * (or 'last_rev').  Events
  * whose key or value is not valid base64 are skipped. */
 int64_t etcd_deliver_events(const json_t *events, int64_t last_rev,
                             const struct etcd_watch_handlers *, void *aux);
