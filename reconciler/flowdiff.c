@@ -40,6 +40,12 @@ void fs_of_state_clear(struct fs_of_state *st)
     }
 }
 
+void fs_of_state_swap(struct fs_of_state *a, struct fs_of_state *b)
+{
+    hmap_swap(&a->flows, &b->flows);
+    hmap_swap(&a->groups, &b->groups);
+}
+
 void fs_of_state_destroy(struct fs_of_state *st)
 {
     fs_of_state_clear(st);

@@ -49,6 +49,10 @@ void fs_of_state_init(struct fs_of_state *);
 void fs_of_state_destroy(struct fs_of_state *);
 void fs_of_state_clear(struct fs_of_state *);
 
+/* Exchanges the contents of 'a' and 'b' (hmaps cannot be copied by value:
+ * a small one points into itself). */
+void fs_of_state_swap(struct fs_of_state *a, struct fs_of_state *b);
+
 /* Fills 'state' (cleared first) from a rendered desired set.  Returns NULL
  * or an error naming the first flow or group libopenvswitch could not parse
  * (caller frees); 'state' then holds everything else. */

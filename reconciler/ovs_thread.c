@@ -197,9 +197,7 @@ static void apply(struct fs_ovs *ovs, struct ovs_side *side)
         side->installed_known = false;
         r.error = failed;
     } else {
-        struct fs_of_state tmp = side->installed;
-        side->installed = side->desired;
-        side->desired = tmp;
+        fs_of_state_swap(&side->installed, &side->desired);
         r.ok = !bad;
         r.error = bad ? bad : NULL;
         bad = NULL;

@@ -165,21 +165,25 @@ sb_add_host() {
 }
 
 # sb_add_sf NAME IN_PORT_ID IN_MAC OUT_PORT_ID OUT_MAC: a service function:
-# namespace $SB_PREFIX-NAME whose interfaces NAME-in and NAME-out are
-# joined by a Linux bridge (transparent, bump in the wire).  Interface
-# names inside are "<NAME>i" and "<NAME>e" prefixed by the run prefix.
+# namespace $SB_PREFIX-NAME with interfaces "<prefix>NAMEi" (ingress) and
+# "<prefix>NAMEe" (egress).  It forwards nothing until sb_sf_bridge NAME.
 sb_add_sf() {
 	local name=$1 ns=$SB_PREFIX-$1
-	local in_if="$SB_PREFIX${name}i" out_if="$SB_PREFIX${name}e"
 	sb_netns "$ns"
-	sb_plug "$ns" "$in_if" "$2" "$3"
-	if [ "$2" != "$4" ]; then
-		sb_plug "$ns" "$out_if" "$4" "$5"
-		ip netns exec "$ns" ip link add sfbr type bridge
-		ip netns exec "$ns" ip link set "$in_if" master sfbr
-		ip netns exec "$ns" ip link set "$out_if" master sfbr
-		ip netns exec "$ns" ip link set sfbr up
-	fi
+	sb_plug "$ns" "$SB_PREFIX${name}i" "$2" "$3"
+	sb_plug "$ns" "$SB_PREFIX${name}e" "$4" "$5"
+}
+
+# sb_sf_bridge NAME: joins the SF's two interfaces with a Linux bridge, a
+# transparent bump in the wire.  Do this once its port pair is installed:
+# until then both ports are ordinary L2 ports of the network, and a bridge
+# between them would loop broadcasts.
+sb_sf_bridge() {
+	local ns=$SB_PREFIX-$1
+	ip netns exec "$ns" ip link add sfbr type bridge
+	ip netns exec "$ns" ip link set "$SB_PREFIX${1}i" master sfbr
+	ip netns exec "$ns" ip link set "$SB_PREFIX${1}e" master sfbr
+	ip netns exec "$ns" ip link set sfbr up
 }
 
 # sb_sf_capture NAME: starts tcpdump on the SF's ingress interface, into
