@@ -207,11 +207,9 @@ static void apply(struct fs_ovs *ovs, struct ovs_side *side)
     r.n_groups = hmap_count(&side->installed.groups);
     r.apply_ms = time_msec() - start;
     side->apply_needed = false;
-    if (r.flow_mods || r.group_mods) {
-        VLOG_INFO("revision %" PRId64 ": %zu flow mods, %zu group mods%s%s",
-                  r.revision, r.flow_mods, r.group_mods, r.error ? ": " : "",
-                  r.error ? r.error : "");
-    }
+    VLOG_DBG("revision %" PRId64 ": %zu flow mods, %zu group mods%s%s",
+             r.revision, r.flow_mods, r.group_mods, r.error ? ": " : "",
+             r.error ? r.error : "");
     post_result(ovs, &r);
 }
 

@@ -29,7 +29,11 @@ sb_sfc_server() {
 		"TCP-LISTEN:$1,fork,reuseaddr" "OPEN:$SB_DIR/server-$1.txt,creat,append" \
 		>/dev/null 2>&1 &
 	sb_track $!
-	sb_wait_for 5 ip netns exec "$SB_PREFIX-server" ss -ltn "sport = :$1" \| grep -q LISTEN
+	sb_wait_for 5 sb_sfc_listening "$1"
+}
+
+sb_sfc_listening() {
+	ip netns exec "$SB_PREFIX-server" ss -Hltn "sport = :$1" | grep -q LISTEN
 }
 
 # sb_sfc_send DPORT TEXT [SPORT]: one TCP connection from the client that
