@@ -5,13 +5,17 @@
 #include <openvswitch/shash.h>
 
 #include "model/model.h"
+#include "simap.h"
 
 /* 'valid[kind]' maps id -> struct fs_doc for every resource still accepted;
- * a rule that fails removes it with fs_build_reject(). */
+ * a rule that fails removes it with fs_build_reject().  'path_ids' maps each
+ * accepted chain's id to its path id (0 = pending), filled by
+ * fs_check_chains(). */
 struct fs_build {
     struct fs_model *m;
     struct fs_snapshot *snap;
     struct shash valid[FS_N_KINDS];
+    struct simap path_ids;
 };
 
 /* Removes resource 'id' of 'kind' from the accepted set and records why, at
@@ -28,7 +32,7 @@ const void *fs_build_res(const struct fs_build *, enum fs_kind kind,
 /* Applies every cross-resource rule (model/refs.c). */
 void fs_check_references(struct fs_build *);
 
-/* Port chain rules (model/chains.c). */
+/* Port chain rules and path ids (model/chains.c). */
 void fs_check_chains(struct fs_build *);
 
 /* Returns true if two flow classifiers can match the same packet from the

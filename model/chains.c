@@ -5,8 +5,9 @@
 #include <string.h>
 
 #include "model/build.h"
-#include "model/parse.h"
 #include "model/fields.h"
+#include "model/parse.h"
+#include "model/store.h"
 #include "util.h"
 
 static const char *corr_name(enum fs_correlation c)
@@ -37,11 +38,21 @@ bool fs_classifiers_overlap(const struct fs_flow_classifier *a,
                                b->destination_ip_prefix);
 }
 
+/* The classifiers of accepted chains that share one logical source port:
+ * only these can overlap each other. */
+struct source_claims {
+    const struct fs_flow_classifier **fcs;
+    const char **chains; /* chains[i] owns fcs[i]. */
+    size_t n, allocated;
+};
+
 /* What accepted chains already hold. */
 struct claims {
     struct shash group_owner;      /* group id -> chain id */
     struct shash classifier_owner; /* classifier id -> chain id */
+    struct shash by_source;        /* source port -> struct source_claims */
     struct shash chain_ids;        /* "<chain_id>" -> chain id */
+    struct shash allocated;        /* "<path id>" -> chain id (allocated) */
 };
 
 /* Checks group j of chain 'pc'; returns false (after rejecting) on error. */
@@ -80,18 +91,16 @@ static bool check_group(struct fs_build *b, const struct fs_port_chain *pc,
     return fs_build_res(b, FS_PORT_CHAIN, id) != NULL;
 }
 
-/* Returns true if classifier 'fc' overlaps one of an accepted chain. */
-static const char *overlapping_chain(struct fs_build *b,
-                                     const struct fs_flow_classifier *fc,
+/* Returns the accepted chain one of whose classifiers overlaps 'fc', or
+ * NULL.  Only classifiers with the same logical source port are compared. */
+static const char *overlapping_chain(const struct fs_flow_classifier *fc,
                                      struct claims *cl)
 {
-    struct shash_node *node;
-    SHASH_FOR_EACH(node, &cl->classifier_owner)
-    {
-        const struct fs_flow_classifier *other =
-            fs_build_res(b, FS_FLOW_CLASSIFIER, node->name);
-        if (other && fs_classifiers_overlap(fc, other)) {
-            return node->data;
+    const struct source_claims *sc =
+        shash_find_data(&cl->by_source, fc->logical_source_port);
+    for (size_t i = 0; sc && i < sc->n; i++) {
+        if (fs_classifiers_overlap(fc, sc->fcs[i])) {
+            return sc->chains[i];
         }
     }
     return NULL;
@@ -105,7 +114,7 @@ static bool check_classifier(struct fs_build *b, const struct fs_port_chain *pc,
     const struct fs_flow_classifier *fc =
         fs_build_res(b, FS_FLOW_CLASSIFIER, fid);
     const char *owner = shash_find_data(&cl->classifier_owner, fid);
-    const char *overlap = fc && !owner ? overlapping_chain(b, fc, cl) : NULL;
+    const char *overlap = fc && !owner ? overlapping_chain(fc, cl) : NULL;
     if (!fc) {
         fs_build_reject(b, FS_PORT_CHAIN, id, field,
                         "flow classifier \"%s\" does not exist or was "
@@ -138,14 +147,34 @@ static bool check_classifier(struct fs_build *b, const struct fs_port_chain *pc,
     return fs_build_res(b, FS_PORT_CHAIN, id) != NULL;
 }
 
-static void claim(const struct fs_port_chain *pc, struct claims *cl)
+static void claim_classifier(struct fs_build *b, const char *chain,
+                             const char *fid, struct claims *cl)
+{
+    const struct fs_flow_classifier *fc =
+        fs_build_res(b, FS_FLOW_CLASSIFIER, fid);
+    shash_add_once(&cl->classifier_owner, fid, chain);
+    struct source_claims *sc =
+        shash_find_data(&cl->by_source, fc->logical_source_port);
+    if (!sc) {
+        sc = xzalloc(sizeof *sc);
+        shash_add(&cl->by_source, fc->logical_source_port, sc);
+    }
+    if (sc->n >= sc->allocated) {
+        sc->fcs = x2nrealloc(sc->fcs, &sc->allocated, sizeof *sc->fcs);
+        sc->chains = xrealloc(sc->chains, sc->allocated * sizeof *sc->chains);
+    }
+    sc->fcs[sc->n] = fc;
+    sc->chains[sc->n++] = chain;
+}
+
+static void claim(struct fs_build *b, const struct fs_port_chain *pc,
+                  struct claims *cl)
 {
     for (size_t j = 0; j < pc->n_port_pair_groups; j++) {
         shash_add_once(&cl->group_owner, pc->port_pair_groups[j], pc->meta.id);
     }
     for (size_t j = 0; j < pc->n_flow_classifiers; j++) {
-        shash_add_once(&cl->classifier_owner, pc->flow_classifiers[j],
-                       pc->meta.id);
+        claim_classifier(b, pc->meta.id, pc->flow_classifiers[j], cl);
     }
     if (pc->chain_id) {
         char *n = xasprintf("%u", pc->chain_id);
@@ -174,12 +203,70 @@ static void check_chain(struct fs_build *b, const struct fs_port_chain *pc,
         pc->chain_id ? shash_find_data(&cl->chain_ids, n) : NULL;
     free(n);
     if (other) {
-        fs_build_reject(b, FS_PORT_CHAIN, id, "chain_parameters.chain_id",
+        const struct fs_doc *doc =
+            shash_find_data(&b->valid[FS_PORT_CHAIN], id);
+        fs_build_reject(b, FS_PORT_CHAIN, id, doc->chain_id_field,
                         "chain_id %u is already used by port chain \"%s\"",
                         pc->chain_id, other);
         return;
     }
-    claim(pc, cl);
+    claim(b, pc, cl);
+}
+
+/* Gives accepted chain 'pc' its path id: its chain_id, else the allocation
+ * in etcd (keys/port_chains/<id>), else 0 (pending).  An allocation that
+ * collides with an explicit chain_id or another allocation, or that does not
+ * fit an MPLS label, rejects the chain: the operator deletes its allocation
+ * keys and a new id is allocated. */
+static void assign_path_id(struct fs_build *b, const struct fs_port_chain *pc,
+                           struct claims *cl)
+{
+    const char *id = pc->meta.id;
+    uint32_t path_id = pc->chain_id;
+    if (!path_id) {
+        path_id = simap_get(&b->m->chain_paths, id);
+        char *n = xasprintf("%u", path_id);
+        const char *expl = shash_find_data(&cl->chain_ids, n);
+        const char *alloc = shash_find_data(&cl->allocated, n);
+        if (!path_id) {
+            /* Pending. */
+        } else if (expl || alloc) {
+            fs_build_reject(b, FS_PORT_CHAIN, id, NULL,
+                            "path id %u allocated to this chain (%s%s) is "
+                            "also the path id of port chain \"%s\"",
+                            path_id, FS_KEYS_CHAIN_PATHS, id,
+                            expl ? expl : alloc);
+        } else if (path_id > FS_MAX_MPLS_PATH_ID &&
+                   pc->correlation == FS_CORR_MPLS) {
+            fs_build_reject(b, FS_PORT_CHAIN, id, NULL,
+                            "path id %u allocated to this chain (%s%s) does "
+                            "not fit an MPLS label",
+                            path_id, FS_KEYS_CHAIN_PATHS, id);
+        } else {
+            shash_add(&cl->allocated, n, id);
+        }
+        free(n);
+    }
+    if (fs_build_res(b, FS_PORT_CHAIN, id)) {
+        simap_put(&b->path_ids, id, path_id);
+    }
+}
+
+static void claims_destroy(struct claims *cl)
+{
+    struct shash_node *node;
+    SHASH_FOR_EACH(node, &cl->by_source)
+    {
+        struct source_claims *sc = node->data;
+        free(sc->fcs);
+        free(sc->chains);
+        free(sc);
+    }
+    shash_destroy(&cl->by_source);
+    shash_destroy(&cl->group_owner);
+    shash_destroy(&cl->classifier_owner);
+    shash_destroy(&cl->chain_ids);
+    shash_destroy(&cl->allocated);
 }
 
 void fs_check_chains(struct fs_build *b)
@@ -187,7 +274,9 @@ void fs_check_chains(struct fs_build *b)
     struct claims cl;
     shash_init(&cl.group_owner);
     shash_init(&cl.classifier_owner);
+    shash_init(&cl.by_source);
     shash_init(&cl.chain_ids);
+    shash_init(&cl.allocated);
     const struct shash_node **nodes = shash_sort(&b->valid[FS_PORT_CHAIN]);
     size_t n = shash_count(&b->valid[FS_PORT_CHAIN]);
     const struct fs_port_chain **chains = xcalloc(n + 1, sizeof *chains);
@@ -198,8 +287,11 @@ void fs_check_chains(struct fs_build *b)
     for (size_t i = 0; i < n; i++) {
         check_chain(b, chains[i], &cl);
     }
+    for (size_t i = 0; i < n; i++) {
+        if (fs_build_res(b, FS_PORT_CHAIN, chains[i]->meta.id)) {
+            assign_path_id(b, chains[i], &cl);
+        }
+    }
     free(chains);
-    shash_destroy(&cl.group_owner);
-    shash_destroy(&cl.classifier_owner);
-    shash_destroy(&cl.chain_ids);
+    claims_destroy(&cl);
 }

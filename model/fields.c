@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "model/yaml.h"
+#include "sset.h"
 #include "util.h"
 
 void fs_perr(struct pctx *c, const char *field, const char *fmt, ...)
@@ -84,7 +84,7 @@ char **fs_get_str_list(struct pctx *c, json_t *obj, const char *field,
         return NULL;
     }
     if (!json_is_array(v)) {
-        fs_perr(c, field, "must be a list of ids");
+        fs_perr(c, field, "must be a list");
         return NULL;
     }
     char **list = xcalloc(json_array_size(v) + 1, sizeof *list);
@@ -101,6 +101,19 @@ char **fs_get_str_list(struct pctx *c, json_t *obj, const char *field,
         list[(*n)++] = xstrdup(json_string_value(item));
     }
     return list;
+}
+
+void fs_check_unique(struct pctx *c, const char *field, char **list, size_t n)
+{
+    struct sset seen = SSET_INITIALIZER(&seen);
+    for (size_t i = 0; i < n; i++) {
+        if (!sset_add(&seen, list[i])) {
+            char *f = xasprintf("%s[%zu]", field, i);
+            fs_perr(c, f, "\"%s\" is listed twice", list[i]);
+            free(f);
+        }
+    }
+    sset_destroy(&seen);
 }
 
 json_t *fs_get_object(struct pctx *c, json_t *obj, const char *field)
@@ -157,9 +170,10 @@ char *fs_parse_cidr(const char *text, int ethertype, char **out)
     memcpy(addr, text, alen);
     addr[alen] = '\0';
     if (slash) {
-        char *end;
-        long l = strtol(slash + 1, &end, 10);
-        if (!slash[1] || *end || l < 0 || l > bits) {
+        char *end = NULL;
+        long l =
+            isdigit((unsigned char)slash[1]) ? strtol(slash + 1, &end, 10) : -1;
+        if (l < 0 || *end || l > bits) {
             return xasprintf("\"%s\": prefix length must be 0..%d", text, bits);
         }
         len = l;
@@ -233,6 +247,72 @@ char *fs_canonical_mac(const char *s)
     }
     return xasprintf("%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3],
                      b[4], b[5]);
+}
+
+/* A DNS host name: dot-separated labels of letters, digits and '-'. */
+static bool valid_hostname(const char *s, size_t len)
+{
+    size_t label = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '.') {
+            if (!label) {
+                return false;
+            }
+            label = 0;
+        } else if (isalnum((unsigned char)s[i]) || s[i] == '-') {
+            label++;
+        } else {
+            return false;
+        }
+    }
+    return len > 0 && label > 0 && len <= 253;
+}
+
+char *fs_check_host_port(const char *text)
+{
+    char host[256];
+    const char *port = NULL;
+    size_t hlen;
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        if (!close || (close[1] && close[1] != ':')) {
+            return xasprintf("\"%s\" is not host[:port]", text);
+        }
+        hlen = close - text - 1;
+        port = close[1] ? close + 2 : NULL;
+        text++;
+    } else {
+        const char *colon = strchr(text, ':');
+        bool v6 = colon && strchr(colon + 1, ':');
+        hlen = colon && !v6 ? (size_t)(colon - text) : strlen(text);
+        port = colon && !v6 ? colon + 1 : NULL;
+    }
+    if (hlen >= sizeof host) {
+        return xstrdup("host name is too long");
+    }
+    memcpy(host, text, hlen);
+    host[hlen] = '\0';
+    if (!fs_valid_ip(host) && !valid_hostname(host, hlen)) {
+        return xasprintf("\"%s\" is not a host name or IP address", host);
+    }
+    if (port) {
+        char *end = NULL;
+        long n = isdigit((unsigned char)*port) ? strtol(port, &end, 10) : -1;
+        if (n < 1 || n > 65535 || *end) {
+            return xasprintf("port \"%s\" is not 1..65535", port);
+        }
+    }
+    return NULL;
+}
+
+char *fs_canonical_ip(const char *s)
+{
+    uint8_t buf[16];
+    char text[INET6_ADDRSTRLEN];
+    int af = inet_pton(AF_INET, s, buf) == 1    ? AF_INET
+             : inet_pton(AF_INET6, s, buf) == 1 ? AF_INET6
+                                                : 0;
+    return af && inet_ntop(af, buf, text, sizeof text) ? xstrdup(text) : NULL;
 }
 
 bool fs_valid_ip(const char *s)

@@ -41,6 +41,10 @@ char **fs_get_str_list(struct pctx *, json_t *obj, const char *field,
                        bool required, size_t *n);
 void fs_free_list(char **list, size_t n);
 
+/* Records an error at '<field>[i]' for each entry of 'list' that repeats an
+ * earlier one. */
+void fs_check_unique(struct pctx *, const char *field, char **list, size_t n);
+
 /* Returns object 'field' (borrowed), NULL when absent, null or not an
  * object (the last is an error). */
 json_t *fs_get_object(struct pctx *, json_t *obj, const char *field);
@@ -57,6 +61,15 @@ char *fs_canonical_mac(const char *s);
 
 /* Returns true if 's' is an IPv4 or IPv6 address. */
 bool fs_valid_ip(const char *s);
+
+/* Returns the canonical text form of IPv4 or IPv6 address 's' (inet_ntop:
+ * "2001:db8::1"), caller frees; NULL if 's' is not an address. */
+char *fs_canonical_ip(const char *s);
+
+/* Checks "host[:port]" (host: name, IPv4, IPv6 or [IPv6]; port 1..65535),
+ * the FlowVisor plugin's 'controller' format.  Returns NULL if valid, else
+ * the reason (caller frees). */
+char *fs_check_host_port(const char *text);
 
 /* Parses a CIDR ("10.0.0.0/8", or a bare address meaning a host prefix) of
  * 'ethertype' (4 or 6).  On success stores the canonical "network/len" in

@@ -1,6 +1,7 @@
 /* The mutable collection of documents: see model/model.h. */
 #include "model/model.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #include "model/parse.h"
@@ -91,17 +92,23 @@ static bool starts_with(const char *s, const char *prefix)
     return !strncmp(s, prefix, strlen(prefix));
 }
 
-/* Allocation keys: keys/port_chains/<uuid> -> n, keys/path_ids/<n> -> uuid. */
+/* Allocation keys: keys/port_chains/<uuid> -> n, keys/path_ids/<n> -> uuid.
+ * A keys/port_chains value that is not a number in 1..FS_MAX_CHAIN_ID counts
+ * as no allocation. */
 static bool put_alloc(struct fs_model *m, const char *key, const char *value,
                       size_t len)
 {
     char *v = xmemdup0(value, len);
     bool changed = true;
     if (starts_with(key, FS_KEYS_CHAIN_PATHS)) {
-        unsigned int n = strtoul(v, NULL, 10);
+        char *end;
+        unsigned long n = strtoul(v, &end, 10);
         const char *chain = key + strlen(FS_KEYS_CHAIN_PATHS);
-        if (n > 0 && n <= FS_MAX_CHAIN_ID) {
+        if (isdigit((unsigned char)v[0]) && !*end && n > 0 &&
+            n <= FS_MAX_CHAIN_ID) {
             simap_put(&m->chain_paths, chain, n);
+        } else {
+            simap_find_and_delete(&m->chain_paths, chain);
         }
         free(v);
     } else if (starts_with(key, FS_KEYS_PATH_IDS)) {

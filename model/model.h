@@ -201,7 +201,7 @@ struct fs_snapshot {
     char **pending_chains;
     size_t n_pending_chains;
 
-    /* Path ids in use (explicit chain_id or allocated in etcd), a bitmap of
+    /* Path ids in use (see fs_snapshot_free_path_id()), a bitmap of
      * FS_MAX_CHAIN_ID + 1 bits (OVS lib/bitmap.h). */
     unsigned long *used_path_ids;
 
@@ -210,6 +210,14 @@ struct fs_snapshot {
 
     /* Every rejected resource: key, JSON path, reason. */
     struct fs_errors errors;
+
+    /* Slices and flowspaces (FlowVisor): accepted when the value is an
+     * object with a consistent id, not validated further yet; sorted by id
+     * and in by_id like the other kinds. */
+    struct fs_meta *slices;
+    size_t n_slices;
+    struct fs_meta *flowspaces;
+    size_t n_flowspaces;
 };
 
 /* Validates every document and builds a snapshot.  Never fails: bad
@@ -224,11 +232,21 @@ const void *fs_snapshot_find(const struct fs_snapshot *, enum fs_kind kind,
                              const char *id);
 
 /* Returns the lowest path id in 1..FS_MAX_MPLS_PATH_ID used neither by an
- * explicit chain_id nor by an allocation, or 0 if all are taken. */
+ * explicit chain_id (of any chain document that parsed, even one rejected
+ * by a cross-reference rule) nor by an allocation key of either kind (also
+ * keys of chains that no longer exist), or 0 if all are taken. */
 uint32_t fs_snapshot_free_path_id(const struct fs_snapshot *);
 
 /* Returns the chain that uses port pair group 'ppg_id', or NULL. */
 const struct fs_port_chain *
 fs_snapshot_chain_of_group(const struct fs_snapshot *, const char *ppg_id);
+
+/* Returns the chain that uses port pair group 'ppg_id' and stores in '*hop'
+ * the group's position in that chain's port_pair_groups (0 = first hop; the
+ * MPLS hop index is 255 - *hop, docs/architecture.md), or returns NULL and
+ * leaves '*hop' alone. */
+const struct fs_port_chain *fs_snapshot_group_hop(const struct fs_snapshot *,
+                                                  const char *ppg_id,
+                                                  size_t *hop);
 
 #endif /* model/model.h */

@@ -57,9 +57,12 @@ static void *parse_network(struct pctx *c, json_t *o)
 {
     static const char *const types[] = {"flat", "vlan", "vxlan", "geneve",
                                         "gre"};
+    /* Segmentation id ranges: 802.1Q VID 1..4094, VXLAN/Geneve 24-bit VNI,
+     * GRE 32-bit key. */
     static const long long max_seg[] = {0, 4094, 16777215, 16777215,
                                         4294967295LL};
     struct fs_network *n = xzalloc(sizeof *n);
+    n->segmentation_id = -1;
     n->network_type = fs_get_str(c, o, "provider:network_type", false, NULL);
     n->physical_network =
         fs_get_str(c, o, "provider:physical_network", false, NULL);
@@ -74,10 +77,18 @@ static void *parse_network(struct pctx *c, json_t *o)
                 n->network_type);
     }
     long long max = t < ARRAY_SIZE(types) ? max_seg[t] : 4294967295LL;
-    n->segmentation_id =
-        fs_get_int(c, o, "provider:segmentation_id", max ? 1 : 0, max, -1);
-    if (n->controller && !*n->controller) {
-        fs_perr(c, "controller", "must be host[:port]");
+    json_t *seg = json_object_get(o, "provider:segmentation_id");
+    if (!max && seg && !json_is_null(seg)) {
+        fs_perr(c, "provider:segmentation_id",
+                "a flat network has no segmentation id");
+    } else {
+        n->segmentation_id =
+            fs_get_int(c, o, "provider:segmentation_id", 1, max, -1);
+    }
+    char *why = n->controller ? fs_check_host_port(n->controller) : NULL;
+    if (why) {
+        fs_perr(c, "controller", "%s", why);
+        free(why);
     }
     return n;
 }
@@ -99,14 +110,16 @@ static void parse_fixed_ips(struct pctx *c, json_t *o, struct fs_port *p)
         char *base;
         char *field = xasprintf("fixed_ips[%zu]", i);
         struct pctx ic = sub(c, field, &base);
-        char *addr = json_is_object(ip)
+        char *text = json_is_object(ip)
                          ? fs_get_str(&ic, ip, "ip_address", true, NULL)
                          : NULL;
+        char *addr = text ? fs_canonical_ip(text) : NULL;
         if (!json_is_object(ip)) {
             fs_perr(c, field, "must be an object with ip_address");
-        } else if (addr && !fs_valid_ip(addr)) {
-            fs_perr(&ic, "ip_address", "\"%s\" is not an IP address", addr);
+        } else if (text && !addr) {
+            fs_perr(&ic, "ip_address", "\"%s\" is not an IP address", text);
         }
+        free(text);
         if (addr && ic.ok) {
             struct fs_fixed_ip *f = &p->fixed_ips[p->n_fixed_ips++];
             f->ip_address = addr;
@@ -120,6 +133,18 @@ static void parse_fixed_ips(struct pctx *c, json_t *o, struct fs_port *p)
     }
 }
 
+/* Returns address 'field' in canonical form, NULL if absent or invalid. */
+static char *get_ip(struct pctx *c, json_t *o, const char *field, bool required)
+{
+    char *text = fs_get_str(c, o, field, required, NULL);
+    char *ip = text ? fs_canonical_ip(text) : NULL;
+    if (text && !ip) {
+        fs_perr(c, field, "\"%s\" is not an IP address", text);
+    }
+    free(text);
+    return ip;
+}
+
 static void parse_binding_profile(struct pctx *c, json_t *o, struct fs_port *p)
 {
     json_t *prof = fs_get_object(c, o, "binding:profile");
@@ -130,11 +155,7 @@ static void parse_binding_profile(struct pctx *c, json_t *o, struct fs_port *p)
     struct pctx pc = sub(c, "binding:profile", &base);
     char *port_key = fs_get_str(&pc, prof, "port_key", false, NULL);
     p->remote = port_key && !strcmp(port_key, "remote_port");
-    p->remote_host_ip = fs_get_str(&pc, prof, "host_ip", p->remote, NULL);
-    if (p->remote_host_ip && !fs_valid_ip(p->remote_host_ip)) {
-        fs_perr(&pc, "host_ip", "\"%s\" is not an IP address",
-                p->remote_host_ip);
-    }
+    p->remote_host_ip = get_ip(&pc, prof, "host_ip", p->remote);
     c->ok &= pc.ok;
     free(port_key);
     free(base);
@@ -204,11 +225,13 @@ static void parse_bridge_mappings(struct pctx *c, json_t *o,
         json_t *bridge;
         json_object_foreach(bm, physnet, bridge)
         {
+            char *field = xasprintf("bridge_mappings.%s", physnet);
             char *text = xasprintf(
                 "%s:%s", physnet,
                 json_is_string(bridge) ? json_string_value(bridge) : "");
-            add_mapping(c, ch, text, "bridge_mappings");
+            add_mapping(c, ch, text, field);
             free(text);
+            free(field);
         }
     } else if (bm && !json_is_null(bm)) {
         fs_perr(c, "bridge_mappings",
@@ -219,11 +242,8 @@ static void parse_bridge_mappings(struct pctx *c, json_t *o,
 static void *parse_chassis(struct pctx *c, json_t *o)
 {
     struct fs_chassis *ch = xzalloc(sizeof *ch);
-    ch->ip = fs_get_str(c, o, "ip", false, NULL);
+    ch->ip = get_ip(c, o, "ip", false);
     ch->encap = fs_get_str(c, o, "encap", false, "vxlan");
-    if (ch->ip && !fs_valid_ip(ch->ip)) {
-        fs_perr(c, "ip", "\"%s\" is not an IP address", ch->ip);
-    }
     if (strcmp(ch->encap, "vxlan") && strcmp(ch->encap, "geneve") &&
         strcmp(ch->encap, "gre")) {
         fs_perr(c, "encap", "\"%s\" is not vxlan, geneve or gre", ch->encap);
@@ -251,7 +271,9 @@ static void *parse_port_pair(struct pctx *c, json_t *o)
     return pp;
 }
 
-/* networking-sfc lb_fields names; all are OVS field names too. */
+/* networking-sfc lb_fields names; all are OVS field names too (the
+ * fields(...) of a select group with selection_method=hash,
+ * ovs-ofctl(8)). */
 static bool valid_lb_field(const char *f)
 {
     static const char *const names[] = {"eth_src", "eth_dst", "ip_src",
@@ -265,6 +287,25 @@ static bool valid_lb_field(const char *f)
     return false;
 }
 
+/* lb_fields as a list, or as networking-sfc sends it: one string joined
+ * with '&' ("ip_src&ip_dst"). */
+static char **get_lb_fields(struct pctx *c, json_t *params, size_t *n)
+{
+    json_t *v = json_object_get(params, "lb_fields");
+    if (!json_is_string(v)) {
+        return fs_get_str_list(c, params, "lb_fields", false, n);
+    }
+    char *copy = xstrdup(json_string_value(v)), *save = NULL;
+    char **list = xcalloc(strlen(copy) / 2 + 2, sizeof *list);
+    *n = 0;
+    for (char *tok = strtok_r(copy, "&", &save); tok;
+         tok = strtok_r(NULL, "&", &save)) {
+        list[(*n)++] = xstrdup(tok);
+    }
+    free(copy);
+    return list;
+}
+
 static void *parse_port_pair_group(struct pctx *c, json_t *o)
 {
     struct fs_port_pair_group *g = xzalloc(sizeof *g);
@@ -272,12 +313,12 @@ static void *parse_port_pair_group(struct pctx *c, json_t *o)
     if (g->port_pairs && !g->n_port_pairs) {
         fs_perr(c, "port_pairs", "must list at least one port pair");
     }
+    fs_check_unique(c, "port_pairs", g->port_pairs, g->n_port_pairs);
     json_t *params = fs_get_object(c, o, "port_pair_group_parameters");
     if (params) {
         char *base;
         struct pctx pc = sub(c, "port_pair_group_parameters", &base);
-        g->lb_fields =
-            fs_get_str_list(&pc, params, "lb_fields", false, &g->n_lb_fields);
+        g->lb_fields = get_lb_fields(&pc, params, &g->n_lb_fields);
         for (size_t i = 0; i < g->n_lb_fields; i++) {
             if (!valid_lb_field(g->lb_fields[i])) {
                 char *f = xasprintf("lb_fields[%zu]", i);
@@ -294,6 +335,30 @@ static void *parse_port_pair_group(struct pctx *c, json_t *o)
     return g;
 }
 
+/* networking-sfc itself has chain_id at the top of the port chain; we take
+ * it there too (it must then agree with chain_parameters.chain_id). */
+static void parse_top_chain_id(struct pctx *c, json_t *o,
+                               struct fs_port_chain *pc)
+{
+    if (!json_object_get(o, "chain_id")) {
+        return;
+    }
+    long long top = fs_get_int(c, o, "chain_id", 0, FS_MAX_CHAIN_ID, 0);
+    if (top && pc->chain_id && top != pc->chain_id) {
+        fs_perr(c, "chain_id", "%lld differs from chain_parameters.chain_id %u",
+                top, pc->chain_id);
+    } else if (top) {
+        pc->chain_id = top;
+    }
+}
+
+/* Where a chain's chain_id was written, for error paths. */
+static const char *chain_id_field(json_t *o)
+{
+    json_t *top = json_object_get(o, "chain_id");
+    return top && !json_is_null(top) ? "chain_id" : "chain_parameters.chain_id";
+}
+
 static void *parse_port_chain(struct pctx *c, json_t *o)
 {
     struct fs_port_chain *pc = xzalloc(sizeof *pc);
@@ -306,6 +371,10 @@ static void *parse_port_chain(struct pctx *c, json_t *o)
     }
     pc->flow_classifiers = fs_get_str_list(c, o, "flow_classifiers", false,
                                            &pc->n_flow_classifiers);
+    fs_check_unique(c, "port_pair_groups", pc->port_pair_groups,
+                    pc->n_port_pair_groups);
+    fs_check_unique(c, "flow_classifiers", pc->flow_classifiers,
+                    pc->n_flow_classifiers);
     pc->correlation = FS_CORR_MPLS;
     json_t *params = fs_get_object(c, o, "chain_parameters");
     if (params) {
@@ -320,15 +389,15 @@ static void *parse_port_chain(struct pctx *c, json_t *o)
             fs_perr(&sc, "symmetric", "must be true or false");
         }
         pc->symmetric = json_is_true(sym);
-        if (pc->chain_id > FS_MAX_MPLS_PATH_ID &&
-            pc->correlation == FS_CORR_MPLS) {
-            fs_perr(&sc, "chain_id",
-                    "%u does not fit an MPLS label ((path id << 8) | hop "
-                    "index must be < 2^20): use at most %d",
-                    pc->chain_id, FS_MAX_MPLS_PATH_ID);
-        }
         c->ok &= sc.ok;
         free(base);
+    }
+    parse_top_chain_id(c, o, pc);
+    if (pc->chain_id > FS_MAX_MPLS_PATH_ID && pc->correlation == FS_CORR_MPLS) {
+        fs_perr(c, chain_id_field(o),
+                "%u does not fit an MPLS label ((path id << 8) | hop "
+                "index must be < 2^20): use at most %d",
+                pc->chain_id, FS_MAX_MPLS_PATH_ID);
     }
     pc->path_id = pc->chain_id;
     return pc;
@@ -419,8 +488,7 @@ struct fs_doc *fs_doc_parse(const char *key, enum fs_kind kind,
     json_t *obj = root;
     char *base = NULL;
     json_t *inner = json_object_get(root, envelopes[kind]);
-    if (json_is_object(root) && json_object_size(root) == 1 &&
-        json_is_object(inner)) {
+    if (inner && json_object_size(root) == 1) {
         obj = inner;
         base = xasprintf("$.%s", envelopes[kind]);
         c.base = base;
@@ -430,6 +498,7 @@ struct fs_doc *fs_doc_parse(const char *key, enum fs_kind kind,
                 envelopes[kind]);
     } else {
         void *res = parsers[kind](&c, obj);
+        doc->chain_id_field = chain_id_field(obj);
         fs_parse_meta(&c, obj, key_id, mod_revision, res);
         doc->res = res;
         if (!c.ok) {

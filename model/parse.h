@@ -20,6 +20,9 @@ struct fs_doc {
     enum fs_kind kind;
     void *res;
     struct fs_errors errors;
+    /* Port chains: "chain_id" or "chain_parameters.chain_id", where the
+     * document gave chain_id (a static string). */
+    const char *chain_id_field;
 };
 
 /* Parses 'value' ('len' bytes, JSON or YAML) stored at 'key' as a resource
@@ -37,7 +40,8 @@ size_t fs_kind_size(enum fs_kind);
 void fs_resource_free(enum fs_kind kind, void *res);
 
 struct pctx;
-/* Parses a networking-sfc flow classifier object (model/classifier.c). */
+/* Parses a networking-sfc flow classifier object (model/classifier.c).
+ * Returns a struct fs_flow_classifier (never NULL); errors go to 'pctx'. */
 void *fs_parse_flow_classifier(struct pctx *, json_t *obj);
 
 #endif /* model/parse.h */

@@ -69,31 +69,45 @@ static void *materialise(struct fs_build *b, enum fs_kind kind, size_t *n)
     return array;
 }
 
-static void assign_path_ids(struct fs_build *b)
+/* Every path id taken: both kinds of allocation key (also those of chains
+ * that no longer exist, until their keys are deleted) and the explicit
+ * chain_id of every chain that parsed, accepted or not (it would collide
+ * once it is fixed). */
+static unsigned long *used_path_ids(const struct fs_model *m)
 {
-    struct fs_snapshot *s = b->snap;
-    s->used_path_ids = bitmap_allocate(FS_MAX_CHAIN_ID + 1);
+    unsigned long *used = bitmap_allocate(FS_MAX_CHAIN_ID + 1);
     struct shash_node *node;
-    SHASH_FOR_EACH(node, &b->m->path_ids)
+    SHASH_FOR_EACH(node, &m->path_ids)
     {
-        unsigned long n = strtoul(node->name, NULL, 10);
-        if (n > 0 && n <= FS_MAX_CHAIN_ID) {
-            bitmap_set1(s->used_path_ids, n);
+        char *end;
+        unsigned long n = strtoul(node->name, &end, 10);
+        if (!*end && n > 0 && n <= FS_MAX_CHAIN_ID) {
+            bitmap_set1(used, n);
         }
     }
     struct simap_node *sn;
-    SIMAP_FOR_EACH(sn, &b->m->chain_paths)
+    SIMAP_FOR_EACH(sn, &m->chain_paths)
     {
-        bitmap_set1(s->used_path_ids, sn->data);
+        bitmap_set1(used, sn->data);
     }
+    SHASH_FOR_EACH(node, &m->docs)
+    {
+        const struct fs_doc *doc = node->data;
+        const struct fs_port_chain *pc = doc->res;
+        if (doc->kind == FS_PORT_CHAIN && pc && pc->chain_id) {
+            bitmap_set1(used, pc->chain_id);
+        }
+    }
+    return used;
+}
+
+static void assign_path_ids(struct fs_build *b)
+{
+    struct fs_snapshot *s = b->snap;
+    s->used_path_ids = used_path_ids(b->m);
     for (size_t i = 0; i < s->n_port_chains; i++) {
         struct fs_port_chain *pc = &s->port_chains[i];
-        if (pc->chain_id) {
-            bitmap_set1(s->used_path_ids, pc->chain_id);
-            pc->path_id = pc->chain_id;
-        } else {
-            pc->path_id = simap_get(&b->m->chain_paths, pc->meta.id);
-        }
+        pc->path_id = simap_get(&b->path_ids, pc->meta.id);
         if (!pc->path_id) {
             s->pending_chains =
                 xrealloc(s->pending_chains,
@@ -110,6 +124,7 @@ struct fs_snapshot *fs_snapshot_build(struct fs_model *m)
 {
     struct fs_snapshot *s = xzalloc(sizeof *s);
     struct fs_build b = {.m = m, .snap = s};
+    simap_init(&b.path_ids);
     s->revision = m->revision;
     for (int k = 0; k < FS_N_KINDS; k++) {
         shash_init(&b.valid[k]);
@@ -129,11 +144,14 @@ struct fs_snapshot *fs_snapshot_build(struct fs_model *m)
     s->flow_classifiers =
         materialise(&b, FS_FLOW_CLASSIFIER, &s->n_flow_classifiers);
     s->port_chains = materialise(&b, FS_PORT_CHAIN, &s->n_port_chains);
+    s->slices = materialise(&b, FS_SLICE, &s->n_slices);
+    s->flowspaces = materialise(&b, FS_FLOWSPACE, &s->n_flowspaces);
     assign_path_ids(&b);
 
     for (int k = 0; k < FS_N_KINDS; k++) {
         shash_destroy(&b.valid[k]);
     }
+    simap_destroy(&b.path_ids);
     return s;
 }
 
@@ -149,6 +167,8 @@ void fs_snapshot_destroy(struct fs_snapshot *s)
     free(s->port_pair_groups);
     free(s->flow_classifiers);
     free(s->port_chains);
+    free(s->slices);
+    free(s->flowspaces);
     for (int k = 0; k < FS_N_KINDS; k++) {
         shash_destroy(&s->by_id[k]);
     }
@@ -182,5 +202,19 @@ uint32_t fs_snapshot_free_path_id(const struct fs_snapshot *s)
 const struct fs_port_chain *
 fs_snapshot_chain_of_group(const struct fs_snapshot *s, const char *ppg_id)
 {
-    return shash_find_data(&s->chain_of_group, ppg_id);
+    return ppg_id ? shash_find_data(&s->chain_of_group, ppg_id) : NULL;
+}
+
+const struct fs_port_chain *fs_snapshot_group_hop(const struct fs_snapshot *s,
+                                                  const char *ppg_id,
+                                                  size_t *hop)
+{
+    const struct fs_port_chain *pc = fs_snapshot_chain_of_group(s, ppg_id);
+    for (size_t i = 0; pc && i < pc->n_port_pair_groups; i++) {
+        if (!strcmp(pc->port_pair_groups[i], ppg_id)) {
+            *hop = i;
+            return pc;
+        }
+    }
+    return NULL;
 }

@@ -33,6 +33,7 @@ static json_t *plain_scalar(const char *s)
     if (!*end && !errno) {
         return json_integer(ll);
     }
+    errno = 0;
     double d = strtod(s, &end);
     if (!*end && !errno && strspn(s, "+-.0123456789eE") == strlen(s)) {
         return json_real(d);
@@ -40,12 +41,15 @@ static json_t *plain_scalar(const char *s)
     return json_string(s);
 }
 
+/* A plain scalar without a tag is resolved to null, boolean or number; a
+ * quoted or explicitly tagged one (!!str 5) stays a string. */
 static json_t *scalar(const yaml_event_t *ev, char **error)
 {
     const char *value = (const char *)ev->data.scalar.value;
-    json_t *j = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE
-                    ? plain_scalar(value)
-                    : json_string(value);
+    bool resolve = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+                   ev->data.scalar.plain_implicit;
+    json_t *j = resolve ? plain_scalar(value)
+                        : json_stringn(value, ev->data.scalar.length);
     if (!j) {
         *error = xasprintf("line %zu: scalar is not valid UTF-8",
                            ev->start_mark.line + 1);
@@ -105,7 +109,13 @@ static json_t *parse_mapping(yaml_parser_t *p, int depth, char **error)
             break;
         }
         char *key = xstrdup((const char *)ev.data.scalar.value);
+        size_t line = ev.start_mark.line + 1;
         yaml_event_delete(&ev);
+        if (json_object_get(object, key)) {
+            *error = xasprintf("line %zu: duplicate key \"%s\"", line, key);
+            free(key);
+            break;
+        }
         json_t *value = NULL;
         if (next(p, &ev, error)) {
             value = parse_node(p, &ev, depth + 1, error);
@@ -169,6 +179,28 @@ static bool first_node(yaml_parser_t *p, yaml_event_t *ev, char **error)
     }
 }
 
+/* After the root node: true if the stream ends without a second
+ * document (an etcd value holds one resource). */
+static bool single_document(yaml_parser_t *p, char **error)
+{
+    for (;;) {
+        yaml_event_t ev;
+        if (!next(p, &ev, error)) {
+            return false;
+        }
+        yaml_event_type_t type = ev.type;
+        size_t line = ev.start_mark.line + 1;
+        yaml_event_delete(&ev);
+        if (type == YAML_STREAM_END_EVENT) {
+            return true;
+        } else if (type != YAML_DOCUMENT_END_EVENT) {
+            *error =
+                xasprintf("line %zu: a value holds one YAML document", line);
+            return false;
+        }
+    }
+}
+
 json_t *fs_yaml_parse(const char *text, size_t len, char **error)
 {
     yaml_parser_t parser;
@@ -185,6 +217,10 @@ json_t *fs_yaml_parse(const char *text, size_t len, char **error)
             root = parse_node(&parser, &ev, 0, error);
         }
         yaml_event_delete(&ev);
+    }
+    if (root && !single_document(&parser, error)) {
+        json_decref(root);
+        root = NULL;
     }
     yaml_parser_delete(&parser);
     return root;

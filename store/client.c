@@ -16,7 +16,7 @@
 
 VLOG_DEFINE_THIS_MODULE(etcd);
 
-/* libev watcher for one socket curl uses. */
+/* libev watcher for one socket curl uses (CURLMOPT_SOCKETFUNCTION). */
 struct sock_watch {
     ev_io io;
     struct etcd_client *c;
@@ -27,11 +27,12 @@ static void check_done(struct etcd_client *c);
 static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
     struct sock_watch *sw = w->data;
+    struct etcd_client *c = sw->c; /* 'sw' may be freed by socket_fn. */
     int action = (revents & EV_READ ? CURL_CSELECT_IN : 0) |
                  (revents & EV_WRITE ? CURL_CSELECT_OUT : 0);
     int running;
-    curl_multi_socket_action(sw->c->multi, w->fd, action, &running);
-    check_done(sw->c);
+    curl_multi_socket_action(c->multi, w->fd, action, &running);
+    check_done(c);
 }
 
 static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -95,6 +96,7 @@ struct etcd_client *etcd_client_create(struct ev_loop *loop,
     struct etcd_client *c = xzalloc(sizeof *c);
     c->loop = loop;
     c->endpoint = xstrdup(endpoint);
+    c->page_size = 500;
     ovs_list_init(&c->requests);
     c->multi = curl_multi_init();
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, socket_fn);
@@ -117,6 +119,14 @@ static void req_free(struct etcd_client *c, struct etcd_req *r)
     free(r);
 }
 
+void etcd_client_set_page_size(struct etcd_client *c, int64_t page_size)
+{
+    c->page_size = MAX(page_size, 1);
+}
+
+/* Frees 'c' and everything in flight.  Call it from outside the client's
+ * own callbacks (e.g. after ev_run() returns, or from another watcher):
+ * the transfer or watch calling back would otherwise be freed under it. */
 void etcd_client_destroy(struct etcd_client *c)
 {
     if (!c) {
@@ -145,7 +155,9 @@ static size_t write_fn(char *data, size_t size, size_t n, void *r_)
     } else {
         ds_put_buffer(&r->response, data, size * n);
     }
-    return size * n;
+    /* Returning less than given makes curl end the transfer (and close the
+     * connection, which is how a gateway watch is cancelled). */
+    return r->abort ? 0 : size * n;
 }
 
 struct etcd_req *etcd_request(struct etcd_client *c, const char *path,
@@ -161,7 +173,11 @@ struct etcd_req *etcd_request(struct etcd_client *c, const char *path,
     curl_easy_setopt(r->easy, CURLOPT_URL, url);
     free(url);
     r->headers = curl_slist_append(NULL, "Content-Type: application/json");
+    /* Refuse to be served by a member cut off from the leader (the
+     * gateway passes Grpc-Metadata-* on as gRPC metadata "hasleader"). */
     r->headers = curl_slist_append(r->headers, "Grpc-Metadata-Hasleader: true");
+    /* No "Expect: 100-continue" round trip for bodies over 1 KiB. */
+    r->headers = curl_slist_append(r->headers, "Expect:");
     curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
     curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body);
     curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, write_fn);
@@ -169,7 +185,11 @@ struct etcd_req *etcd_request(struct etcd_client *c, const char *path,
     curl_easy_setopt(r->easy, CURLOPT_PRIVATE, r);
     curl_easy_setopt(r->easy, CURLOPT_ERRORBUFFER, r->errbuf);
     curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
+    /* A watch can be silent for hours: let TCP probes find a dead peer
+     * (first probe after 30 s idle, then every 10 s). */
     curl_easy_setopt(r->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(r->easy, CURLOPT_TCP_KEEPIDLE, 30L);
+    curl_easy_setopt(r->easy, CURLOPT_TCP_KEEPINTVL, 10L);
     curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
     if (!stream) {
         curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, 10000L);
@@ -184,20 +204,25 @@ static void finish_unary(struct etcd_req *r, CURLcode code)
 {
     long status = 0;
     curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
-    json_error_t jerr;
-    json_t *reply =
-        json_loadb(r->response.string, r->response.length, 0, &jerr);
+    json_t *reply = json_loadb(r->response.string, r->response.length, 0, NULL);
     char *error = NULL;
     if (code != CURLE_OK) {
         error = xasprintf("%s",
                           r->errbuf[0] ? r->errbuf : curl_easy_strerror(code));
-    } else if (status != 200 || !json_is_object(reply)) {
-        const char *msg = json_string_value(json_object_get(reply, "message"));
+    } else if (status != 200 || !json_is_object(reply) ||
+               json_is_object(json_object_get(reply, "error"))) {
+        char *msg = etcd_error_message(reply);
         error = xasprintf("HTTP %ld: %s", status,
                           msg ? msg : ds_cstr(&r->response));
+        free(msg);
     }
+    /* A streaming RPC (lease keepalive) answers {"result":{...}}. */
+    json_t *result = json_object_get(reply, "result");
     if (r->done) {
-        r->done(r->aux, !error, error, error ? NULL : reply);
+        r->done(r->aux, !error, error,
+                error                    ? NULL
+                : json_is_object(result) ? result
+                                         : reply);
     }
     free(error);
     json_decref(reply);
@@ -231,12 +256,10 @@ static void unary(struct etcd_client *c, const char *path, json_t *body,
     r->aux = aux;
 }
 
+/* The gateway form of a NUL-terminated key or value. */
 static json_t *b64(const char *s)
 {
-    char *b = etcd_b64_encode(s, strlen(s));
-    json_t *j = json_string(b);
-    free(b);
-    return j;
+    return etcd_b64_json(s, strlen(s));
 }
 
 void etcd_put(struct etcd_client *c, const char *key, const char *value,
@@ -245,9 +268,7 @@ void etcd_put(struct etcd_client *c, const char *key, const char *value,
     json_t *body =
         json_pack("{s:o, s:o}", "key", b64(key), "value", b64(value));
     if (lease) {
-        char *l = xasprintf("%lld", (long long)lease);
-        json_object_set_new(body, "lease", json_string(l));
-        free(l);
+        json_object_set_new(body, "lease", etcd_int64_json(lease));
     }
     unary(c, "/v3/kv/put", body, done, aux);
 }
@@ -259,25 +280,27 @@ void etcd_delete(struct etcd_client *c, const char *key, etcd_done_cb *done,
           aux);
 }
 
+/* Compare.CompareResult for 'op' ("=", "!=", ">", "<"). */
+static const char *cmp_result(const char *op)
+{
+    return !strcmp(op, "=")   ? "EQUAL"
+           : !strcmp(op, ">") ? "GREATER"
+           : !strcmp(op, "<") ? "LESS"
+                              : "NOT_EQUAL";
+}
+
 json_t *etcd_cmp_create_revision(const char *key, const char *op,
                                  int64_t revision)
 {
-    char *rev = xasprintf("%lld", (long long)revision);
-    const char *result = !strcmp(op, "=")   ? "EQUAL"
-                         : !strcmp(op, ">") ? "GREATER"
-                         : !strcmp(op, "<") ? "LESS"
-                                            : "NOT_EQUAL";
-    json_t *cmp = json_pack("{s:o, s:s, s:s, s:s}", "key", b64(key), "target",
-                            "CREATE", "result", result, "create_revision", rev);
-    free(rev);
-    return cmp;
+    return json_pack("{s:o, s:s, s:s, s:o}", "key", b64(key), "target",
+                     "CREATE", "result", cmp_result(op), "create_revision",
+                     etcd_int64_json(revision));
 }
 
 json_t *etcd_cmp_value(const char *key, const char *op, const char *value)
 {
     return json_pack("{s:o, s:s, s:s, s:o}", "key", b64(key), "target", "VALUE",
-                     "result", !strcmp(op, "=") ? "EQUAL" : "NOT_EQUAL",
-                     "value", b64(value));
+                     "result", cmp_result(op), "value", b64(value));
 }
 
 json_t *etcd_op_put(const char *key, const char *value)
@@ -304,15 +327,13 @@ void etcd_txn(struct etcd_client *c, json_t *compare, json_t *success,
 void etcd_lease_grant(struct etcd_client *c, int64_t ttl, etcd_done_cb *done,
                       void *aux)
 {
-    char *t = xasprintf("%lld", (long long)ttl);
-    unary(c, "/v3/lease/grant", json_pack("{s:s}", "TTL", t), done, aux);
-    free(t);
+    unary(c, "/v3/lease/grant", json_pack("{s:o}", "TTL", etcd_int64_json(ttl)),
+          done, aux);
 }
 
 void etcd_lease_keepalive(struct etcd_client *c, int64_t id, etcd_done_cb *done,
                           void *aux)
 {
-    char *s = xasprintf("%lld", (long long)id);
-    unary(c, "/v3/lease/keepalive", json_pack("{s:s}", "ID", s), done, aux);
-    free(s);
+    unary(c, "/v3/lease/keepalive",
+          json_pack("{s:o}", "ID", etcd_int64_json(id)), done, aux);
 }

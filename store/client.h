@@ -9,9 +9,13 @@
 
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/list.h"
+#include "openvswitch/vlog.h"
 #include "store/etcd.h"
 
 struct etcd_watch;
+
+/* The "etcd" vlog module, defined in store/client.c, shared by store/. */
+extern struct vlog_module *VLM_etcd;
 
 struct etcd_client {
     struct ev_loop *loop;
@@ -20,7 +24,12 @@ struct etcd_client {
     ev_timer timer;           /* curl's timeout. */
     struct ovs_list requests; /* struct etcd_req in flight. */
     struct etcd_watch *watch; /* The prefix watch, if any. */
+    int64_t page_size;        /* Keys per range page of a list. */
 };
+
+/* Sets the number of keys per range page of a list (default 500); for
+ * tests that exercise paging with a few keys. */
+void etcd_client_set_page_size(struct etcd_client *, int64_t page_size);
 
 /* One HTTP transfer.  Unary: 'done' gets the decoded reply.  Streaming:
  * 'on_data' gets each chunk and 'on_end' the end of the transfer. */
@@ -36,7 +45,7 @@ struct etcd_req {
     void *aux;
     void (*on_data)(struct etcd_req *, const char *data, size_t len);
     void (*on_end)(struct etcd_req *, CURLcode);
-    bool abort; /* Set by 'on_data' to end a stream. */
+    bool abort; /* Set by 'on_data': end the stream, closing the connection. */
 };
 
 /* Starts a POST of 'body' (reference taken) to 'path' ("/v3/watch").

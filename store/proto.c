@@ -30,7 +30,7 @@ char *etcd_b64_decode(const char *b64, size_t *len)
         free(out);
         return NULL;
     }
-    /* EVP_DecodeBlock counts the padding as zero bytes. */
+    /* EVP_DecodeBlock counts each '=' of padding as a zero byte. */
     for (size_t i = in; i > 0 && b64[i - 1] == '=' && n > 0; i--) {
         n--;
     }
@@ -69,19 +69,37 @@ int64_t etcd_int64(const json_t *obj, const char *field)
     return s && *s && !*end ? n : 0;
 }
 
+json_t *etcd_int64_json(int64_t n)
+{
+    char *s = xasprintf("%lld", (long long)n);
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
+json_t *etcd_b64_json(const char *data, size_t len)
+{
+    char *b = etcd_b64_encode(data, len);
+    json_t *s = json_string(b);
+    free(b);
+    return s;
+}
+
 void etcd_feed_lines(struct ds *buf, const char *data, size_t len,
-                     void (*fn)(void *aux, const char *line, size_t len),
+                     bool (*fn)(void *aux, const char *line, size_t len),
                      void *aux)
 {
     ds_put_buffer(buf, data, len);
     size_t start = 0;
     for (size_t i = 0; i < buf->length; i++) {
-        if (buf->string[i] == '\n') {
-            if (i > start) {
-                fn(aux, buf->string + start, i - start);
-            }
-            start = i + 1;
+        if (buf->string[i] != '\n') {
+            continue;
         }
+        if (i > start && !fn(aux, buf->string + start, i - start)) {
+            ds_clear(buf);
+            return;
+        }
+        start = i + 1;
     }
     if (start) {
         size_t rest = buf->length - start;
@@ -124,11 +142,23 @@ int64_t etcd_deliver_kv(const json_t *kv, const struct etcd_watch_handlers *h,
     return rev;
 }
 
+/* Delivers one DELETE event's key.  Returns false if it is malformed. */
+static bool deliver_delete(const json_t *kv, int64_t rev,
+                           const struct etcd_watch_handlers *h, void *aux)
+{
+    size_t klen;
+    char *key = b64_field(kv, "key", &klen);
+    bool ok = key && klen;
+    if (ok) {
+        h->del(aux, key, rev);
+    }
+    free(key);
+    return ok;
+}
+
 int64_t etcd_deliver_events(const json_t *events, int64_t last_rev,
                             const struct etcd_watch_handlers *h, void *aux)
 {
-    /* All events of one revision (a txn) come in one response: compare
-     * with what earlier responses delivered, not with this one's. */
     int64_t floor = last_rev;
     size_t i;
     const json_t *ev;
@@ -140,27 +170,112 @@ int64_t etcd_deliver_events(const json_t *events, int64_t last_rev,
             continue; /* A repeated event. */
         }
         const char *type = json_string_value(json_object_get(ev, "type"));
-        if (type && !strcmp(type, "DELETE")) {
-            size_t klen;
-            char *key = b64_field(kv, "key", &klen);
-            if (key && klen) {
-                h->del(aux, key, rev);
-            }
-            free(key);
-        } else if (etcd_deliver_kv(kv, h, aux) < 0) {
-            continue;
+        bool ok = type && !strcmp(type, "DELETE")
+                      ? deliver_delete(kv, rev, h, aux)
+                      : etcd_deliver_kv(kv, h, aux) >= 0;
+        if (ok) {
+            last_rev = MAX(last_rev, rev);
         }
-        last_rev = MAX(last_rev, rev);
     }
     return last_rev;
 }
 
-static json_t *b64_string(const char *data, size_t len)
+bool etcd_parse_range(const json_t *reply, struct etcd_range_page *page)
 {
-    char *b = etcd_b64_encode(data, len);
-    json_t *s = json_string(b);
-    free(b);
-    return s;
+    page->revision = etcd_int64(json_object_get(reply, "header"), "revision");
+    page->kvs = json_object_get(reply, "kvs");
+    size_t n = json_array_size(page->kvs);
+    page->more = json_is_true(json_object_get(reply, "more")) && n;
+    page->next_key = NULL;
+    page->next_len = 0;
+    if (!page->more) {
+        return true;
+    }
+    size_t len;
+    const char *k = json_string_value(
+        json_object_get(json_array_get(page->kvs, n - 1), "key"));
+    char *last = etcd_b64_decode(k ? k : "", &len);
+    if (!last) {
+        return false;
+    }
+    /* The smallest key after 'last' is 'last' followed by a zero byte;
+     * etcd_b64_decode() already put one there. */
+    page->next_key = last;
+    page->next_len = len + 1;
+    return true;
+}
+
+char *etcd_error_message(const json_t *root)
+{
+    const json_t *error = json_object_get(root, "error");
+    if (!error) {
+        return NULL;
+    }
+    const char *msg = json_string_value(json_object_get(error, "message"));
+    if (!msg) {
+        msg = json_string_value(json_object_get(root, "message"));
+    }
+    if (!msg) {
+        msg = json_string_value(error);
+    }
+    return xstrdup(msg ? msg : "unknown gateway error");
+}
+
+bool etcd_error_is_compacted(const char *message)
+{
+    return message && strstr(message, "compacted");
+}
+
+/* Classifies a "result" object of a watch stream into 'msg'. */
+static void parse_watch_result(const json_t *result, struct etcd_watch_msg *msg)
+{
+    msg->revision = etcd_int64(json_object_get(result, "header"), "revision");
+    msg->compact_revision = etcd_int64(result, "compact_revision");
+    msg->created = json_is_true(json_object_get(result, "created"));
+    msg->events = json_object_get(result, "events");
+    const char *reason =
+        json_string_value(json_object_get(result, "cancel_reason"));
+    if (msg->compact_revision > 0 || etcd_error_is_compacted(reason)) {
+        msg->kind = ETCD_WATCH_COMPACTED;
+        msg->error = xasprintf("revision compacted at %lld",
+                               (long long)msg->compact_revision);
+    } else if (json_is_true(json_object_get(result, "canceled"))) {
+        msg->kind = ETCD_WATCH_ERROR;
+        msg->error = xasprintf("watch canceled by etcd%s%s", reason ? ": " : "",
+                               reason ? reason : "");
+    } else {
+        msg->kind = ETCD_WATCH_EVENTS;
+    }
+}
+
+void etcd_parse_watch_line(const char *line, size_t len,
+                           struct etcd_watch_msg *msg)
+{
+    *msg = (struct etcd_watch_msg){.kind = ETCD_WATCH_ERROR};
+    json_error_t jerr;
+    msg->root = json_loadb(line, len, 0, &jerr);
+    const json_t *result = json_object_get(msg->root, "result");
+    if (!msg->root) {
+        msg->error = xasprintf("malformed watch response: %s (\"%.*s\")",
+                               jerr.text, (int)MIN(len, 80), line);
+    } else if ((msg->error = etcd_error_message(msg->root))) {
+        if (etcd_error_is_compacted(msg->error)) {
+            msg->kind = ETCD_WATCH_COMPACTED;
+        }
+    } else if (json_is_object(result)) {
+        parse_watch_result(result, msg);
+    } else {
+        msg->error = xasprintf("watch response without result: \"%.*s\"",
+                               (int)MIN(len, 80), line);
+    }
+}
+
+void etcd_watch_msg_destroy(struct etcd_watch_msg *msg)
+{
+    free(msg->error);
+    json_decref(msg->root);
+    msg->error = NULL;
+    msg->root = NULL;
 }
 
 json_t *etcd_range_request(const char *prefix, const char *from_key,
@@ -170,14 +285,12 @@ json_t *etcd_range_request(const char *prefix, const char *from_key,
     char *end = etcd_prefix_end(prefix, &end_len);
     json_t *req = json_object();
     json_object_set_new(req, "key",
-                        from_key ? b64_string(from_key, from_len)
-                                 : b64_string(prefix, strlen(prefix)));
-    json_object_set_new(req, "range_end", b64_string(end, end_len));
-    json_object_set_new(req, "limit", json_integer(limit));
+                        from_key ? etcd_b64_json(from_key, from_len)
+                                 : etcd_b64_json(prefix, strlen(prefix)));
+    json_object_set_new(req, "range_end", etcd_b64_json(end, end_len));
+    json_object_set_new(req, "limit", etcd_int64_json(limit));
     if (revision) {
-        char *rev = xasprintf("%lld", (long long)revision);
-        json_object_set_new(req, "revision", json_string(rev));
-        free(rev);
+        json_object_set_new(req, "revision", etcd_int64_json(revision));
     }
     free(end);
     return req;
@@ -187,11 +300,10 @@ json_t *etcd_watch_request(const char *prefix, int64_t start_revision)
 {
     size_t end_len;
     char *end = etcd_prefix_end(prefix, &end_len);
-    char *rev = xasprintf("%lld", (long long)start_revision);
-    json_t *create =
-        json_pack("{s:o, s:o, s:s}", "key", b64_string(prefix, strlen(prefix)),
-                  "range_end", b64_string(end, end_len), "start_revision", rev);
-    free(rev);
+    json_t *create = json_pack(
+        "{s:o, s:o, s:o}", "key", etcd_b64_json(prefix, strlen(prefix)),
+        "range_end", etcd_b64_json(end, end_len), "start_revision",
+        etcd_int64_json(start_revision));
     free(end);
     return json_pack("{s:o}", "create_request", create);
 }

@@ -9,9 +9,9 @@
 #include "store/proto.h"
 #include "util.h"
 
-VLOG_DEFINE_THIS_MODULE(etcd_watch);
+/* Logs under store/client.c's "etcd" module (VLM_etcd). */
+#define this_module (*VLM_etcd)
 
-#define PAGE_SIZE 500
 #define BACKOFF_MIN_S 0.1
 #define BACKOFF_MAX_S 5.0
 
@@ -23,71 +23,107 @@ struct etcd_watch {
     int64_t last_rev; /* Highest revision delivered. */
     int64_t list_rev; /* Revision of the list in progress, 0 before. */
     bool need_list;   /* Next attempt lists (start, after compaction). */
-    bool up;
-    double backoff;
+    int up;           /* Last state reported: 1 up, 0 down, -1 none yet. */
+    double backoff;   /* Seconds before the next attempt after a failure. */
     ev_timer retry;
-    struct ds lines; /* Incomplete line of the watch stream. */
-    char *stream_error;
+    struct ds lines;    /* Incomplete line of the watch stream. */
+    char *stream_error; /* Why the watch stream is being ended. */
 };
 
 static void start(struct etcd_watch *);
 
 static void set_state(struct etcd_watch *w, bool up, const char *reason)
 {
-    if (w->up != up) {
-        w->up = up;
-        if (w->h->state) {
-            w->h->state(w->aux, up, reason);
-        }
+    if (w->up == up) {
+        return;
+    }
+    w->up = up;
+    if (up) {
+        VLOG_INFO("%s: connected", w->c->endpoint);
+        w->backoff = BACKOFF_MIN_S;
+    } else {
+        VLOG_INFO("%s: watch of %s down: %s", w->c->endpoint, w->prefix,
+                  reason);
+    }
+    if (w->h->state) {
+        w->h->state(w->aux, up, reason);
     }
 }
 
+/* Reports 'reason' and schedules the next attempt after the backoff. */
 static void fail(struct etcd_watch *w, const char *reason)
 {
+    set_state(w, false, reason);
     VLOG_DBG("watch of %s: %s; retrying in %.1f s", w->prefix, reason,
              w->backoff);
-    set_state(w, false, reason);
     ev_timer_set(&w->retry, w->backoff, 0.);
     ev_timer_start(w->c->loop, &w->retry);
     w->backoff = MIN(w->backoff * 2, BACKOFF_MAX_S);
 }
 
+/* Handlers that log each event at DBG before passing it on. */
+static void log_put(void *w_, const struct etcd_kv *kv)
+{
+    struct etcd_watch *w = w_;
+    VLOG_DBG("put %s at revision %lld (%zu bytes)", kv->key,
+             (long long)kv->mod_revision, kv->value_len);
+    w->h->put(w->aux, kv);
+}
+
+static void log_del(void *w_, const char *key, int64_t mod_revision)
+{
+    struct etcd_watch *w = w_;
+    VLOG_DBG("delete %s at revision %lld", key, (long long)mod_revision);
+    w->h->del(w->aux, key, mod_revision);
+}
+
+static const struct etcd_watch_handlers log_handlers = {
+    .put = log_put,
+    .del = log_del,
+};
+
 static void list_page(struct etcd_watch *, const char *from, size_t len);
 static void start_watch(struct etcd_watch *);
+
+/* Restarts the list from its first page, at once. */
+static void relist(struct etcd_watch *w, const char *why)
+{
+    VLOG_INFO("watch of %s: %s; relisting", w->prefix, why);
+    w->need_list = true;
+    start(w);
+}
 
 static void list_done(void *aux, bool ok, const char *error, json_t *reply)
 {
     struct etcd_watch *w = aux;
     if (!ok) {
-        fail(w, error);
+        if (etcd_error_is_compacted(error) && w->list_rev) {
+            relist(w, error); /* Revision R went away between two pages. */
+        } else {
+            fail(w, error);
+        }
         return;
     }
-    const json_t *kvs = json_object_get(reply, "kvs");
+    struct etcd_range_page page;
+    if (!etcd_parse_range(reply, &page)) {
+        fail(w, "range reply with an undecodable key");
+        return;
+    }
+    set_state(w, true, NULL);
     if (!w->list_rev) {
-        w->list_rev = etcd_int64(json_object_get(reply, "header"), "revision");
+        w->list_rev = page.revision;
         w->h->reset(w->aux);
     }
     size_t i;
     const json_t *kv;
-    json_array_foreach(kvs, i, kv)
+    json_array_foreach(page.kvs, i, kv)
     {
-        etcd_deliver_kv(kv, w->h, w->aux);
+        etcd_deliver_kv(kv, &log_handlers, w);
     }
-    size_t n = json_array_size(kvs);
-    if (json_is_true(json_object_get(reply, "more")) && n) {
-        size_t len;
-        const char *k = json_string_value(
-            json_object_get(json_array_get(kvs, n - 1), "key"));
-        char *last = etcd_b64_decode(k ? k : "", &len);
-        if (last) {
-            char *from = xmalloc(len + 1);
-            memcpy(from, last, len);
-            from[len] = '\0'; /* The next key after 'last'. */
-            list_page(w, from, len + 1);
-            free(from);
-            free(last);
-            return;
-        }
+    if (page.more) {
+        list_page(w, page.next_key, page.next_len);
+        free(page.next_key);
+        return;
     }
     w->last_rev = w->list_rev;
     w->need_list = false;
@@ -101,58 +137,61 @@ static void list_page(struct etcd_watch *w, const char *from, size_t len)
 {
     struct etcd_req *r = etcd_request(
         w->c, "/v3/kv/range",
-        etcd_range_request(w->prefix, from, len, w->list_rev, PAGE_SIZE),
+        etcd_range_request(w->prefix, from, len, w->list_rev, w->c->page_size),
         false);
     r->done = list_done;
     r->aux = w;
 }
 
-static void watch_line(void *aux, const char *line, size_t len)
+/* Handles one line of the watch stream.  Returns false to end the stream. */
+static bool watch_line(void *w_, const char *line, size_t len)
 {
-    struct etcd_req *r = aux;
-    struct etcd_watch *w = r->aux;
-    json_t *root = json_loadb(line, len, 0, NULL);
-    const json_t *result = json_object_get(root, "result");
-    const json_t *error = json_object_get(root, "error");
-    if (error || !result) {
-        const char *msg = json_string_value(json_object_get(error, "message"));
-        free(w->stream_error);
-        w->stream_error = xstrdup(msg ? msg : "malformed watch response");
-        r->abort = true;
-    } else if (etcd_int64(result, "compact_revision") > 0) {
-        VLOG_INFO("watch of %s: revision %lld was compacted; relisting",
-                  w->prefix, (long long)w->last_rev + 1);
+    struct etcd_watch *w = w_;
+    struct etcd_watch_msg msg;
+    etcd_parse_watch_line(line, len, &msg);
+    bool go_on = msg.kind == ETCD_WATCH_EVENTS;
+    if (msg.kind == ETCD_WATCH_COMPACTED) {
+        VLOG_INFO("watch of %s from revision %lld: %s", w->prefix,
+                  (long long)w->last_rev + 1, msg.error);
         w->need_list = true;
-        r->abort = true;
-    } else if (json_is_true(json_object_get(result, "canceled"))) {
+    } else if (msg.kind == ETCD_WATCH_ERROR) {
         free(w->stream_error);
-        w->stream_error = xstrdup("watch canceled by etcd");
-        r->abort = true;
+        w->stream_error = msg.error;
+        msg.error = NULL;
     } else {
-        if (json_is_true(json_object_get(result, "created"))) {
+        if (msg.created) {
             set_state(w, true, NULL);
         }
-        const json_t *events = json_object_get(result, "events");
-        int64_t rev = etcd_deliver_events(events, w->last_rev, w->h, w->aux);
-        w->backoff = BACKOFF_MIN_S;
+        int64_t rev =
+            etcd_deliver_events(msg.events, w->last_rev, &log_handlers, w);
         if (rev > w->last_rev) {
             w->last_rev = rev;
             w->h->synced(w->aux, rev);
         }
     }
-    json_decref(root);
+    etcd_watch_msg_destroy(&msg);
+    return go_on;
 }
 
 static void watch_data(struct etcd_req *r, const char *data, size_t len)
 {
     struct etcd_watch *w = r->aux;
-    etcd_feed_lines(&w->lines, data, len, watch_line, r);
+    etcd_feed_lines(&w->lines, data, len, watch_line, w);
+    if (w->stream_error || w->need_list) {
+        r->abort = true; /* Closes the connection: cancels the watch. */
+    }
 }
 
 static void watch_end(struct etcd_req *r, CURLcode code)
 {
     struct etcd_watch *w = r->aux;
     ds_clear(&w->lines);
+    if (w->need_list) {
+        free(w->stream_error);
+        w->stream_error = NULL;
+        relist(w, "watched revision was compacted");
+        return;
+    }
     char *reason =
         w->stream_error ? w->stream_error
         : code == CURLE_OK
@@ -160,17 +199,14 @@ static void watch_end(struct etcd_req *r, CURLcode code)
             : xasprintf("%s",
                         r->errbuf[0] ? r->errbuf : curl_easy_strerror(code));
     w->stream_error = NULL;
-    if (w->need_list) {
-        w->list_rev = 0;
-        start(w);
-    } else {
-        fail(w, reason);
-    }
+    fail(w, reason);
     free(reason);
 }
 
 static void start_watch(struct etcd_watch *w)
 {
+    VLOG_DBG("watching %s from revision %lld", w->prefix,
+             (long long)w->last_rev + 1);
     struct etcd_req *r =
         etcd_request(w->c, "/v3/watch",
                      etcd_watch_request(w->prefix, w->last_rev + 1), true);
@@ -204,6 +240,7 @@ void etcd_watch_prefix(struct etcd_client *c, const char *prefix,
     w->h = h;
     w->aux = aux;
     w->need_list = true;
+    w->up = -1;
     w->backoff = BACKOFF_MIN_S;
     ds_init(&w->lines);
     ev_timer_init(&w->retry, retry_cb, 0., 0.);

@@ -1,70 +1,137 @@
 #!/usr/bin/env bash
-# make demo: the networking-sfc example in a private sandbox (etcd, OVS with
-# the userspace datapath, namespaces for a client, a server and three
-# service functions), converged by flowsteerd from etcd, with real traffic.
-# Everything it starts is stopped and removed at the end.
+# examples/sfc/demo.sh (`make demo`): the networking-sfc example chain on a
+# throw-away node.  Starts a private etcd and a private Open vSwitch
+# (userspace datapath) with tests/lib/sandbox.sh, attaches a client, a
+# server and three service functions (network namespaces), runs flowsteerd
+# ($FLOWSTEERD), puts examples/sfc with put.sh, sends real traffic and
+# prints what was put, what flowsteerd installed and which service
+# functions the packets went through.  Everything is torn down at the end
+# (or on Ctrl-C).  Needs root.  SB_KEEP=1 keeps the logs and captures.
 set -u
-cd "$(dirname "$0")/../.."
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/../.." || exit 1
 : "${FLOWSTEERD:=build/bin/flowsteerd}"
+FLOWSTEERD=$(realpath "$FLOWSTEERD")
 source tests/lib/sandbox.sh
 source tests/lib/sfc_example.sh
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-show() { sed 's/^/   /'; }
+say() { printf '%s\n' "$*"; }
+section() { printf '\n== %s\n' "$*"; }
+die() {
+	say "demo failed: $*"
+	[ -f "${SB_DIR:-}/flowsteerd.log" ] && { say "flowsteerd log:"; tail -20 "$SB_DIR/flowsteerd.log"; }
+	exit 1
+}
+name_of() { ex_field "$1" "$2" '["name"]'; }
 
-sb_init
-say "Starting a private etcd, ovsdb-server and ovs-vswitchd (userspace datapath)"
-sb_start_etcd || exit 1
-sb_start_ovs || exit 1
-echo "   etcd $ETCD, OVS in $OVS_RUNDIR, bridge br-int (fail_mode=secure)"
-
-say "Creating namespaces: client 22.1.20.1, server 172.4.5.6, SF1, SF2, SF3"
-sb_sfc_topology
-sb_vsctl --columns=name,ofport,external_ids find interface type='""' |
-	awk '/^name/{n=$3} /^ofport/{o=$3} /iface-id/{sub(/.*iface-id=/,""); sub(/[},].*/,""); printf "   ofport %-3s %-16s iface-id %s\n", o, n, $0}' | sort -n -k2
-
-say "Starting flowsteerd --node $SB_NODE"
+section "Sandbox"
+sb_init || exit 1
+sb_start_etcd || die "etcd did not start"
+sb_start_ovs || die "Open vSwitch did not start"
+sb_sfc_topology || die "could not create the namespaces"
 sb_start_flowsteerd
-sb_wait_for 10 grep -q "initial list complete" "$SB_DIR/flowsteerd.log"
+say "etcd        $ETCD (private, data in $SB_DIR)"
+say "OVS         ovs-vswitchd (userspace datapath) in namespace $SB_OVSNS, bridge br-int (fail_mode=secure)"
+say "client      namespace $SB_PREFIX-client, $EX_CLIENT, Neutron port 'src'"
+say "server      namespace $SB_PREFIX-server, $EX_SERVER, Neutron port 'dst'"
+say "SF1, SF2    firewalls vm1 (ports p1 -> p2) and vm2 (p3 -> p4)"
+say "SF3         load balancer vm3 (p5 -> p6)"
+say "            each SF is a namespace whose two ports are joined by a Linux bridge"
+say "flowsteerd  pid $SB_FLOWSTEERD_PID, node '$SB_NODE'"
 
-say "Putting the networking-sfc example (examples/sfc/json) into etcd"
-examples/sfc/put.sh "$SB_NODE" json | show
-rev=$(sb_etcdctl get /flowsteer/v1/ --prefix -w json | python3 -c 'import json,sys; print(json.load(sys.stdin)["header"]["revision"])')
-sb_wait_for 15 sh -c "ovs-ofctl -O OpenFlow15 dump-groups br-int | grep -q select"
-sb_wait_observed "$rev" 10
+section "1. What is put into etcd (examples/sfc/put.sh $SB_NODE json)"
+t0=$(sb_now_ms)
+examples/sfc/put.sh -e "$ETCD" "$SB_NODE" json >"$SB_DIR/put.log" || die "put.sh failed"
+t_put=$(sb_now_ms)
+chain_in_ovs() { sb_ofctl dump-flows --no-stats br-int cookie=0xf5e0000200000000/0xffffffff00000000 | grep -q cookie=; }
+sb_wait_for 15 chain_in_ovs || die "the chain's flows did not appear in OVS"
+t1=$(sb_now_ms)
+for kind in networks ports port_pairs port_pair_groups flow_classifiers port_chains; do
+	printf '  %-18s %s\n' "$kind" "$(grep -o "(json/$kind/.*)" "$SB_DIR/put.log" |
+		sed 's|.*/\(.*\)\.json)|\1|' | tr '\n' ' ')"
+done
+say ""
+say "  FC1  tcp $(ex_field flow_classifiers FC1 '["source_ip_prefix"]') port 23" \
+	"-> $(ex_field flow_classifiers FC1 '["destination_ip_prefix"]') port 100, entering at port src"
+say "  PC1  FC1 -> PG1 [PP1 (p1,p2) | PP2 (p3,p4)] -> PG2 [PP3 (p5,p6)]"
 
-say "What flowsteerd installed (flows of port chain PC1, cookie 0xf5e00002...)"
+pc1_rev=$(sb_key_revision "$(ex_key port_chains PC1)")
+sb_wait_observed "$pc1_rev" 10 || die "flowsteerd did not report revision $pc1_rev"
+
+section "2. What flowsteerd installed"
+say "  16 etcdctl puts took $((t_put - t0)) ms; the chain's flows were in OVS $((t1 - t_put)) ms after the last"
+say "  status (/flowsteer/v1/status/$SB_NODE): $(sb_status | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+rev, flows, groups, errors = (s.get(k) for k in ("observed_revision", "flows", "groups", "errors"))
+print(f"revision {rev} in OVS, {flows} flows, {groups} group(s), {len(errors or [])} errors")')"
+path_id=$(sb_etcdctl get "/flowsteer/v1/keys/port_chains/$(ex_id port_chains PC1)" --print-value-only | tr -d '"')
+say "  PC1 was given path id $path_id (an etcd transaction); its flows carry cookie 0xf5e00002$(printf %08x "$path_id")"
+say ""
+say "  OVS port numbers:"
+for p in client server sf1-in sf1-out sf2-in sf2-out sf3-in sf3-out; do
+	printf '    %-3s %s\n' "$(sb_vsctl get interface "o-$p" ofport)" "$p"
+done | paste - - - - | sed 's/\t/   /g'
+say ""
+say "  The chain's flows.  reg6 = the OVS port a packet entered by; table 10 classifies it"
+say "  (FC1 from the client, and again on each SF's egress), reg5 = label (path id << 8 | hop),"
+say "  table 15 sends it to the next hop: the PG1 group, or SF3; after SF3, normal L2 (table 55):"
 sb_ofctl dump-flows --no-stats br-int cookie=0xf5e0000200000000/0xffffffff00000000 |
-	grep -v OFPST | sed 's/cookie=0x[0-9a-f]*, //' | show
-sb_ofctl dump-groups br-int | grep -v OFPST | show
-echo "   status: $(sb_etcdctl get /flowsteer/v1/status/$SB_NODE --print-value-only)"
+	grep cookie= | sed 's/^ *cookie=[^ ]* //; s/^/    /'
+sb_ofctl dump-groups br-int | grep group_id= | sed 's/^ */    /; s/,bucket=/\n      bucket=/g'
+say "  ($(sb_count_flows "$SB_COOKIE_OURS") flowsteer flows in all; the others are the L2 pipeline: ovs-ofctl dump-flows br-int)"
 
-for i in 1 2 3; do sb_sf_bridge "sf$i"; sb_sf_capture "sf$i"; done
-sb_sfc_server 100
-sb_sfc_server 101
+# The SFs' ports are out of the L2 network now: bridge them, start tcpdump.
+for i in 1 2 3; do sb_sf_bridge "sf$i" && sb_sf_capture "sf$i"; done || die "SF setup failed"
+sb_sfc_server 100 || die "server did not start"
+sb_sfc_server 101 || die "server did not start"
+counts() { # FILTER: "SF1 a, SF2 b, SF3 c" packets at each SF's ingress
+	echo "SF1 $(sb_sf_count sf1 "$1"), SF2 $(sb_sf_count sf2 "$1"), SF3 $(sb_sf_count sf3 "$1")"
+}
 
-say "Traffic matching FC1: TCP 22.1.20.1:23 -> 172.4.5.6:100"
-sb_sfc_send 100 "hello through the chain" 23 && echo "   server received: $(tail -1 "$SB_DIR/server-100.txt")"
+section "3. Packets"
+sb_sfc_send 100 "hello through the chain" 23 && r=delivered || r="NOT delivered"
 sleep 0.3
-for i in 1 2 3; do echo "   SF$i saw $(sb_sf_count "sf$i" "tcp port 100") packets of it"; done
+say "  TCP $EX_CLIENT:23 -> $EX_SERVER:100 (matches FC1): $r"
+say "    packets seen at the SFs' ingress: $(counts "tcp port 100")"
+for sf in sf1 sf2; do
+	[ "$(sb_sf_count $sf "tcp port 100")" -gt 0 ] || continue
+	say "    the first packets as SF${sf#sf} saw them (tcpdump in namespace $SB_PREFIX-$sf):"
+	sb_sf_show "$sf" "tcp port 100" 3 | sed 's/^/      /'
+done
+say "    and then SF3:"
+sb_sf_show sf3 "tcp port 100" 3 | sed 's/^/      /'
+say "    the server's replies are not in the chain (it is not symmetric): $(counts "src host $EX_SERVER")"
 
-say "Traffic not matching FC1: TCP to port 101, and ping"
-sb_sfc_send 101 "hello direct" 23 && echo "   server received: $(tail -1 "$SB_DIR/server-101.txt")"
-ip netns exec "$SB_PREFIX-client" ping -c 2 -q -W 1 $EX_SERVER | grep transmitted | show
-for i in 1 2 3; do echo "   SF$i saw $(sb_sf_count "sf$i" "tcp port 101 or icmp") packets of it"; done
-
-say "Load balancing: FC1 widened to source ports 1024-65535, 20 connections"
-fc1=$(sb_etcdctl get "/flowsteer/v1/flow_classifiers/$EX_FC1" --print-value-only |
-	sed 's/"source_port_range_min": 23/"source_port_range_min": 1024/; s/"source_port_range_max": 23/"source_port_range_max": 65535/')
-rev=$(sb_put_revision "/flowsteer/v1/flow_classifiers/$EX_FC1" "$fc1")
-sb_wait_observed "$rev"
-a1=$(sb_sf_count sf1 "tcp port 100"); a2=$(sb_sf_count sf2 "tcp port 100")
-for i in $(seq 1 20); do sb_sfc_send 100 "flow $i" || echo "   connection $i failed"; done
+before=$(counts "tcp or icmp")
+sb_sfc_send 101 "to port 101" 23 && r1=delivered || r1="NOT delivered"
+ip netns exec "$SB_PREFIX-client" ping -c 2 -i 0.2 -W 1 -q "$EX_SERVER" >/dev/null && r2=answered || r2="NOT answered"
 sleep 0.3
-echo "   SF1 (PP1) saw $(($(sb_sf_count sf1 "tcp port 100") - a1)) packets, SF2 (PP2) $(($(sb_sf_count sf2 "tcp port 100") - a2)): the select group spreads flows"
-echo "   SF3 (PP3) saw $(sb_sf_count sf3 "tcp port 100") packets in all"
+say ""
+say "  TCP to port 101 ($r1) and ping ($r2) do not match FC1: they go straight."
+say "    SF packet counts before: $before; after: $(counts "tcp or icmp")"
 
-say "Converged: flowsteerd's log"
-grep -v "|DBG|" "$SB_DIR/flowsteerd.log" | tail -8 | show
+say ""
+say "  PG1 load-balances over SF1 and SF2 (select group, hash of the 5-tuple)."
+say "  FC1 is widened to source ports 1024-65535; 20 connections from ports 20001-20020:"
+s1=$(sb_sfc_syns sf1 100) s2=$(sb_sfc_syns sf2 100) s3=$(sb_sfc_syns sf3 100)
+wide=$(ex_manifest flow_classifiers FC1 | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+d["flow_classifier"].update(source_port_range_min=1024, source_port_range_max=65535)
+print(json.dumps(d))')
+rev=$(sb_put_revision "$(ex_key flow_classifiers FC1)" "$wide")
+sb_wait_observed "$rev" || die "the widened FC1 did not converge"
+ok=0
+for sport in $(seq 20001 20020); do sb_sfc_send 100 "lb-$sport" "$sport" && ok=$((ok + 1)); done
+sleep 0.3
+say "    $ok of 20 delivered; connections through SF1: $(($(sb_sfc_syns sf1 100) - s1))," \
+	"SF2: $(($(sb_sfc_syns sf2 100) - s2)), then SF3: $(($(sb_sfc_syns sf3 100) - s3))"
 
-say "Tearing down the sandbox"
+section "4. Tear-down"
+n_pids=${#SB_PIDS[@]} n_ns=${#SB_NETNS[@]}
+sb_cleanup
+trap - EXIT
+say "  stopped flowsteerd, etcd, ovsdb-server, ovs-vswitchd, tcpdump and socat ($n_pids processes);"
+say "  deleted $n_ns namespaces (and their veths); nothing else was touched."
+say "  Next: README.md (etcd layout, flags), docs/architecture.md (the pipeline), make check."

@@ -1,223 +1,415 @@
 #!/usr/bin/env bash
 # tests/lib/sandbox.sh: a private etcd, a private Open vSwitch (userspace
-# datapath, ovs-vswitchd in a network namespace of its own), and hosts and
-# service functions in network namespaces attached to br-int by veth pairs.
-# Sourced by the integration tests and the demo.
+# "netdev" datapath, ovs-vswitchd in a network namespace of its own), and
+# hosts and service functions in network namespaces attached to br-int by
+# veth pairs.  Sourced by the integration tests and by examples/sfc/demo.sh;
+# needs root (namespaces), etcd, etcdctl, ovsdb-server, ovs-vswitchd,
+# ethtool, tcpdump, socat and python3 (JSON of the status document).
 #
-# Everything started is recorded (pids, namespace names, the temp dir) and
-# removed by sb_cleanup, which sb_init registers on EXIT/INT/TERM.  Nothing
-# else is touched: no broad kill patterns, names carry a per-run prefix.
+# Ownership: everything this file starts or creates is recorded (pids in
+# SB_PIDS, namespace names in SB_NETNS, the temp dir SB_DIR) and removed by
+# sb_cleanup, which sb_init registers on EXIT (INT and TERM exit through
+# it).  Namespaces are named "fs<pid of the test>-<name>"; the veths live
+# inside them (created in the OVS namespace, one end moved to the host or SF
+# namespace), so deleting the namespaces deletes the veths.  Nothing else is
+# touched: no kill by name, no global interface names.  SB_KEEP=1 keeps the
+# temp dir (logs, pcaps) for debugging.
+#
+# Layout after sb_init + sb_start_etcd + sb_start_ovs:
+#   $SB_DIR/etcd/           etcd data; $SB_DIR/etcd.log
+#   $SB_DIR/ovs/            conf.db, db.sock, br-int.mgmt, *.log, *.ctl
+#   $SB_DIR/flowsteerd.log  the daemon's stderr
+#   $SB_DIR/NAME-in.pcap    SF NAME's capture on its ingress interface
+#   $SB_DIR/NAME-out.pcap   SF NAME's capture on its egress interface
+# OVS_RUNDIR, OVS_DBDIR, OVS_LOGDIR, OVS_SYSCONFDIR point into $SB_DIR/ovs so
+# plain ovs-vsctl, ovs-ofctl and ovs-appctl reach the private instance.
 
-# sb_init: temp dir, name prefix, clean-up trap.
+# sb_init: temp dir, run prefix, clean-up trap.  Sets SB_DIR, SB_PREFIX,
+# SB_NODE (default node1), ETCDCTL_API=3.
 sb_init() {
+	local tool
+	for tool in etcd etcdctl ovsdb-server ovs-vswitchd ovs-vsctl ovs-ofctl \
+		ethtool tcpdump socat python3 ip; do
+		command -v "$tool" >/dev/null ||
+			{ echo "sandbox: $tool is missing (make deps installs it)" >&2; return 1; }
+	done
+	[ "$(id -u)" = 0 ] || { echo "sandbox: needs root (network namespaces)" >&2; return 1; }
 	SB_DIR=$(mktemp -d /tmp/flowsteer-sb.XXXXXX)
+	SB_OWNER=$BASHPID
 	SB_PREFIX="fs$$"
 	SB_PIDS=()
 	SB_NETNS=()
 	SB_NODE=${SB_NODE:-node1}
 	export OVS_RUNDIR=$SB_DIR/ovs OVS_DBDIR=$SB_DIR/ovs \
-		OVS_LOGDIR=$SB_DIR/ovs OVS_SYSCONFDIR=$SB_DIR/ovs
+		OVS_LOGDIR=$SB_DIR/ovs OVS_SYSCONFDIR=$SB_DIR/ovs ETCDCTL_API=3
 	mkdir -p "$OVS_RUNDIR"
 	trap sb_cleanup EXIT
-	trap 'exit 130' INT TERM
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
 }
 
+# sb_cleanup: stops every process started here, last started first (TERM,
+# then KILL after 5 s), and any process still running inside one of our namespaces (socat
+# children, nc), deletes our namespaces (and with them every veth), and
+# the temp dir unless SB_KEEP is set.  Safe to call twice.
 sb_cleanup() {
 	local pid ns
-	for pid in "${SB_PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
+	# A subshell (command substitution, "&") that exits must not tear down
+	# the sandbox of its parent.
+	[ "$BASHPID" = "${SB_OWNER:-}" ] || return 0
+	local i pids=("${SB_PIDS[@]}")
+	# Then whatever still runs inside our namespaces (forked socat children).
+	for ns in "${SB_NETNS[@]}"; do
+		mapfile -t -O "${#pids[@]}" pids < <(ip netns pids "$ns" 2>/dev/null)
 	done
-	for pid in "${SB_PIDS[@]}"; do
-		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$pid" 2>/dev/null
+	# Tracked ones last started first: flowsteerd goes before etcd and OVS.
+	for ((i = ${#SB_PIDS[@]} - 1; i >= 0; i--)); do
+		sb_kill_wait "${pids[i]}"
+	done
+	for pid in "${pids[@]:${#SB_PIDS[@]}}"; do
+		sb_kill_wait "$pid"
 	done
 	for ns in "${SB_NETNS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
-	[ -n "${SB_KEEP:-}" ] || rm -rf "$SB_DIR"
+	if [ -n "${SB_KEEP:-}" ]; then
+		echo "sandbox: kept $SB_DIR" >&2
+	elif [ -n "${SB_DIR:-}" ]; then
+		rm -rf "$SB_DIR"
+	fi
 	SB_PIDS=()
 	SB_NETNS=()
+}
+
+# sb_kill_wait PID: SIGTERM, up to 5 s to exit, then SIGKILL.
+sb_kill_wait() {
+	kill "$1" 2>/dev/null || return 0
+	sb_wait_for 5 sb_not_running "$1" || kill -9 "$1" 2>/dev/null
 }
 
 # sb_track PID: remember a process to stop at clean-up.
 sb_track() { SB_PIDS+=("$1"); }
 
-# sb_wait_for SECONDS COMMAND...: polls COMMAND every 50 ms.
+# sb_untrack PID: forget a process that has exited (so that clean-up never
+# signals a recycled pid).
+sb_untrack() {
+	local pid keep=()
+	for pid in "${SB_PIDS[@]}"; do
+		[ "$pid" = "$1" ] || keep+=("$pid")
+	done
+	SB_PIDS=("${keep[@]}")
+}
+
+# sb_stop_pid PID: TERM, wait up to 10 s, KILL; then untrack.
+sb_stop_pid() {
+	kill "$1" 2>/dev/null
+	sb_wait_for 10 sb_not_running "$1" || kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	sb_untrack "$1"
+}
+
+sb_not_running() { ! kill -0 "$1" 2>/dev/null; }
+
+# sb_now_ms: wall clock in milliseconds.
+sb_now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
+
+# sb_wait_for SECONDS COMMAND...: runs COMMAND (a function is fine) every
+# 20 ms until it succeeds (returns 0) or SECONDS (may be fractional) pass
+# (returns 1).  COMMAND's output is discarded.
 sb_wait_for() {
-	local deadline=$((SECONDS + $1))
+	local whole=${1%%.*} frac=000
+	[[ $1 == *.* ]] && frac=${1#*.}000
+	local deadline=$(($(sb_now_ms) + ${whole:-0} * 1000 + 10#${frac:0:3}))
 	shift
 	until "$@" >/dev/null 2>&1; do
-		[ "$SECONDS" -lt "$deadline" ] || return 1
-		sleep 0.05
+		[ "$(sb_now_ms)" -lt "$deadline" ] || return 1
+		sleep 0.02
 	done
 }
 
+# sb_free_port: a TCP port on 127.0.0.1 that is free right now.
 sb_free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# sb_start_etcd: etcd on free loopback ports; sets ETCD (client URL).
+# sb_start_etcd: etcd on free loopback ports with its data in $SB_DIR/etcd;
+# returns once it reports healthy.  Sets and exports ETCD (client URL).
 sb_start_etcd() {
 	local cport pport
 	cport=$(sb_free_port)
 	pport=$(sb_free_port)
 	ETCD=http://127.0.0.1:$cport
-	export ETCD ETCDCTL_API=3
+	export ETCD
 	etcd --name sb --data-dir "$SB_DIR/etcd" \
 		--listen-client-urls "$ETCD" --advertise-client-urls "$ETCD" \
 		--listen-peer-urls "http://127.0.0.1:$pport" \
 		--initial-advertise-peer-urls "http://127.0.0.1:$pport" \
 		--initial-cluster "sb=http://127.0.0.1:$pport" \
 		>"$SB_DIR/etcd.log" 2>&1 &
-	sb_track $!
-	sb_wait_for 20 etcdctl --endpoints="$ETCD" endpoint health ||
-		{ echo "etcd did not start:"; tail -5 "$SB_DIR/etcd.log"; return 1; }
+	SB_ETCD_PID=$!
+	sb_track $SB_ETCD_PID
+	sb_wait_for 20 sb_etcdctl endpoint health ||
+		{ echo "etcd did not start:" >&2; tail -5 "$SB_DIR/etcd.log" >&2; return 1; }
 }
 
+# sb_etcdctl ARGS...: etcdctl against the private etcd.
 sb_etcdctl() { etcdctl --endpoints="$ETCD" "$@"; }
 
-# sb_start_ovs: ovsdb-server, ovs-vswitchd (in namespace $SB_OVSNS) and
-# br-int (netdev datapath, fail_mode secure, OpenFlow 1.0-1.5).
+# sb_netns NAME: creates namespace NAME (recorded for clean-up) with lo up
+# and IPv6 off (no router solicitations or MLD reports in the captures).
+sb_netns() {
+	ip netns add "$1" || return 1
+	SB_NETNS+=("$1")
+	ip netns exec "$1" ip link set lo up
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1
+}
+
+# sb_start_ovs: ovsdb-server (socket $SB_DIR/ovs/db.sock), ovs-vswitchd run
+# inside namespace $SB_OVSNS (the netdev datapath's tap devices are global
+# to a namespace), and br-int with datapath_type=netdev, fail_mode=secure,
+# OpenFlow 1.0, 1.3-1.5.  Sets SB_OVSDB (unix:...), SB_OVSNS,
+# SB_VSWITCHD_PID.  Returns once br-int's management socket exists.
 sb_start_ovs() {
 	local d=$OVS_RUNDIR
 	SB_OVSNS=$SB_PREFIX-ovs
 	SB_OVSDB=unix:$d/db.sock
-	ovsdb-tool create "$d/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+	ovsdb-tool create "$d/conf.db" /usr/share/openvswitch/vswitch.ovsschema ||
+		return 1
 	ovsdb-server "$d/conf.db" --remote="punix:$d/db.sock" \
-		--unixctl="$d/ovsdb-server.ctl" --pidfile="$d/ovsdb-server.pid" \
-		--log-file="$d/ovsdb-server.log" >/dev/null 2>&1 &
+		--pidfile --log-file >/dev/null 2>&1 &
 	sb_track $!
-	sb_wait_for 10 test -S "$d/db.sock" || return 1
-	ovs-vsctl --db="$SB_OVSDB" --no-wait init
-	ip netns add "$SB_OVSNS"
-	SB_NETNS+=("$SB_OVSNS")
-	ip netns exec "$SB_OVSNS" ip link set lo up
-	ip netns exec "$SB_OVSNS" ovs-vswitchd "$SB_OVSDB" \
-		--pidfile="$d/ovs-vswitchd.pid" --unixctl="$d/ovs-vswitchd.ctl" \
-		--log-file="$d/ovs-vswitchd.log" >/dev/null 2>&1 &
-	SB_VSWITCHD_PID=$!
-	sb_track $SB_VSWITCHD_PID
-	sb_wait_for 20 ovs-appctl -t "$d/ovs-vswitchd.ctl" version || return 1
-	ovs-vsctl --db="$SB_OVSDB" add-br br-int -- set bridge br-int \
-		datapath_type=netdev fail_mode=secure \
-		protocols=OpenFlow10,OpenFlow13,OpenFlow14,OpenFlow15
-	sb_wait_for 10 test -S "$d/br-int.mgmt"
+	sb_wait_for 10 test -S "$d/db.sock" ||
+		{ echo "ovsdb-server did not start" >&2; return 1; }
+	ovs-vsctl --no-wait init
+	sb_netns "$SB_OVSNS" || return 1
+	sb_run_vswitchd || return 1
+	ovs-vsctl add-br br-int -- set bridge br-int datapath_type=netdev \
+		fail_mode=secure protocols=OpenFlow10,OpenFlow13,OpenFlow14,OpenFlow15
+	sb_wait_for 10 test -S "$d/br-int.mgmt" ||
+		{ echo "br-int has no management socket" >&2; return 1; }
 }
 
-# sb_restart_vswitchd: kills ovs-vswitchd by pid and starts it again.
+# sb_run_vswitchd: starts ovs-vswitchd in $SB_OVSNS; waits until it answers.
+sb_run_vswitchd() {
+	ip netns exec "$SB_OVSNS" ovs-vswitchd "$SB_OVSDB" --pidfile \
+		--log-file >/dev/null 2>&1 &
+	SB_VSWITCHD_PID=$!
+	sb_track $SB_VSWITCHD_PID
+	sb_wait_for 20 sb_appctl version ||
+		{ echo "ovs-vswitchd did not start:" >&2; tail -5 "$OVS_LOGDIR/ovs-vswitchd.log" >&2; return 1; }
+}
+
+# sb_restart_vswitchd: stops ovs-vswitchd by pid and starts it again (it
+# comes back with an empty flow table; br-int and its ports stay in OVSDB).
 sb_restart_vswitchd() {
-	local d=$OVS_RUNDIR
-	kill "$SB_VSWITCHD_PID"
-	sb_wait_for 10 sh -c "! kill -0 $SB_VSWITCHD_PID" || kill -9 "$SB_VSWITCHD_PID"
-	ip netns exec "$SB_OVSNS" ovs-vswitchd "$SB_OVSDB" \
-		--pidfile="$d/ovs-vswitchd.pid" --unixctl="$d/ovs-vswitchd.ctl" \
-		--log-file="$d/ovs-vswitchd.log" >/dev/null 2>&1 &
-	SB_VSWITCHD_PID=$!
-	sb_track $SB_VSWITCHD_PID
-	sb_wait_for 20 ovs-appctl -t "$d/ovs-vswitchd.ctl" version
-	sb_wait_for 10 test -S "$d/br-int.mgmt"
+	sb_stop_pid "$SB_VSWITCHD_PID"
+	sb_run_vswitchd || return 1
+	sb_wait_for 10 test -S "$OVS_RUNDIR/br-int.mgmt"
 }
 
-sb_vsctl() { ovs-vsctl --db="$SB_OVSDB" "$@"; }
+sb_vsctl() { ovs-vsctl "$@"; }
 sb_ofctl() { ovs-ofctl -O OpenFlow15 "$@"; }
-sb_appctl() { ovs-appctl -t "$OVS_RUNDIR/ovs-vswitchd.ctl" "$@"; }
+sb_appctl() { ovs-appctl -t "$OVS_RUNDIR/ovs-vswitchd.$(cat "$OVS_RUNDIR/ovs-vswitchd.pid" 2>/dev/null).ctl" "$@"; }
 
-# sb_our_flows: flowsteer's flows on br-int (cookie 0xf5e0/16), no stats.
+# Cookie filters for dump-flows: every flowsteer flow, and the flows of the
+# chain with path id N (cookie 0xf5e0 << 48 | 2 << 32 | N).
+SB_COOKIE_OURS=cookie=0xf5e0000000000000/0xffff000000000000
+sb_cookie_chain() { printf 'cookie=0xf5e00002%08x/-1' "$1"; }
+
+# sb_our_flows [MATCH]: flowsteer's flows on br-int (cookie 0xf5e0/16),
+# without statistics, one per line (no header).
 sb_our_flows() {
-	sb_ofctl dump-flows --no-stats br-int \
-		cookie=0xf5e0000000000000/0xffff000000000000
+	sb_ofctl dump-flows --no-stats br-int "$SB_COOKIE_OURS${1:+,$1}" |
+		grep -v '^OFPST_FLOW'
 }
 
-# sb_plug NETNS IFNAME PORT_ID MAC: a veth from br-int into NETNS, named
-# IFNAME there; the OVS side is "<IFNAME>-o" (at most 15 characters), with
-# external_ids:iface-id=PORT_ID.  TX checksum offload is off on both ends
-# (the userspace datapath does not complete partial checksums).
+# sb_count_flows FILTER: number of flows on br-int matching FILTER (a
+# dump-flows argument, e.g. a cookie filter).
+sb_count_flows() {
+	sb_ofctl dump-flows --no-stats br-int "$1" | grep -c 'cookie='
+}
+
+# sb_our_groups: flowsteer's groups on br-int (ids 0xf5000000..0xf50fffff).
+sb_our_groups() {
+	sb_ofctl dump-groups br-int | python3 -c '
+import re, sys
+for line in sys.stdin:
+    m = re.search(r"group_id=(\d+)", line)
+    if m and (int(m.group(1)) >> 20) == 0xf50:
+        print(line.strip())'
+}
+
+# sb_plug NETNS IFNAME PORT_ID MAC: a veth pair created in the OVS
+# namespace; IFNAME is moved into NETNS and gets MAC; the other end,
+# "o-IFNAME" (IFNAME at most 13 characters), is added to br-int with
+# external_ids:iface-id=PORT_ID.  TX checksum offload is turned off on both
+# ends: the userspace datapath forwards partial checksums as they are, and
+# the receiver then drops TCP.
 sb_plug() {
-	local ns=$1 ifname=$2 port_id=$3 mac=$4 ovs_if="${2}-o"
-	ip netns exec "$SB_OVSNS" ip link add "$ovs_if" type veth peer name "$ifname"
-	ip netns exec "$SB_OVSNS" ip link set "$ifname" netns "$ns"
-	ip netns exec "$SB_OVSNS" ip link set "$ovs_if" up
-	ip netns exec "$SB_OVSNS" ethtool -K "$ovs_if" tx off >/dev/null 2>&1
+	local ns=$1 ifname=$2 port_id=$3 mac=$4 ovs_if="o-$2"
+	local ovs=(ip netns exec "$SB_OVSNS")
+	[ ${#ovs_if} -le 15 ] || { echo "sb_plug: $ovs_if is too long" >&2; return 1; }
+	"${ovs[@]}" ip link add "$ovs_if" type veth peer name "$ifname" || return 1
+	"${ovs[@]}" ip link set "$ifname" netns "$ns" || return 1
+	"${ovs[@]}" ethtool -K "$ovs_if" tx off >/dev/null || return 1
+	"${ovs[@]}" ip link set "$ovs_if" up
 	ip netns exec "$ns" ip link set "$ifname" address "$mac"
-	ip netns exec "$ns" ethtool -K "$ifname" tx off >/dev/null 2>&1
+	ip netns exec "$ns" ethtool -K "$ifname" tx off >/dev/null || return 1
 	ip netns exec "$ns" ip link set "$ifname" up
 	sb_vsctl add-port br-int "$ovs_if" -- set interface "$ovs_if" \
 		"external_ids:iface-id=$port_id"
 }
 
-sb_netns() {
-	ip netns add "$1"
-	SB_NETNS+=("$1")
-	ip netns exec "$1" ip link set lo up
-}
-
-# sb_add_host NAME PORT_ID MAC IP PEER_IP...: a namespace $SB_PREFIX-NAME
-# with interface "eth0" holding IP/32 and on-link routes to each PEER_IP.
+# sb_add_host NAME PORT_ID MAC IP PEER_IP...: namespace $SB_PREFIX-NAME
+# with interface NAME holding IP/32 and an on-link route to each PEER_IP
+# (so two hosts of different subnets talk over one L2 network without a
+# router).
 sb_add_host() {
-	local name=$1 port_id=$2 mac=$3 ip=$4 ns=$SB_PREFIX-$1
+	local name=$1 port_id=$2 mac=$3 ip=$4 ns=$SB_PREFIX-$1 peer
 	shift 4
-	sb_netns "$ns"
-	sb_plug "$ns" "$SB_PREFIX$name" "$port_id" "$mac"
-	ip netns exec "$ns" ip addr add "$ip/32" dev "$SB_PREFIX$name"
+	sb_netns "$ns" || return 1
+	sb_plug "$ns" "$name" "$port_id" "$mac" || return 1
+	ip netns exec "$ns" ip addr add "$ip/32" dev "$name"
 	for peer in "$@"; do
-		ip netns exec "$ns" ip route add "$peer/32" dev "$SB_PREFIX$name"
+		ip netns exec "$ns" ip route add "$peer/32" dev "$name"
 	done
 }
 
 # sb_add_sf NAME IN_PORT_ID IN_MAC OUT_PORT_ID OUT_MAC: a service function:
-# namespace $SB_PREFIX-NAME with interfaces "<prefix>NAMEi" (ingress) and
-# "<prefix>NAMEe" (egress).  It forwards nothing until sb_sf_bridge NAME.
+# namespace $SB_PREFIX-NAME with interfaces NAME-in (ingress port) and
+# NAME-out (egress port).  It forwards nothing until sb_sf_bridge NAME.
 sb_add_sf() {
 	local name=$1 ns=$SB_PREFIX-$1
-	sb_netns "$ns"
-	sb_plug "$ns" "$SB_PREFIX${name}i" "$2" "$3"
-	sb_plug "$ns" "$SB_PREFIX${name}e" "$4" "$5"
+	sb_netns "$ns" || return 1
+	sb_plug "$ns" "$name-in" "$2" "$3" || return 1
+	sb_plug "$ns" "$name-out" "$4" "$5"
 }
 
-# sb_sf_bridge NAME: joins the SF's two interfaces with a Linux bridge, a
-# transparent bump in the wire.  Do this once its port pair is installed:
-# until then both ports are ordinary L2 ports of the network, and a bridge
-# between them would loop broadcasts.
+# sb_sf_bridge NAME: joins the SF's two interfaces with a Linux bridge
+# "sfbr" (STP off): a transparent bump in the wire.  Do this once its port
+# pair is known to flowsteerd: before that both ports are ordinary L2 ports
+# of the network, and a bridge between them would loop broadcasts.
 sb_sf_bridge() {
 	local ns=$SB_PREFIX-$1
-	ip netns exec "$ns" ip link add sfbr type bridge
-	ip netns exec "$ns" ip link set "$SB_PREFIX${1}i" master sfbr
-	ip netns exec "$ns" ip link set "$SB_PREFIX${1}e" master sfbr
+	ip netns exec "$ns" ip link add sfbr type bridge stp_state 0 || return 1
+	ip netns exec "$ns" ip link set "$1-in" master sfbr
+	ip netns exec "$ns" ip link set "$1-out" master sfbr
 	ip netns exec "$ns" ip link set sfbr up
 }
 
-# sb_sf_capture NAME: starts tcpdump on the SF's ingress interface, into
-# $SB_DIR/NAME.pcap.
+# sb_sf_capture NAME: tcpdump on the SF's ingress and egress interfaces
+# into $SB_DIR/NAME-in.pcap and NAME-out.pcap (immediate mode, written
+# per packet, so a packet is in the file within milliseconds);
+# returns once both captures are running.
 sb_sf_capture() {
-	local ns=$SB_PREFIX-$1
-	ip netns exec "$ns" tcpdump -i "$SB_PREFIX${1}i" -n -U -w "$SB_DIR/$1.pcap" \
-		>/dev/null 2>&1 &
-	sb_track $!
-	eval "SB_TCPDUMP_$1=$!"
-	sb_wait_for 5 test -s "$SB_DIR/$1.pcap"
+	local ns=$SB_PREFIX-$1 dir
+	for dir in in out; do
+		ip netns exec "$ns" tcpdump -i "$1-$dir" -n -U --immediate-mode \
+			-w "$SB_DIR/$1-$dir.pcap" \
+			>"$SB_DIR/$1-$dir.tcpdump.log" 2>&1 &
+		sb_track $!
+	done
+	sb_wait_for 5 grep -q 'listening on' "$SB_DIR/$1-in.tcpdump.log" &&
+		sb_wait_for 5 grep -q 'listening on' "$SB_DIR/$1-out.tcpdump.log"
 }
 
-# sb_sf_count NAME [FILTER]: packets seen so far by NAME's capture.
+# sb_sf_count NAME [FILTER] [in|out]: packets matching the pcap FILTER
+# (default "tcp") captured so far on the SF's ingress (default) or egress.
 sb_sf_count() {
-	tcpdump -r "$SB_DIR/$1.pcap" -n "${2:-tcp}" 2>/dev/null | wc -l
+	tcpdump -r "$SB_DIR/$1-${3:-in}.pcap" -n "${2:-tcp}" 2>/dev/null | wc -l
 }
 
-# sb_start_flowsteerd [ARGS...]: starts $FLOWSTEERD for node $SB_NODE;
-# sets SB_FLOWSTEERD_PID; logs to $SB_DIR/flowsteerd.log.
+# sb_sf_show NAME [FILTER] [COUNT]: the first COUNT (default 4) matching
+# packets of the SF's ingress capture, as tcpdump -q prints them.
+sb_sf_show() {
+	tcpdump -r "$SB_DIR/$1-in.pcap" -n -q -c "${3:-4}" "${2:-tcp}" 2>/dev/null
+}
+
+# sb_start_flowsteerd [ARGS...]: starts $FLOWSTEERD for node $SB_NODE on the
+# private etcd and OVS, stderr appended to $SB_DIR/flowsteerd.log; sets
+# SB_FLOWSTEERD_PID.
 sb_start_flowsteerd() {
+	[ -x "${FLOWSTEERD:-}" ] || { echo "sandbox: FLOWSTEERD is not set to a binary" >&2; return 1; }
 	"$FLOWSTEERD" --node "$SB_NODE" --etcd "$ETCD" --ovsdb "$SB_OVSDB" \
 		--bridge br-int "$@" >>"$SB_DIR/flowsteerd.log" 2>&1 &
 	SB_FLOWSTEERD_PID=$!
 	sb_track $SB_FLOWSTEERD_PID
 }
 
-sb_stop_flowsteerd() {
-	kill "$SB_FLOWSTEERD_PID" 2>/dev/null
-	sb_wait_for 10 sh -c "! kill -0 $SB_FLOWSTEERD_PID"
-}
+# sb_stop_flowsteerd: SIGTERM to flowsteerd, waits for it to exit.
+sb_stop_flowsteerd() { sb_stop_pid "$SB_FLOWSTEERD_PID"; }
 
-# sb_status FIELD: a top-level field of this node's status in etcd.
+# sb_status [PYEXPR]: this node's status document from etcd, or the part
+# of it selected by PYEXPR (a Python subscript such as '["errors"]'),
+# printed as JSON for lists and objects, as is for scalars.  Fails if there
+# is no status yet.
 sb_status() {
 	sb_etcdctl get "/flowsteer/v1/status/$SB_NODE" --print-value-only |
-		python3 -c "import json,sys; d=json.load(sys.stdin); v=d$1; print(json.dumps(v) if isinstance(v,(dict,list)) else v)"
+		python3 -c "
+import json, sys
+v = json.load(sys.stdin)${1:-}
+print(json.dumps(v) if isinstance(v, (dict, list)) else v)"
+}
+
+# sb_observed_at_least REV: the status says revision REV (or later) is in OVS.
+sb_observed_at_least() {
+	local rev
+	rev=$(sb_status '["observed_revision"]' 2>/dev/null) || return 1
+	[ "${rev:-0}" -ge "$1" ]
+}
+
+# sb_wait_observed REV [SECONDS]: waits (default 10 s) until REV is in OVS.
+sb_wait_observed() { sb_wait_for "${2:-10}" sb_observed_at_least "$1"; }
+
+# sb_put_revision KEY VALUE: etcdctl put; prints the etcd revision it made.
+sb_put_revision() {
+	sb_etcdctl put "$1" "$2" -w json | sb_json_revision
+}
+
+# sb_del_revision KEY: etcdctl del; prints the etcd revision it made.
+sb_del_revision() {
+	sb_etcdctl del "$1" -w json | sb_json_revision
+}
+
+sb_json_revision() {
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["header"]["revision"])'
+}
+
+# sb_etcd_revision: the private etcd's current revision.
+sb_etcd_revision() {
+	sb_etcdctl get / --limit 1 -w json | sb_json_revision
+}
+
+# sb_key_revision KEY: the etcd revision of KEY's last put (mod_revision).
+sb_key_revision() {
+	sb_etcdctl get "$1" -w json |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["kvs"][0]["mod_revision"])'
+}
+
+# sb_flow_ages FILTER: "<duration seconds> <flow>" per flow on br-int
+# matching the dump-flows FILTER, where <flow> is the flow without its
+# statistics (cookie, table, priority, match, actions).
+sb_flow_ages() {
+	sb_ofctl dump-flows br-int "$1" | sed -n 's/^ *\(cookie=[^,]*\), duration=\([0-9.]*\)s, \(table=[0-9]*\), .*idle_age=[0-9]*, \(.*\)$/\2 \1 \3 \4/p' |
+		sed 's/ hard_age=[0-9]*,//'
+}
+
+# sb_start_monitor NAME: records every change OVS makes to br-int's flow
+# table (ovs-ofctl monitor, NXST_FLOW_MONITOR "watch:!initial") into
+# $SB_DIR/monitor-NAME.log until sb_stop_monitor NAME; returns once the
+# monitor is subscribed.
+sb_start_monitor() {
+	ovs-ofctl monitor br-int 'watch:!initial' >"$SB_DIR/monitor-$1.log" 2>&1 &
+	eval "SB_MONITOR_$1=$!"
+	sb_track $!
+	sb_wait_for 5 grep -q 'NXST_FLOW_MONITOR reply' "$SB_DIR/monitor-$1.log"
+}
+
+# sb_stop_monitor NAME: stops it and prints the number of flow changes
+# (ADDED, DELETED, MODIFIED events) it saw.
+sb_stop_monitor() {
+	local var=SB_MONITOR_$1
+	sb_stop_pid "${!var}"
+	grep -c 'event=\(ADDED\|DELETED\|MODIFIED\)' "$SB_DIR/monitor-$1.log"
 }
