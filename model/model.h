@@ -201,6 +201,12 @@ struct fs_snapshot {
     char **pending_chains;
     size_t n_pending_chains;
 
+    /* Path id allocations whose port chain document no longer exists: the
+     * chain ids and their path ids, to be released (both keys deleted). */
+    char **orphan_chains;
+    uint32_t *orphan_path_ids;
+    size_t n_orphans;
+
     /* Path ids in use (see fs_snapshot_free_path_id()), a bitmap of
      * FS_MAX_CHAIN_ID + 1 bits (OVS lib/bitmap.h). */
     unsigned long *used_path_ids;

@@ -120,6 +120,28 @@ static void assign_path_ids(struct fs_build *b)
     }
 }
 
+/* Allocations whose chain has no document any more (deleted chains). */
+static void find_orphans(struct fs_build *b)
+{
+    struct fs_snapshot *s = b->snap;
+    struct simap_node *sn;
+    SIMAP_FOR_EACH(sn, &b->m->chain_paths)
+    {
+        char *key = xasprintf("%sport_chains/%s", FS_PREFIX, sn->name);
+        if (!shash_find(&b->m->docs, key)) {
+            s->orphan_chains =
+                xrealloc(s->orphan_chains,
+                         (s->n_orphans + 1) * sizeof *s->orphan_chains);
+            s->orphan_path_ids =
+                xrealloc(s->orphan_path_ids,
+                         (s->n_orphans + 1) * sizeof *s->orphan_path_ids);
+            s->orphan_chains[s->n_orphans] = xstrdup(sn->name);
+            s->orphan_path_ids[s->n_orphans++] = sn->data;
+        }
+        free(key);
+    }
+}
+
 struct fs_snapshot *fs_snapshot_build(struct fs_model *m)
 {
     struct fs_snapshot *s = xzalloc(sizeof *s);
@@ -147,6 +169,7 @@ struct fs_snapshot *fs_snapshot_build(struct fs_model *m)
     s->slices = materialise(&b, FS_SLICE, &s->n_slices);
     s->flowspaces = materialise(&b, FS_FLOWSPACE, &s->n_flowspaces);
     assign_path_ids(&b);
+    find_orphans(&b);
 
     for (int k = 0; k < FS_N_KINDS; k++) {
         shash_destroy(&b.valid[k]);
@@ -176,6 +199,11 @@ void fs_snapshot_destroy(struct fs_snapshot *s)
         free(s->pending_chains[i]);
     }
     free(s->pending_chains);
+    for (size_t i = 0; i < s->n_orphans; i++) {
+        free(s->orphan_chains[i]);
+    }
+    free(s->orphan_chains);
+    free(s->orphan_path_ids);
     bitmap_free(s->used_path_ids);
     shash_destroy(&s->chain_of_group);
     fs_errors_destroy(&s->errors);

@@ -30,9 +30,57 @@ static void alloc_done(void *aux, bool ok, const char *error, json_t *result)
     }
 }
 
+static void release_done(void *aux, bool ok, const char *error, json_t *result)
+{
+    struct fs_alloc *a = aux;
+    if (ok) {
+        VLOG_INFO("released path id %" PRIu32 " of deleted port chain %s",
+                  a->path_id, a->chain);
+    } else {
+        VLOG_WARN("releasing path id %" PRIu32 " failed: %s", a->path_id,
+                  error);
+    }
+    a->in_flight = false;
+    free(a->chain);
+    a->chain = NULL;
+    if (!ok && a->retry) {
+        a->retry(a->aux);
+    }
+}
+
+/* Deletes both keys of the first orphan allocation, if the path id key
+ * still names that chain (another chain may have it by now). */
+static void release_orphan(struct fs_alloc *a, const struct fs_snapshot *snap)
+{
+    const char *chain = snap->orphan_chains[0];
+    uint32_t n = snap->orphan_path_ids[0];
+    char *id_key = xasprintf("%s%" PRIu32, FS_KEYS_PATH_IDS, n);
+    char *chain_key = xasprintf("%s%s", FS_KEYS_CHAIN_PATHS, chain);
+    json_t *cmp = json_array();
+    json_array_append_new(cmp, etcd_cmp_value(id_key, "=", chain));
+    json_t *ops = json_array();
+    json_array_append_new(ops, etcd_op_delete(id_key));
+    json_array_append_new(ops, etcd_op_delete(chain_key));
+    json_t *fail = json_array();
+    json_array_append_new(fail, etcd_op_delete(chain_key));
+    a->in_flight = true;
+    a->chain = xstrdup(chain);
+    a->path_id = n;
+    etcd_txn(a->etcd, cmp, ops, fail, release_done, a);
+    free(id_key);
+    free(chain_key);
+}
+
 void fs_alloc_run(struct fs_alloc *a, const struct fs_snapshot *snap)
 {
-    if (a->in_flight || !snap->n_pending_chains) {
+    if (a->in_flight) {
+        return;
+    }
+    if (snap->n_orphans) {
+        release_orphan(a, snap);
+        return;
+    }
+    if (!snap->n_pending_chains) {
         return;
     }
     uint32_t n = fs_snapshot_free_path_id(snap);

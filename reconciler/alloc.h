@@ -22,8 +22,9 @@ struct fs_alloc {
     uint32_t path_id;
 };
 
-/* If 'snap' has pending chains and no transaction is in flight, starts one
- * for the first pending chain with the lowest free path id:
+/* If no transaction is in flight: releases the first orphan allocation of
+ * 'snap' (a deleted chain's keys), else, if 'snap' has pending chains, starts
+ * one for the first pending chain with the lowest free path id:
  * create_revision(keys/path_ids/<n>) == 0 and
  * create_revision(keys/port_chains/<chain>) == 0 -> put both. */
 void fs_alloc_run(struct fs_alloc *, const struct fs_snapshot *snap);
