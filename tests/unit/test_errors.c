@@ -9,10 +9,9 @@
 
 #include "model/errors.h"
 
-static void
-test_add_formats_and_copies(void **state)
+static void test_add_formats_and_copies(void **state)
 {
-    (void) state;
+    (void)state;
     struct fs_errors errs = FS_ERRORS_INITIALIZER;
     char key[] = "/flowsteer/v1/ports/p1";
     fs_errors_add(&errs, key, "$.mac_address", "bad MAC %s", "zz");
@@ -26,10 +25,9 @@ test_add_formats_and_copies(void **state)
     fs_errors_destroy(&errs);
 }
 
-static void
-test_extend_and_clear(void **state)
+static void test_extend_and_clear(void **state)
 {
-    (void) state;
+    (void)state;
     struct fs_errors a = FS_ERRORS_INITIALIZER, b = FS_ERRORS_INITIALIZER;
     for (int i = 0; i < 20; i++) {
         fs_errors_add(&a, "k", NULL, "e%d", i);
@@ -44,8 +42,7 @@ test_extend_and_clear(void **state)
     fs_errors_destroy(&b);
 }
 
-int
-main(void)
+int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_add_formats_and_copies),
