@@ -118,6 +118,9 @@ static void render_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void on_reset(void *aux)
 {
     struct fs_daemon *d = aux;
+    /* A (re)list: hold renders until it is complete, so a partial world
+     * never reaches OVS. */
+    d->etcd_synced = false;
     fs_model_clear(d->model);
 }
 
@@ -143,7 +146,7 @@ static void on_synced(void *aux, int64_t revision)
     struct fs_daemon *d = aux;
     fs_model_set_revision(d->model, revision);
     if (!d->etcd_synced) {
-        VLOG_INFO("etcd: initial list complete at revision %" PRId64, revision);
+        VLOG_INFO("etcd: list complete at revision %" PRId64, revision);
         d->etcd_synced = true;
         schedule_render(d, 0.);
     }
