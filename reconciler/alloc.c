@@ -10,6 +10,29 @@
 
 VLOG_DEFINE_THIS_MODULE(alloc);
 
+/* Ends the transaction in flight; asks for a retry if it did not do its
+ * job. */
+static void finish(struct fs_alloc *a, bool done)
+{
+    a->in_flight = false;
+    free(a->chain);
+    a->chain = NULL;
+    if (!done && a->retry) {
+        a->retry(a->aux);
+    }
+}
+
+/* Starts transaction 'cmp' -> 'ops' / 'fail' (ownership moves) about path
+ * id 'n' of 'chain'. */
+static void start(struct fs_alloc *a, const char *chain, uint32_t n,
+                  json_t *cmp, json_t *ops, json_t *fail, etcd_done_cb *done)
+{
+    a->in_flight = true;
+    a->chain = xstrdup(chain);
+    a->path_id = n;
+    etcd_txn(a->etcd, cmp, ops, fail, done, a);
+}
+
 static void alloc_done(void *aux, bool ok, const char *error, json_t *result)
 {
     struct fs_alloc *a = aux;
@@ -22,12 +45,7 @@ static void alloc_done(void *aux, bool ok, const char *error, json_t *result)
                   a->path_id, a->chain,
                   ok ? "taken meanwhile, will retry" : error);
     }
-    a->in_flight = false;
-    free(a->chain);
-    a->chain = NULL;
-    if (!won && a->retry) {
-        a->retry(a->aux);
-    }
+    finish(a, won);
 }
 
 static void release_done(void *aux, bool ok, const char *error, json_t *result)
@@ -40,12 +58,7 @@ static void release_done(void *aux, bool ok, const char *error, json_t *result)
         VLOG_WARN("releasing path id %" PRIu32 " failed: %s", a->path_id,
                   error);
     }
-    a->in_flight = false;
-    free(a->chain);
-    a->chain = NULL;
-    if (!ok && a->retry) {
-        a->retry(a->aux);
-    }
+    finish(a, ok);
 }
 
 /* Deletes both keys of the first orphan allocation, if the path id key
@@ -63,10 +76,7 @@ static void release_orphan(struct fs_alloc *a, const struct fs_snapshot *snap)
     json_array_append_new(ops, etcd_op_delete(chain_key));
     json_t *fail = json_array();
     json_array_append_new(fail, etcd_op_delete(chain_key));
-    a->in_flight = true;
-    a->chain = xstrdup(chain);
-    a->path_id = n;
-    etcd_txn(a->etcd, cmp, ops, fail, release_done, a);
+    start(a, chain, n, cmp, ops, fail, release_done);
     free(id_key);
     free(chain_key);
 }
@@ -99,11 +109,7 @@ void fs_alloc_run(struct fs_alloc *a, const struct fs_snapshot *snap)
     json_t *ops = json_array();
     json_array_append_new(ops, etcd_op_put(id_key, chain));
     json_array_append_new(ops, etcd_op_put(chain_key, value));
-
-    a->in_flight = true;
-    a->chain = xstrdup(chain);
-    a->path_id = n;
-    etcd_txn(a->etcd, cmp, ops, NULL, alloc_done, a);
+    start(a, chain, n, cmp, ops, NULL, alloc_done);
     free(id_key);
     free(chain_key);
     free(value);
