@@ -121,7 +121,7 @@ static bool put_alloc(struct fs_model *m, const char *key, const char *value,
 }
 
 bool fs_model_put(struct fs_model *m, const char *key, const char *value,
-                  size_t len, int64_t mod_revision)
+                  size_t len, int64_t create_revision, int64_t mod_revision)
 {
     enum fs_kind kind;
     const char *id;
@@ -129,6 +129,10 @@ bool fs_model_put(struct fs_model *m, const char *key, const char *value,
         return put_alloc(m, key, value, len);
     }
     struct fs_doc *doc = fs_doc_parse(key, kind, id, value, len, mod_revision);
+    doc->create_revision = create_revision;
+    if (doc->res) {
+        ((struct fs_meta *)doc->res)->create_revision = create_revision;
+    }
     fs_doc_destroy(shash_replace(&m->docs, key, doc));
     return true;
 }

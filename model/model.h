@@ -58,6 +58,7 @@ struct fs_meta {
     char *key;
     char *id;
     char *name;
+    int64_t create_revision; /* etcd create_revision: who came first. */
     int64_t mod_revision;
 };
 
@@ -75,6 +76,13 @@ struct fs_fixed_ip {
     char *ip_address; /* Canonical text form. */
 };
 
+/* Neutron allowed_address_pairs entry: the port may also send from this
+ * address (or prefix) with this MAC. */
+struct fs_address_pair {
+    char *ip_address;  /* Canonical "addr" or "addr/len" (prefix). */
+    char *mac_address; /* Lower-case MAC; the port's own when absent. */
+};
+
 /* A Neutron port.  host_id is binding:host_id, the chassis it is bound to. */
 struct fs_port {
     struct fs_meta meta;
@@ -86,12 +94,28 @@ struct fs_port {
     char *host_id;        /* binding:host_id, NULL if absent. */
     bool remote;          /* binding:profile port_key == "remote_port". */
     char *remote_host_ip; /* binding:profile host_ip, NULL if absent. */
+    /* Neutron port security: 'port_security_enabled' (default true) and
+     * 'allowed_address_pairs' (default none). */
+    bool port_security_enabled;
+    struct fs_address_pair *allowed_address_pairs;
+    size_t n_allowed_address_pairs;
 };
 
 struct fs_bridge_mapping {
     char *physnet;
     char *bridge;
 };
+
+/* Parses bridge mappings as ovn-bridge-mappings writes them:
+ * "physnet:bridge[,physnet:bridge...]" (commas and/or spaces between
+ * entries).  On success returns NULL and stores a new array in '*mappings'
+ * and its length in '*n' (free with fs_bridge_mappings_free()); otherwise
+ * returns an error message (caller frees) naming the bad entry: not
+ * "physnet:bridge", a bridge name longer than 15 characters, or a physnet
+ * mapped twice. */
+char *fs_bridge_mappings_parse(const char *text,
+                               struct fs_bridge_mapping **mappings, size_t *n);
+void fs_bridge_mappings_free(struct fs_bridge_mapping *, size_t n);
 
 /* A node: tunnel endpoint and provider bridge mappings. */
 struct fs_chassis {
@@ -157,11 +181,14 @@ struct fs_model *fs_model_create(void);
 void fs_model_destroy(struct fs_model *);
 
 /* Records 'value' ('len' bytes, JSON or YAML, not NUL-terminated) for etcd
- * 'key' at 'mod_revision'.  Keys outside the desired-state kinds and the
- * path-id allocation keys are ignored.  Parsing may be deferred; errors show
- * up in the next snapshot.  Returns true if the model changed. */
+ * 'key' created at 'create_revision' and last written at 'mod_revision'
+ * (etcd's create_revision and mod_revision of the key: of two conflicting
+ * resources, the one with the higher create_revision is rejected).  Keys
+ * outside the desired-state kinds and the path-id allocation keys are
+ * ignored.  Parsing may be deferred; errors show up in the next snapshot.
+ * Returns true if the model changed. */
 bool fs_model_put(struct fs_model *, const char *key, const char *value,
-                  size_t len, int64_t mod_revision);
+                  size_t len, int64_t create_revision, int64_t mod_revision);
 
 /* Forgets 'key'.  Returns true if the model changed. */
 bool fs_model_delete(struct fs_model *, const char *key);

@@ -239,6 +239,38 @@ static void parse_bridge_mappings(struct pctx *c, json_t *o,
     }
 }
 
+void fs_bridge_mappings_free(struct fs_bridge_mapping *bm, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(bm[i].physnet);
+        free(bm[i].bridge);
+    }
+    free(bm);
+}
+
+char *fs_bridge_mappings_parse(const char *text,
+                               struct fs_bridge_mapping **mappings, size_t *n)
+{
+    struct fs_errors errs = FS_ERRORS_INITIALIZER;
+    struct pctx c = {.key = "", .base = "$", .errs = &errs, .ok = true};
+    struct fs_chassis ch = {.meta.id = NULL};
+    char *copy = xstrdup(text), *save = NULL;
+    for (char *tok = strtok_r(copy, ", ", &save); tok;
+         tok = strtok_r(NULL, ", ", &save)) {
+        add_mapping(&c, &ch, tok, "bridge_mappings");
+    }
+    free(copy);
+    char *error = errs.n ? xstrdup(errs.items[0].message) : NULL;
+    fs_errors_destroy(&errs);
+    if (error) {
+        fs_bridge_mappings_free(ch.bridge_mappings, ch.n_bridge_mappings);
+        return error;
+    }
+    *mappings = ch.bridge_mappings;
+    *n = ch.n_bridge_mappings;
+    return NULL;
+}
+
 static void *parse_chassis(struct pctx *c, json_t *o)
 {
     struct fs_chassis *ch = xzalloc(sizeof *ch);

@@ -20,6 +20,7 @@ struct fs_doc {
     enum fs_kind kind;
     void *res;
     struct fs_errors errors;
+    int64_t create_revision; /* etcd create_revision of the key. */
     /* Port chains: "chain_id" or "chain_parameters.chain_id", where the
      * document gave chain_id (a static string). */
     const char *chain_id_field;

@@ -13,7 +13,8 @@
 static const char usage_text[] =
     "usage: flowsteerd [OPTIONS]\n"
     "Reconciles this node's Open vSwitch integration bridge with the\n"
-    "desired state (service function chains, ...) stored in etcd.\n"
+    "desired state (service function chains, provider networks, ...)\n"
+    "stored in etcd.\n"
     "\n"
     "  --node NAME       chassis name, matched against binding:host_id\n"
     "                    (default: the host name)\n"
@@ -21,6 +22,9 @@ static const char usage_text[] =
     "  --ovsdb REMOTE    OVSDB server (default "
     "unix:/var/run/openvswitch/db.sock)\n"
     "  --bridge NAME     integration bridge (default br-int); it must exist\n"
+    "  --bridge-mappings PHYSNET:BRIDGE[,PHYSNET:BRIDGE...]\n"
+    "                    provider bridges of this node, used when etcd has\n"
+    "                    no chassis document for it (the document wins)\n"
     "  --openflow TARGET OpenFlow target of the bridge (default\n"
     "                    unix:<ovsdb socket dir>/<bridge>.mgmt)\n"
     "  --config FILE     read 'key = value' settings (same keys as the\n"
@@ -53,6 +57,7 @@ void fs_config_destroy(struct fs_config *cfg)
     free(cfg->bridge);
     free(cfg->openflow);
     free(cfg->log_file);
+    fs_bridge_mappings_free(cfg->bridge_mappings, cfg->n_bridge_mappings);
 }
 
 static void replace(char **slot, const char *value)
@@ -71,6 +76,20 @@ char *fs_config_set(struct fs_config *cfg, const char *key, const char *value)
         {"ovsdb", &cfg->ovsdb},       {"bridge", &cfg->bridge},
         {"openflow", &cfg->openflow}, {"log-file", &cfg->log_file},
     };
+    if (!strcmp(key, "bridge-mappings")) {
+        struct fs_bridge_mapping *bm;
+        size_t n;
+        char *error = fs_bridge_mappings_parse(value, &bm, &n);
+        if (error) {
+            char *msg = xasprintf("bridge-mappings: %s", error);
+            free(error);
+            return msg;
+        }
+        fs_bridge_mappings_free(cfg->bridge_mappings, cfg->n_bridge_mappings);
+        cfg->bridge_mappings = bm;
+        cfg->n_bridge_mappings = n;
+        return NULL;
+    }
     if (!strcmp(key, "verbose")) {
         cfg->verbose = !strcmp(value, "true") || !strcmp(value, "1") ||
                        !strcmp(value, "yes");
@@ -159,6 +178,7 @@ char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[])
         {"etcd", required_argument, NULL, 'e'},
         {"ovsdb", required_argument, NULL, 'd'},
         {"bridge", required_argument, NULL, 'b'},
+        {"bridge-mappings", required_argument, NULL, 'm'},
         {"openflow", required_argument, NULL, 'o'},
         {"config", required_argument, NULL, 'c'},
         {"log-file", required_argument, NULL, 'l'},
@@ -199,6 +219,9 @@ char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[])
             break;
         case 'o':
             key = "openflow";
+            break;
+        case 'm':
+            key = "bridge-mappings";
             break;
         case 'l':
             key = "log-file";

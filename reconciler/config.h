@@ -4,6 +4,9 @@
 #define FS_CONFIG_H 1
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include "model/model.h"
 
 /* Every string is owned by the config (free with fs_config_destroy()). */
 struct fs_config {
@@ -14,6 +17,10 @@ struct fs_config {
     char *openflow; /* OpenFlow target, NULL = derived from ovsdb. */
     char *log_file; /* NULL = stderr only. */
     bool verbose;   /* Debug logging. */
+    /* "bridge-mappings": provider bridges used when the snapshot has no
+     * chassis document for 'node'. */
+    struct fs_bridge_mapping *bridge_mappings;
+    size_t n_bridge_mappings;
 };
 
 /* Fills 'cfg' with the defaults: node = host name, etcd =
@@ -22,8 +29,9 @@ struct fs_config {
 void fs_config_init(struct fs_config *cfg);
 void fs_config_destroy(struct fs_config *cfg);
 
-/* Sets 'key' ("node", "etcd", "ovsdb", "bridge", "openflow", "log-file",
- * "verbose") to 'value'.  Returns NULL or an error message (caller frees). */
+/* Sets 'key' ("node", "etcd", "ovsdb", "bridge", "bridge-mappings",
+ * "openflow", "log-file", "verbose") to 'value'.  Returns NULL or an error
+ * message (caller frees). */
 char *fs_config_set(struct fs_config *cfg, const char *key, const char *value);
 
 /* Reads "key = value" lines ('#' starts a comment, blank lines ignored) from
@@ -33,6 +41,7 @@ char *fs_config_load(struct fs_config *cfg, const char *path);
 
 /* Parses argv.  Options: --config FILE first (its settings are then
  * overridden by the other options), --node, --etcd, --ovsdb, --bridge,
+ * --bridge-mappings,
  * --openflow, --log-file, -v/--verbose, -h/--help, -V/--version.  Returns
  * NULL on success, "" when the program should exit 0 (help or version
  * printed), or an error message; the caller frees non-NULL results. */

@@ -91,7 +91,13 @@ static void render_now(struct fs_daemon *d)
 {
     struct fs_snapshot *snap = fs_snapshot_build(d->model);
     fs_alloc_run(&d->alloc, snap);
-    struct fs_desired *desired = fs_render(snap, d->cfg->node, &d->facts);
+    struct fs_render_node node = {
+        .name = d->cfg->node,
+        .integration_bridge = d->cfg->bridge,
+        .bridge_mappings = d->cfg->bridge_mappings,
+        .n_bridge_mappings = d->cfg->n_bridge_mappings,
+    };
+    struct fs_desired *desired = fs_render(snap, &node, &d->facts);
 
     replace_errors(&d->errors, &snap->errors, "rejected");
     replace_errors(&d->notes, &desired->notes, "not rendered:");
@@ -128,7 +134,7 @@ static void on_put(void *aux, const struct etcd_kv *kv)
 {
     struct fs_daemon *d = aux;
     if (fs_model_put(d->model, kv->key, kv->value, kv->value_len,
-                     kv->mod_revision)) {
+                     kv->create_revision, kv->mod_revision)) {
         schedule_render(d, RENDER_DELAY_S);
     }
 }

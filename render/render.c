@@ -114,13 +114,15 @@ static void collect_sf_ports(struct render_ctx *ctx)
     }
 }
 
-struct fs_desired *fs_render(const struct fs_snapshot *snap, const char *node,
+struct fs_desired *fs_render(const struct fs_snapshot *snap,
+                             const struct fs_render_node *node,
                              const struct fs_local_facts *facts)
 {
     struct fs_desired *d = xzalloc(sizeof *d);
     d->revision = snap->revision;
+    d->facts_generation = facts->generation;
     struct render_ctx ctx = {
-        .snap = snap, .node = node, .facts = facts, .out = d};
+        .snap = snap, .node = node->name, .facts = facts, .out = d};
     shash_init(&ctx.net_keys);
     sset_init(&ctx.sf_ports);
     sset_init(&ctx.flow_keys);
@@ -154,8 +156,16 @@ void fs_desired_destroy(struct fs_desired *d)
     for (size_t i = 0; i < d->n_groups; i++) {
         free(d->groups[i].spec);
     }
+    for (size_t i = 0; i < d->n_ports; i++) {
+        fs_ovsdb_port_destroy(&d->ports[i]);
+    }
+    for (size_t i = 0; i < d->n_bridges; i++) {
+        fs_ovsdb_bridge_destroy(&d->bridges[i]);
+    }
     free(d->flows);
     free(d->groups);
+    free(d->ports);
+    free(d->bridges);
     fs_errors_destroy(&d->notes);
     free(d);
 }
@@ -173,29 +183,72 @@ char *fs_group_to_string(const struct fs_group *g)
     return xasprintf("group_id=%" PRIu32 ",%s", g->group_id, g->spec);
 }
 
+void fs_ovsdb_port_destroy(struct fs_ovsdb_port *p)
+{
+    free(p->bridge);
+    free(p->name);
+    free(p->type);
+    smap_destroy(&p->options);
+    smap_destroy(&p->external_ids);
+    free(p->key);
+    free(p->path);
+}
+
+void fs_ovsdb_bridge_destroy(struct fs_ovsdb_bridge *b)
+{
+    free(b->name);
+    free(b->datapath_type);
+    free(b->fail_mode);
+    sset_destroy(&b->protocols);
+    sset_destroy(&b->controllers);
+    smap_destroy(&b->external_ids);
+    free(b->key);
+    free(b->path);
+}
+
 void fs_local_facts_init(struct fs_local_facts *f)
 {
+    f->generation = 0;
     simap_init(&f->ofports);
+    simap_init(&f->owned_ofports);
+    sset_init(&f->bridges);
 }
 
 void fs_local_facts_destroy(struct fs_local_facts *f)
 {
     simap_destroy(&f->ofports);
+    simap_destroy(&f->owned_ofports);
+    sset_destroy(&f->bridges);
+}
+
+static void simap_copy(struct simap *dst, const struct simap *src)
+{
+    simap_clear(dst);
+    struct simap_node *node;
+    SIMAP_FOR_EACH(node, src)
+    {
+        simap_put(dst, node->name, node->data);
+    }
 }
 
 void fs_local_facts_clone(struct fs_local_facts *dst,
                           const struct fs_local_facts *src)
 {
-    simap_clear(&dst->ofports);
-    struct simap_node *node;
-    SIMAP_FOR_EACH(node, &src->ofports)
+    dst->generation = src->generation;
+    simap_copy(&dst->ofports, &src->ofports);
+    simap_copy(&dst->owned_ofports, &src->owned_ofports);
+    sset_clear(&dst->bridges);
+    const char *name;
+    SSET_FOR_EACH(name, &src->bridges)
     {
-        simap_put(&dst->ofports, node->name, node->data);
+        sset_add(&dst->bridges, name);
     }
 }
 
 bool fs_local_facts_equal(const struct fs_local_facts *a,
                           const struct fs_local_facts *b)
 {
-    return simap_equal(&a->ofports, &b->ofports);
+    return simap_equal(&a->ofports, &b->ofports) &&
+           simap_equal(&a->owned_ofports, &b->owned_ofports) &&
+           sset_equals(&a->bridges, &b->bridges);
 }

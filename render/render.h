@@ -1,7 +1,7 @@
 /* render/: the pure function from the desired world to what one node's
  * integration bridge must hold.
  *
- *   fs_render(snapshot, node, local facts) -> flows + groups
+ *   fs_render(snapshot, node, local facts) -> flows + groups + OVSDB rows
  *
  * Deterministic, no I/O: the same inputs give the same output, in the same
  * order.  Flows and groups are OpenFlow 1.5 text in ovs-ofctl(8) syntax so
@@ -17,42 +17,60 @@
 
 #include "model/errors.h"
 #include "model/model.h"
+#include "openvswitch/shash.h"
+#include "render/pipeline.h"
 #include "simap.h"
+#include "smap.h"
+#include "sset.h"
 
-/* High 16 bits of every flowsteer flow cookie; dumps and deletes use
- * FS_COOKIE_MASK so that other software's flows are never touched. */
-#define FS_COOKIE_BASE UINT64_C(0xf5e0000000000000)
-#define FS_COOKIE_MASK UINT64_C(0xffff000000000000)
-
-/* Cookie low bits: what a flow is for (bits 32..47) and for which object
- * (bits 0..31, e.g. the path id).  Informational only: the diff compares
- * cookies like any other part of a flow. */
-#define FS_COOKIE_L2 UINT64_C(1)
-#define FS_COOKIE_SFC UINT64_C(2)
-#define FS_COOKIE(KIND, OBJ)                                                   \
-    (FS_COOKIE_BASE | ((uint64_t)(KIND) << 32) | (uint32_t)(OBJ))
-
-/* Group ids flowsteer owns: FS_GROUP_BASE | label, label < 2^20.  Groups
- * outside [FS_GROUP_BASE, FS_GROUP_BASE + FS_GROUP_SPAN) are never read as
- * ours or deleted. */
-#define FS_GROUP_BASE UINT32_C(0xf5000000)
-#define FS_GROUP_SPAN UINT32_C(0x00100000)
-
-/* Pipeline tables on the integration bridge. */
-enum fs_table {
-    FS_T_CLASSIFY = 0,   /* in_port -> metadata (network), reg6 (port). */
-    FS_T_SLICE = 5,      /* Slices (later issue). */
-    FS_T_SFC_CLASS = 10, /* Flow classifiers, SF egress re-classification. */
-    FS_T_SFC_FWD = 15,   /* (path id, hop index) -> next SF. */
-    FS_T_L2 = 55,        /* metadata + dl_dst -> reg7; BUM. */
-    FS_T_EGRESS = 75,    /* reg7 -> output. */
-    FS_T_EGRESS_EXT = 80 /* Provider networks (later issue). */
+/* What only OVS knows, read by the OVS thread from OVSDB.  'generation'
+ * grows by one each time the OVS thread sees the facts change; a desired
+ * set rendered from an older generation than the OVS thread's is never
+ * applied (it is re-rendered first).  fs_local_facts_equal() ignores it. */
+struct fs_local_facts {
+    uint64_t generation;
+    /* Interface external_ids:iface-id -> ofport, for interfaces with a
+     * valid ofport (> 0) on the integration bridge. */
+    struct simap ofports;
+    /* Interface name -> ofport (> 0) of the interfaces on the integration
+     * bridge that carry FS_OWNER_KEY (flowsteer's own ports). */
+    struct simap owned_ofports;
+    /* Names of every bridge in OVSDB. */
+    struct sset bridges;
 };
 
-/* What only OVS knows: Interface external_ids:iface-id -> ofport, for
- * interfaces with a valid ofport (> 0) on the integration bridge. */
-struct fs_local_facts {
-    struct simap ofports;
+/* This node, as render/ needs it. */
+struct fs_render_node {
+    const char *name;               /* Chassis name (binding:host_id). */
+    const char *integration_bridge; /* "br-int". */
+    /* Bridge mappings from flowsteerd's configuration: used when the
+     * snapshot has no chassis document named 'name' (the document wins). */
+    const struct fs_bridge_mapping *bridge_mappings;
+    size_t n_bridge_mappings;
+};
+
+/* One OVSDB port with its one interface of the same name, which this node
+ * must have (patch ports now; tunnel ports later). */
+struct fs_ovsdb_port {
+    char *bridge;             /* Name of the bridge it belongs on. */
+    char *name;               /* Port and Interface name, <= 15 chars. */
+    char *type;               /* Interface type: "patch", "vxlan", ... */
+    struct smap options;      /* Interface options, e.g. peer=fsp-physnet1. */
+    struct smap external_ids; /* Port and Interface external_ids; always
+                               * holds FS_OWNER_KEY. */
+    char *key;  /* etcd key of the resource that wants it ("" = config). */
+    char *path; /* JSON path in that resource ("$.chassis.bridge_mappings"). */
+};
+
+/* One OVSDB bridge this node must have (slice bridges, later). */
+struct fs_ovsdb_bridge {
+    char *name;               /* <= 15 chars. */
+    char *datapath_type;      /* "" = OVS's default. */
+    char *fail_mode;          /* "secure", "standalone" or "" (default). */
+    struct sset protocols;    /* "OpenFlow10".. ; empty = OVS's default. */
+    struct sset controllers;  /* Controller targets, "tcp:10.0.0.1:6633". */
+    struct smap external_ids; /* Always holds FS_OWNER_KEY. */
+    char *key, *path;         /* As in struct fs_ovsdb_port. */
 };
 
 /* One flow.  'match' excludes table, priority and cookie ("" = match all);
@@ -77,22 +95,38 @@ struct fs_group {
  * descending, match), groups by id.  'notes' lists resources this node could
  * not render (key, path, reason), e.g. a hop on another chassis. */
 struct fs_desired {
-    int64_t revision; /* Snapshot revision it was rendered from. */
+    int64_t revision;          /* Snapshot revision it was rendered from. */
+    uint64_t facts_generation; /* Generation of the facts it used. */
     struct fs_flow *flows;
     size_t n_flows, allocated_flows;
     struct fs_group *groups;
     size_t n_groups, allocated_groups;
+    /* The OVSDB part, sorted by (bridge, name) and by name. */
+    struct fs_ovsdb_port *ports;
+    size_t n_ports, allocated_ports;
+    struct fs_ovsdb_bridge *bridges;
+    size_t n_bridges, allocated_bridges;
+    /* Desired ports whose ofport the facts do not have yet: their flows
+     * are left out until a render with facts that have them.  A desired
+     * set with n_waiting > 0 is not the whole of its revision: the OVS
+     * thread applies it but does not report its revision as observed. */
+    size_t n_waiting;
     struct fs_errors notes;
 };
 
 /* Renders what 'node' must hold.  Never fails; returns a new desired set the
- * caller frees with fs_desired_destroy().  Nothing in 'snapshot' or 'facts'
- * is kept.  What cannot be rendered here (a hop on another chassis, an NSH
- * pair, a path id too large for a label) is left out and named in
- * desired->notes (key of the chain, JSON path in the Neutron envelope form,
- * reason). */
-struct fs_desired *fs_render(const struct fs_snapshot *, const char *node,
+ * caller frees with fs_desired_destroy().  Nothing in 'snapshot', 'node' or
+ * 'facts' is kept.  What cannot be rendered here (a hop on another chassis,
+ * an NSH pair, a path id too large for a label, a provider bridge that does
+ * not exist) is left out and named in desired->notes (key of the resource,
+ * JSON path in the Neutron envelope form, reason). */
+struct fs_desired *fs_render(const struct fs_snapshot *,
+                             const struct fs_render_node *node,
                              const struct fs_local_facts *);
+
+/* Free what a desired port or bridge owns (not the struct itself). */
+void fs_ovsdb_port_destroy(struct fs_ovsdb_port *);
+void fs_ovsdb_bridge_destroy(struct fs_ovsdb_bridge *);
 
 /* Frees 'desired' and everything it owns; NULL is fine. */
 void fs_desired_destroy(struct fs_desired *);
@@ -104,8 +138,9 @@ char *fs_flow_to_string(const struct fs_flow *);
 /* Returns "group_id=ID,SPEC".  Caller frees. */
 char *fs_group_to_string(const struct fs_group *);
 
-/* Facts helpers: init (empty), destroy, clone ('dst', already initialised,
- * becomes a copy of 'src'), equal (same iface-ids with the same ofports). */
+/* Facts helpers: init (empty, generation 0), destroy, clone ('dst', already
+ * initialised, becomes a copy of 'src', generation included), equal (same
+ * contents; the generation is not compared). */
 void fs_local_facts_init(struct fs_local_facts *);
 void fs_local_facts_destroy(struct fs_local_facts *);
 void fs_local_facts_clone(struct fs_local_facts *dst,

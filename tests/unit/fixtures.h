@@ -60,7 +60,7 @@ static inline int fixture_load_example(struct fs_model *m, const char *format)
             if (q2) {
                 char *key = xasprintf("/flowsteer/v1/%s/%.*s", kinds[k],
                                       (int)(q2 - q1 - 1), q1 + 1);
-                fs_model_put(m, key, text, len, 10 + count);
+                fs_model_put(m, key, text, len, 10 + count, 10 + count);
                 free(key);
                 count++;
             }
@@ -80,7 +80,7 @@ static inline int fixture_load_example(struct fs_model *m, const char *format)
 static inline void fixture_put(struct fs_model *m, const char *key,
                                const char *value)
 {
-    fs_model_put(m, key, value, strlen(value), 200);
+    fs_model_put(m, key, value, strlen(value), 200, 200);
 }
 
 #endif /* tests/unit/fixtures.h */

@@ -333,8 +333,8 @@ static void test_duplicate_chain_id_and_ignored_keys(void **state)
                 "{\"port_pair_groups\": [\"" EX_PG(
                     2) "\"], "
                        "\"chain_parameters\": {\"chain_id\": 7}}");
-    assert_false(fs_model_put(m, "/flowsteer/v1/status/node1", "{}", 2, 1));
-    assert_false(fs_model_put(m, "/other/key", "x", 1, 1));
+    assert_false(fs_model_put(m, "/flowsteer/v1/status/node1", "{}", 2, 1, 1));
+    assert_false(fs_model_put(m, "/other/key", "x", 1, 1, 1));
     struct fs_snapshot *s = fs_snapshot_build(m);
     const struct fs_error *e = find_error(s, PC_KEY);
     assert_non_null(e);
@@ -677,13 +677,13 @@ static void test_slices_and_ignored_keys(void **state)
     const char *slice = "{\"slice\": {\"name\": \"red\"}}";
     const char *flowspace = "name: fs\nslice: s1\n";
     assert_true(
-        fs_model_put(m, "/flowsteer/v1/slices/s1", slice, strlen(slice), 5));
+        fs_model_put(m, "/flowsteer/v1/slices/s1", slice, strlen(slice), 5, 5));
     assert_true(fs_model_put(m, "/flowsteer/v1/flowspaces/f1", flowspace,
-                             strlen(flowspace), 6));
-    assert_false(fs_model_put(m, "/flowsteer/v1/nodes/node1", "{}", 2, 7));
-    assert_false(fs_model_put(m, "/flowsteer/v1/widgets/w", "{}", 2, 7));
-    assert_false(fs_model_put(m, "/flowsteer/v1/ports/a/b", "{}", 2, 7));
-    assert_false(fs_model_put(m, "/flowsteer/v1/ports/", "{}", 2, 7));
+                             strlen(flowspace), 6, 6));
+    assert_false(fs_model_put(m, "/flowsteer/v1/nodes/node1", "{}", 2, 7, 7));
+    assert_false(fs_model_put(m, "/flowsteer/v1/widgets/w", "{}", 2, 7, 7));
+    assert_false(fs_model_put(m, "/flowsteer/v1/ports/a/b", "{}", 2, 7, 7));
+    assert_false(fs_model_put(m, "/flowsteer/v1/ports/", "{}", 2, 7, 7));
     struct fs_snapshot *s = fs_snapshot_build(m);
     assert_no_errors(s);
     assert_int_equal(s->n_slices, 1);

@@ -26,6 +26,9 @@
 #include "render/internal.h"
 #include "render/render.h"
 
+static const struct fs_render_node node1 = {.name = "node1",
+                                            .integration_bridge = "br-int"};
+
 /* Port keys of the example on node1: the ofport of each interface. */
 enum { OF_SRC = 1, OF_DST, OF_P1, OF_P2, OF_P3, OF_P4, OF_P5, OF_P6 };
 
@@ -72,7 +75,7 @@ static struct fs_desired *render(struct world *w)
                     s->errors.items[i].path, s->errors.items[i].message);
     }
     assert_int_equal(s->errors.n, 0);
-    struct fs_desired *d = fs_render(s, "node1", &w->facts);
+    struct fs_desired *d = fs_render(s, &node1, &w->facts);
     fs_snapshot_destroy(s);
     return d;
 }
@@ -676,7 +679,7 @@ static void test_deterministic(void **state)
     fixture_put(my, FS_KEYS_CHAIN_PATHS EX_PC1, "1");
     fixture_put(my, FS_KEYS_PATH_IDS "1", EX_PC1);
     struct fs_snapshot *s = fs_snapshot_build(my);
-    struct fs_desired *c = fs_render(s, "node1", &w.facts);
+    struct fs_desired *c = fs_render(s, &node1, &w.facts);
     char *dc = dump(c);
     assert_string_equal(da, dc);
 
@@ -749,7 +752,7 @@ static void test_network_key_collision(void **state)
     simap_put(&f.ofports, "port-1", 11); /* On network a. */
     struct fs_snapshot *s = fs_snapshot_build(m);
     assert_int_equal(s->errors.n, 0);
-    struct fs_desired *d = fs_render(s, "node1", &f);
+    struct fs_desired *d = fs_render(s, &node1, &f);
     uint32_t base = 0x1000000 | (hash_string(a, 0) & 0xffffff);
     uint32_t next = 0x1000000 | ((base + 1) & 0xffffff);
     char *want_a = xasprintf("set_field:0x%" PRIx32 "->metadata,set_field:11"

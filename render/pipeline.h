@@ -1,0 +1,75 @@
+/* render/pipeline.h: every table, register, cookie kind and OVSDB marker
+ * of the integration bridge pipeline, in one place.  Each table is written
+ * by one feature only (one file of render/); features hand off through
+ * registers and goto_table, as faucet and Antrea do.  docs/architecture.md
+ * has the flows of each table. */
+#ifndef FS_RENDER_PIPELINE_H
+#define FS_RENDER_PIPELINE_H 1
+
+#include <stdint.h>
+
+/* Tables, and the feature (render/ file) that writes each. */
+enum fs_table {
+    FS_T_CLASSIFY = 0,     /* l2.c: in_port -> VIF (metadata, reg6) or
+                            * provider patch port (to FS_T_PROVIDER_IN). */
+    FS_T_PORT_SEC = 1,     /* portsec.c: a VIF sends only with its own MAC
+                            * and IPs (Neutron port security). */
+    FS_T_PROVIDER_IN = 3,  /* provider.c: VLAN id / untagged on a patch
+                            * port -> metadata (pop the tag). */
+    FS_T_SLICE = 5,        /* Slices (later issue). */
+    FS_T_SFC_CLASS = 10,   /* sfc.c: flow classifiers, SF egress
+                            * re-classification; default to FS_T_L2. */
+    FS_T_SFC_FWD = 15,     /* sfc.c: (path id, hop index) -> next SF. */
+    FS_T_L2 = 55,          /* l2.c: metadata + dl_dst -> reg7; flooding;
+                            * unknown unicast to the network's egress. */
+    FS_T_EGRESS = 75,      /* l2.c: reg7 local port -> output; reg7 an
+                            * uplink -> FS_T_PROVIDER_OUT. */
+    FS_T_PROVIDER_OUT = 80 /* provider.c: push the network's VLAN tag,
+                            * output to the patch port. */
+};
+
+/* Registers (as Dragonflow): metadata = network key, reg6 = source port
+ * key, reg7 = destination port key, reg5 = chain label (SFC).  For ports of
+ * this node, the port key is the OpenFlow port number. */
+#define FS_REG_SRC "reg6"
+#define FS_REG_DST "reg7"
+#define FS_REG_LABEL "reg5"
+
+/* High 16 bits of every flowsteer flow cookie; dumps and deletes use
+ * FS_COOKIE_MASK so that other software's flows are never touched. */
+#define FS_COOKIE_BASE UINT64_C(0xf5e0000000000000)
+#define FS_COOKIE_MASK UINT64_C(0xffff000000000000)
+
+/* Cookie kinds (bits 32..47): what a flow is for.  The object (bits 0..31)
+ * is the network key for L2, PORT_SEC and PROVIDER flows of one network (0
+ * for flows of no one network), the path id for SFC flows. */
+#define FS_COOKIE_L2 UINT64_C(1)
+#define FS_COOKIE_SFC UINT64_C(2)
+#define FS_COOKIE_PROVIDER UINT64_C(3)
+#define FS_COOKIE_PORT_SEC UINT64_C(4)
+#define FS_COOKIE(KIND, OBJ)                                                   \
+    (FS_COOKIE_BASE | ((uint64_t)(KIND) << 32) | (uint32_t)(OBJ))
+
+/* Group ids flowsteer owns: FS_GROUP_BASE | label, label < 2^20.  Groups
+ * outside [FS_GROUP_BASE, FS_GROUP_BASE + FS_GROUP_SPAN) are never read as
+ * ours or deleted. */
+#define FS_GROUP_BASE UINT32_C(0xf5000000)
+#define FS_GROUP_SPAN UINT32_C(0x00100000)
+
+/* OVSDB ownership: every Bridge, Port and Interface row flowsteer creates
+ * carries external_ids:flowsteer-owner=<what it is for> (e.g.
+ * "provider:physnet1").  Only rows with this key are ever modified or
+ * deleted; a row without it is never touched, even if its name is one
+ * flowsteer wants (that is an error in status, not a takeover). */
+#define FS_OWNER_KEY "flowsteer-owner"
+
+/* Provider patch ports: FS_PATCH_INT_PREFIX + physnet on the integration
+ * bridge, FS_PATCH_PHYS_PREFIX + physnet on the provider bridge, when the
+ * physnet is at most 11 characters of [A-Za-z0-9_.-]; otherwise the prefix
+ * + 8 hex digits of a hash of the physnet.  At most 15 characters (the
+ * Linux interface name limit, IFNAMSIZ - 1). */
+#define FS_PATCH_INT_PREFIX "fsi-"
+#define FS_PATCH_PHYS_PREFIX "fsp-"
+#define FS_PORT_NAME_MAX 15
+
+#endif /* render/pipeline.h */
