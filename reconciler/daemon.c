@@ -38,7 +38,7 @@ struct fs_daemon {
     int64_t revision; /* Everything up to this etcd revision is fed. */
 
     /* What the status reports. */
-    struct fs_errors errors, notes;
+    struct fs_errors errors, notes, row_errors;
     int64_t desired_revision, observed_revision;
     struct fs_ovs_result last;
 
@@ -180,13 +180,21 @@ static const struct etcd_watch_handlers watch_handlers = {
 
 static void take_result(struct fs_daemon *d, struct fs_ovs_result *r)
 {
+    replace_errors(&d->row_errors, &r->row_errors, "OVSDB:");
+    fs_errors_destroy(&r->row_errors);
+    r->row_errors = (struct fs_errors)FS_ERRORS_INITIALIZER;
     if (r->ok) {
-        d->observed_revision = r->revision;
-        if (r->flow_mods || r->group_mods) {
-            VLOG_INFO("revision %" PRId64 " in OVS: %zu flow mods, %zu "
-                      "group mods in %.1f ms; %zu flows, %zu groups",
-                      r->revision, r->flow_mods, r->group_mods, r->apply_ms,
-                      r->n_flows, r->n_groups);
+        if (!r->waiting) {
+            d->observed_revision = r->revision;
+        }
+        if (r->flow_mods || r->group_mods || r->row_changes) {
+            VLOG_INFO("revision %" PRId64 " in OVS%s: %zu flow mods, %zu "
+                      "group mods, %zu OVSDB row changes in %zu transaction "
+                      "(%.1f ms); %zu flows, %zu groups",
+                      r->revision,
+                      r->waiting ? " (waiting for new ports' ofports)" : "",
+                      r->flow_mods, r->group_mods, r->row_changes,
+                      r->ovsdb_txns, r->apply_ms, r->n_flows, r->n_groups);
         }
     } else {
         VLOG_WARN("revision %" PRId64 " not applied: %s", r->revision,
@@ -256,9 +264,11 @@ static void write_status(struct fs_daemon *d)
         .n_groups = d->last.n_groups,
         .flow_mods = d->last.flow_mods,
         .group_mods = d->last.group_mods,
+        .ovsdb_txns = d->last.ovsdb_txns,
         .apply_ms = d->last.apply_ms,
         .ovs_error = d->last.ok ? NULL : d->last.error,
         .errors = &d->errors,
+        .row_errors = &d->row_errors,
         .notes = &d->notes,
     };
     char *json = fs_status_to_json(&st);
@@ -312,6 +322,7 @@ static void daemon_destroy(struct fs_daemon *d)
     fs_local_facts_destroy(&d->facts);
     fs_errors_destroy(&d->errors);
     fs_errors_destroy(&d->notes);
+    fs_errors_destroy(&d->row_errors);
     free(d->last.error);
     free(d->status_written);
     free(d->status_key);

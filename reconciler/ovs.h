@@ -27,16 +27,26 @@ struct fs_ovs_config {
                            * socket>/<bridge>.mgmt". */
 };
 
-/* Outcome of applying one desired set. */
+/* Outcome of applying one desired set: its flows and groups (one bundle),
+ * then its OVSDB rows (one transaction). */
 struct fs_ovs_result {
-    int64_t revision;  /* Desired set's revision, now in OVS if 'ok'. */
-    bool ok;           /* Barrier reply received, no error. */
-    char *error;       /* Why not, when !ok (owned by the result). */
-    size_t n_flows;    /* Flows under our cookie after the apply. */
-    size_t n_groups;   /* Groups in our range after the apply. */
-    size_t flow_mods;  /* Flow adds/modifies/deletes sent in this apply. */
-    size_t group_mods; /* Group adds/modifies/deletes sent. */
-    double apply_ms;   /* Time from diff start to barrier reply. */
+    int64_t revision; /* Desired set's revision, now in OVS if 'ok'. */
+    bool ok;          /* Barrier reply received and the OVSDB transaction
+                       * (if any) committed, no error. */
+    bool waiting;     /* ok, but the set waits for ofports of ports just
+                       * created: a re-render follows; 'revision' is not
+                       * wholly in OVS yet. */
+    char *error;      /* Why not, when !ok (owned by the result). */
+    struct fs_errors row_errors; /* OVSDB rows that could not be converged
+                                  * (name clash with a foreign row...):
+                                  * key and path of the resource. */
+    size_t ovsdb_txns;  /* OVSDB transactions committed in this apply. */
+    size_t row_changes; /* Rows created, updated or deleted. */
+    size_t n_flows;     /* Flows under our cookie after the apply. */
+    size_t n_groups;    /* Groups in our range after the apply. */
+    size_t flow_mods;   /* Flow adds/modifies/deletes sent in this apply. */
+    size_t group_mods;  /* Group adds/modifies/deletes sent. */
+    double apply_ms;    /* Time from diff start to barrier reply. */
 };
 
 /* Starts the OVS thread.  'notify(aux)' is called from that thread whenever
@@ -57,7 +67,7 @@ void fs_ovs_post_desired(struct fs_ovs *, struct fs_desired *desired);
 bool fs_ovs_take_facts(struct fs_ovs *, struct fs_local_facts *facts);
 
 /* If a new result is available, moves it into 'result' and returns true.
- * The caller frees result->error. */
+ * The caller frees result->error and result->row_errors. */
 bool fs_ovs_take_result(struct fs_ovs *, struct fs_ovs_result *result);
 
 /* Stops and joins the thread, closing OVSDB and OpenFlow connections.

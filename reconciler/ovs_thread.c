@@ -13,8 +13,11 @@
 #include "openvswitch/vlog.h"
 #include "ovs-thread.h"
 #include "ovsdb-idl.h"
+#include "random.h"
+#include "reconciler/facts.h"
 #include "reconciler/flowdiff.h"
 #include "reconciler/ofbridge.h"
+#include "reconciler/rows.h"
 #include "timeval.h"
 #include "util.h"
 #include "vswitch-idl.h"
@@ -25,6 +28,10 @@ VLOG_DEFINE_THIS_MODULE(ovs);
 #define DRIFT_CHECK_MS 60000
 /* Retry interval for a lost OpenFlow connection. */
 #define RECONNECT_MS 1000
+/* Backoff after a failed apply (bundle or OVSDB transaction): doubles from
+ * the first to the last, with jitter (a random 50..100% of it). */
+#define RETRY_FIRST_MS 100
+#define RETRY_MAX_MS 10000
 
 struct fs_ovs {
     char *ovsdb, *bridge, *openflow;
@@ -55,6 +62,15 @@ struct ovs_side {
     struct fs_of_state installed, desired;
     bool installed_known; /* 'installed' mirrors the switch. */
     bool apply_needed;
+
+    /* The OVSDB transaction of the apply in progress, and its result to be
+     * posted when the transaction completes. */
+    struct ovsdb_idl_txn *txn;
+    struct fs_ovs_result pending;
+
+    /* Retry with backoff after a failed apply. */
+    long long next_retry;
+    int retry_ms; /* 0 while applies succeed. */
 };
 
 static char *default_openflow(const char *ovsdb, const char *bridge)
@@ -70,39 +86,7 @@ static char *default_openflow(const char *ovsdb, const char *bridge)
 static void idl_setup(struct ovs_side *side, const char *remote)
 {
     side->idl = ovsdb_idl_create(remote, &ovsrec_idl_class, false, true);
-    ovsdb_idl_add_table(side->idl, &ovsrec_table_bridge);
-    ovsdb_idl_add_column(side->idl, &ovsrec_bridge_col_name);
-    ovsdb_idl_add_column(side->idl, &ovsrec_bridge_col_ports);
-    ovsdb_idl_add_table(side->idl, &ovsrec_table_port);
-    ovsdb_idl_add_column(side->idl, &ovsrec_port_col_interfaces);
-    ovsdb_idl_add_table(side->idl, &ovsrec_table_interface);
-    ovsdb_idl_add_column(side->idl, &ovsrec_interface_col_ofport);
-    ovsdb_idl_add_column(side->idl, &ovsrec_interface_col_external_ids);
-}
-
-/* iface-id -> ofport of the interfaces on 'bridge'. */
-static void read_facts(struct ovsdb_idl *idl, const char *bridge,
-                       struct fs_local_facts *facts)
-{
-    simap_clear(&facts->ofports);
-    const struct ovsrec_bridge *br;
-    OVSREC_BRIDGE_FOR_EACH(br, idl)
-    {
-        if (strcmp(br->name, bridge)) {
-            continue;
-        }
-        for (size_t i = 0; i < br->n_ports; i++) {
-            const struct ovsrec_port *port = br->ports[i];
-            for (size_t j = 0; j < port->n_interfaces; j++) {
-                const struct ovsrec_interface *iface = port->interfaces[j];
-                const char *id = smap_get(&iface->external_ids, "iface-id");
-                int64_t ofport = iface->n_ofport ? iface->ofport[0] : 0;
-                if (id && ofport > 0 && ofport < 0xff00) {
-                    simap_put(&facts->ofports, id, ofport);
-                }
-            }
-        }
-    }
+    fs_facts_idl_setup(side->idl);
 }
 
 static void run_idl(struct fs_ovs *ovs, struct ovs_side *side)
@@ -116,8 +100,9 @@ static void run_idl(struct fs_ovs *ovs, struct ovs_side *side)
     side->idl_seqno = seqno;
     struct fs_local_facts facts;
     fs_local_facts_init(&facts);
-    read_facts(side->idl, ovs->bridge, &facts);
+    fs_facts_read(side->idl, ovs->bridge, &facts);
     if (!side->facts_sent || !fs_local_facts_equal(&facts, &side->facts)) {
+        facts.generation = side->facts.generation + 1;
         fs_local_facts_clone(&side->facts, &facts);
         side->facts_sent = true;
         ovs_mutex_lock(&ovs->mutex);
@@ -133,6 +118,7 @@ static void post_result(struct fs_ovs *ovs, struct fs_ovs_result *r)
 {
     ovs_mutex_lock(&ovs->mutex);
     free(ovs->hand.result.error);
+    fs_errors_destroy(&ovs->hand.result.row_errors);
     ovs->hand.result = *r;
     ovs->hand.result_new = true;
     ovs_mutex_unlock(&ovs->mutex);
@@ -169,25 +155,81 @@ static void connect_bridge(struct fs_ovs *ovs, struct ovs_side *side)
     side->apply_needed = side->current != NULL;
 }
 
-/* Diffs the current desired set against the switch and applies it. */
-static void apply(struct fs_ovs *ovs, struct ovs_side *side)
+/* After a failed apply: try again after a capped, jittered backoff; logs
+ * only the change from working to failing. */
+static void retry_later(struct ovs_side *side, const char *error)
 {
-    long long start = time_msec();
-    struct fs_ovs_result r = {.revision = side->current->revision};
-    int error = 0;
+    if (!side->retry_ms) {
+        VLOG_WARN("apply failed (%s); retrying with backoff", error);
+    }
+    side->retry_ms =
+        side->retry_ms ? MIN(side->retry_ms * 2, RETRY_MAX_MS) : RETRY_FIRST_MS;
+    int delay = side->retry_ms / 2 + random_range(side->retry_ms / 2 + 1);
+    side->next_retry = time_msec() + delay;
+    side->apply_needed = true;
+}
+
+static void apply_succeeded(struct ovs_side *side)
+{
+    if (side->retry_ms) {
+        VLOG_INFO("apply works again");
+    }
+    side->retry_ms = 0;
+    side->next_retry = 0;
+}
+
+/* Posts the pending result once the OVSDB transaction (if any) is done. */
+static void finish_apply(struct fs_ovs *ovs, struct ovs_side *side,
+                         enum ovsdb_idl_txn_status status)
+{
+    struct fs_ovs_result *r = &side->pending;
+    if (status == TXN_SUCCESS) {
+        r->ovsdb_txns = 1;
+    } else if (status != TXN_UNCHANGED && status != TXN_UNCOMMITTED) {
+        const char *why = status == TXN_ERROR && side->txn
+                              ? ovsdb_idl_txn_get_error(side->txn)
+                              : ovsdb_idl_txn_status_to_string(status);
+        r->ok = false;
+        free(r->error);
+        r->error = xasprintf("OVSDB transaction failed: %s", why);
+    }
+    if (side->txn) {
+        ovsdb_idl_txn_destroy(side->txn);
+        side->txn = NULL;
+    }
+    r->apply_ms = time_msec() - r->apply_ms;
+    if (r->ok) {
+        apply_succeeded(side);
+    } else {
+        retry_later(side, r->error);
+    }
+    VLOG_DBG("revision %" PRId64 ": %zu flow mods, %zu group mods, %zu row "
+             "changes%s%s",
+             r->revision, r->flow_mods, r->group_mods, r->row_changes,
+             r->error ? ": " : "", r->error ? r->error : "");
+    post_result(ovs, r);
+    *r = (struct fs_ovs_result){.row_errors = FS_ERRORS_INITIALIZER};
+}
+
+/* Flows and groups: diff against the switch, one bundle.  Returns false
+ * (with r->error set) if the switch did not take it. */
+static bool apply_flows(struct ovs_side *side, struct fs_ovs_result *r)
+{
     if (!side->installed_known) {
-        error = fs_ofbridge_dump(side->vconn, &side->installed);
+        int error = fs_ofbridge_dump(side->vconn, &side->installed);
         if (error) {
+            r->error =
+                xasprintf("dumping flows: %s", ovs_retval_to_string(error));
             disconnect(side, ovs_retval_to_string(error));
-            return;
+            return false;
         }
         side->installed_known = true;
     }
     char *bad = fs_of_state_from_desired(&side->desired, side->current);
     struct fs_of_changes ch;
     fs_of_diff(&side->installed, &side->desired, &ch);
-    r.flow_mods = ch.flow_mods;
-    r.group_mods = ch.group_mods;
+    r->flow_mods = ch.flow_mods;
+    r->group_mods = ch.group_mods;
     char *failed = ch.flow_mods || ch.group_mods
                        ? fs_ofbridge_apply(side->vconn, &ch)
                        : NULL;
@@ -195,22 +237,66 @@ static void apply(struct fs_ovs *ovs, struct ovs_side *side)
     if (failed) {
         /* The bundle was not committed: re-read before the next try. */
         side->installed_known = false;
-        r.error = failed;
+        r->error = failed;
+        free(bad);
     } else {
         fs_of_state_swap(&side->installed, &side->desired);
-        r.ok = !bad;
-        r.error = bad ? bad : NULL;
-        bad = NULL;
+        r->error = bad;
     }
-    free(bad);
-    r.n_flows = hmap_count(&side->installed.flows);
-    r.n_groups = hmap_count(&side->installed.groups);
-    r.apply_ms = time_msec() - start;
+    r->n_flows = hmap_count(&side->installed.flows);
+    r->n_groups = hmap_count(&side->installed.groups);
+    return !failed;
+}
+
+/* Applies the current desired set: flows first (they never point at a
+ * port that does not exist yet, and stop pointing at ports about to go),
+ * then the OVSDB rows in one transaction.  A set rendered from facts older
+ * than the ones this thread has seen is not applied: the main thread has
+ * the newer facts and renders again. */
+static void apply(struct fs_ovs *ovs, struct ovs_side *side)
+{
     side->apply_needed = false;
-    VLOG_DBG("revision %" PRId64 ": %zu flow mods, %zu group mods%s%s",
-             r.revision, r.flow_mods, r.group_mods, r.error ? ": " : "",
-             r.error ? r.error : "");
-    post_result(ovs, &r);
+    if (side->current->facts_generation < side->facts.generation) {
+        VLOG_DBG("revision %" PRId64 " was rendered from facts generation "
+                 "%" PRIu64 " < %" PRIu64 ": waiting for a new render",
+                 side->current->revision, side->current->facts_generation,
+                 side->facts.generation);
+        return;
+    }
+    struct fs_ovs_result *r = &side->pending;
+    *r = (struct fs_ovs_result){.revision = side->current->revision,
+                                .apply_ms = time_msec(),
+                                .row_errors = FS_ERRORS_INITIALIZER};
+    if (!apply_flows(side, r)) {
+        finish_apply(ovs, side, TXN_UNCOMMITTED);
+        return;
+    }
+    r->ok = !r->error;
+    struct fs_rows_plan plan;
+    side->txn = fs_rows_plan(side->idl, side->current, ovs->bridge, &plan);
+    r->row_changes = plan.n_creates + plan.n_updates + plan.n_deletes;
+    r->waiting = side->current->n_waiting > plan.n_blocked_int;
+    fs_errors_extend(&r->row_errors, &plan.errors);
+    fs_errors_destroy(&plan.errors);
+    if (side->txn) {
+        enum ovsdb_idl_txn_status status = ovsdb_idl_txn_commit(side->txn);
+        if (status != TXN_INCOMPLETE) {
+            finish_apply(ovs, side, status);
+        }
+    } else {
+        finish_apply(ovs, side, TXN_UNCHANGED);
+    }
+}
+
+/* Drives an OVSDB transaction in progress. */
+static void run_txn(struct fs_ovs *ovs, struct ovs_side *side)
+{
+    if (side->txn) {
+        enum ovsdb_idl_txn_status status = ovsdb_idl_txn_commit(side->txn);
+        if (status != TXN_INCOMPLETE) {
+            finish_apply(ovs, side, status);
+        }
+    }
 }
 
 static void take_desired(struct fs_ovs *ovs, struct ovs_side *side)
@@ -244,7 +330,9 @@ static void run_once(struct fs_ovs *ovs, struct ovs_side *side)
         side->apply_needed = side->current != NULL;
         side->next_drift_check = time_msec() + DRIFT_CHECK_MS;
     }
-    if (side->vconn && side->apply_needed && side->current) {
+    run_txn(ovs, side);
+    if (side->vconn && side->apply_needed && side->current && !side->txn &&
+        ovsdb_idl_is_connected(side->idl) && time_msec() >= side->next_retry) {
         apply(ovs, side);
     }
 }
@@ -252,12 +340,18 @@ static void run_once(struct fs_ovs *ovs, struct ovs_side *side)
 static void wait_once(struct fs_ovs *ovs, struct ovs_side *side)
 {
     ovsdb_idl_wait(side->idl);
+    if (side->txn) {
+        ovsdb_idl_txn_wait(side->txn);
+    }
     latch_wait(&ovs->wake);
     latch_wait(&ovs->exit);
     if (side->vconn) {
         vconn_run_wait(side->vconn);
         vconn_recv_wait(side->vconn);
         poll_timer_wait_until(side->next_drift_check);
+        if (side->apply_needed) {
+            poll_timer_wait_until(side->next_retry);
+        }
     } else {
         poll_timer_wait_until(side->next_connect);
     }
@@ -277,6 +371,11 @@ static void *ovs_main(void *ovs_)
         poll_block();
     }
     vconn_close(side.vconn);
+    if (side.txn) {
+        ovsdb_idl_txn_destroy(side.txn);
+    }
+    free(side.pending.error);
+    fs_errors_destroy(&side.pending.row_errors);
     ovsdb_idl_destroy(side.idl);
     fs_desired_destroy(side.current);
     fs_of_state_destroy(&side.installed);
@@ -331,6 +430,7 @@ bool fs_ovs_take_result(struct fs_ovs *ovs, struct fs_ovs_result *result)
     if (any) {
         *result = ovs->hand.result;
         ovs->hand.result.error = NULL;
+        ovs->hand.result.row_errors = (struct fs_errors)FS_ERRORS_INITIALIZER;
         ovs->hand.result_new = false;
     }
     ovs_mutex_unlock(&ovs->mutex);
@@ -350,6 +450,7 @@ void fs_ovs_stop(struct fs_ovs *ovs)
     fs_desired_destroy(ovs->hand.desired);
     fs_local_facts_destroy(&ovs->hand.facts);
     free(ovs->hand.result.error);
+    fs_errors_destroy(&ovs->hand.result.row_errors);
     free(ovs->ovsdb);
     free(ovs->bridge);
     free(ovs->openflow);

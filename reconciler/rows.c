@@ -1,0 +1,330 @@
+/* The OVSDB rows flowsteer owns: see reconciler/rows.h. */
+#include "reconciler/rows.h"
+
+#include <string.h>
+
+#include "ovsdb-idl.h"
+#include "util.h"
+#include "vswitch-idl.h"
+
+struct rows_ctx {
+    struct ovsdb_idl *idl;
+    struct ovsdb_idl_txn *txn; /* Created at the first change. */
+    const char *int_bridge;
+    struct fs_rows_plan *plan;
+    struct shash bridges;        /* Name -> ovsrec_bridge (also created). */
+    struct shash ports;          /* Name -> ovsrec_port. */
+    struct shash port_bridge;    /* Port name -> the bridge holding it. */
+    struct sset want_bridges;    /* Names of desired bridges. */
+    struct sset want_ports;      /* Names of desired ports. */
+    struct sset deleted_bridges; /* Owned bridges deleted in this txn. */
+};
+
+static bool is_owned(const struct smap *external_ids)
+{
+    return smap_get(external_ids, FS_OWNER_KEY) != NULL;
+}
+
+static struct ovsdb_idl_txn *txn(struct rows_ctx *c)
+{
+    if (!c->txn) {
+        c->txn = ovsdb_idl_txn_create(c->idl);
+        ovsdb_idl_txn_add_comment(c->txn, "flowsteerd: converge owned rows");
+    }
+    return c->txn;
+}
+
+static void index_rows(struct rows_ctx *c)
+{
+    const struct ovsrec_bridge *br;
+    OVSREC_BRIDGE_FOR_EACH(br, c->idl)
+    {
+        shash_add_once(&c->bridges, br->name, br);
+        for (size_t i = 0; i < br->n_ports; i++) {
+            shash_add_once(&c->port_bridge, br->ports[i]->name, br);
+        }
+    }
+    const struct ovsrec_port *port;
+    OVSREC_PORT_FOR_EACH(port, c->idl)
+    {
+        shash_add_once(&c->ports, port->name, port);
+    }
+}
+
+/* Bridges. */
+
+static bool controllers_equal(const struct ovsrec_bridge *br,
+                              const struct sset *targets)
+{
+    if (br->n_controller != sset_count(targets)) {
+        return false;
+    }
+    for (size_t i = 0; i < br->n_controller; i++) {
+        if (!sset_contains(targets, br->controller[i]->target)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool protocols_equal(const struct ovsrec_bridge *br,
+                            const struct sset *protocols)
+{
+    if (br->n_protocols != sset_count(protocols)) {
+        return false;
+    }
+    for (size_t i = 0; i < br->n_protocols; i++) {
+        if (!sset_contains(protocols, br->protocols[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool bridge_differs(const struct ovsrec_bridge *br,
+                           const struct fs_ovsdb_bridge *want)
+{
+    return strcmp(br->datapath_type, want->datapath_type) ||
+           strcmp(br->fail_mode ? br->fail_mode : "", want->fail_mode) ||
+           !protocols_equal(br, &want->protocols) ||
+           !controllers_equal(br, &want->controllers) ||
+           !smap_equal(&br->external_ids, &want->external_ids);
+}
+
+static void bridge_write(struct rows_ctx *c, const struct ovsrec_bridge *br,
+                         const struct fs_ovsdb_bridge *want)
+{
+    ovsrec_bridge_set_datapath_type(br, want->datapath_type);
+    ovsrec_bridge_set_fail_mode(br, *want->fail_mode ? want->fail_mode : NULL);
+    const char **protocols = sset_array(&want->protocols);
+    ovsrec_bridge_set_protocols(br, protocols, sset_count(&want->protocols));
+    free(protocols);
+    if (!controllers_equal(br, &want->controllers)) {
+        size_t n = sset_count(&want->controllers), i = 0;
+        struct ovsrec_controller **ctrls = xcalloc(n + 1, sizeof *ctrls);
+        const char *target;
+        SSET_FOR_EACH(target, &want->controllers)
+        {
+            ctrls[i] = ovsrec_controller_insert(txn(c));
+            ovsrec_controller_set_target(ctrls[i++], target);
+        }
+        ovsrec_bridge_set_controller(br, ctrls, n);
+        free(ctrls);
+    }
+    ovsrec_bridge_set_external_ids(br, &want->external_ids);
+}
+
+/* Inserts an interface and its port named 'name' into 'br'. */
+static const struct ovsrec_port *port_insert(struct rows_ctx *c,
+                                             const struct ovsrec_bridge *br,
+                                             const char *name, const char *type,
+                                             const struct smap *options,
+                                             const struct smap *external_ids)
+{
+    struct ovsrec_interface *iface = ovsrec_interface_insert(txn(c));
+    ovsrec_interface_set_name(iface, name);
+    ovsrec_interface_set_type(iface, type);
+    ovsrec_interface_set_options(iface, options);
+    ovsrec_interface_set_external_ids(iface, external_ids);
+    struct ovsrec_port *port = ovsrec_port_insert(txn(c));
+    ovsrec_port_set_name(port, name);
+    ovsrec_port_set_interfaces(port, &iface, 1);
+    ovsrec_port_set_external_ids(port, external_ids);
+    ovsrec_bridge_update_ports_addvalue(br, port);
+    return port;
+}
+
+static void bridge_create(struct rows_ctx *c,
+                          const struct fs_ovsdb_bridge *want)
+{
+    const struct ovsrec_open_vswitch *ovs = ovsrec_open_vswitch_first(c->idl);
+    if (!ovs) {
+        fs_errors_add(&c->plan->errors, want->key, want->path,
+                      "cannot create bridge %s: the database has no "
+                      "Open_vSwitch row",
+                      want->name);
+        return;
+    }
+    struct ovsrec_bridge *br = ovsrec_bridge_insert(txn(c));
+    ovsrec_bridge_set_name(br, want->name);
+    bridge_write(c, br, want);
+    /* The bridge's local port, as ovs-vsctl add-br makes it. */
+    struct smap none = SMAP_INITIALIZER(&none);
+    port_insert(c, br, want->name, "internal", &none, &want->external_ids);
+    sset_add(&c->want_ports, want->name);
+    ovsrec_open_vswitch_update_bridges_addvalue(ovs, br);
+    shash_add(&c->bridges, want->name, br);
+    c->plan->n_creates++;
+}
+
+static void converge_bridge(struct rows_ctx *c,
+                            const struct fs_ovsdb_bridge *want)
+{
+    const struct ovsrec_bridge *br = shash_find_data(&c->bridges, want->name);
+    if (!br) {
+        bridge_create(c, want);
+    } else if (!is_owned(&br->external_ids)) {
+        fs_errors_add(&c->plan->errors, want->key, want->path,
+                      "bridge %s exists and is not flowsteer's (no "
+                      "external_ids:" FS_OWNER_KEY "): left alone",
+                      want->name);
+    } else {
+        sset_add(&c->want_ports, want->name); /* Its local port. */
+        if (bridge_differs(br, want)) {
+            bridge_write(c, br, want);
+            c->plan->n_updates++;
+        }
+    }
+}
+
+static void delete_stale_bridges(struct rows_ctx *c)
+{
+    const struct ovsrec_open_vswitch *ovs = ovsrec_open_vswitch_first(c->idl);
+    const struct ovsrec_bridge *br;
+    OVSREC_BRIDGE_FOR_EACH(br, c->idl)
+    {
+        if (ovs && is_owned(&br->external_ids) &&
+            !sset_contains(&c->want_bridges, br->name)) {
+            ovsrec_open_vswitch_update_bridges_delvalue(ovs, br);
+            sset_add(&c->deleted_bridges, br->name);
+            c->plan->n_deletes++;
+        }
+    }
+}
+
+/* Ports. */
+
+static const struct ovsrec_interface *port_iface(const struct ovsrec_port *port)
+{
+    for (size_t i = 0; i < port->n_interfaces; i++) {
+        if (!strcmp(port->interfaces[i]->name, port->name)) {
+            return port->interfaces[i];
+        }
+    }
+    return port->n_interfaces ? port->interfaces[0] : NULL;
+}
+
+static bool iface_differs(const struct ovsrec_interface *iface,
+                          const struct fs_ovsdb_port *want)
+{
+    return strcmp(iface->type, want->type) ||
+           !smap_equal(&iface->options, &want->options) ||
+           !smap_equal(&iface->external_ids, &want->external_ids);
+}
+
+/* Brings owned 'port' to 'want' on bridge 'br'; returns true if anything
+ * had to change. */
+static bool port_update(struct rows_ctx *c, const struct ovsrec_port *port,
+                        const struct ovsrec_bridge *br,
+                        const struct fs_ovsdb_port *want)
+{
+    bool changed = false;
+    const struct ovsrec_bridge *cur =
+        shash_find_data(&c->port_bridge, want->name);
+    if (cur != br) {
+        if (cur && !sset_contains(&c->deleted_bridges, cur->name)) {
+            ovsrec_bridge_update_ports_delvalue(cur, port);
+        }
+        ovsrec_bridge_update_ports_addvalue(br, port);
+        changed = true;
+    }
+    const struct ovsrec_interface *iface = port_iface(port);
+    if (iface && iface_differs(iface, want)) {
+        txn(c);
+        ovsrec_interface_set_type(iface, want->type);
+        ovsrec_interface_set_options(iface, &want->options);
+        ovsrec_interface_set_external_ids(iface, &want->external_ids);
+        changed = true;
+    }
+    if (!smap_equal(&port->external_ids, &want->external_ids)) {
+        txn(c);
+        ovsrec_port_set_external_ids(port, &want->external_ids);
+        changed = true;
+    }
+    return changed;
+}
+
+static void port_blocked(struct rows_ctx *c, const struct fs_ovsdb_port *want,
+                         const char *why)
+{
+    fs_errors_add(&c->plan->errors, want->key, want->path, "port %s on %s: %s",
+                  want->name, want->bridge, why);
+    if (!strcmp(want->bridge, c->int_bridge)) {
+        c->plan->n_blocked_int++;
+    }
+}
+
+static void converge_port(struct rows_ctx *c, const struct fs_ovsdb_port *want)
+{
+    const struct ovsrec_bridge *br = shash_find_data(&c->bridges, want->bridge);
+    const struct ovsrec_port *port = shash_find_data(&c->ports, want->name);
+    if (!br || sset_contains(&c->deleted_bridges, want->bridge)) {
+        port_blocked(c, want, "the bridge does not exist");
+    } else if (!port) {
+        txn(c);
+        port_insert(c, br, want->name, want->type, &want->options,
+                    &want->external_ids);
+        c->plan->n_creates++;
+    } else if (!is_owned(&port->external_ids)) {
+        port_blocked(c, want,
+                     "a port of that name exists and is not flowsteer's (no "
+                     "external_ids:" FS_OWNER_KEY "): left alone");
+    } else if (port_update(c, port, br, want)) {
+        c->plan->n_updates++;
+    }
+}
+
+static void delete_stale_ports(struct rows_ctx *c)
+{
+    struct shash_node *node;
+    SHASH_FOR_EACH(node, &c->ports)
+    {
+        const struct ovsrec_port *port = node->data;
+        const struct ovsrec_bridge *br =
+            shash_find_data(&c->port_bridge, port->name);
+        if (br && is_owned(&port->external_ids) &&
+            !sset_contains(&c->want_ports, port->name) &&
+            !sset_contains(&c->deleted_bridges, br->name)) {
+            txn(c);
+            ovsrec_bridge_update_ports_delvalue(br, port);
+            c->plan->n_deletes++;
+        }
+    }
+}
+
+struct ovsdb_idl_txn *fs_rows_plan(struct ovsdb_idl *idl,
+                                   const struct fs_desired *d,
+                                   const char *int_bridge,
+                                   struct fs_rows_plan *plan)
+{
+    *plan = (struct fs_rows_plan){.errors = FS_ERRORS_INITIALIZER};
+    struct rows_ctx c = {.idl = idl, .int_bridge = int_bridge, .plan = plan};
+    shash_init(&c.bridges);
+    shash_init(&c.ports);
+    shash_init(&c.port_bridge);
+    sset_init(&c.want_bridges);
+    sset_init(&c.want_ports);
+    sset_init(&c.deleted_bridges);
+    index_rows(&c);
+    for (size_t i = 0; i < d->n_bridges; i++) {
+        sset_add(&c.want_bridges, d->bridges[i].name);
+    }
+    for (size_t i = 0; i < d->n_ports; i++) {
+        sset_add(&c.want_ports, d->ports[i].name);
+    }
+    delete_stale_bridges(&c);
+    for (size_t i = 0; i < d->n_bridges; i++) {
+        converge_bridge(&c, &d->bridges[i]);
+    }
+    for (size_t i = 0; i < d->n_ports; i++) {
+        converge_port(&c, &d->ports[i]);
+    }
+    delete_stale_ports(&c);
+    shash_destroy(&c.bridges);
+    shash_destroy(&c.ports);
+    shash_destroy(&c.port_bridge);
+    sset_destroy(&c.want_bridges);
+    sset_destroy(&c.want_ports);
+    sset_destroy(&c.deleted_bridges);
+    return c.txn;
+}
