@@ -94,6 +94,7 @@ static bool bridge_differs(const struct ovsrec_bridge *br,
 static void bridge_write(struct rows_ctx *c, const struct ovsrec_bridge *br,
                          const struct fs_ovsdb_bridge *want)
 {
+    txn(c);
     ovsrec_bridge_set_datapath_type(br, want->datapath_type);
     ovsrec_bridge_set_fail_mode(br, *want->fail_mode ? want->fail_mode : NULL);
     const char **protocols = sset_array(&want->protocols);
@@ -185,6 +186,7 @@ static void delete_stale_bridges(struct rows_ctx *c)
     {
         if (ovs && is_owned(&br->external_ids) &&
             !sset_contains(&c->want_bridges, br->name)) {
+            txn(c);
             ovsrec_open_vswitch_update_bridges_delvalue(ovs, br);
             sset_add(&c->deleted_bridges, br->name);
             c->plan->n_deletes++;
@@ -222,6 +224,7 @@ static bool port_update(struct rows_ctx *c, const struct ovsrec_port *port,
     const struct ovsrec_bridge *cur =
         shash_find_data(&c->port_bridge, want->name);
     if (cur != br) {
+        txn(c);
         if (cur && !sset_contains(&c->deleted_bridges, cur->name)) {
             ovsrec_bridge_update_ports_delvalue(cur, port);
         }
@@ -307,17 +310,17 @@ struct ovsdb_idl_txn *fs_rows_plan(struct ovsdb_idl *idl,
     sset_init(&c.deleted_bridges);
     index_rows(&c);
     for (size_t i = 0; i < d->n_bridges; i++) {
-        sset_add(&c.want_bridges, d->bridges[i].name);
+        sset_add(&c.want_bridges, d->bridges[i]->name);
     }
     for (size_t i = 0; i < d->n_ports; i++) {
-        sset_add(&c.want_ports, d->ports[i].name);
+        sset_add(&c.want_ports, d->ports[i]->name);
     }
     delete_stale_bridges(&c);
     for (size_t i = 0; i < d->n_bridges; i++) {
-        converge_bridge(&c, &d->bridges[i]);
+        converge_bridge(&c, d->bridges[i]);
     }
     for (size_t i = 0; i < d->n_ports; i++) {
-        converge_port(&c, &d->ports[i]);
+        converge_port(&c, d->ports[i]);
     }
     delete_stale_ports(&c);
     shash_destroy(&c.bridges);

@@ -157,10 +157,10 @@ void fs_desired_destroy(struct fs_desired *d)
         free(d->groups[i].spec);
     }
     for (size_t i = 0; i < d->n_ports; i++) {
-        fs_ovsdb_port_destroy(&d->ports[i]);
+        fs_ovsdb_port_destroy(d->ports[i]);
     }
     for (size_t i = 0; i < d->n_bridges; i++) {
-        fs_ovsdb_bridge_destroy(&d->bridges[i]);
+        fs_ovsdb_bridge_destroy(d->bridges[i]);
     }
     free(d->flows);
     free(d->groups);
@@ -185,6 +185,9 @@ char *fs_group_to_string(const struct fs_group *g)
 
 void fs_ovsdb_port_destroy(struct fs_ovsdb_port *p)
 {
+    if (!p) {
+        return;
+    }
     free(p->bridge);
     free(p->name);
     free(p->type);
@@ -192,10 +195,14 @@ void fs_ovsdb_port_destroy(struct fs_ovsdb_port *p)
     smap_destroy(&p->external_ids);
     free(p->key);
     free(p->path);
+    free(p);
 }
 
 void fs_ovsdb_bridge_destroy(struct fs_ovsdb_bridge *b)
 {
+    if (!b) {
+        return;
+    }
     free(b->name);
     free(b->datapath_type);
     free(b->fail_mode);
@@ -204,6 +211,7 @@ void fs_ovsdb_bridge_destroy(struct fs_ovsdb_bridge *b)
     smap_destroy(&b->external_ids);
     free(b->key);
     free(b->path);
+    free(b);
 }
 
 void fs_local_facts_init(struct fs_local_facts *f)

@@ -101,10 +101,12 @@ struct fs_desired {
     size_t n_flows, allocated_flows;
     struct fs_group *groups;
     size_t n_groups, allocated_groups;
-    /* The OVSDB part, sorted by (bridge, name) and by name. */
-    struct fs_ovsdb_port *ports;
+    /* The OVSDB part, sorted by (bridge, name) and by name.  Arrays of
+     * pointers: the smap and sset members must never move in memory (an
+     * OVS hmap with one bucket points into itself). */
+    struct fs_ovsdb_port **ports;
     size_t n_ports, allocated_ports;
-    struct fs_ovsdb_bridge *bridges;
+    struct fs_ovsdb_bridge **bridges;
     size_t n_bridges, allocated_bridges;
     /* Desired ports whose ofport the facts do not have yet: their flows
      * are left out until a render with facts that have them.  A desired
@@ -124,7 +126,7 @@ struct fs_desired *fs_render(const struct fs_snapshot *,
                              const struct fs_render_node *node,
                              const struct fs_local_facts *);
 
-/* Free what a desired port or bridge owns (not the struct itself). */
+/* Free a desired port or bridge and what it owns; NULL is fine. */
 void fs_ovsdb_port_destroy(struct fs_ovsdb_port *);
 void fs_ovsdb_bridge_destroy(struct fs_ovsdb_bridge *);
 
