@@ -47,7 +47,7 @@ ASAN_OBJ := $(BUILD)/asan
 objs = $(patsubst %.c,$(1)/%.o,$(2))
 
 .PHONY: all deps ovs check unit integration asan-unit asan-integration \
-	demo format format-check bench clean distclean
+	demo demo-sfc demo-provider format format-check bench clean distclean
 
 all: $(BUILD)/bin/flowsteerd
 
@@ -107,6 +107,13 @@ check: deps format-check
 
 demo: deps $(BUILD)/bin/flowsteerd
 	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/sfc/demo.sh
+	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/provider/demo.sh
+
+demo-sfc: deps $(BUILD)/bin/flowsteerd
+	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/sfc/demo.sh
+
+demo-provider: deps $(BUILD)/bin/flowsteerd
+	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/provider/demo.sh
 
 bench: deps $(BUILD)/bin/flowsteerd
 	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) bench/run.sh

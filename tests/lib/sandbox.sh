@@ -413,3 +413,185 @@ sb_stop_monitor() {
 	sb_stop_pid "${!var}"
 	grep -c 'event=\(ADDED\|DELETED\|MODIFIED\)' "$SB_DIR/monitor-$1.log"
 }
+
+# --- Provider bridges and the physical network ------------------------------
+#
+# A provider bridge is the operator's (br-phys...): flowsteerd adds a patch
+# port to it and nothing else.  The physical network is played by one more
+# OVS bridge of the same ovs-vswitchd (e.g. br-tor, the top-of-rack switch)
+# with plain NORMAL forwarding: hosts sit behind its access ports (tag=N)
+# and a veth "trunk" joins it to each provider bridge, so tcpdump -e on the
+# trunk (in $SB_OVSNS) shows the frames as the wire carries them, 802.1Q
+# tags included.  (This kernel has no 802.1Q devices: VLANs exist only
+# inside OVS.)
+
+# sb_add_bridge NAME: an OVS bridge with datapath_type=netdev and OVS's
+# defaults otherwise (fail_mode standalone: its one flow is NORMAL);
+# returns once its management socket exists.
+sb_add_bridge() {
+	sb_vsctl add-br "$1" -- set bridge "$1" datapath_type=netdev || return 1
+	sb_wait_for 10 test -S "$OVS_RUNDIR/$1.mgmt" ||
+		{ echo "sandbox: bridge $1 has no management socket" >&2; return 1; }
+}
+
+# sb_veth_pair IF1 IF2: a veth pair in $SB_OVSNS, both ends up, TX checksum
+# offload off on both (see sb_plug).
+sb_veth_pair() {
+	local ovs=(ip netns exec "$SB_OVSNS") dev
+	"${ovs[@]}" ip link add "$1" type veth peer name "$2" || return 1
+	for dev in "$1" "$2"; do
+		"${ovs[@]}" ethtool -K "$dev" tx off >/dev/null || return 1
+		"${ovs[@]}" ip link set "$dev" up || return 1
+	done
+}
+
+# sb_link_bridges BR1 IF1 BR2 IF2 [TAG2]: joins two bridges with a veth
+# pair: IF1 on BR1 as a trunk port (no tag: every VLAN, tagged on the
+# wire), IF2 on BR2 as a trunk port too, or as an access port of VLAN TAG2
+# (untagged frames from BR1 then belong to VLAN TAG2 inside BR2).
+sb_link_bridges() {
+	local br1=$1 if1=$2 br2=$3 if2=$4 tag=${5:-}
+	sb_veth_pair "$if1" "$if2" || return 1
+	sb_vsctl add-port "$br1" "$if1" || return 1
+	sb_vsctl add-port "$br2" "$if2" ${tag:+tag=$tag}
+}
+
+# sb_plug_bridge BRIDGE NETNS IFNAME MAC [TAG]: sb_plug for any bridge and
+# without an iface-id: IFNAME (with MAC) in NETNS, its peer "o-IFNAME" on
+# BRIDGE, an access port of VLAN TAG if given (else a trunk port).
+sb_plug_bridge() {
+	local br=$1 ns=$2 ifname=$3 mac=$4 tag=${5:-} ovs_if="o-$3"
+	[ ${#ovs_if} -le 15 ] || { echo "sb_plug_bridge: $ovs_if is too long" >&2; return 1; }
+	sb_veth_pair "$ovs_if" "$ifname" || return 1
+	ip netns exec "$SB_OVSNS" ip link set "$ifname" netns "$ns" || return 1
+	ip netns exec "$ns" ip link set "$ifname" address "$mac"
+	ip netns exec "$ns" ethtool -K "$ifname" tx off >/dev/null || return 1
+	ip netns exec "$ns" ip link set "$ifname" up
+	sb_vsctl add-port "$br" "$ovs_if" ${tag:+tag=$tag}
+}
+
+# sb_add_phys_host NAME BRIDGE TAG MAC IP/LEN: a host of the physical
+# network: namespace $SB_PREFIX-NAME, interface NAME with MAC and IP/LEN,
+# plugged into BRIDGE as an access port of VLAN TAG ("" = trunk, i.e.
+# untagged frames on a bridge without VLANs).
+sb_add_phys_host() {
+	local name=$1 ns=$SB_PREFIX-$1
+	sb_netns "$ns" || return 1
+	sb_plug_bridge "$2" "$ns" "$name" "$4" "$3" || return 1
+	ip netns exec "$ns" ip addr add "$5" dev "$name"
+}
+
+# sb_ns_of NAME: the namespace of sandbox host or SF NAME ($SB_PREFIX-NAME),
+# or $SB_OVSNS for "ovs" (the veths of the bridges live there).
+sb_ns_of() {
+	if [ "$1" = ovs ]; then echo "$SB_OVSNS"; else echo "$SB_PREFIX-$1"; fi
+}
+
+# sb_capture NAME HOST IFACE [FILTER]: tcpdump on interface IFACE of sandbox
+# host HOST ("ovs" for the OVS namespace: trunks, bridge ports) into
+# $SB_DIR/cap-NAME.pcap, every frame whole (link-level headers and 802.1Q
+# tags included: read it with tcpdump -e), written per packet; returns
+# once the capture runs.  NAME must be new (or stopped with
+# sb_capture_stop).
+sb_capture() {
+	local name=$1 ns
+	ns=$(sb_ns_of "$2")
+	ip netns exec "$ns" tcpdump -i "$3" -n -U --immediate-mode \
+		-w "$SB_DIR/cap-$name.pcap" ${4:+"$4"} \
+		>"$SB_DIR/cap-$name.log" 2>&1 &
+	eval "SB_CAPTURE_${name//-/_}=$!"
+	sb_track $!
+	sb_wait_for 5 grep -q 'listening on' "$SB_DIR/cap-$name.log"
+}
+
+# sb_capture_stop NAME: stops capture NAME (its file stays).
+sb_capture_stop() {
+	local var=SB_CAPTURE_${1//-/_}
+	[ -n "${!var:-}" ] && sb_stop_pid "${!var}"
+	eval "SB_CAPTURE_${1//-/_}="
+}
+
+# sb_capture_show NAME [FILTER]: the frames of capture NAME matching the
+# pcap FILTER (default: all) as "tcpdump -e -n" prints them (with "vlan N"
+# for 802.1Q frames), one per line.  A filter on tagged frames needs
+# "vlan": "vlan 100 and icmp" (a plain "icmp" matches untagged frames).
+sb_capture_show() {
+	tcpdump -r "$SB_DIR/cap-$1.pcap" -e -n ${2:+"$2"} 2>/dev/null
+}
+
+# sb_capture_count NAME [FILTER]: number of frames of capture NAME matching
+# the pcap FILTER (default: all).
+sb_capture_count() { sb_capture_show "$@" | wc -l; }
+
+# sb_capture_grep NAME REGEX: number of frames of capture NAME whose
+# "tcpdump -e -n" line matches the extended REGEX (e.g. 'vlan 100, .*ICMP').
+sb_capture_grep() { sb_capture_show "$1" | grep -cE "$2"; }
+
+# --- OVSDB: changes and restarts --------------------------------------------
+
+# The columns sb_start_db_monitor watches: the ones an owner of rows writes
+# (ovs-vswitchd's own columns, ofport, status, statistics, are left out).
+SB_DB_MONITOR_TABLES=(
+	"Bridge name,ports,external_ids,datapath_type,fail_mode,protocols,controller,other_config"
+	"Port name,interfaces,tag,trunks,vlan_mode,external_ids,other_config"
+	"Interface name,type,options,external_ids,mtu_request"
+)
+
+# sb_start_db_monitor NAME: records every change of the Bridge, Port and
+# Interface rows of OVSDB (ovsdb-client monitor, the columns in
+# SB_DB_MONITOR_TABLES) into $SB_DIR/dbmon-NAME-<table>.log until
+# sb_stop_db_monitor NAME; returns once all three monitors printed the
+# initial contents.  (An ovsdb-server restart ends the monitors.)
+sb_start_db_monitor() {
+	local spec table pids=()
+	for spec in "${SB_DB_MONITOR_TABLES[@]}"; do
+		table=${spec%% *}
+		# shellcheck disable=SC2086
+		ovsdb-client --format=csv --no-headings monitor "$SB_OVSDB" \
+			Open_vSwitch $spec >"$SB_DIR/dbmon-$1-$table.log" 2>&1 &
+		pids+=($!)
+		sb_track $!
+	done
+	eval "SB_DB_MONITOR_$1=\"${pids[*]}\""
+	for spec in "${SB_DB_MONITOR_TABLES[@]}"; do
+		sb_wait_for 5 grep -q ',initial,' "$SB_DIR/dbmon-$1-${spec%% *}.log" ||
+			{ echo "sandbox: db monitor of ${spec%% *} did not start" >&2; return 1; }
+	done
+}
+
+# sb_stop_db_monitor NAME: stops it and prints the number of row changes
+# it saw (insert, delete, and one per modified row: csv lines whose action
+# is not "initial"; a modification is an "old" and a "new" line, counted
+# once).  The changes themselves: sb_db_monitor_changes NAME.
+sb_stop_db_monitor() {
+	local var=SB_DB_MONITOR_$1 pid
+	for pid in ${!var}; do sb_stop_pid "$pid"; done
+	sb_db_monitor_changes "$1" | wc -l
+}
+
+# sb_db_monitor_changes NAME: "<table> <action> <row...>" per change seen.
+sb_db_monitor_changes() {
+	local spec table
+	for spec in "${SB_DB_MONITOR_TABLES[@]}"; do
+		table=${spec%% *}
+		awk -F, -v t="$table" '$2 ~ /^(insert|delete|new)$/ { print t, $0 }' \
+			"$SB_DIR/dbmon-$1-$table.log"
+	done
+}
+
+# sb_restart_ovsdb: stops ovsdb-server (the one sb_start_ovs started, by
+# the pid in its pidfile) and starts it again on the same conf.db and
+# socket; returns once it answers.  Clients (ovs-vswitchd, flowsteerd)
+# reconnect by themselves.
+sb_restart_ovsdb() {
+	local d=$OVS_RUNDIR pid
+	pid=$(cat "$d/ovsdb-server.pid" 2>/dev/null)
+	[[ " ${SB_PIDS[*]} " == *" $pid "* ]] ||
+		{ echo "sandbox: ovsdb-server pid '$pid' is not ours" >&2; return 1; }
+	sb_stop_pid "$pid"
+	ovsdb-server "$d/conf.db" --remote="punix:$d/db.sock" \
+		--pidfile --log-file >/dev/null 2>&1 &
+	sb_track $!
+	sb_wait_for 10 ovs-vsctl --timeout=1 --no-wait get Open_vSwitch . _uuid ||
+		{ echo "ovsdb-server did not restart" >&2; return 1; }
+}
