@@ -290,7 +290,9 @@ static void parse_address_pairs(struct pctx *c, json_t *o, struct fs_port *p)
             free(pair.mac_address);
         }
     }
-    check_unique_pairs(c, p);
+    if (p->n_allowed_address_pairs == json_array_size(pairs)) {
+        check_unique_pairs(c, p); /* Indexes are the document's. */
+    }
 }
 
 /* Neutron port security: port_security_enabled (boolean, default true) and
