@@ -32,6 +32,13 @@ const void *fs_build_res(const struct fs_build *, enum fs_kind kind,
 /* Applies every cross-resource rule (model/refs.c). */
 void fs_check_references(struct fs_build *);
 
+/* Provider network rules (model/provider.c): a VLAN id used twice on one
+ * physnet, or a second flat network on one physnet, rejects the network
+ * created later (higher create_revision, then higher etcd key) with an
+ * error naming the earlier one.  Runs before the port rules, so the ports of
+ * a rejected network are rejected too. */
+void fs_check_provider_networks(struct fs_build *);
+
 /* Port chain rules and path ids (model/chains.c). */
 void fs_check_chains(struct fs_build *);
 

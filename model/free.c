@@ -15,17 +15,18 @@ static void free_port(struct fs_port *p)
     free(p->device_id);
     free(p->host_id);
     free(p->remote_host_ip);
+    for (size_t i = 0; i < p->n_allowed_address_pairs; i++) {
+        free(p->allowed_address_pairs[i].ip_address);
+        free(p->allowed_address_pairs[i].mac_address);
+    }
+    free(p->allowed_address_pairs);
 }
 
 static void free_chassis(struct fs_chassis *ch)
 {
     free(ch->ip);
     free(ch->encap);
-    for (size_t i = 0; i < ch->n_bridge_mappings; i++) {
-        free(ch->bridge_mappings[i].physnet);
-        free(ch->bridge_mappings[i].bridge);
-    }
-    free(ch->bridge_mappings);
+    fs_bridge_mappings_free(ch->bridge_mappings, ch->n_bridge_mappings);
 }
 
 static void free_fields(enum fs_kind kind, void *res)

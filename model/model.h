@@ -108,14 +108,18 @@ struct fs_bridge_mapping {
 
 /* Parses bridge mappings as ovn-bridge-mappings writes them:
  * "physnet:bridge[,physnet:bridge...]" (commas and/or spaces between
- * entries).  On success returns NULL and stores a new array in '*mappings'
- * and its length in '*n' (free with fs_bridge_mappings_free()); otherwise
- * returns an error message (caller frees) naming the bad entry: not
- * "physnet:bridge", a bridge name longer than 15 characters, or a physnet
- * mapped twice. */
+ * entries; "" is no mapping).  On success returns NULL and stores a new
+ * array in '*mappings' (NULL when there is none) and its length in '*n'
+ * (free with fs_bridge_mappings_free()); otherwise returns an error message
+ * (caller frees) naming the bad entry: not "physnet:bridge", a bridge name
+ * longer than 15 characters (a Linux interface name), or a physnet mapped
+ * twice; '*mappings' and '*n' are then left alone.  The chassis document's
+ * string form uses the same parser (model/mappings.c). */
 char *fs_bridge_mappings_parse(const char *text,
                                struct fs_bridge_mapping **mappings, size_t *n);
-void fs_bridge_mappings_free(struct fs_bridge_mapping *, size_t n);
+
+/* Frees the 'n' mappings of 'bm', their strings and the array (NULL ok). */
+void fs_bridge_mappings_free(struct fs_bridge_mapping *bm, size_t n);
 
 /* A node: tunnel endpoint and provider bridge mappings. */
 struct fs_chassis {

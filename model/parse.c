@@ -53,6 +53,36 @@ static struct pctx sub(struct pctx *c, const char *field, char **base)
         .key = c->key, .base = *base, .errs = c->errs, .ok = true};
 }
 
+/* Provider attributes that go together, as Neutron's ML2 type drivers have
+ * them: vlan and flat need provider:physical_network, vlan needs
+ * provider:segmentation_id (its range and flat's lack of one are checked by
+ * the caller), tunnel types (vxlan, geneve, gre) have no physical network,
+ * and provider attributes need provider:network_type. */
+static void check_provider(struct pctx *c, json_t *o,
+                           const struct fs_network *n)
+{
+    const char *type = n->network_type ? n->network_type : "";
+    bool physical = !strcmp(type, "vlan") || !strcmp(type, "flat");
+    bool tunnel = !strcmp(type, "vxlan") || !strcmp(type, "geneve") ||
+                  !strcmp(type, "gre");
+    json_t *seg = json_object_get(o, "provider:segmentation_id");
+    if (!*type && (n->physical_network || n->segmentation_id >= 0)) {
+        fs_perr(c, "provider:network_type",
+                "required with provider:physical_network or "
+                "provider:segmentation_id");
+    } else if (physical && !n->physical_network) {
+        fs_perr(c, "provider:physical_network",
+                "a %s network needs a physical network", type);
+    } else if (tunnel && n->physical_network) {
+        fs_perr(c, "provider:physical_network",
+                "a %s network has no physical network", type);
+    }
+    if (!strcmp(type, "vlan") && (!seg || json_is_null(seg))) {
+        fs_perr(c, "provider:segmentation_id",
+                "a vlan network needs a segmentation id (1..4094)");
+    }
+}
+
 static void *parse_network(struct pctx *c, json_t *o)
 {
     static const char *const types[] = {"flat", "vlan", "vxlan", "geneve",
@@ -85,6 +115,7 @@ static void *parse_network(struct pctx *c, json_t *o)
         n->segmentation_id =
             fs_get_int(c, o, "provider:segmentation_id", 1, max, -1);
     }
+    check_provider(c, o, n);
     char *why = n->controller ? fs_check_host_port(n->controller) : NULL;
     if (why) {
         fs_perr(c, "controller", "%s", why);
@@ -161,6 +192,129 @@ static void parse_binding_profile(struct pctx *c, json_t *o, struct fs_port *p)
     free(base);
 }
 
+/* An allowed address pair's ip_address: an address, canonical as fixed IPs
+ * are ("2001:db8::1"), or a prefix "addr/len", canonical as classifier
+ * prefixes are ("10.0.0.0/24"); a full-length prefix is the bare address.
+ * Returns NULL (after an error) if it is neither. */
+static char *pair_address(struct pctx *c, const char *text)
+{
+    const char *slash = strchr(text, '/');
+    char *addr = slash ? NULL : fs_canonical_ip(text);
+    char *why = NULL;
+    if (slash) {
+        why = fs_parse_cidr(text, strchr(text, ':') ? 6 : 4, &addr);
+    } else if (!addr) {
+        why = xasprintf("\"%s\" is not an IP address or prefix", text);
+    }
+    if (why) {
+        fs_perr(c, "ip_address", "%s", why);
+        free(why);
+        return NULL;
+    }
+    char *len = strchr(addr, '/');
+    if (len && atoi(len + 1) == (strchr(addr, ':') ? 128 : 32)) {
+        *len = '\0';
+    }
+    return addr;
+}
+
+/* Parses allowed_address_pairs[i] into 'pair'; false (after an error at
+ * allowed_address_pairs[i]...) if it is bad. */
+static bool parse_address_pair(struct pctx *c, json_t *item, size_t i,
+                               struct fs_address_pair *pair)
+{
+    char *base;
+    char *field = xasprintf("allowed_address_pairs[%zu]", i);
+    struct pctx ac = sub(c, field, &base);
+    if (!json_is_object(item)) {
+        fs_perr(c, field, "must be an object with ip_address");
+    } else {
+        char *ip = fs_get_str(&ac, item, "ip_address", true, NULL);
+        char *mac = fs_get_str(&ac, item, "mac_address", false, NULL);
+        pair->ip_address = ip ? pair_address(&ac, ip) : NULL;
+        pair->mac_address = mac ? fs_canonical_mac(mac) : NULL;
+        if (mac && !pair->mac_address) {
+            fs_perr(&ac, "mac_address", "\"%s\" is not a MAC address", mac);
+        }
+        free(ip);
+        free(mac);
+    }
+    c->ok &= ac.ok;
+    free(base);
+    free(field);
+    return ac.ok && json_is_object(item);
+}
+
+/* Records an error for each address pair that repeats an earlier one (the
+ * same canonical ip_address and mac_address): Neutron's
+ * DuplicateAddressPairInRequest. */
+static void check_unique_pairs(struct pctx *c, const struct fs_port *p)
+{
+    for (size_t i = 0; i < p->n_allowed_address_pairs; i++) {
+        const struct fs_address_pair *a = &p->allowed_address_pairs[i];
+        for (size_t j = 0; j < i; j++) {
+            const struct fs_address_pair *b = &p->allowed_address_pairs[j];
+            if (!strcmp(a->ip_address, b->ip_address) &&
+                nullable_string_is_equal(a->mac_address, b->mac_address)) {
+                char *f = xasprintf("allowed_address_pairs[%zu]", i);
+                fs_perr(c, f, "repeats allowed_address_pairs[%zu]", j);
+                free(f);
+                break;
+            }
+        }
+    }
+}
+
+/* allowed_address_pairs (Neutron's allowed-address-pairs extension): a list
+ * of {ip_address, mac_address}. */
+static void parse_address_pairs(struct pctx *c, json_t *o, struct fs_port *p)
+{
+    json_t *pairs = json_object_get(o, "allowed_address_pairs");
+    if (!pairs || json_is_null(pairs)) {
+        return;
+    } else if (!json_is_array(pairs)) {
+        fs_perr(c, "allowed_address_pairs", "must be a list");
+        return;
+    }
+    p->allowed_address_pairs =
+        xcalloc(json_array_size(pairs) + 1, sizeof *p->allowed_address_pairs);
+    size_t i;
+    json_t *item;
+    json_array_foreach(pairs, i, item)
+    {
+        struct fs_address_pair pair = {NULL, NULL};
+        if (parse_address_pair(c, item, i, &pair)) {
+            p->allowed_address_pairs[p->n_allowed_address_pairs++] = pair;
+        } else {
+            free(pair.ip_address);
+            free(pair.mac_address);
+        }
+    }
+    if (p->n_allowed_address_pairs == json_array_size(pairs)) {
+        check_unique_pairs(c, p); /* Indexes are the document's. */
+    }
+}
+
+/* Neutron port security: port_security_enabled (boolean, default true) and
+ * allowed_address_pairs, which Neutron refuses on a port without port
+ * security (AddressPairAndPortSecurityRequired). */
+static void parse_port_security(struct pctx *c, json_t *o, struct fs_port *p)
+{
+    json_t *v = json_object_get(o, "port_security_enabled");
+    if (v && !json_is_boolean(v) && !json_is_null(v)) {
+        fs_perr(c, "port_security_enabled", "must be true or false");
+    }
+    p->port_security_enabled = !json_is_false(v);
+    parse_address_pairs(c, o, p);
+    json_t *pairs = json_object_get(o, "allowed_address_pairs");
+    if (!p->port_security_enabled && json_array_size(pairs)) {
+        fs_perr(c, "allowed_address_pairs",
+                "a port with port_security_enabled false cannot have "
+                "allowed address pairs (Neutron: port security must be "
+                "enabled in order to have allowed address pairs on a port)");
+    }
+}
+
 static void *parse_port(struct pctx *c, json_t *o)
 {
     struct fs_port *p = xzalloc(sizeof *p);
@@ -177,98 +331,61 @@ static void *parse_port(struct pctx *c, json_t *o)
     }
     parse_fixed_ips(c, o, p);
     parse_binding_profile(c, o, p);
+    parse_port_security(c, o, p);
     return p;
 }
 
-static void add_mapping(struct pctx *c, struct fs_chassis *ch, const char *text,
-                        const char *field)
+/* Records 'error' (freed here, may be NULL) at 'field'. */
+static void mapping_error(struct pctx *c, const char *field, char *error)
 {
-    const char *colon = strchr(text, ':');
-    if (!colon || colon == text || !colon[1] || strchr(colon + 1, ':')) {
-        fs_perr(c, field, "\"%s\" is not physnet:bridge", text);
-        return;
+    if (error) {
+        fs_perr(c, field, "%s", error);
+        free(error);
     }
-    ch->bridge_mappings =
-        xrealloc(ch->bridge_mappings,
-                 (ch->n_bridge_mappings + 1) * sizeof *ch->bridge_mappings);
-    struct fs_bridge_mapping *m = &ch->bridge_mappings[ch->n_bridge_mappings++];
-    m->physnet = xmemdup0(text, colon - text);
-    m->bridge = xstrdup(colon + 1);
 }
 
+/* bridge_mappings: "physnet:bridge,..." (the parser of flowsteerd's
+ * bridge-mappings setting), a list of such strings, or an object
+ * {physnet: bridge}.  Errors at bridge_mappings, bridge_mappings[i] or
+ * bridge_mappings.<physnet>. */
 static void parse_bridge_mappings(struct pctx *c, json_t *o,
                                   struct fs_chassis *ch)
 {
-    json_t *bm = json_object_get(o, "bridge_mappings");
-    if (json_is_string(bm)) {
-        char *copy = xstrdup(json_string_value(bm)), *save = NULL;
-        for (char *tok = strtok_r(copy, ", ", &save); tok;
-             tok = strtok_r(NULL, ", ", &save)) {
-            add_mapping(c, ch, tok, "bridge_mappings");
-        }
-        free(copy);
-    } else if (json_is_array(bm)) {
-        size_t i;
-        json_t *item;
-        json_array_foreach(bm, i, item)
+    struct fs_bridge_mapping **bm = &ch->bridge_mappings;
+    size_t *n = &ch->n_bridge_mappings;
+    json_t *v = json_object_get(o, "bridge_mappings");
+    size_t i;
+    const char *physnet;
+    json_t *item;
+    if (json_is_string(v)) {
+        mapping_error(c, "bridge_mappings",
+                      fs_bridge_mappings_append(bm, n, json_string_value(v)));
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, item)
         {
             char *field = xasprintf("bridge_mappings[%zu]", i);
-            if (json_is_string(item)) {
-                add_mapping(c, ch, json_string_value(item), field);
-            } else {
-                fs_perr(c, field, "must be a \"physnet:bridge\" string");
-            }
+            mapping_error(
+                c, field,
+                json_is_string(item)
+                    ? fs_bridge_mappings_append(bm, n, json_string_value(item))
+                    : xstrdup("must be a \"physnet:bridge\" string"));
             free(field);
         }
-    } else if (json_is_object(bm)) {
-        const char *physnet;
-        json_t *bridge;
-        json_object_foreach(bm, physnet, bridge)
+    } else if (json_is_object(v)) {
+        json_object_foreach(v, physnet, item)
         {
             char *field = xasprintf("bridge_mappings.%s", physnet);
-            char *text = xasprintf(
-                "%s:%s", physnet,
-                json_is_string(bridge) ? json_string_value(bridge) : "");
-            add_mapping(c, ch, text, field);
+            char *text =
+                xasprintf("%s:%s", physnet,
+                          json_is_string(item) ? json_string_value(item) : "");
+            mapping_error(c, field, fs_bridge_mapping_append(bm, n, text));
             free(text);
             free(field);
         }
-    } else if (bm && !json_is_null(bm)) {
+    } else if (v && !json_is_null(v)) {
         fs_perr(c, "bridge_mappings",
                 "must be \"physnet:bridge,...\", a list or an object");
     }
-}
-
-void fs_bridge_mappings_free(struct fs_bridge_mapping *bm, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(bm[i].physnet);
-        free(bm[i].bridge);
-    }
-    free(bm);
-}
-
-char *fs_bridge_mappings_parse(const char *text,
-                               struct fs_bridge_mapping **mappings, size_t *n)
-{
-    struct fs_errors errs = FS_ERRORS_INITIALIZER;
-    struct pctx c = {.key = "", .base = "$", .errs = &errs, .ok = true};
-    struct fs_chassis ch = {.meta.id = NULL};
-    char *copy = xstrdup(text), *save = NULL;
-    for (char *tok = strtok_r(copy, ", ", &save); tok;
-         tok = strtok_r(NULL, ", ", &save)) {
-        add_mapping(&c, &ch, tok, "bridge_mappings");
-    }
-    free(copy);
-    char *error = errs.n ? xstrdup(errs.items[0].message) : NULL;
-    fs_errors_destroy(&errs);
-    if (error) {
-        fs_bridge_mappings_free(ch.bridge_mappings, ch.n_bridge_mappings);
-        return error;
-    }
-    *mappings = ch.bridge_mappings;
-    *n = ch.n_bridge_mappings;
-    return NULL;
 }
 
 static void *parse_chassis(struct pctx *c, json_t *o)

@@ -40,6 +40,20 @@ size_t fs_kind_size(enum fs_kind);
 /* Frees resource 'res' (a struct of 'kind', may be NULL) and its strings. */
 void fs_resource_free(enum fs_kind kind, void *res);
 
+/* Appends one "physnet:bridge" 'entry' to the '*n' mappings in '*bm'
+ * (model/mappings.c).  Returns NULL, or the reason it was not added (caller
+ * frees): not physnet:bridge, a bridge name over 15 characters, or a physnet
+ * already in '*bm'. */
+char *fs_bridge_mapping_append(struct fs_bridge_mapping **bm, size_t *n,
+                               const char *entry);
+
+/* Appends every entry of 'text' ("physnet:bridge[,physnet:bridge...]",
+ * commas and/or spaces between entries) as fs_bridge_mapping_append() does;
+ * stops at the first bad entry and returns its reason (caller frees), else
+ * NULL.  Entries before the bad one stay appended. */
+char *fs_bridge_mappings_append(struct fs_bridge_mapping **bm, size_t *n,
+                                const char *text);
+
 struct pctx;
 /* Parses a networking-sfc flow classifier object (model/classifier.c).
  * Returns a struct fs_flow_classifier (never NULL); errors go to 'pctx'. */

@@ -1,7 +1,8 @@
 /* Cross-resource rules, applied in dependency order so that a rejection
- * cascades: networks <- ports <- port pairs <- groups <- chains, and ports
- * <- flow classifiers <- chains.  Rules from the networking-sfc API
- * (seeds/networking-sfc-docs.txt) and docs/architecture.md. */
+ * cascades: networks (model/provider.c) <- ports <- port pairs <- groups <-
+ * chains, and ports <- flow classifiers <- chains.  Rules from the
+ * networking-sfc API (seeds/networking-sfc-docs.txt) and
+ * docs/architecture.md. */
 #include <string.h>
 
 #include "model/build.h"
@@ -127,6 +128,7 @@ static void check_classifiers(struct fs_build *b)
 
 void fs_check_references(struct fs_build *b)
 {
+    fs_check_provider_networks(b);
     check_ports(b);
     check_port_pairs(b);
     check_groups(b);

@@ -490,8 +490,9 @@ static void test_networks_chassis_remote_ports(void **state)
                 "provider:segmentation_id: 4294967295\n"
                 "controller: \"[2001:db8::2]:6653\"\n");
     fixture_put(m, "/flowsteer/v1/networks/f",
-                "{\"provider:network_type\": \"flat\", \"controller\": "
-                "\"10.2.2.2\"}");
+                "{\"provider:network_type\": \"flat\", "
+                "\"provider:physical_network\": \"physnet2\", "
+                "\"controller\": \"10.2.2.2\"}");
     fixture_put(m, "/flowsteer/v1/chassis/a",
                 "{\"ip\": \"192.0.2.1\", \"bridge_mappings\": "
                 "\"physnet1:br-ex, physnet2:br-two\"}");

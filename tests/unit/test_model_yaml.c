@@ -134,6 +134,8 @@ static const char *const fields[] = {
     "device_id",
     "binding:host_id",
     "binding:profile",
+    "port_security_enabled",
+    "allowed_address_pairs",
     "provider:network_type",
     "provider:physical_network",
     "provider:segmentation_id",
@@ -193,6 +195,8 @@ static const char *const weird[] = {
     "{\"correlation\": \"nsh\", \"weight\": 70000, \"chain_id\": -4, "
     "\"symmetric\": null, \"lb_fields\": [\"ip_src\", 1], \"port_key\": 1}",
     "{\"ip_address\": 7, \"physnet1\": [\"br\"]}",
+    "[{\"ip_address\": \"10.0.0.1/8\", \"mac_address\": 3}, {}, 5]",
+    "\"physnet1:br-ex,physnet1:br-ex,:\"",
 };
 
 /* Puts 'value' at a fresh key of kind 'k', remembering the key. */

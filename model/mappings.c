@@ -1,0 +1,87 @@
+/* Bridge mappings, "physnet:bridge[,physnet:bridge...]" as ovn-controller's
+ * ovn-bridge-mappings and neutron-openvswitch-agent's bridge_mappings write
+ * them: one parser for the chassis document (model/parse.c) and for
+ * flowsteerd's bridge-mappings setting (reconciler/config.c).  See
+ * fs_bridge_mappings_parse() in model/model.h. */
+#include <string.h>
+
+#include "model/model.h"
+#include "model/parse.h"
+#include "util.h"
+
+/* OVS port and bridge names are Linux interface names: at most IFNAMSIZ - 1
+ * characters. */
+#define MAX_BRIDGE_NAME 15
+
+/* Appends physnet 'physnet' -> bridge 'bridge' unless the bridge name is too
+ * long or the physnet is already mapped.  Returns NULL, or the reason
+ * (caller frees). */
+static char *add_one(struct fs_bridge_mapping **bm, size_t *n,
+                     const char *physnet, const char *bridge)
+{
+    if (strlen(bridge) > MAX_BRIDGE_NAME) {
+        return xasprintf("bridge name \"%s\" is longer than %d characters",
+                         bridge, MAX_BRIDGE_NAME);
+    }
+    for (size_t i = 0; i < *n; i++) {
+        if (!strcmp((*bm)[i].physnet, physnet)) {
+            return xasprintf("physnet \"%s\" is mapped twice (to \"%s\" and "
+                             "\"%s\")",
+                             physnet, (*bm)[i].bridge, bridge);
+        }
+    }
+    *bm = xrealloc(*bm, (*n + 1) * sizeof **bm);
+    (*bm)[*n].physnet = xstrdup(physnet);
+    (*bm)[*n].bridge = xstrdup(bridge);
+    (*n)++;
+    return NULL;
+}
+
+char *fs_bridge_mapping_append(struct fs_bridge_mapping **bm, size_t *n,
+                               const char *entry)
+{
+    const char *colon = strchr(entry, ':');
+    if (!colon || colon == entry || !colon[1] || strchr(colon + 1, ':')) {
+        return xasprintf("\"%s\" is not physnet:bridge", entry);
+    }
+    char *physnet = xmemdup0(entry, colon - entry);
+    char *error = add_one(bm, n, physnet, colon + 1);
+    free(physnet);
+    return error;
+}
+
+char *fs_bridge_mappings_append(struct fs_bridge_mapping **bm, size_t *n,
+                                const char *text)
+{
+    char *copy = xstrdup(text), *save = NULL, *error = NULL;
+    for (char *tok = strtok_r(copy, ", ", &save); tok && !error;
+         tok = strtok_r(NULL, ", ", &save)) {
+        error = fs_bridge_mapping_append(bm, n, tok);
+    }
+    free(copy);
+    return error;
+}
+
+char *fs_bridge_mappings_parse(const char *text,
+                               struct fs_bridge_mapping **mappings, size_t *n)
+{
+    struct fs_bridge_mapping *bm = NULL;
+    size_t count = 0;
+    char *error = fs_bridge_mappings_append(&bm, &count, text);
+    if (error) {
+        fs_bridge_mappings_free(bm, count);
+        return error;
+    }
+    *mappings = bm;
+    *n = count;
+    return NULL;
+}
+
+void fs_bridge_mappings_free(struct fs_bridge_mapping *bm, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(bm[i].physnet);
+        free(bm[i].bridge);
+    }
+    free(bm);
+}
