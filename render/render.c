@@ -123,6 +123,9 @@ bool render_port(struct render_ctx *ctx, const char *bridge, const char *name,
     struct fs_desired *d = ctx->out;
     if (d->n_ports >= d->allocated_ports) {
         d->ports = x2nrealloc(d->ports, &d->allocated_ports, sizeof *d->ports);
+        for (size_t i = 0; i < d->n_ports; i++) {
+            fs_ovsdb_port_moved(&d->ports[i]);
+        }
     }
     struct fs_ovsdb_port *p = &d->ports[d->n_ports++];
     *p = (struct fs_ovsdb_port){.bridge = xstrdup(bridge),
@@ -192,8 +195,14 @@ static void sort_desired(struct fs_desired *d)
     if (d->n_ports) {
         qsort(d->ports, d->n_ports, sizeof *d->ports, compare_ports);
     }
+    for (size_t i = 0; i < d->n_ports; i++) {
+        fs_ovsdb_port_moved(&d->ports[i]);
+    }
     if (d->n_bridges) {
         qsort(d->bridges, d->n_bridges, sizeof *d->bridges, compare_bridges);
+    }
+    for (size_t i = 0; i < d->n_bridges; i++) {
+        fs_ovsdb_bridge_moved(&d->bridges[i]);
     }
 }
 
@@ -281,6 +290,19 @@ void fs_ovsdb_port_destroy(struct fs_ovsdb_port *p)
     smap_destroy(&p->external_ids);
     free(p->key);
     free(p->path);
+}
+
+void fs_ovsdb_port_moved(struct fs_ovsdb_port *p)
+{
+    hmap_moved(&p->options.map);
+    hmap_moved(&p->external_ids.map);
+}
+
+void fs_ovsdb_bridge_moved(struct fs_ovsdb_bridge *b)
+{
+    sset_moved(&b->protocols);
+    sset_moved(&b->controllers);
+    hmap_moved(&b->external_ids.map);
 }
 
 void fs_ovsdb_bridge_destroy(struct fs_ovsdb_bridge *b)

@@ -128,6 +128,13 @@ struct fs_desired *fs_render(const struct fs_snapshot *,
 void fs_ovsdb_port_destroy(struct fs_ovsdb_port *);
 void fs_ovsdb_bridge_destroy(struct fs_ovsdb_bridge *);
 
+/* The smap and sset members of a port or bridge are OVS hmaps, which point
+ * into themselves while small: after moving the struct in memory (realloc,
+ * qsort, assignment by value) call these on the new copy before using it
+ * (OVS hmap_moved()).  fs_render() does so for its own arrays. */
+void fs_ovsdb_port_moved(struct fs_ovsdb_port *);
+void fs_ovsdb_bridge_moved(struct fs_ovsdb_bridge *);
+
 /* Frees 'desired' and everything it owns; NULL is fine. */
 void fs_desired_destroy(struct fs_desired *);
 
