@@ -1,7 +1,12 @@
-/* Base pipeline for this node's ports (docs/architecture.md, "Integration
- * bridge pipeline"): table 0 classification, table 10 defaults, table 55
- * L2 lookup and flooding, table 75 output.  Service function ports are
- * classified but take no part in L2 forwarding. */
+/* L2 switching per network, as Dragonflow's L2 application
+ * (docs/architecture.md, "Integration bridge pipeline"): table 0
+ * classifies local VIFs (network in metadata, port key in reg6) and
+ * provider uplinks; table 55 maps (network, destination MAC) to a port key
+ * in reg7, floods broadcast and multicast to the network's local ports and
+ * its egress, and sends unknown unicast to the egress; table 75 outputs to
+ * a local port or hands an uplink's traffic to table 80 (provider.c).
+ * Service function ports are classified but take no part in L2 forwarding
+ * or flooding (a bridging SF would loop). */
 #include <inttypes.h>
 #include <string.h>
 
@@ -9,7 +14,11 @@
 #include "render/internal.h"
 #include "util.h"
 
-static const uint64_t cookie = FS_COOKIE(FS_COOKIE_L2, 0);
+/* Cookie of the L2 flows of network 'network_id'. */
+static uint64_t net_cookie(const struct render_ctx *ctx, const char *network_id)
+{
+    return FS_COOKIE(FS_COOKIE_L2, render_net_key(ctx, network_id));
+}
 
 static void classify_port(struct render_ctx *ctx, const struct fs_port *p,
                           int ofport)
@@ -18,14 +27,16 @@ static void classify_port(struct render_ctx *ctx, const struct fs_port *p,
     char *actions =
         xasprintf("set_field:0x%" PRIx64 "->metadata,"
                   "set_field:%d->reg6,goto_table:%d",
-                  render_net_key(ctx, p->network_id), ofport, FS_T_SFC_CLASS);
-    render_flow(ctx, p->meta.key, FS_T_CLASSIFY, 100, cookie, match, actions);
+                  render_net_key(ctx, p->network_id), ofport, FS_T_PORT_SEC);
+    render_flow(ctx, p->meta.key, FS_T_CLASSIFY, 100,
+                net_cookie(ctx, p->network_id), match, actions);
     free(match);
     free(actions);
 }
 
 static void l2_port(struct render_ctx *ctx, const struct fs_port *p, int ofport)
 {
+    uint64_t cookie = net_cookie(ctx, p->network_id);
     char *match = xasprintf("reg7=%d", ofport);
     char *actions = xasprintf("output:%d", ofport);
     render_flow(ctx, p->meta.key, FS_T_EGRESS, 100, cookie, match, actions);
@@ -42,8 +53,13 @@ static void l2_port(struct render_ctx *ctx, const struct fs_port *p, int ofport)
     }
 }
 
-/* Floods broadcast and multicast to every local non-SF port of 'net'. */
-static void flood_network(struct render_ctx *ctx, const struct fs_network *net)
+/* Floods broadcast and multicast to every local non-SF port of 'net' (in
+ * port id order), then to its egress if it has one.  Never back to the
+ * input port: OpenFlow's output drops a packet whose output port is its
+ * in_port (only the in_port action sends it back), so a flood from a VIF
+ * skips that VIF and a flood from the uplink does not return to it. */
+static void flood_network(struct render_ctx *ctx, const struct fs_network *net,
+                          const struct render_uplink *up)
 {
     struct ds actions = DS_EMPTY_INITIALIZER;
     for (size_t i = 0; i < ctx->snap->n_ports; i++) {
@@ -51,47 +67,84 @@ static void flood_network(struct render_ctx *ctx, const struct fs_network *net)
         int ofport = render_local_ofport(ctx, p->meta.id);
         if (ofport && !strcmp(p->network_id, net->meta.id) &&
             !sset_contains(&ctx->sf_ports, p->meta.id)) {
-            ds_put_format(&actions, "%sset_field:%d->reg7,resubmit(,%d)",
-                          actions.length ? "," : "", ofport, FS_T_EGRESS);
+            ds_put_format(&actions, "set_field:%d->reg7,resubmit(,%d),", ofport,
+                          FS_T_EGRESS);
         }
     }
+    if (up) {
+        ds_put_format(&actions, "set_field:%d->reg7,resubmit(,%d),", up->ofport,
+                      FS_T_EGRESS);
+    }
+    ds_chomp(&actions, ',');
     if (actions.length) {
         char *match = xasprintf("metadata=0x%" PRIx64
                                 ",dl_dst=01:00:00:00:00:00/01:00:00:00:00:00",
                                 render_net_key(ctx, net->meta.id));
-        render_flow(ctx, net->meta.key, FS_T_L2, 90, cookie, match,
-                    ds_cstr(&actions));
+        render_flow(ctx, net->meta.key, FS_T_L2, 90,
+                    net_cookie(ctx, net->meta.id), match, ds_cstr(&actions));
         free(match);
     }
     ds_destroy(&actions);
 }
 
+/* Unknown unicast (and unicast to ports of 'net' bound elsewhere) goes to
+ * the network's egress; without one it misses and is dropped. */
+static void unknown_unicast(struct render_ctx *ctx,
+                            const struct fs_network *net,
+                            const struct render_uplink *up)
+{
+    char *match =
+        xasprintf("metadata=0x%" PRIx64, render_net_key(ctx, net->meta.id));
+    char *actions =
+        xasprintf("set_field:%d->reg7,goto_table:%d", up->ofport, FS_T_EGRESS);
+    render_flow(ctx, net->meta.key, FS_T_L2, 50, net_cookie(ctx, net->meta.id),
+                match, actions);
+    free(match);
+    free(actions);
+}
+
+/* Table 0 and 75 for each uplink (integration side patch port): its
+ * traffic goes to provider.c's ingress table, and reg7 = its ofport to
+ * provider.c's egress table.  Shared by the networks of one physnet:
+ * cookie object 0. */
+static void uplink_ports(struct render_ctx *ctx)
+{
+    const uint64_t cookie = FS_COOKIE(FS_COOKIE_PROVIDER, 0);
+    struct simap_node *node;
+    SIMAP_FOR_EACH(node, &ctx->patch_ofports)
+    {
+        char *match = xasprintf("in_port=%u", node->data);
+        char *actions = xasprintf("goto_table:%d", FS_T_PROVIDER_IN);
+        render_flow(ctx, "", FS_T_CLASSIFY, 100, cookie, match, actions);
+        free(match);
+        free(actions);
+        match = xasprintf("reg7=%u", node->data);
+        actions = xasprintf("goto_table:%d", FS_T_PROVIDER_OUT);
+        render_flow(ctx, "", FS_T_EGRESS, 100, cookie, match, actions);
+        free(match);
+        free(actions);
+    }
+}
+
 void render_l2(struct render_ctx *ctx)
 {
-    size_t n_local = 0;
     for (size_t i = 0; i < ctx->snap->n_ports; i++) {
         const struct fs_port *p = &ctx->snap->ports[i];
         int ofport = render_local_ofport(ctx, p->meta.id);
-        if (!ofport) {
-            continue;
-        }
-        n_local++;
-        classify_port(ctx, p, ofport);
-        if (sset_contains(&ctx->sf_ports, p->meta.id)) {
-            char *match = xasprintf("reg6=%d", ofport);
-            render_flow(ctx, p->meta.key, FS_T_SFC_CLASS, 10, cookie, match,
-                        "drop");
-            free(match);
-        } else {
-            l2_port(ctx, p, ofport);
+        if (ofport) {
+            classify_port(ctx, p, ofport);
+            if (!sset_contains(&ctx->sf_ports, p->meta.id)) {
+                l2_port(ctx, p, ofport);
+            }
         }
     }
+    uplink_ports(ctx);
     for (size_t i = 0; i < ctx->snap->n_networks; i++) {
-        flood_network(ctx, &ctx->snap->networks[i]);
-    }
-    if (n_local) {
-        char *actions = xasprintf("goto_table:%d", FS_T_L2);
-        render_flow(ctx, "", FS_T_SFC_CLASS, 0, cookie, "", actions);
-        free(actions);
+        const struct fs_network *net = &ctx->snap->networks[i];
+        const struct render_uplink *up = render_uplink(ctx, net->meta.id);
+        flood_network(ctx, net, up);
+        if (up) {
+            unknown_unicast(ctx, net, up);
+        }
     }
 }

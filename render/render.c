@@ -1,6 +1,7 @@
 /* fs_render(): see render/render.h.  This file holds the entry point, the
  * desired set's containers and text forms, and the local facts helpers; the
- * pipeline itself is in render/l2.c and render/sfc.c. */
+ * pipeline itself is one file per feature (render/pipeline.h): provider.c,
+ * portsec.c, l2.c and sfc.c. */
 #include "render/render.h"
 
 #include <inttypes.h>
@@ -27,6 +28,12 @@ uint64_t render_net_key(const struct render_ctx *ctx, const char *network_id)
     return key ? *key : 0;
 }
 
+const struct render_uplink *render_uplink(const struct render_ctx *ctx,
+                                          const char *network_id)
+{
+    return shash_find_data(&ctx->uplinks, network_id);
+}
+
 /* Network keys: 0x1000000 | 24 bits of hash_string(id, 0), probing upward
  * (+1, wrapping in 24 bits) on collision, networks taken in id order (the
  * snapshot's order), so a key only changes if a colliding network with a
@@ -51,11 +58,25 @@ static void assign_net_keys(struct render_ctx *ctx)
     sset_destroy(&used);
 }
 
+static char *flow_id(uint8_t table, uint16_t priority, const char *match)
+{
+    return xasprintf("%u/%u/%s", table, priority, match);
+}
+
+bool render_has_flow(const struct render_ctx *ctx, uint8_t table,
+                     uint16_t priority, const char *match)
+{
+    char *id = flow_id(table, priority, match);
+    bool found = sset_contains(&ctx->flow_keys, id);
+    free(id);
+    return found;
+}
+
 void render_flow(struct render_ctx *ctx, const char *key, uint8_t table,
                  uint16_t priority, uint64_t cookie, const char *match,
                  const char *actions)
 {
-    char *id = xasprintf("%u/%u/%s", table, priority, match);
+    char *id = flow_id(table, priority, match);
     if (!sset_add(&ctx->flow_keys, id)) {
         fs_errors_add(&ctx->out->notes, key, "$",
                       "flow table=%u,priority=%u,%s is already rendered "
@@ -88,6 +109,52 @@ void render_group(struct render_ctx *ctx, uint32_t group_id, char *spec)
     d->groups[d->n_groups++] = (struct fs_group){group_id, spec};
 }
 
+bool render_port(struct render_ctx *ctx, const char *bridge, const char *name,
+                 const char *type, const struct smap *options,
+                 const char *owner, const char *key, const char *path)
+{
+    if (!sset_add(&ctx->port_names, name)) {
+        fs_errors_add(&ctx->out->notes, key, path,
+                      "OVS port \"%s\" is already rendered for another "
+                      "resource; this one is skipped",
+                      name);
+        return false;
+    }
+    struct fs_desired *d = ctx->out;
+    if (d->n_ports >= d->allocated_ports) {
+        d->ports = x2nrealloc(d->ports, &d->allocated_ports, sizeof *d->ports);
+    }
+    struct fs_ovsdb_port *p = xmalloc(sizeof *p);
+    d->ports[d->n_ports++] = p;
+    *p = (struct fs_ovsdb_port){.bridge = xstrdup(bridge),
+                                .name = xstrdup(name),
+                                .type = xstrdup(type),
+                                .key = xstrdup(key),
+                                .path = xstrdup(path)};
+    smap_init(&p->options);
+    if (options) {
+        smap_clone(&p->options, options);
+    }
+    smap_init(&p->external_ids);
+    smap_add(&p->external_ids, FS_OWNER_KEY, owner);
+    return true;
+}
+
+static int compare_ports(const void *a_, const void *b_)
+{
+    const struct fs_ovsdb_port *a = *(struct fs_ovsdb_port *const *)a_;
+    const struct fs_ovsdb_port *b = *(struct fs_ovsdb_port *const *)b_;
+    int c = strcmp(a->bridge, b->bridge);
+    return c ? c : strcmp(a->name, b->name);
+}
+
+static int compare_bridges(const void *a_, const void *b_)
+{
+    const struct fs_ovsdb_bridge *a = *(struct fs_ovsdb_bridge *const *)a_;
+    const struct fs_ovsdb_bridge *b = *(struct fs_ovsdb_bridge *const *)b_;
+    return strcmp(a->name, b->name);
+}
+
 static int compare_flows(const void *a_, const void *b_)
 {
     const struct fs_flow *a = a_, *b = b_;
@@ -114,6 +181,25 @@ static void collect_sf_ports(struct render_ctx *ctx)
     }
 }
 
+/* Flows by (table, priority descending, match), groups by id, ports by
+ * (bridge, name), bridges by name: the output order is the same whatever
+ * order the features rendered in. */
+static void sort_desired(struct fs_desired *d)
+{
+    if (d->n_flows) {
+        qsort(d->flows, d->n_flows, sizeof *d->flows, compare_flows);
+    }
+    if (d->n_groups) {
+        qsort(d->groups, d->n_groups, sizeof *d->groups, compare_groups);
+    }
+    if (d->n_ports) {
+        qsort(d->ports, d->n_ports, sizeof *d->ports, compare_ports);
+    }
+    if (d->n_bridges) {
+        qsort(d->bridges, d->n_bridges, sizeof *d->bridges, compare_bridges);
+    }
+}
+
 struct fs_desired *fs_render(const struct fs_snapshot *snap,
                              const struct fs_render_node *node,
                              const struct fs_local_facts *facts)
@@ -121,26 +207,32 @@ struct fs_desired *fs_render(const struct fs_snapshot *snap,
     struct fs_desired *d = xzalloc(sizeof *d);
     d->revision = snap->revision;
     d->facts_generation = facts->generation;
-    struct render_ctx ctx = {
-        .snap = snap, .node = node->name, .facts = facts, .out = d};
+    struct render_ctx ctx = {.snap = snap,
+                             .node = node->name,
+                             .render_node = node,
+                             .facts = facts,
+                             .out = d};
     shash_init(&ctx.net_keys);
     sset_init(&ctx.sf_ports);
     sset_init(&ctx.flow_keys);
+    sset_init(&ctx.port_names);
+    shash_init(&ctx.uplinks);
+    simap_init(&ctx.patch_ofports);
 
     assign_net_keys(&ctx);
     collect_sf_ports(&ctx);
+    render_provider(&ctx); /* First: the uplinks l2.c floods to. */
+    render_portsec(&ctx);
     render_l2(&ctx);
     render_sfc(&ctx);
+    sort_desired(d);
 
-    if (d->n_flows) {
-        qsort(d->flows, d->n_flows, sizeof *d->flows, compare_flows);
-    }
-    if (d->n_groups) {
-        qsort(d->groups, d->n_groups, sizeof *d->groups, compare_groups);
-    }
     shash_destroy_free_data(&ctx.net_keys);
     sset_destroy(&ctx.sf_ports);
     sset_destroy(&ctx.flow_keys);
+    sset_destroy(&ctx.port_names);
+    shash_destroy_free_data(&ctx.uplinks);
+    simap_destroy(&ctx.patch_ofports);
     return d;
 }
 

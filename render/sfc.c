@@ -1,5 +1,6 @@
-/* Service function chains on this node (docs/architecture.md, "Integration
- * bridge pipeline" and "Correlation").  Follows networking-sfc's OVS agent:
+/* Service function chains on this node, tables 10 and 15
+ * (docs/architecture.md, "Integration bridge pipeline" and "Correlation").
+ * Follows networking-sfc's OVS agent:
  * classification on the logical source port, a select group per port pair
  * group of several pairs, the proxy treatment for SFs without correlation
  * and re-classification on each SF's egress port; the label (path id << 8 |
@@ -443,8 +444,35 @@ static void plan_destroy(struct plan *plan)
     free(plan->hops);
 }
 
+/* Table 10's base flows, when this node has a local port: traffic from an
+ * SF port that no chain flow matched is dropped (SF ports are no L2
+ * members), everything else goes on to L2 (default). */
+static void render_base(struct render_ctx *ctx)
+{
+    size_t n_local = 0;
+    for (size_t i = 0; i < ctx->snap->n_ports; i++) {
+        const struct fs_port *p = &ctx->snap->ports[i];
+        int ofport = render_local_ofport(ctx, p->meta.id);
+        n_local += ofport != 0;
+        if (ofport && sset_contains(&ctx->sf_ports, p->meta.id)) {
+            uint64_t key = render_net_key(ctx, p->network_id);
+            char *match = xasprintf("reg6=%d", ofport);
+            render_flow(ctx, p->meta.key, FS_T_SFC_CLASS, 10,
+                        FS_COOKIE(FS_COOKIE_L2, key), match, "drop");
+            free(match);
+        }
+    }
+    if (n_local) {
+        char *actions = xasprintf("goto_table:%d", FS_T_L2);
+        render_flow(ctx, "", FS_T_SFC_CLASS, 0, FS_COOKIE(FS_COOKIE_L2, 0), "",
+                    actions);
+        free(actions);
+    }
+}
+
 void render_sfc(struct render_ctx *ctx)
 {
+    render_base(ctx);
     for (size_t i = 0; i < ctx->snap->n_port_chains; i++) {
         const struct fs_port_chain *pc = &ctx->snap->port_chains[i];
         if (!pc->path_id || !has_local_entry(ctx, pc)) {

@@ -33,8 +33,10 @@ static const struct fs_render_node node1 = {.name = "node1",
 enum { OF_SRC = 1, OF_DST, OF_P1, OF_P2, OF_P3, OF_P4, OF_P5, OF_P6 };
 
 #define NET "0x1d1f2a1" /* Network key of EX_NET (hash of its id). */
-#define L2C "cookie=0xf5e0000100000000"
-#define SFC "cookie=0xf5e0000200000001" /* Path id 1. */
+#define L2C "cookie=0xf5e0000101d1f2a1"  /* L2 flows of EX_NET. */
+#define L2C0 "cookie=0xf5e0000100000000" /* L2 flows of no one network. */
+#define PSC "cookie=0xf5e0000401d1f2a1"  /* Port security of EX_NET. */
+#define SFC "cookie=0xf5e0000200000001"  /* Path id 1. */
 #define FC_KEY "/flowsteer/v1/flow_classifiers/" EX_FC1
 #define PC_KEY "/flowsteer/v1/port_chains/" EX_PC1
 #define PP_KEY(N) "/flowsteer/v1/port_pairs/" EX_PP(N)
@@ -148,19 +150,23 @@ static void test_base_pipeline(void **state)
     struct fs_desired *d = render(&w);
     assert_int_equal(d->revision, 100);
     assert_int_equal(d->notes.n, 0);
-    /* Table 0: every local port, SF ports included. */
+    /* Table 0: every local port, SF ports included, to port security. */
     assert_has(d,
                "table=0,priority=100," L2C ",in_port=1,actions=set_field:" NET
-               "->metadata,set_field:1->reg6,goto_table:10");
+               "->metadata,set_field:1->reg6,goto_table:1");
     assert_has(d,
                "table=0,priority=100," L2C ",in_port=8,actions=set_field:" NET
-               "->metadata,set_field:8->reg6,goto_table:10");
+               "->metadata,set_field:8->reg6,goto_table:1");
     assert_int_equal(count_flows(d, 0, "in_port="), 8);
+    /* Table 1: SF ports are exempt from port security. */
+    assert_has(d, "table=1,priority=100," PSC ",reg6=3,actions=goto_table:10");
+    assert_has(d, "table=1,priority=100," PSC ",reg6=8,actions=goto_table:10");
+    assert_int_equal(count_flows(d, 1, "reg6=3"), 1);
     /* Table 10: SF ports are no L2 members; everything else goes to L2. */
     assert_has(d, "table=10,priority=10," L2C ",reg6=3,actions=drop");
     assert_has(d, "table=10,priority=10," L2C ",reg6=8,actions=drop");
     assert_lacks(d, "table=10,priority=10," L2C ",reg6=1,actions=drop");
-    assert_has(d, "table=10,priority=0," L2C ",actions=goto_table:55");
+    assert_has(d, "table=10,priority=0," L2C0 ",actions=goto_table:55");
     /* Table 55 and 75: only src and dst. */
     assert_has(d, "table=55,priority=100," L2C ",metadata=" NET
                   ",dl_dst=fa:16:3e:00:00:a1,actions=set_field:1->reg7,"
@@ -612,7 +618,7 @@ static void test_remote_hops(void **state)
     assert_non_null(strstr(e->message, "ingress port \"" EX_P(5) "\""));
     assert_int_equal(d->notes.n, 3); /* PP2, PP3, and PG2 has no pair. */
     /* The base pipeline is still there. */
-    assert_has(d, "table=10,priority=0," L2C ",actions=goto_table:55");
+    assert_has(d, "table=10,priority=0," L2C0 ",actions=goto_table:55");
     fs_desired_destroy(d);
     world_destroy(&w);
 }
@@ -756,10 +762,10 @@ static void test_network_key_collision(void **state)
     uint32_t base = 0x1000000 | (hash_string(a, 0) & 0xffffff);
     uint32_t next = 0x1000000 | ((base + 1) & 0xffffff);
     char *want_a = xasprintf("set_field:0x%" PRIx32 "->metadata,set_field:11"
-                             "->reg6,goto_table:10",
+                             "->reg6,goto_table:1",
                              base);
     char *want_b = xasprintf("set_field:0x%" PRIx32 "->metadata,set_field:10"
-                             "->reg6,goto_table:10",
+                             "->reg6,goto_table:1",
                              next);
     assert_int_equal(d->n_flows >= 2, true);
     assert_string_equal(d->flows[0].match, "in_port=10");

@@ -1,0 +1,219 @@
+/* Provider networks (flat, VLAN) on this node, after Dragonflow's provider
+ * networks app (../shared/seeds/dragonflow-provider-networks.txt): one
+ * patch pair per bridge mapping between the integration bridge and the
+ * operator's provider bridge, table 3 (ingress: VLAN id or untagged ->
+ * network) and table 80 (egress: push the network's tag, output to the
+ * patch).  Also hands each served network's uplink to l2.c (ctx->uplinks).
+ * docs/architecture.md, "Integration bridge pipeline" and "OVSDB". */
+#include <inttypes.h>
+#include <string.h>
+
+#include "hash.h"
+#include "openvswitch/dynamic-string.h"
+#include "render/internal.h"
+#include "util.h"
+
+/* Where this node's bridge mappings come from: the chassis document named
+ * after the node if there is one, else flowsteerd's configuration. */
+struct mappings {
+    const struct fs_bridge_mapping *items;
+    size_t n;
+    const char *key;  /* etcd key of the chassis document, "" = config. */
+    const char *path; /* JSON path of the mappings in it, "$" = config. */
+};
+
+static struct mappings node_mappings(const struct render_ctx *ctx)
+{
+    const struct fs_chassis *ch =
+        fs_snapshot_find(ctx->snap, FS_CHASSIS, ctx->node);
+    if (ch) {
+        return (struct mappings){ch->bridge_mappings, ch->n_bridge_mappings,
+                                 ch->meta.key, "$.chassis.bridge_mappings"};
+    }
+    const struct fs_render_node *n = ctx->render_node;
+    return (struct mappings){n->bridge_mappings, n->n_bridge_mappings, "", "$"};
+}
+
+/* Returns true if 'physnet' can be used as is in a port name: at most
+ * FS_PORT_NAME_MAX - 4 characters of [A-Za-z0-9_.-]. */
+static bool physnet_fits(const char *physnet)
+{
+    size_t len = strlen(physnet);
+    return len && len <= FS_PORT_NAME_MAX - 4 &&
+           strspn(physnet, "abcdefghijklmnopqrstuvwxyz"
+                           "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == len;
+}
+
+/* See render/internal.h. */
+char *render_patch_name(const char *prefix, const char *physnet)
+{
+    return physnet_fits(physnet)
+               ? xasprintf("%s%s", prefix, physnet)
+               : xasprintf("%s%08" PRIx32, prefix, hash_string(physnet, 0));
+}
+
+/* Returns true if 'net' is a flat or VLAN network on 'physnet' that this
+ * node serves: it has a local port. */
+static bool served_network(const struct render_ctx *ctx,
+                           const struct fs_network *net, const char *physnet)
+{
+    if (!net->network_type || !net->physical_network ||
+        strcmp(net->physical_network, physnet)) {
+        return false;
+    }
+    bool vlan = !strcmp(net->network_type, "vlan");
+    if (!(vlan && net->segmentation_id >= 1) &&
+        strcmp(net->network_type, "flat")) {
+        return false;
+    }
+    for (size_t i = 0; i < ctx->snap->n_ports; i++) {
+        const struct fs_port *p = &ctx->snap->ports[i];
+        if (!strcmp(p->network_id, net->meta.id) &&
+            render_local_ofport(ctx, p->meta.id)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Table 3 and 80 for network 'net' behind patch port 'ofport', and its
+ * uplink for l2.c. */
+static void network_flows(struct render_ctx *ctx, const struct fs_network *net,
+                          int ofport)
+{
+    bool vlan = !strcmp(net->network_type, "vlan");
+    uint64_t key = render_net_key(ctx, net->meta.id);
+    uint64_t cookie = FS_COOKIE(FS_COOKIE_PROVIDER, key);
+    char *match, *actions;
+
+    /* Ingress: the tag (or its absence: vlan_tci=0x0000/0x1fff matches
+     * untagged frames only, not priority-tagged ones) picks the network. */
+    match = vlan ? xasprintf("in_port=%d,dl_vlan=%" PRId64, ofport,
+                             net->segmentation_id)
+                 : xasprintf("in_port=%d,vlan_tci=0x0000/0x1fff", ofport);
+    actions = xasprintf("%sset_field:0x%" PRIx64 "->metadata,"
+                        "set_field:%d->reg6,goto_table:%d",
+                        vlan ? "pop_vlan," : "", key, ofport, FS_T_SFC_CLASS);
+    render_flow(ctx, net->meta.key, FS_T_PROVIDER_IN, 100, cookie, match,
+                actions);
+    free(match);
+    free(actions);
+
+    /* Egress: a flood resubmits into table 75/80 once per output, and a
+     * push_vlan there would stay on the packet for the outputs after it;
+     * clone() keeps the tag to this one output. */
+    match = xasprintf("metadata=0x%" PRIx64 ",reg7=%d", key, ofport);
+    actions = vlan ? xasprintf("clone(push_vlan:0x8100,set_field:%" PRId64
+                               "->vlan_vid,output:%d)",
+                               4096 + net->segmentation_id, ofport)
+                   : xasprintf("output:%d", ofport);
+    render_flow(ctx, net->meta.key, FS_T_PROVIDER_OUT, 100, cookie, match,
+                actions);
+    free(match);
+    free(actions);
+
+    struct render_uplink *u = xmalloc(sizeof *u);
+    *u = (struct render_uplink){ofport, vlan ? (int)net->segmentation_id : -1};
+    if (!shash_add_once(&ctx->uplinks, net->meta.id, u)) {
+        free(u);
+    }
+}
+
+/* Renders the patch pair of mapping 'm' (integration side 'int_name',
+ * provider side 'phys_name'); returns false, with a note and neither port,
+ * if a name is already taken (two physnets hashing alike). */
+static bool render_pair(struct render_ctx *ctx, const struct mappings *src,
+                        const struct fs_bridge_mapping *m, const char *int_name,
+                        const char *phys_name)
+{
+    if (sset_contains(&ctx->port_names, int_name) ||
+        sset_contains(&ctx->port_names, phys_name)) {
+        fs_errors_add(&ctx->out->notes, src->key, src->path,
+                      "bridge mapping \"%s:%s\": patch port name \"%s\" or "
+                      "\"%s\" is already used for another physnet: not "
+                      "rendered",
+                      m->physnet, m->bridge, int_name, phys_name);
+        return false;
+    }
+    char *owner = xasprintf("provider:%s", m->physnet);
+    struct smap options = SMAP_INITIALIZER(&options);
+    smap_add(&options, "peer", phys_name);
+    render_port(ctx, ctx->render_node->integration_bridge, int_name, "patch",
+                &options, owner, src->key, src->path);
+    smap_replace(&options, "peer", int_name);
+    render_port(ctx, m->bridge, phys_name, "patch", &options, owner, src->key,
+                src->path);
+    smap_destroy(&options);
+    free(owner);
+    return true;
+}
+
+/* Returns why mapping 'm' cannot get a patch pair on this node (caller
+ * frees), or NULL. */
+static char *mapping_problem(const struct render_ctx *ctx,
+                             const struct fs_bridge_mapping *m)
+{
+    if (!strcmp(m->bridge, ctx->render_node->integration_bridge)) {
+        return xasprintf("chassis \"%s\": bridge mapping \"%s:%s\" names the "
+                         "integration bridge: no patch ports for \"%s\"",
+                         ctx->node, m->physnet, m->bridge, m->physnet);
+    }
+    if (!sset_contains(&ctx->facts->bridges, m->bridge)) {
+        return xasprintf("chassis \"%s\": bridge mapping \"%s:%s\": bridge "
+                         "\"%s\" does not exist (the operator creates it): no "
+                         "patch ports for \"%s\" until it does",
+                         ctx->node, m->physnet, m->bridge, m->bridge,
+                         m->physnet);
+    }
+    return NULL;
+}
+
+/* One mapping: the pair if a served network is on its physnet, and the
+ * flows of those networks once the integration side has an ofport. */
+static void render_mapping(struct render_ctx *ctx, const struct mappings *src,
+                           const struct fs_bridge_mapping *m)
+{
+    size_t n_served = 0;
+    for (size_t i = 0; i < ctx->snap->n_networks; i++) {
+        n_served += served_network(ctx, &ctx->snap->networks[i], m->physnet);
+    }
+    if (!n_served) {
+        return;
+    }
+    char *why = mapping_problem(ctx, m);
+    if (why) {
+        fs_errors_add(&ctx->out->notes, src->key, src->path, "%s", why);
+        free(why);
+        return;
+    }
+    char *int_name = render_patch_name(FS_PATCH_INT_PREFIX, m->physnet);
+    char *phys_name = render_patch_name(FS_PATCH_PHYS_PREFIX, m->physnet);
+    int ofport = simap_get(&ctx->facts->owned_ofports, int_name);
+    if (!render_pair(ctx, src, m, int_name, phys_name)) {
+        /* Noted. */
+    } else if (ofport <= 0) {
+        ctx->out->n_waiting++;
+    } else {
+        simap_put(&ctx->patch_ofports, int_name, ofport);
+        char *match = xasprintf("in_port=%d", ofport);
+        render_flow(ctx, src->key, FS_T_PROVIDER_IN, 10,
+                    FS_COOKIE(FS_COOKIE_PROVIDER, 0), match, "drop");
+        free(match);
+        for (size_t i = 0; i < ctx->snap->n_networks; i++) {
+            const struct fs_network *net = &ctx->snap->networks[i];
+            if (served_network(ctx, net, m->physnet)) {
+                network_flows(ctx, net, ofport);
+            }
+        }
+    }
+    free(int_name);
+    free(phys_name);
+}
+
+void render_provider(struct render_ctx *ctx)
+{
+    struct mappings src = node_mappings(ctx);
+    for (size_t i = 0; i < src.n; i++) {
+        render_mapping(ctx, &src, &src.items[i]);
+    }
+}
