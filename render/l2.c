@@ -34,6 +34,26 @@ static void classify_port(struct render_ctx *ctx, const struct fs_port *p,
     free(actions);
 }
 
+/* Table 55: frames to 'mac' on the port's network go to the port.  A MAC
+ * already delivered (the same MAC in two address pairs) is skipped here;
+ * another port's MAC is a note (render_flow()). */
+static void l2_mac(struct render_ctx *ctx, const struct fs_port *p, int ofport,
+                   const char *mac, bool own)
+{
+    char *match = xasprintf("metadata=0x%" PRIx64 ",dl_dst=%s",
+                            render_net_key(ctx, p->network_id), mac);
+    char *actions =
+        xasprintf("set_field:%d->reg7,goto_table:%d", ofport, FS_T_EGRESS);
+    if (own || !render_has_flow(ctx, FS_T_L2, 100, match)) {
+        render_flow(ctx, p->meta.key, FS_T_L2, 100,
+                    net_cookie(ctx, p->network_id), match, actions);
+    }
+    free(match);
+    free(actions);
+}
+
+/* Table 75 output, and table 55 entries for the port's MAC and the MACs of
+ * its allowed address pairs (Neutron: a pair's MAC is the port's too). */
 static void l2_port(struct render_ctx *ctx, const struct fs_port *p, int ofport)
 {
     uint64_t cookie = net_cookie(ctx, p->network_id);
@@ -43,13 +63,13 @@ static void l2_port(struct render_ctx *ctx, const struct fs_port *p, int ofport)
     free(match);
     free(actions);
     if (p->mac_address) {
-        match = xasprintf("metadata=0x%" PRIx64 ",dl_dst=%s",
-                          render_net_key(ctx, p->network_id), p->mac_address);
-        actions =
-            xasprintf("set_field:%d->reg7,goto_table:%d", ofport, FS_T_EGRESS);
-        render_flow(ctx, p->meta.key, FS_T_L2, 100, cookie, match, actions);
-        free(match);
-        free(actions);
+        l2_mac(ctx, p, ofport, p->mac_address, true);
+    }
+    for (size_t i = 0; i < p->n_allowed_address_pairs; i++) {
+        const char *mac = p->allowed_address_pairs[i].mac_address;
+        if (mac && (!p->mac_address || strcmp(mac, p->mac_address))) {
+            l2_mac(ctx, p, ofport, mac, false);
+        }
     }
 }
 

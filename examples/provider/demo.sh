@@ -39,8 +39,6 @@ sb_start_etcd || die "etcd did not start"
 sb_start_ovs || die "Open vSwitch did not start"
 sb_provider_physical || die "could not build the physical network"
 sb_provider_vms || die "could not create the VMs"
-sb_capture trunk1 ovs o-trunk1 || die "tcpdump did not start"
-sb_capture trunk2 ovs o-trunk2 || die "tcpdump did not start"
 sb_start_flowsteerd
 say "etcd        $ETCD (private, data in $SB_DIR)"
 say "OVS         ovs-vswitchd (userspace datapath) in namespace $SB_OVSNS"
@@ -79,7 +77,7 @@ say "   and ARP and ICMP crossed br-int, br-phys, the trunk and br-tor both ways
 examples/provider/put.sh -e "$ETCD" -k ports "$SB_NODE" json >>"$SB_DIR/put.log" || die "put.sh failed"
 sb_wait_for 10 sb_observed_at_least "$(sb_key_revision "$(px_key ports vm4)")" ||
 	die "flowsteerd did not converge the ports"
-say "  then the other ports: $(grep -o '(json/ports/.*)' "$SB_DIR/put.log" | sed 's|.*/\(.*\)\.json)|\1|' | tr '\n' ' ')"
+say "  then every port (put.sh -k ports): $(grep -o '(json/ports/.*)' "$SB_DIR/put.log" | sed 's|.*/\(.*\)\.json)|\1|' | tr '\n' ' ')"
 
 section "3. What flowsteerd created in OVSDB: one patch pair per physnet in use"
 for p in physnet1 physnet2; do
@@ -87,7 +85,7 @@ for p in physnet1 physnet2; do
 		"external_ids:flowsteer-owner=$(sb_vsctl get interface "fsi-$p" external_ids:flowsteer-owner 2>&1)"
 done
 for br in br-int br-phys br-phys2; do
-	printf '  ovs-vsctl list-ports %-8s %s\n' "$br:" "$(sb_vsctl list-ports "$br" | tr '\n' ' ')"
+	printf '  ovs-vsctl list-ports %-9s %s\n' "$br:" "$(sb_vsctl list-ports "$br" | tr '\n' ' ')"
 done
 say "  Only rows carrying flowsteer-owner are ever changed or deleted by flowsteerd; the provider"
 say "  bridges keep their NORMAL flow and no flowsteer flow ($(ovs-ofctl dump-flows br-phys | grep -c cookie=0xf5e) on br-phys)."
@@ -98,6 +96,8 @@ sb_our_flows | grep -E 'table=(3|80),' | sed 's/^ *cookie=[^ ]* //; s/^/    /'
 say "  ($(sb_count_flows "$SB_COOKIE_OURS") flowsteer flows in all: ovs-ofctl dump-flows br-int)"
 
 section "4. On the wire (tcpdump -e on the trunks, inside $SB_OVSNS)"
+sb_capture trunk1 ovs o-trunk1 || die "tcpdump did not start"
+sb_capture trunk2 ovs o-trunk2 || die "tcpdump did not start"
 say "  vm1 -> p100 (VLAN 100): $(answered vm1 "$PX_P100")"
 sleep 0.2
 say "    o-trunk1 (br-phys <-> br-tor):"

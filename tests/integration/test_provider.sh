@@ -150,16 +150,26 @@ observed 15
 check "flowsteerd converged (status observed_revision >= $(desired_revision))" \
 	"$(sb_status '["observed_revision"]' 2>&1)" sb_observed_at_least "$(desired_revision)"
 check "status has no errors" "$(sb_status '["errors"]' 2>&1)" errors_empty
+pair() { # PHYSNET: "<bridge> <type> <peer>" of fsi-PHYSNET, then of fsp-PHYSNET
+	local end
+	for end in fsi fsp; do
+		echo -n "$(where "$end-$1") $(sb_vsctl get interface "$end-$1" type options:peer 2>&1 | tr -d '"' | tr '\n' ' ')"
+	done
+}
+owners() { # PHYSNET: external_ids:flowsteer-owner of both ends (Interface and Port rows)
+	local end table
+	for end in fsi fsp; do
+		for table in interface port; do
+			echo -n "$(sb_vsctl get "$table" "$end-$1" external_ids:flowsteer-owner 2>&1 | tr -d '"') "
+		done
+	done
+}
 for pn in physnet1:br-phys physnet2:br-phys2; do
 	p=${pn%%:*} br=${pn#*:}
-	check "patch pair of $p: fsi-$p on br-int <-> fsp-$p on $br" \
-		"fsi-$p on '$(where "fsi-$p")' peer $(sb_vsctl get interface "fsi-$p" options:peer 2>&1), fsp-$p on '$(where "fsp-$p")' peer $(sb_vsctl get interface "fsp-$p" options:peer 2>&1)" \
-		eq "$(where "fsi-$p") $(sb_vsctl get interface "fsi-$p" type options:peer 2>&1 | tr '\n' ' ')$(where "fsp-$p") $(sb_vsctl get interface "fsp-$p" type options:peer 2>&1 | tr '\n' ' ')" \
-		"br-int patch \"fsp-$p\" $br patch \"fsi-$p\" "
-	owner=$(sb_vsctl get interface "fsi-$p" external_ids:flowsteer-owner 2>&1)
-	owner2=$(sb_vsctl get interface "fsp-$p" external_ids:flowsteer-owner 2>&1)
-	check "both carry external_ids:flowsteer-owner=provider:$p" "$owner, $owner2" \
-		eq "$owner $owner2" "\"provider:$p\" \"provider:$p\""
+	check "patch pair of $p: fsi-$p on br-int <-> fsp-$p on $br" "$(pair "$p")" \
+		eq "$(pair "$p")" "br-int patch fsp-$p $br patch fsi-$p "
+	check "its Interface and Port rows carry external_ids:flowsteer-owner=provider:$p" "$(owners "$p")" \
+		eq "$(owners "$p")" "$(printf 'provider:%s ' "$p" "$p" "$p" "$p")"
 done
 check "br-phys keeps its other ports" "br-phys: $(ports br-phys)" eq "$(ports br-phys)" "foreign1 fsp-physnet1 o-trunk1 "
 n_phys=$(ovs-ofctl dump-flows br-phys | grep -c 'cookie=0xf5e')
@@ -221,7 +231,8 @@ rev=$(sb_put_revision "$(px_key port_chains PCv)" "$(px_manifest port_chains PCv
 sb_wait_for 10 chain_in_ovs
 t1=$(sb_now_ms)
 sb_wait_observed "$rev"
-check "chain flows in OVS within 2 s of the put" "$((t1 - t0)) ms, $(sb_count_flows "$SFC_FLOWS") flows" test $((t1 - t0)) -lt 2000
+echo "MEASURE: etcdctl put of PCv -> its flows in OVS: $((t1 - t0)) ms (path id allocation included)"
+check "chain flows in OVS within 3 s of the put" "$((t1 - t0)) ms, $(sb_count_flows "$SFC_FLOWS") flows" test $((t1 - t0)) -lt 3000
 check "TCP vm1 -> p100:80 delivered" "line received by p100" px_send vm1 p100 80 via-chain
 sleep 0.2
 syn_in=$(sb_sf_count sf1 "tcp dst port 80 and tcp[tcpflags] == tcp-syn")
@@ -257,20 +268,21 @@ ip netns exec "$ns1" ip addr add "$SPOOF_IP/32" dev vm1
 check "vm1 pinging p100 from $SPOOF_IP (not its address) gets no reply" "no reply" \
 	px_ping_fails vm1 "$PX_P100" -I "$SPOOF_IP"
 sleep 0.2
+sent=$(sb_capture_count vm1 "src host $SPOOF_IP")
 spoofed=$(sb_capture_grep trunk1 "${SPOOF_IP//./\\.}")
-check "... and nothing from $SPOOF_IP reaches o-trunk1" "$spoofed frames" eq "$spoofed" 0
+check "... though vm1 sent them, nothing from $SPOOF_IP reaches o-trunk1" \
+	"$sent frames sent by vm1, $spoofed on o-trunk1" eq "$((sent > 0)) $spoofed" "1 0"
 ip netns exec "$ns1" ip addr del "$SPOOF_IP/32" dev vm1
-ip netns exec "$ns1" ip link set vm1 down
+# (while up: a veth takes a new MAC live; down and up would flush vm1's routes)
 ip netns exec "$ns1" ip link set vm1 address "$SPOOF_MAC"
-ip netns exec "$ns1" ip link set vm1 up
 check "vm1 with MAC $SPOOF_MAC gets no reply from p100" "no reply" px_ping_fails vm1 "$PX_P100"
 check "... nor from vm2" "no reply" px_ping_fails vm1 "$VM2"
 sleep 0.2
+sent=$(sb_capture_count vm1 "ether src $SPOOF_MAC")
 spoofed=$(sb_capture_grep trunk1 "$SPOOF_MAC")
-check "... and no frame from $SPOOF_MAC reaches o-trunk1" "$spoofed frames" eq "$spoofed" 0
-ip netns exec "$ns1" ip link set vm1 down
+check "... though vm1 sent them, no frame from $SPOOF_MAC reaches o-trunk1" \
+	"$sent frames sent by vm1, $spoofed on o-trunk1" eq "$((sent > 0)) $spoofed" "1 0"
 ip netns exec "$ns1" ip link set vm1 address "$(px_mac vm1)"
-ip netns exec "$ns1" ip link set vm1 up
 check "vm1 with its own MAC again pings p100" "2 pings" px_ping vm1 "$PX_P100"
 px_vip_up || exit 1
 check "vm2's allowed address pair ($PX_VIP, $PX_VIP_MAC) pings p100" "2 pings" \

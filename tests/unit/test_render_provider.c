@@ -872,6 +872,22 @@ static void test_port_security_json(void **state)
     free(pa1);
     free(exempt);
     free(t1);
+
+    /* Frames to the pair's own MAC are delivered to the port (table 55),
+     * once, beside the port's MAC. */
+    char *t55 = dump_table(d, 55);
+    char *pair = expand("priority=100,kind=1/net-a,metadata=<net-a>,"
+                        "dl_dst=" MAC9 ",actions=set_field:1->reg7,"
+                        "goto_table:75\n");
+    char *own = expand("priority=100,kind=1/net-a,metadata=<net-a>,"
+                       "dl_dst=" MAC1 ",actions=set_field:1->reg7,"
+                       "goto_table:75\n");
+    assert_non_null(strstr(t55, pair));
+    assert_non_null(strstr(t55, own));
+    assert_int_equal(d->notes.n, 0);
+    free(pair);
+    free(own);
+    free(t55);
     fs_desired_destroy(d);
     world_destroy(&w);
 }
