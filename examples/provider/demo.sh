@@ -17,13 +17,7 @@ FLOWSTEERD=$(realpath "$FLOWSTEERD")
 source tests/lib/sandbox.sh
 source tests/lib/provider_example.sh
 
-say() { printf '%s\n' "$*"; }
-section() { printf '\n== %s\n' "$*"; }
-die() {
-	say "demo failed: $*"
-	[ -f "${SB_DIR:-}/flowsteerd.log" ] && { say "flowsteerd log:"; tail -20 "$SB_DIR/flowsteerd.log"; }
-	exit 1
-}
+source tests/lib/narrate.sh
 # wire NAME FILTER [COUNT]: the first COUNT (default 4) frames of capture
 # NAME matching FILTER, as tcpdump -e prints them, without the timestamp.
 wire() {

@@ -15,13 +15,7 @@ FLOWSTEERD=$(realpath "$FLOWSTEERD")
 source tests/lib/sandbox.sh
 source tests/lib/sfc_example.sh
 
-say() { printf '%s\n' "$*"; }
-section() { printf '\n== %s\n' "$*"; }
-die() {
-	say "demo failed: $*"
-	[ -f "${SB_DIR:-}/flowsteerd.log" ] && { say "flowsteerd log:"; tail -20 "$SB_DIR/flowsteerd.log"; }
-	exit 1
-}
+source tests/lib/narrate.sh
 name_of() { ex_field "$1" "$2" '["name"]'; }
 
 section "Sandbox"

@@ -13,34 +13,8 @@ cd "$(dirname "$0")/../.." || exit 1
 : "${FLOWSTEERD:?set FLOWSTEERD to the flowsteerd binary}"
 source tests/lib/sandbox.sh
 source tests/lib/sfc_example.sh
-
-passed=0 failed=0
-# check WHAT SAW COMMAND...: PASS if COMMAND succeeds.
-check() {
-	local what=$1 saw=$2
-	shift 2
-	if "$@"; then
-		echo "PASS: $what (saw: $saw)"
-		passed=$((passed + 1))
-	else
-		echo "FAIL: $what (saw: $saw)"
-		failed=$((failed + 1))
-	fi
-}
-step() { echo "--- $*"; }
-finish() {
-	if [ "$failed" -ne 0 ]; then
-		echo "--- flowsteerd log (last 40 lines, no debug)"
-		grep -v '|DBG|' "$SB_DIR/flowsteerd.log" | tail -40
-		echo "--- flowsteer flows"
-		sb_our_flows
-	fi
-	echo "test_sfc: $passed passed, $failed failed ($SECONDS s)"
-	[ "$failed" -eq 0 ]
-}
-json_get() { python3 -c "import json,sys; v=json.load(sys.stdin)$1; print(json.dumps(v) if isinstance(v,(dict,list)) else v)"; }
-eq() { [ "$1" = "$2" ]; }
-gt() { [ "$1" -gt "$2" ]; }
+TEST_NAME=test_sfc
+source tests/lib/check.sh
 
 SFC_FLOWS=cookie=0xf5e0000200000000/0xffffffff00000000 # every chain's flows
 PC1_KEY=$(ex_key port_chains PC1)

@@ -100,6 +100,35 @@ static void test_config_file_errors_name_the_line(void **state)
     fs_config_destroy(&cfg);
 }
 
+static void test_bridge_mappings(void **state)
+{
+    struct fs_config cfg;
+    const char *argv[] = {"flowsteerd", "--bridge-mappings",
+                          "physnet1:br-phys, physnet2:br-phys2"};
+    assert_null(parse(&cfg, 3, argv));
+    assert_int_equal(cfg.n_bridge_mappings, 2);
+    assert_string_equal(cfg.bridge_mappings[1].physnet, "physnet2");
+    assert_string_equal(cfg.bridge_mappings[1].bridge, "br-phys2");
+    fs_config_destroy(&cfg);
+
+    char *path = write_file("bridge-mappings = physnet1:br-a\n");
+    const char *argv2[] = {"flowsteerd", "--config", path};
+    assert_null(parse(&cfg, 3, argv2));
+    assert_int_equal(cfg.n_bridge_mappings, 1);
+    assert_string_equal(cfg.bridge_mappings[0].bridge, "br-a");
+    fs_config_destroy(&cfg);
+    unlink(path);
+    free(path);
+
+    const char *argv3[] = {"flowsteerd", "--bridge-mappings", "physnet1"};
+    char *error = parse(&cfg, 3, argv3);
+    assert_non_null(error);
+    assert_non_null(strstr(error, "bridge-mappings: "));
+    assert_non_null(strstr(error, "\"physnet1\""));
+    free(error);
+    fs_config_destroy(&cfg);
+}
+
 static void test_status_json(void **state)
 {
     struct fs_errors errs = FS_ERRORS_INITIALIZER;
@@ -112,7 +141,9 @@ static void test_status_json(void **state)
         .n_flows = 7,
         .n_groups = 1,
         .flow_mods = 3,
+        .ovsdb_txns = 1,
         .errors = &errs,
+        .row_errors = &errs,
     };
     char *text = fs_status_to_json(&st);
     json_error_t jerr;
@@ -125,6 +156,11 @@ static void test_status_json(void **state)
     assert_string_equal(json_string_value(json_object_get(e, "path")),
                         "$.ingress");
     assert_int_equal(json_array_size(json_object_get(doc, "notes")), 0);
+    /* Row errors follow the resource errors. */
+    assert_int_equal(json_array_size(json_object_get(doc, "errors")), 2);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(doc, "last_apply"), "ovsdb_txns")),
+                     1);
     assert_int_equal(json_integer_value(json_object_get(
                          json_object_get(doc, "last_apply"), "flow_mods")),
                      3);
@@ -144,6 +180,7 @@ int main(void)
         cmocka_unit_test(test_bad_option_is_an_error),
         cmocka_unit_test(test_config_file_then_options_win),
         cmocka_unit_test(test_config_file_errors_name_the_line),
+        cmocka_unit_test(test_bridge_mappings),
         cmocka_unit_test(test_status_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
