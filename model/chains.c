@@ -183,6 +183,19 @@ static void claim(struct fs_build *b, const struct fs_port_chain *pc,
     }
 }
 
+/* Returns the chain already holding path id 'n' (explicitly or by
+ * allocation), or NULL. */
+static const char *path_owner(struct claims *cl, uint32_t n)
+{
+    char *text = xasprintf("%u", n);
+    const char *owner = shash_find_data(&cl->chain_ids, text);
+    if (!owner) {
+        owner = shash_find_data(&cl->allocated, text);
+    }
+    free(text);
+    return owner;
+}
+
 static void check_chain(struct fs_build *b, const struct fs_port_chain *pc,
                         struct claims *cl)
 {
@@ -198,15 +211,13 @@ static void check_chain(struct fs_build *b, const struct fs_port_chain *pc,
             return;
         }
     }
-    char *n = xasprintf("%u", pc->chain_id);
-    const char *other =
-        pc->chain_id ? shash_find_data(&cl->chain_ids, n) : NULL;
-    free(n);
+    const char *other = pc->chain_id ? path_owner(cl, pc->chain_id) : NULL;
     if (other) {
         const struct fs_doc *doc =
             shash_find_data(&b->valid[FS_PORT_CHAIN], id);
         fs_build_reject(b, FS_PORT_CHAIN, id, doc->chain_id_field,
-                        "chain_id %u is already used by port chain \"%s\"",
+                        "chain_id %u is already the path id of port chain "
+                        "\"%s\", which came first",
                         pc->chain_id, other);
         return;
     }
@@ -214,10 +225,11 @@ static void check_chain(struct fs_build *b, const struct fs_port_chain *pc,
 }
 
 /* Gives accepted chain 'pc' its path id: its chain_id, else the allocation
- * in etcd (keys/port_chains/<id>), else 0 (pending).  An allocation that
- * collides with an explicit chain_id or another allocation, or that does not
- * fit an MPLS label, rejects the chain: the operator deletes its allocation
- * keys and a new id is allocated. */
+ * in etcd (keys/port_chains/<id>), else 0 (pending).  Chains are taken in
+ * the order they came (fs_check_chains()), so an allocation that collides
+ * with the path id of a chain that came first, or that does not fit an
+ * MPLS label, rejects this chain: the operator deletes its allocation keys
+ * and a new id is allocated. */
 static void assign_path_id(struct fs_build *b, const struct fs_port_chain *pc,
                            struct claims *cl)
 {
@@ -252,6 +264,17 @@ static void assign_path_id(struct fs_build *b, const struct fs_port_chain *pc,
     }
 }
 
+/* Orders chains by etcd create revision, then id: who came first. */
+static int compare_created(const void *a_, const void *b_)
+{
+    const struct fs_port_chain *a = *(const struct fs_port_chain *const *)a_;
+    const struct fs_port_chain *b = *(const struct fs_port_chain *const *)b_;
+    if (a->meta.create_revision != b->meta.create_revision) {
+        return a->meta.create_revision < b->meta.create_revision ? -1 : 1;
+    }
+    return strcmp(a->meta.id, b->meta.id);
+}
+
 static void claims_destroy(struct claims *cl)
 {
     struct shash_node *node;
@@ -284,10 +307,12 @@ void fs_check_chains(struct fs_build *b)
         chains[i] = ((struct fs_doc *)nodes[i]->data)->res;
     }
     free(nodes);
+    /* The one that came later is the one rejected: each chain is checked
+     * against what the chains created before it hold (groups, classifiers,
+     * path ids, explicit or allocated). */
+    qsort(chains, n, sizeof *chains, compare_created);
     for (size_t i = 0; i < n; i++) {
         check_chain(b, chains[i], &cl);
-    }
-    for (size_t i = 0; i < n; i++) {
         if (fs_build_res(b, FS_PORT_CHAIN, chains[i]->meta.id)) {
             assign_path_id(b, chains[i], &cl);
         }

@@ -169,6 +169,32 @@ sleep 0.2
 check "... through SF3" "SF3 SYNs $s3 -> $(sb_sfc_syns sf3 100)" eq "$(sb_sfc_syns sf3 100)" $((s3 + 1))
 check "hand-added flow survived" "age $(hand_flow)s" hand_flow_kept
 
+step "a later chain asking for PC1's path id is rejected; PC1 keeps steering"
+pc1_flows=$(sb_count_flows "$(sb_cookie_chain "$path_id")")
+sb_etcdctl put /flowsteer/v1/port_pairs/ppx \
+	"{\"port_pair\": {\"id\": \"ppx\", \"ingress\": \"$(ex_id ports p5)\", \"egress\": \"$(ex_id ports p6)\"}}" >/dev/null
+sb_etcdctl put /flowsteer/v1/port_pair_groups/pgx \
+	'{"port_pair_group": {"id": "pgx", "port_pairs": ["ppx"]}}' >/dev/null
+sb_etcdctl put /flowsteer/v1/flow_classifiers/fcx \
+	"{\"flow_classifier\": {\"id\": \"fcx\", \"protocol\": \"udp\", \"logical_source_port\": \"$(ex_id ports src)\", \"destination_port_range_min\": 9999, \"destination_port_range_max\": 9999}}" >/dev/null
+rev=$(sb_put_revision /flowsteer/v1/port_chains/pcx \
+	"{\"port_chain\": {\"id\": \"pcx\", \"port_pair_groups\": [\"pgx\"], \"flow_classifiers\": [\"fcx\"], \"chain_parameters\": {\"chain_id\": $path_id}}}")
+sb_wait_observed "$rev" 10
+errors=$(sb_status '["errors"]')
+check "the newcomer pcx is rejected at its chain_id, naming PC1" "$(grep -o '[^{]*pcx[^}]*' <<<"$errors" | head -1)" \
+	has_error /flowsteer/v1/port_chains/pcx '$.port_chain.chain_parameters.chain_id' "came first"
+check "PC1 (path id $path_id) is not rejected" "errors: $(grep -c "$PC1_KEY" <<<"$errors")" \
+	eq "$(grep -c "$PC1_KEY" <<<"$errors")" 0
+check "PC1's flows are all still installed" "$pc1_flows -> $(sb_count_flows "$(sb_cookie_chain "$path_id")")" \
+	eq "$(sb_count_flows "$(sb_cookie_chain "$path_id")")" "$pc1_flows"
+s3=$(sb_sfc_syns sf3 100)
+check "FC1 traffic still goes through the chain" "line received" sb_sfc_send 100 after-pcx 23
+sleep 0.2
+check "... through SF3" "SF3 SYNs $s3 -> $(sb_sfc_syns sf3 100)" eq "$(sb_sfc_syns sf3 100)" $((s3 + 1))
+for k in port_chains/pcx flow_classifiers/fcx port_pair_groups/pgx port_pairs/ppx; do
+	sb_etcdctl del "/flowsteer/v1/$k" >/dev/null
+done
+
 step "restart flowsteerd: nothing to do, nothing sent"
 sleep 1
 sb_flow_ages "$SB_COOKIE_OURS" | sort -k2 >"$SB_DIR/ages-before"

@@ -618,7 +618,8 @@ static void test_allocation_edges(void **state)
     assert_int_equal(s->n_pending_chains, 1);
     fs_snapshot_destroy(s);
 
-    /* PC1 allocated 3, the explicit chain_id of pcx once pcx is fixed. */
+    /* PC1 (created first) was allocated 3; pcx, created later, asks for
+     * chain_id 3: pcx is the one rejected, PC1 keeps steering. */
     fixture_put(m, FS_KEYS_CHAIN_PATHS EX_PC1, "3");
     fixture_put(m, "/flowsteer/v1/port_pair_groups/pgx",
                 "{\"port_pairs\": [\"ppx\"]}");
@@ -628,16 +629,39 @@ static void test_allocation_edges(void **state)
                 "{\"port_pair_groups\": [\"pgx\"], "
                 "\"chain_parameters\": {\"chain_id\": 3}}");
     s = fs_snapshot_build(m);
-    const struct fs_error *e = find_error(s, PC1_KEY);
+    assert_null(find_error(s, PC1_KEY));
+    const struct fs_error *e = find_error(s, PC_KEY);
     assert_non_null(e);
-    assert_string_equal(e->path, "$.port_chain");
+    assert_string_equal(e->path, "$.chain_parameters.chain_id");
+    assert_string_equal(e->message,
+                        "chain_id 3 is already the path id of port chain "
+                        "\"" EX_PC1 "\", which came first");
+    const struct fs_port_chain *pc = fs_snapshot_find(s, FS_PORT_CHAIN, EX_PC1);
+    assert_int_equal(pc->path_id, 3);
+    assert_null(fs_snapshot_find(s, FS_PORT_CHAIN, "pcx"));
+    fs_snapshot_destroy(s);
+
+    /* The other way round: pcx came first with chain_id 3, then PC1's
+     * allocation says 3 (a race): PC1 is rejected, pcx keeps 3. */
+    fs_model_delete(m, PC1_KEY);
+    fs_model_put(m, PC1_KEY,
+                 "{\"port_pair_groups\": [\"" EX_PG(
+                     1) "\"], "
+                        "\"flow_classifiers\": [\"" EX_FC1 "\"]}",
+                 strlen("{\"port_pair_groups\": [\"" EX_PG(
+                     1) "\"], "
+                        "\"flow_classifiers\": [\"" EX_FC1 "\"]}"),
+                 300, 300);
+    s = fs_snapshot_build(m);
+    e = find_error(s, PC1_KEY);
+    assert_non_null(e);
+    assert_string_equal(e->path, "$");
     assert_string_equal(e->message,
                         "path id 3 allocated to this chain "
                         "(/flowsteer/v1/keys/port_chains/" EX_PC1
                         ") is also the path id of port chain \"pcx\"");
-    const struct fs_port_chain *pc = fs_snapshot_find(s, FS_PORT_CHAIN, "pcx");
+    pc = fs_snapshot_find(s, FS_PORT_CHAIN, "pcx");
     assert_int_equal(pc->path_id, 3);
-    assert_int_equal(s->n_pending_chains, 0);
     fs_snapshot_destroy(s);
 
     /* An allocation that does not fit an MPLS label. */
