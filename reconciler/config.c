@@ -18,7 +18,15 @@ static const char usage_text[] =
     "\n"
     "  --node NAME       chassis name, matched against binding:host_id\n"
     "                    (default: the host name)\n"
-    "  --etcd URL        etcd gRPC gateway (default http://127.0.0.1:2379)\n"
+    "  --etcd URL[,URL...]  etcd gRPC gateway, one URL per cluster member\n"
+    "                    (default http://127.0.0.1:2379); on a failure\n"
+    "                    flowsteerd moves to the next member\n"
+    "  --etcd-cacert FILE, --etcd-cert FILE, --etcd-key FILE\n"
+    "                    TLS to etcd (https:// URLs): CA bundle, client\n"
+    "                    certificate and key, as etcdctl's --cacert...\n"
+    "  --etcd-user NAME[:PASSWORD]\n"
+    "                    etcd authentication (put the password in the\n"
+    "                    config file rather than on the command line)\n"
     "  --ovsdb REMOTE    OVSDB server (default "
     "unix:/var/run/openvswitch/db.sock)\n"
     "  --bridge NAME     integration bridge (default br-int); it must exist\n"
@@ -53,6 +61,10 @@ void fs_config_destroy(struct fs_config *cfg)
 {
     free(cfg->node);
     free(cfg->etcd);
+    free(cfg->etcd_cacert);
+    free(cfg->etcd_cert);
+    free(cfg->etcd_key);
+    free(cfg->etcd_user);
     free(cfg->ovsdb);
     free(cfg->bridge);
     free(cfg->openflow);
@@ -72,9 +84,16 @@ char *fs_config_set(struct fs_config *cfg, const char *key, const char *value)
         const char *name;
         char **slot;
     } keys[] = {
-        {"node", &cfg->node},         {"etcd", &cfg->etcd},
-        {"ovsdb", &cfg->ovsdb},       {"bridge", &cfg->bridge},
-        {"openflow", &cfg->openflow}, {"log-file", &cfg->log_file},
+        {"node", &cfg->node},
+        {"etcd", &cfg->etcd},
+        {"etcd-cacert", &cfg->etcd_cacert},
+        {"etcd-cert", &cfg->etcd_cert},
+        {"etcd-key", &cfg->etcd_key},
+        {"etcd-user", &cfg->etcd_user},
+        {"ovsdb", &cfg->ovsdb},
+        {"bridge", &cfg->bridge},
+        {"openflow", &cfg->openflow},
+        {"log-file", &cfg->log_file},
     };
     if (!strcmp(key, "bridge-mappings")) {
         struct fs_bridge_mapping *bm;
@@ -176,6 +195,10 @@ char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[])
     static const struct option options[] = {
         {"node", required_argument, NULL, 'n'},
         {"etcd", required_argument, NULL, 'e'},
+        {"etcd-cacert", required_argument, NULL, 'A'},
+        {"etcd-cert", required_argument, NULL, 'C'},
+        {"etcd-key", required_argument, NULL, 'K'},
+        {"etcd-user", required_argument, NULL, 'U'},
         {"ovsdb", required_argument, NULL, 'd'},
         {"bridge", required_argument, NULL, 'b'},
         {"bridge-mappings", required_argument, NULL, 'm'},
@@ -210,6 +233,18 @@ char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[])
             break;
         case 'e':
             key = "etcd";
+            break;
+        case 'A':
+            key = "etcd-cacert";
+            break;
+        case 'C':
+            key = "etcd-cert";
+            break;
+        case 'K':
+            key = "etcd-key";
+            break;
+        case 'U':
+            key = "etcd-user";
             break;
         case 'd':
             key = "ovsdb";

@@ -10,8 +10,11 @@
 
 /* Every string is owned by the config (free with fs_config_destroy()). */
 struct fs_config {
-    char *node;     /* Chassis name: matches binding:host_id. */
-    char *etcd;     /* etcd gateway URL. */
+    char *node; /* Chassis name: matches binding:host_id. */
+    char *etcd; /* etcd gateway URLs, comma-separated (members). */
+    /* etcd TLS and auth, as etcdctl's --cacert, --cert, --key, --user
+     * (NAME or NAME:PASSWORD); NULL = not used. */
+    char *etcd_cacert, *etcd_cert, *etcd_key, *etcd_user;
     char *ovsdb;    /* OVSDB remote. */
     char *bridge;   /* Integration bridge. */
     char *openflow; /* OpenFlow target, NULL = derived from ovsdb. */
@@ -29,7 +32,8 @@ struct fs_config {
 void fs_config_init(struct fs_config *cfg);
 void fs_config_destroy(struct fs_config *cfg);
 
-/* Sets 'key' ("node", "etcd", "ovsdb", "bridge", "bridge-mappings",
+/* Sets 'key' ("node", "etcd", "etcd-cacert", "etcd-cert", "etcd-key",
+ * "etcd-user", "ovsdb", "bridge", "bridge-mappings",
  * "openflow", "log-file", "verbose") to 'value'.  Returns NULL or an error
  * message (caller frees). */
 char *fs_config_set(struct fs_config *cfg, const char *key, const char *value);
@@ -40,7 +44,9 @@ char *fs_config_set(struct fs_config *cfg, const char *key, const char *value);
 char *fs_config_load(struct fs_config *cfg, const char *path);
 
 /* Parses argv.  Options: --config FILE first (its settings are then
- * overridden by the other options), --node, --etcd, --ovsdb, --bridge,
+ * overridden by the other options), --node, --etcd, --etcd-cacert, --etcd-cert,
+ * --etcd-key,
+ * --etcd-user, --ovsdb, --bridge,
  * --bridge-mappings,
  * --openflow, --log-file, -v/--verbose, -h/--help, -V/--version.  Returns
  * NULL on success, "" when the program should exit 0 (help or version

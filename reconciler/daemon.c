@@ -332,16 +332,39 @@ static void daemon_destroy(struct fs_daemon *d)
     ev_signal_stop(d->loop, &d->sigterm);
 }
 
+/* TLS and auth settings to the etcd client; "etcd-user" is NAME or
+ * NAME:PASSWORD, as etcdctl's --user. */
+static void set_etcd_security(struct etcd_client *etcd,
+                              const struct fs_config *cfg)
+{
+    char *user = nullable_xstrdup(cfg->etcd_user);
+    char *colon = user ? strchr(user, ':') : NULL;
+    if (colon) {
+        *colon = '\0';
+    }
+    struct etcd_security sec = {
+        .cacert = cfg->etcd_cacert,
+        .cert = cfg->etcd_cert,
+        .key = cfg->etcd_key,
+        .user = user,
+        .password = colon ? colon + 1 : NULL,
+    };
+    etcd_client_set_security(etcd, &sec);
+    free(user);
+}
+
 int fs_daemon_run(struct ev_loop *loop, const struct fs_config *cfg)
 {
     struct fs_daemon d;
     daemon_init(&d, loop, cfg);
     d.etcd = etcd_client_create(loop, cfg->etcd);
     if (!d.etcd) {
-        VLOG_ERR("%s: not a usable etcd URL", cfg->etcd);
+        VLOG_ERR("%s: not a usable list of etcd URLs (http:// or https://)",
+                 cfg->etcd);
         daemon_destroy(&d);
         return 1;
     }
+    set_etcd_security(d.etcd, cfg);
     d.alloc =
         (struct fs_alloc){.etcd = d.etcd, .retry = alloc_retry, .aux = &d};
     struct fs_ovs_config ovs_cfg = {

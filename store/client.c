@@ -82,22 +82,54 @@ static int timer_fn(CURLM *multi, long timeout_ms, void *userp)
     return 0;
 }
 
-struct etcd_client *etcd_client_create(struct ev_loop *loop,
-                                       const char *endpoint)
+/* Splits the comma-separated 'list' into c->endpoints; false if one is not
+ * http:// or https:// or there is none. */
+static bool parse_endpoints(struct etcd_client *c, const char *list)
 {
-    if (strncmp(endpoint, "http://", 7) && strncmp(endpoint, "https://", 8)) {
+    char *copy = xstrdup(list), *save = NULL;
+    bool ok = true;
+    for (char *tok = strtok_r(copy, ", ", &save); tok && ok;
+         tok = strtok_r(NULL, ", ", &save)) {
+        ok = !strncmp(tok, "http://", 7) || !strncmp(tok, "https://", 8);
+        size_t len = strlen(tok);
+        while (len > 8 && tok[len - 1] == '/') {
+            tok[--len] = '\0';
+        }
+        c->endpoints =
+            xrealloc(c->endpoints, (c->n_endpoints + 1) * sizeof *c->endpoints);
+        c->endpoints[c->n_endpoints++] = xstrdup(tok);
+    }
+    free(copy);
+    return ok && c->n_endpoints;
+}
+
+static void free_endpoints(struct etcd_client *c)
+{
+    for (size_t i = 0; i < c->n_endpoints; i++) {
+        free(c->endpoints[i]);
+    }
+    free(c->endpoints);
+}
+
+struct etcd_client *etcd_client_create(struct ev_loop *loop,
+                                       const char *endpoints)
+{
+    struct etcd_client *c = xzalloc(sizeof *c);
+    if (!parse_endpoints(c, endpoints)) {
+        free_endpoints(c);
+        free(c);
         return NULL;
     }
+    c->endpoint = c->endpoints[0];
     static bool curl_ready;
     if (!curl_ready) {
         curl_global_init(CURL_GLOBAL_DEFAULT);
         curl_ready = true;
     }
-    struct etcd_client *c = xzalloc(sizeof *c);
     c->loop = loop;
-    c->endpoint = xstrdup(endpoint);
     c->page_size = 500;
     ovs_list_init(&c->requests);
+    ovs_list_init(&c->held);
     c->multi = curl_multi_init();
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, socket_fn);
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
@@ -114,6 +146,7 @@ static void req_free(struct etcd_client *c, struct etcd_req *r)
     curl_multi_remove_handle(c->multi, r->easy);
     curl_easy_cleanup(r->easy);
     curl_slist_free_all(r->headers);
+    free(r->path);
     free(r->body);
     ds_destroy(&r->response);
     free(r);
@@ -137,10 +170,20 @@ void etcd_client_destroy(struct etcd_client *c)
     {
         req_free(c, r);
     }
+    LIST_FOR_EACH_SAFE(r, node, &c->held)
+    {
+        req_free(c, r);
+    }
     etcd_watch_destroy(c);
     curl_multi_cleanup(c->multi);
     ev_timer_stop(c->loop, &c->timer);
-    free(c->endpoint);
+    free_endpoints(c);
+    free(c->cacert);
+    free(c->cert);
+    free(c->key);
+    free(c->user);
+    free(c->password);
+    free(c->token);
     free(c);
 }
 
@@ -160,25 +203,54 @@ static size_t write_fn(char *data, size_t size, size_t n, void *r_)
     return r->abort ? 0 : size * n;
 }
 
-struct etcd_req *etcd_request(struct etcd_client *c, const char *path,
-                              json_t *body, bool stream)
+static void authenticate(struct etcd_client *);
+
+/* Sends 'r' to the current member, with the auth token if there is one. */
+static void req_start(struct etcd_client *c, struct etcd_req *r)
+{
+    r->endpoint = c->current;
+    char *url = xasprintf("%s%s", c->endpoint, r->path);
+    curl_easy_setopt(r->easy, CURLOPT_URL, url);
+    free(url);
+    if (c->token && !r->no_auth) {
+        char *auth = xasprintf("Authorization: %s", c->token);
+        r->headers = curl_slist_append(r->headers, auth);
+        free(auth);
+    }
+    curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
+    ovs_list_push_back(&c->requests, &r->node);
+    curl_multi_add_handle(c->multi, r->easy);
+}
+
+static void set_tls(struct etcd_client *c, CURL *easy)
+{
+    if (c->cacert) {
+        curl_easy_setopt(easy, CURLOPT_CAINFO, c->cacert);
+    }
+    if (c->cert) {
+        curl_easy_setopt(easy, CURLOPT_SSLCERT, c->cert);
+    }
+    if (c->key) {
+        curl_easy_setopt(easy, CURLOPT_SSLKEY, c->key);
+    }
+}
+
+static struct etcd_req *req_create(struct etcd_client *c, const char *path,
+                                   json_t *body, bool stream)
 {
     struct etcd_req *r = xzalloc(sizeof *r);
     r->client = c;
+    r->path = xstrdup(path);
     r->body = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     ds_init(&r->response);
     r->easy = curl_easy_init();
-    char *url = xasprintf("%s%s", c->endpoint, path);
-    curl_easy_setopt(r->easy, CURLOPT_URL, url);
-    free(url);
     r->headers = curl_slist_append(NULL, "Content-Type: application/json");
     /* Refuse to be served by a member cut off from the leader (the
      * gateway passes Grpc-Metadata-* on as gRPC metadata "hasleader"). */
     r->headers = curl_slist_append(r->headers, "Grpc-Metadata-Hasleader: true");
     /* No "Expect: 100-continue" round trip for bodies over 1 KiB. */
     r->headers = curl_slist_append(r->headers, "Expect:");
-    curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
     curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->body);
     curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, write_fn);
     curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r);
@@ -194,9 +266,133 @@ struct etcd_req *etcd_request(struct etcd_client *c, const char *path,
     if (!stream) {
         curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, 10000L);
     }
-    ovs_list_push_back(&c->requests, &r->node);
-    curl_multi_add_handle(c->multi, r->easy);
+    set_tls(c, r->easy);
     return r;
+}
+
+struct etcd_req *etcd_request(struct etcd_client *c, const char *path,
+                              json_t *body, bool stream)
+{
+    struct etcd_req *r = req_create(c, path, body, stream);
+    if (c->user && !c->token) {
+        ovs_list_push_back(&c->held, &r->node);
+        authenticate(c);
+    } else {
+        req_start(c, r);
+    }
+    return r;
+}
+
+void etcd_request_set_timeout(struct etcd_req *r, long timeout_ms)
+{
+    curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+}
+
+void etcd_request_cancel(struct etcd_req *r, const char *why)
+{
+    struct etcd_client *c = r->client;
+    ovs_strlcpy(r->errbuf, why, sizeof r->errbuf);
+    if (r->on_end) {
+        r->on_end(r, CURLE_ABORTED_BY_CALLBACK);
+    } else if (r->done) {
+        r->done(r->aux, false, why, NULL);
+    }
+    req_free(c, r);
+}
+
+/* Authentication (etcd's /v3/auth/authenticate): requests made without a
+ * token wait in c->held until it arrives. */
+static void auth_done(void *c_, bool ok, const char *error, json_t *result)
+{
+    struct etcd_client *c = c_;
+    c->authenticating = false;
+    const char *token =
+        ok ? json_string_value(json_object_get(result, "token")) : NULL;
+    struct etcd_req *r;
+    if (token) {
+        VLOG_INFO("%s: authenticated as %s", c->endpoint, c->user);
+        free(c->token);
+        c->token = xstrdup(token);
+        LIST_FOR_EACH_POP(r, node, &c->held)
+        {
+            req_start(c, r);
+        }
+        return;
+    }
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+    char *why = xasprintf("etcd authentication as %s failed: %s", c->user,
+                          error ? error : "no token in the reply");
+    VLOG_WARN_RL(&rl, "%s: %s", c->endpoint, why);
+    /* Only those held now: a callback may make new requests, which wait
+     * for the next attempt. */
+    struct ovs_list failed;
+    ovs_list_move(&failed, &c->held);
+    ovs_list_init(&c->held);
+    LIST_FOR_EACH_POP(r, node, &failed)
+    {
+        ovs_list_push_back(&c->held, &r->node); /* req_free removes it. */
+        etcd_request_cancel(r, why);
+    }
+    free(why);
+}
+
+static void authenticate(struct etcd_client *c)
+{
+    if (c->authenticating) {
+        return;
+    }
+    c->authenticating = true;
+    struct etcd_req *r =
+        req_create(c, "/v3/auth/authenticate",
+                   json_pack("{s:s, s:s}", "name", c->user, "password",
+                             c->password ? c->password : ""),
+                   false);
+    r->no_auth = true;
+    r->done = auth_done;
+    r->aux = c;
+    req_start(c, r);
+}
+
+void etcd_client_set_security(struct etcd_client *c,
+                              const struct etcd_security *sec)
+{
+    c->cacert = nullable_xstrdup(sec->cacert);
+    c->cert = nullable_xstrdup(sec->cert);
+    c->key = nullable_xstrdup(sec->key);
+    c->user = nullable_xstrdup(sec->user);
+    c->password = nullable_xstrdup(sec->password);
+}
+
+const char *etcd_client_endpoint(const struct etcd_client *c)
+{
+    return c->endpoint;
+}
+
+bool etcd_error_is_member_down(CURLcode code, const char *error)
+{
+    return (code != CURLE_OK && code != CURLE_WRITE_ERROR) ||
+           (error && (strstr(error, "no leader") || strstr(error, "HTTP 503") ||
+                      strstr(error, "did not answer")));
+}
+
+void etcd_client_request_failed(struct etcd_client *c, size_t index,
+                                CURLcode code, const char *error)
+{
+    if (error && c->token && strstr(error, "auth token")) {
+        VLOG_INFO("%s: auth token no longer valid; authenticating again",
+                  c->endpoint);
+        free(c->token);
+        c->token = NULL;
+    }
+    if (c->n_endpoints < 2 || index != c->current ||
+        !etcd_error_is_member_down(code, error)) {
+        return;
+    }
+    const char *old = c->endpoint;
+    c->current = (c->current + 1) % c->n_endpoints;
+    c->endpoint = c->endpoints[c->current];
+    VLOG_WARN("etcd member %s failed (%s); moving to %s", old,
+              error ? error : curl_easy_strerror(code), c->endpoint);
 }
 
 /* Finishes a unary request: decodes the reply and calls its callback. */
@@ -215,6 +411,9 @@ static void finish_unary(struct etcd_req *r, CURLcode code)
         error = xasprintf("HTTP %ld: %s", status,
                           msg ? msg : ds_cstr(&r->response));
         free(msg);
+    }
+    if (error) {
+        etcd_client_request_failed(r->client, r->endpoint, code, error);
     }
     /* A streaming RPC (lease keepalive) answers {"result":{...}}. */
     json_t *result = json_object_get(reply, "result");

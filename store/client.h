@@ -19,8 +19,16 @@ extern struct vlog_module *VLM_etcd;
 
 struct etcd_client {
     struct ev_loop *loop;
-    char *endpoint;
+    char **endpoints; /* Members, in the order given. */
+    size_t n_endpoints;
+    size_t current; /* Index of the member requests go to. */
+    char *endpoint; /* endpoints[current]. */
     CURLM *multi;
+    /* TLS (NULL = none) and auth (user NULL = none); 'token' is the
+     * current auth token, NULL until authenticated or after it expired. */
+    char *cacert, *cert, *key, *user, *password, *token;
+    bool authenticating;
+    struct ovs_list held;     /* struct etcd_req waiting for a token. */
     ev_timer timer;           /* curl's timeout. */
     struct ovs_list requests; /* struct etcd_req in flight. */
     struct etcd_watch *watch; /* The prefix watch, if any. */
@@ -34,8 +42,9 @@ void etcd_client_set_page_size(struct etcd_client *, int64_t page_size);
 /* One HTTP transfer.  Unary: 'done' gets the decoded reply.  Streaming:
  * 'on_data' gets each chunk and 'on_end' the end of the transfer. */
 struct etcd_req {
-    struct ovs_list node;
+    struct ovs_list node; /* In client->requests, or client->held. */
     struct etcd_client *client;
+    char *path; /* "/v3/kv/range". */
     CURL *easy;
     struct curl_slist *headers;
     char *body;
@@ -46,13 +55,34 @@ struct etcd_req {
     void (*on_data)(struct etcd_req *, const char *data, size_t len);
     void (*on_end)(struct etcd_req *, CURLcode);
     bool abort; /* Set by 'on_data': end the stream, closing the connection. */
+    size_t endpoint; /* Index of the member it was sent to. */
+    bool no_auth;    /* The authenticate call itself. */
 };
 
-/* Starts a POST of 'body' (reference taken) to 'path' ("/v3/watch").
- * 'stream' requests have no overall timeout.  The request is freed by the
- * client after its completion callback. */
+/* Starts a POST of 'body' (reference taken) to 'path' ("/v3/watch") on the
+ * current member.  'stream' requests have no overall timeout; others time
+ * out after 10 s.  The request is freed by the client after its
+ * completion callback.  With auth configured and no token yet, the
+ * request waits for the authentication first. */
 struct etcd_req *etcd_request(struct etcd_client *, const char *path,
                               json_t *body, bool stream);
+
+/* Sets a unary request's overall timeout (before the loop runs again). */
+void etcd_request_set_timeout(struct etcd_req *, long timeout_ms);
+
+/* Ends request 'r' now: its on_end (streams) or done (unary) callback is
+ * called with 'why' as the error, then it is freed. */
+void etcd_request_cancel(struct etcd_req *r, const char *why);
+
+/* Returns true if 'error' says the member cannot serve (transport error,
+ * no leader): the client then moves to the next member. */
+bool etcd_error_is_member_down(CURLcode, const char *error);
+
+/* After a failure of a request sent to member 'index': if it is still the
+ * current member and there are others, moves to the next one and logs it.
+ * An auth error ('error' says the token is invalid) drops the token. */
+void etcd_client_request_failed(struct etcd_client *, size_t index, CURLcode,
+                                const char *error);
 
 /* Frees the prefix watch (store/watch.c); no callbacks after this. */
 void etcd_watch_destroy(struct etcd_client *);

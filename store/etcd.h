@@ -56,10 +56,32 @@ struct etcd_watch_handlers {
 typedef void etcd_done_cb(void *aux, bool ok, const char *error,
                           json_t *result);
 
-/* Creates a client for 'endpoint' ("http://127.0.0.1:2379"), attached to
- * 'loop'.  Returns NULL on a malformed endpoint. */
+/* Creates a client for 'endpoints', a comma-separated list of cluster
+ * members as etcdctl's --endpoints takes them ("http://10.0.0.1:2379,
+ * http://10.0.0.2:2379"), attached to 'loop'.  Requests go to one member;
+ * when it fails (connection refused or timed out, no leader, a watch that
+ * stays silent and a probe that gets no answer) the client moves to the
+ * next one.  Returns NULL if an endpoint is not http:// or https://. */
 struct etcd_client *etcd_client_create(struct ev_loop *loop,
-                                       const char *endpoint);
+                                       const char *endpoints);
+
+/* TLS and authentication, as etcdctl names them (--cacert, --cert, --key,
+ * --user): any may be NULL.  With 'user', the client authenticates
+ * (/v3/auth/authenticate) before its first request and again when etcd
+ * says the token is no longer valid.  Strings are copied.  Call before the
+ * first request. */
+struct etcd_security {
+    const char *cacert;   /* CA bundle to verify the members (PEM file). */
+    const char *cert;     /* Client certificate (PEM file). */
+    const char *key;      /* Its private key (PEM file). */
+    const char *user;     /* etcd user name. */
+    const char *password; /* Its password. */
+};
+void etcd_client_set_security(struct etcd_client *,
+                              const struct etcd_security *);
+
+/* The member requests go to now (for logs and status). */
+const char *etcd_client_endpoint(const struct etcd_client *);
 
 /* Cancels every request and watch (no callbacks after this) and frees. */
 void etcd_client_destroy(struct etcd_client *);

@@ -14,6 +14,13 @@
 
 #define BACKOFF_MIN_S 0.1
 #define BACKOFF_MAX_S 5.0
+/* A watch that has been silent this long is checked with a probe (a
+ * linearizable range of one key, which needs a member with a leader); a
+ * probe not answered within PROBE_TIMEOUT_MS ends the watch, and the next
+ * attempt goes to the next member.  A member that is frozen or cut off
+ * keeps its TCP connections open and silent: this is how it is noticed. */
+#define PROBE_IDLE_S 3.0
+#define PROBE_TIMEOUT_MS 2000L
 
 struct etcd_watch {
     struct etcd_client *c;
@@ -26,8 +33,13 @@ struct etcd_watch {
     int up;           /* Last state reported: 1 up, 0 down, -1 none yet. */
     double backoff;   /* Seconds before the next attempt after a failure. */
     ev_timer retry;
-    struct ds lines;    /* Incomplete line of the watch stream. */
-    char *stream_error; /* Why the watch stream is being ended. */
+    struct ds lines;            /* Incomplete line of the watch stream. */
+    char *stream_error;         /* Why the watch stream is being ended. */
+    struct etcd_req *req;       /* The watch stream, while it runs. */
+    ev_timer probe;             /* Liveness check of a silent watch. */
+    ev_tstamp last_data;        /* When the stream last said something. */
+    struct etcd_req *probe_req; /* Probe in flight. */
+    size_t probe_member;        /* The member it asks. */
 };
 
 static void start(struct etcd_watch *);
@@ -176,15 +188,29 @@ static bool watch_line(void *w_, const char *line, size_t len)
 static void watch_data(struct etcd_req *r, const char *data, size_t len)
 {
     struct etcd_watch *w = r->aux;
+    w->last_data = ev_now(w->c->loop);
     etcd_feed_lines(&w->lines, data, len, watch_line, w);
     if (w->stream_error || w->need_list) {
         r->abort = true; /* Closes the connection: cancels the watch. */
     }
 }
 
+static void stop_probe(struct etcd_watch *w)
+{
+    ev_timer_stop(w->c->loop, &w->probe);
+    if (w->probe_req) {
+        struct etcd_req *p = w->probe_req;
+        w->probe_req = NULL;
+        p->done = NULL;
+        etcd_request_cancel(p, "watch ended");
+    }
+}
+
 static void watch_end(struct etcd_req *r, CURLcode code)
 {
     struct etcd_watch *w = r->aux;
+    w->req = NULL;
+    stop_probe(w);
     ds_clear(&w->lines);
     if (w->need_list) {
         free(w->stream_error);
@@ -199,8 +225,40 @@ static void watch_end(struct etcd_req *r, CURLcode code)
             : xasprintf("%s",
                         r->errbuf[0] ? r->errbuf : curl_easy_strerror(code));
     w->stream_error = NULL;
+    etcd_client_request_failed(w->c, r->endpoint, code, reason);
     fail(w, reason);
     free(reason);
+}
+
+static void probe_done(void *w_, bool ok, const char *error, json_t *reply)
+{
+    struct etcd_watch *w = w_;
+    w->probe_req = NULL;
+    if (!ok && w->req) {
+        char *why = xasprintf("%s did not answer a probe of the silent "
+                              "watch: %s",
+                              w->c->endpoints[w->probe_member], error);
+        etcd_request_cancel(w->req, why);
+        free(why);
+    }
+}
+
+static void probe_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    struct etcd_watch *w = t->data;
+    if (!w->req || w->probe_req) {
+        return;
+    }
+    if (ev_now(loop) - w->last_data < PROBE_IDLE_S) {
+        return;
+    }
+    w->probe_member = w->c->current;
+    w->probe_req =
+        etcd_request(w->c, "/v3/kv/range",
+                     etcd_range_request(w->prefix, NULL, 0, 0, 1), false);
+    etcd_request_set_timeout(w->probe_req, PROBE_TIMEOUT_MS);
+    w->probe_req->done = probe_done;
+    w->probe_req->aux = w;
 }
 
 static void start_watch(struct etcd_watch *w)
@@ -213,6 +271,10 @@ static void start_watch(struct etcd_watch *w)
     r->on_data = watch_data;
     r->on_end = watch_end;
     r->aux = w;
+    w->req = r;
+    w->last_data = ev_now(w->c->loop);
+    ev_timer_set(&w->probe, PROBE_IDLE_S, PROBE_IDLE_S);
+    ev_timer_start(w->c->loop, &w->probe);
 }
 
 static void start(struct etcd_watch *w)
@@ -245,6 +307,8 @@ void etcd_watch_prefix(struct etcd_client *c, const char *prefix,
     ds_init(&w->lines);
     ev_timer_init(&w->retry, retry_cb, 0., 0.);
     w->retry.data = w;
+    ev_timer_init(&w->probe, probe_cb, PROBE_IDLE_S, PROBE_IDLE_S);
+    w->probe.data = w;
     c->watch = w;
     start(w);
 }
@@ -254,6 +318,7 @@ void etcd_watch_destroy(struct etcd_client *c)
     struct etcd_watch *w = c->watch;
     if (w) {
         ev_timer_stop(c->loop, &w->retry);
+        ev_timer_stop(c->loop, &w->probe);
         ds_destroy(&w->lines);
         free(w->stream_error);
         free(w->prefix);
