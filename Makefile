@@ -16,7 +16,7 @@ APT_PKGS := etcd-server etcd-client openvswitch-switch openvswitch-source \
 	openvswitch-testcontroller libcurl4-openssl-dev libjansson-dev libev-dev \
 	libyaml-dev libcmocka-dev libssl-dev libcap-ng-dev pkg-config autoconf \
 	automake libtool python3 iproute2 tcpdump iputils-ping netcat-openbsd \
-	procps clang-format ethtool socat
+	procps clang-format ethtool socat openssl
 
 CC       ?= gcc
 # OVS headers use typeof (ARRAY_SIZE, CONTAINER_OF...): strict C11 spells it

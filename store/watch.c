@@ -234,7 +234,9 @@ static void probe_done(void *w_, bool ok, const char *error, json_t *reply)
 {
     struct etcd_watch *w = w_;
     w->probe_req = NULL;
-    if (!ok && w->req) {
+    /* An expired auth token is not a dead member: the client renews it,
+     * and the watch stream itself is still served. */
+    if (!ok && w->req && !strstr(error, "auth token")) {
         char *why = xasprintf("%s did not answer a probe of the silent "
                               "watch: %s",
                               w->c->endpoints[w->probe_member], error);
