@@ -64,7 +64,7 @@ examples/sfc/put.sh -e "$ETCD" "$SB_NODE" json >/dev/null
 sb_wait_observed "$(sb_key_revision "$PC1_KEY")" 15
 for i in 1 2 3; do sb_sf_bridge "sf$i" && sb_sf_capture "sf$i"; done
 sb_sfc_server 100
-check "the chain steers through SF3" "line received, SF3 SYN seen" steers before
+check "the chain steers through SF3" "one FC1 connection, SYNs counted at SF3" steers before
 
 step "bad keys through the gateway: a NUL, bytes that are not UTF-8, not <kind>/<id>"
 breaks_pp3='{"port_pair": {"ingress": "no-such-port", "egress": "no-such-port"}}'
@@ -84,7 +84,7 @@ for k in /flowsteer/v1/port_pairs/ /flowsteer/v1/port_pairs/a/b /flowsteer/v1/wi
 	check "$k (not <kind>/<id>) is an error" "$saw" has_key "$k"
 done
 check "no error names PP3's own key" "$saw" eval '! has_key "$PP3_KEY"'
-check "the chain still steers through SF3" "line received, SF3 SYN seen" steers with-bad-keys
+check "the chain still steers through SF3" "one FC1 connection, SYNs counted at SF3" steers with-bad-keys
 
 step "delete the NUL key: PP3 stays"
 rev=$(gw_del "$PP3_KEY\\000x")
@@ -93,7 +93,7 @@ keys=$(error_keys | tr '\n' ' ')
 check "the NUL key's error is gone" "$keys" eval '! has_key "$PP3_KEY\\u0000x"'
 check "PP3 is still in etcd" "$(sb_etcdctl get "$PP3_KEY" --keys-only | head -1)" \
 	eval 'sb_etcdctl get "$PP3_KEY" --keys-only | grep -qxF "$PP3_KEY"'
-check "the chain still steers through SF3" "line received, SF3 SYN seen" steers after-delete
+check "the chain still steers through SF3" "one FC1 connection, SYNs counted at SF3" steers after-delete
 
 step "daemon health"
 check "flowsteerd is still running" "pid $SB_FLOWSTEERD_PID" kill -0 "$SB_FLOWSTEERD_PID"
