@@ -8,6 +8,7 @@
 #include "model/fields.h"
 #include "model/parse.h"
 #include "model/store.h"
+#include "model/text.h"
 #include "util.h"
 
 static const char *corr_name(enum fs_correlation c)
@@ -66,14 +67,14 @@ static bool check_group(struct fs_build *b, const struct fs_port_chain *pc,
     const char *owner = shash_find_data(&cl->group_owner, gid);
     if (!g) {
         fs_build_reject(b, FS_PORT_CHAIN, id, field,
-                        "port pair group \"%s\" does not exist or was "
+                        "port pair group %s does not exist or was "
                         "rejected",
-                        gid);
+                        fs_quote(gid).s);
     } else if (owner) {
         fs_build_reject(b, FS_PORT_CHAIN, id, field,
-                        "port pair group \"%s\" is already in port chain "
-                        "\"%s\"",
-                        gid, owner);
+                        "port pair group %s is already in port chain "
+                        "%s",
+                        fs_quote(gid).s, fs_quote(owner).s);
     }
     for (size_t k = 0; g && k < g->n_port_pairs; k++) {
         const struct fs_port_pair *pp =
@@ -81,9 +82,9 @@ static bool check_group(struct fs_build *b, const struct fs_port_chain *pc,
         if (pp && pp->correlation != FS_CORR_NONE &&
             pp->correlation != pc->correlation) {
             fs_build_reject(b, FS_PORT_CHAIN, id, field,
-                            "port pair \"%s\" uses correlation %s but the "
+                            "port pair %s uses correlation %s but the "
                             "chain uses %s",
-                            pp->meta.id, corr_name(pp->correlation),
+                            fs_quote(pp->meta.id).s, corr_name(pp->correlation),
                             corr_name(pc->correlation));
         }
     }
@@ -117,24 +118,24 @@ static bool check_classifier(struct fs_build *b, const struct fs_port_chain *pc,
     const char *overlap = fc && !owner ? overlapping_chain(fc, cl) : NULL;
     if (!fc) {
         fs_build_reject(b, FS_PORT_CHAIN, id, field,
-                        "flow classifier \"%s\" does not exist or was "
+                        "flow classifier %s does not exist or was "
                         "rejected",
-                        fid);
+                        fs_quote(fid).s);
     } else if (owner) {
         fs_build_reject(b, FS_PORT_CHAIN, id, field,
-                        "flow classifier \"%s\" is already in port chain "
-                        "\"%s\"",
-                        fid, owner);
+                        "flow classifier %s is already in port chain "
+                        "%s",
+                        fs_quote(fid).s, fs_quote(owner).s);
     } else if (overlap) {
         fs_build_reject(b, FS_PORT_CHAIN, id, field,
-                        "flow classifier \"%s\" overlaps a classifier of "
-                        "port chain \"%s\"",
-                        fid, overlap);
+                        "flow classifier %s overlaps a classifier of "
+                        "port chain %s",
+                        fs_quote(fid).s, fs_quote(overlap).s);
     } else if (pc->symmetric && !fc->logical_destination_port) {
         fs_build_reject(b, FS_PORT_CHAIN, id, field,
                         "a symmetric chain needs logical_destination_port "
-                        "on flow classifier \"%s\"",
-                        fid);
+                        "on flow classifier %s",
+                        fs_quote(fid).s);
     } else if (*ethertype && fc->ethertype != *ethertype &&
                pc->correlation == FS_CORR_MPLS) {
         fs_build_reject(b, FS_PORT_CHAIN, id, field,
@@ -217,8 +218,8 @@ static void check_chain(struct fs_build *b, const struct fs_port_chain *pc,
             shash_find_data(&b->valid[FS_PORT_CHAIN], id);
         fs_build_reject(b, FS_PORT_CHAIN, id, doc->chain_id_field,
                         "chain_id %u is already the path id of port chain "
-                        "\"%s\", which came first",
-                        pc->chain_id, other);
+                        "%s, which came first",
+                        pc->chain_id, fs_quote(other).s);
         return;
     }
     claim(b, pc, cl);
@@ -245,9 +246,9 @@ static void assign_path_id(struct fs_build *b, const struct fs_port_chain *pc,
         } else if (expl || alloc) {
             fs_build_reject(b, FS_PORT_CHAIN, id, NULL,
                             "path id %u allocated to this chain (%s%s) is "
-                            "also the path id of port chain \"%s\"",
+                            "also the path id of port chain %s",
                             path_id, FS_KEYS_CHAIN_PATHS, id,
-                            expl ? expl : alloc);
+                            fs_quote(expl ? expl : alloc).s);
         } else if (path_id > FS_MAX_MPLS_PATH_ID &&
                    pc->correlation == FS_CORR_MPLS) {
             fs_build_reject(b, FS_PORT_CHAIN, id, NULL,

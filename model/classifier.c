@@ -5,6 +5,7 @@
 
 #include "model/fields.h"
 #include "model/parse.h"
+#include "model/text.h"
 #include "util.h"
 
 /* IP protocol by name (any case) or number 0..255; -1 = any. */
@@ -81,7 +82,7 @@ void *fs_parse_flow_classifier(struct pctx *c, json_t *o)
     char *eth = fs_get_str(c, o, "ethertype", false, "IPv4");
     fc->ethertype = !strcmp(eth, "IPv6") ? 6 : 4;
     if (strcmp(eth, "IPv4") && strcmp(eth, "IPv6")) {
-        fs_perr(c, "ethertype", "\"%s\" is not IPv4 or IPv6", eth);
+        fs_perr(c, "ethertype", "%s is not IPv4 or IPv6", fs_quote(eth).s);
     }
     free(eth);
     fc->protocol = parse_protocol(c, o);

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "sset.h"
+#include "model/text.h"
 #include "util.h"
 
 void fs_perr(struct pctx *c, const char *field, const char *fmt, ...)
@@ -109,7 +110,7 @@ void fs_check_unique(struct pctx *c, const char *field, char **list, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (!sset_add(&seen, list[i])) {
             char *f = xasprintf("%s[%zu]", field, i);
-            fs_perr(c, f, "\"%s\" is listed twice", list[i]);
+            fs_perr(c, f, "%s is listed twice", fs_quote(list[i]).s);
             free(f);
         }
     }
@@ -142,8 +143,8 @@ void fs_parse_meta(struct pctx *c, json_t *obj, const char *key_id, int64_t rev,
     meta->name = fs_get_str(c, obj, "name", false, "");
     meta->mod_revision = rev;
     if (strcmp(meta->id, key_id)) {
-        fs_perr(c, "id", "id \"%s\" differs from the key's \"%s\"", meta->id,
-                key_id);
+        fs_perr(c, "id", "id %s differs from the key's %s",
+                fs_quote(meta->id).s, fs_quote(key_id).s);
     }
 }
 
@@ -165,7 +166,8 @@ char *fs_parse_cidr(const char *text, int ethertype, char **out)
     size_t alen = slash ? (size_t)(slash - text) : strlen(text);
     int len = bits;
     if (alen >= sizeof addr) {
-        return xasprintf("\"%s\" is not an IPv%d prefix", text, ethertype);
+        return xasprintf("%s is not an IPv%d prefix", fs_quote(text).s,
+                         ethertype);
     }
     memcpy(addr, text, alen);
     addr[alen] = '\0';
@@ -174,7 +176,8 @@ char *fs_parse_cidr(const char *text, int ethertype, char **out)
         long l =
             isdigit((unsigned char)slash[1]) ? strtol(slash + 1, &end, 10) : -1;
         if (l < 0 || *end || l > bits) {
-            return xasprintf("\"%s\": prefix length must be 0..%d", text, bits);
+            return xasprintf("%s: prefix length must be 0..%d",
+                             fs_quote(text).s, bits);
         }
         len = l;
     }
@@ -182,11 +185,12 @@ char *fs_parse_cidr(const char *text, int ethertype, char **out)
     if (inet_pton(af, addr, buf) != 1) {
         int other = af == AF_INET ? AF_INET6 : AF_INET;
         if (inet_pton(other, addr, buf) == 1) {
-            return xasprintf("\"%s\" is not of the classifier's ethertype "
+            return xasprintf("%s is not of the classifier's ethertype "
                              "IPv%d",
-                             text, ethertype);
+                             fs_quote(text).s, ethertype);
         }
-        return xasprintf("\"%s\" is not an IPv%d prefix", text, ethertype);
+        return xasprintf("%s is not an IPv%d prefix", fs_quote(text).s,
+                         ethertype);
     }
     for (int i = 0; i < bits / 8; i++) {
         int keep = len - i * 8;
@@ -276,7 +280,7 @@ char *fs_check_host_port(const char *text)
     if (text[0] == '[') {
         const char *close = strchr(text, ']');
         if (!close || (close[1] && close[1] != ':')) {
-            return xasprintf("\"%s\" is not host[:port]", text);
+            return xasprintf("%s is not host[:port]", fs_quote(text).s);
         }
         hlen = close - text - 1;
         port = close[1] ? close + 2 : NULL;
@@ -293,13 +297,14 @@ char *fs_check_host_port(const char *text)
     memcpy(host, text, hlen);
     host[hlen] = '\0';
     if (!fs_valid_ip(host) && !valid_hostname(host, hlen)) {
-        return xasprintf("\"%s\" is not a host name or IP address", host);
+        return xasprintf("%s is not a host name or IP address",
+                         fs_quote(host).s);
     }
     if (port) {
         char *end = NULL;
         long n = isdigit((unsigned char)*port) ? strtol(port, &end, 10) : -1;
         if (n < 1 || n > 65535 || *end) {
-            return xasprintf("port \"%s\" is not 1..65535", port);
+            return xasprintf("port %s is not 1..65535", fs_quote(port).s);
         }
     }
     return NULL;

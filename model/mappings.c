@@ -7,6 +7,7 @@
 
 #include "model/model.h"
 #include "model/parse.h"
+#include "model/text.h"
 #include "util.h"
 
 /* OVS port and bridge names are Linux interface names: at most IFNAMSIZ - 1
@@ -20,14 +21,15 @@ static char *add_one(struct fs_bridge_mapping **bm, size_t *n,
                      const char *physnet, const char *bridge)
 {
     if (strlen(bridge) > MAX_BRIDGE_NAME) {
-        return xasprintf("bridge name \"%s\" is longer than %d characters",
-                         bridge, MAX_BRIDGE_NAME);
+        return xasprintf("bridge name %s is longer than %d characters",
+                         fs_quote(bridge).s, MAX_BRIDGE_NAME);
     }
     for (size_t i = 0; i < *n; i++) {
         if (!strcmp((*bm)[i].physnet, physnet)) {
-            return xasprintf("physnet \"%s\" is mapped twice (to \"%s\" and "
-                             "\"%s\")",
-                             physnet, (*bm)[i].bridge, bridge);
+            return xasprintf("physnet %s is mapped twice (to %s and "
+                             "%s)",
+                             fs_quote(physnet).s, fs_quote((*bm)[i].bridge).s,
+                             fs_quote(bridge).s);
         }
     }
     *bm = xrealloc(*bm, (*n + 1) * sizeof **bm);
@@ -42,7 +44,7 @@ char *fs_bridge_mapping_append(struct fs_bridge_mapping **bm, size_t *n,
 {
     const char *colon = strchr(entry, ':');
     if (!colon || colon == entry || !colon[1] || strchr(colon + 1, ':')) {
-        return xasprintf("\"%s\" is not physnet:bridge", entry);
+        return xasprintf("%s is not physnet:bridge", fs_quote(entry).s);
     }
     char *physnet = xmemdup0(entry, colon - entry);
     char *error = add_one(bm, n, physnet, colon + 1);

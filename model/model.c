@@ -6,6 +6,8 @@
 
 #include "model/parse.h"
 #include "model/store.h"
+#include "model/text.h"
+#include "hash.h"
 #include "util.h"
 
 static const char *const kind_names[FS_N_KINDS] = {
@@ -29,9 +31,18 @@ struct fs_model *fs_model_create(void)
 {
     struct fs_model *m = xzalloc(sizeof *m);
     shash_init(&m->docs);
+    hmap_init(&m->bad_keys);
     simap_init(&m->chain_paths);
     shash_init(&m->path_ids);
     return m;
+}
+
+static void bad_key_free(struct fs_bad_key *bk)
+{
+    free(bk->raw);
+    free(bk->display);
+    free(bk->reason);
+    free(bk);
 }
 
 void fs_model_clear(struct fs_model *m)
@@ -42,6 +53,11 @@ void fs_model_clear(struct fs_model *m)
         fs_doc_destroy(node->data);
     }
     shash_clear(&m->docs);
+    struct fs_bad_key *bk;
+    HMAP_FOR_EACH_POP(bk, node, &m->bad_keys)
+    {
+        bad_key_free(bk);
+    }
     simap_clear(&m->chain_paths);
     shash_clear_free_data(&m->path_ids);
 }
@@ -51,6 +67,7 @@ void fs_model_destroy(struct fs_model *m)
     if (m) {
         fs_model_clear(m);
         shash_destroy(&m->docs);
+        hmap_destroy(&m->bad_keys);
         simap_destroy(&m->chain_paths);
         shash_destroy(&m->path_ids);
         free(m);
@@ -62,29 +79,152 @@ void fs_model_set_revision(struct fs_model *m, int64_t revision)
     m->revision = revision;
 }
 
-/* Splits "<prefix><folder>/<id>" into kind and id; false if not a desired
- * state key.  'id' points into 'key'. */
-static bool split_key(const char *key, enum fs_kind *kind, const char **id)
+/* What a key under FS_PREFIX is. */
+enum key_class {
+    KEY_OTHER, /* Not the model's: status/, nodes/. */
+    KEY_ALLOC, /* keys/...: path id allocations. */
+    KEY_DOC,   /* <kind>/<id>: a desired-state resource. */
+    KEY_BAD,   /* Anything else: an error naming the key. */
+};
+
+/* Returns the kind whose folder is the 'n' bytes at 'folder', or
+ * FS_N_KINDS. */
+static enum fs_kind kind_of(const char *folder, size_t n)
 {
-    size_t plen = strlen(FS_PREFIX);
-    if (strncmp(key, FS_PREFIX, plen)) {
-        return false;
-    }
-    const char *folder = key + plen;
-    const char *slash = strchr(folder, '/');
-    if (!slash || !slash[1] || strchr(slash + 1, '/')) {
-        return false;
-    }
     for (int k = 0; k < FS_N_KINDS; k++) {
-        size_t n = strlen(kind_names[k]);
-        if (n == (size_t)(slash - folder) &&
-            !strncmp(folder, kind_names[k], n)) {
-            *kind = k;
-            *id = slash + 1;
+        if (strlen(kind_names[k]) == n && !memcmp(folder, kind_names[k], n)) {
+            return k;
+        }
+    }
+    return FS_N_KINDS;
+}
+
+/* Returns true if the 'n' bytes at 'folder' are "keys" (allocations),
+ * "status" or "nodes": folders under FS_PREFIX that hold no resource and
+ * are no error; '*alloc' tells whether it is "keys". */
+static bool is_other_folder(const char *folder, size_t n, bool *alloc)
+{
+    static const char *const names[] = {"keys", "status", "nodes"};
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+        if (strlen(names[i]) == n && !memcmp(folder, names[i], n)) {
+            *alloc = i == 0;
             return true;
         }
     }
     return false;
+}
+
+/* Classifies clean key 'key' (a C string under FS_PREFIX): the rule is
+ * FS_PREFIX "<kind>/<id>" (docs/architecture.md, "etcd layout").  For
+ * KEY_DOC stores the kind and the id (pointing into 'key'); for KEY_BAD
+ * stores the reason in '*why' (caller frees). */
+static enum key_class classify_clean(const char *key, enum fs_kind *kind,
+                                     const char **id, char **why)
+{
+    const char *folder = key + strlen(FS_PREFIX);
+    const char *slash = strchr(folder, '/');
+    size_t n = slash ? (size_t)(slash - folder) : strlen(folder);
+    bool alloc;
+    if (is_other_folder(folder, n, &alloc)) {
+        return alloc ? KEY_ALLOC : KEY_OTHER;
+    }
+    *kind = kind_of(folder, n);
+    if (*kind == FS_N_KINDS) {
+        *why = xasprintf("unknown kind %s: a key is %s<kind>/<id>, <kind> "
+                         "one of networks, ports, chassis, port_pairs, "
+                         "port_pair_groups, flow_classifiers, port_chains, "
+                         "slices, flowspaces",
+                         fs_quoten(folder, n).s, FS_PREFIX);
+        return KEY_BAD;
+    } else if (!slash || !slash[1] || strchr(slash + 1, '/')) {
+        *why = xasprintf("not a resource key: a key is %s%s/<id>, <id> not "
+                         "empty and without '/'",
+                         FS_PREFIX, kind_names[*kind]);
+        return KEY_BAD;
+    }
+    *id = slash + 1;
+    return KEY_DOC;
+}
+
+/* Returns true if the 'len' bytes at 'key' can be handled as a C string:
+ * printable UTF-8 (so no NUL) and at most FS_MAX_KEY_LEN bytes. */
+static bool key_is_clean(const char *key, size_t len)
+{
+    return len <= FS_MAX_KEY_LEN && fs_text_is_clean(key, len);
+}
+
+/* Why the 'len' bytes at 'key' fail key_is_clean() (caller frees). */
+static char *unclean_reason(const char *key, size_t len)
+{
+    if (len > FS_MAX_KEY_LEN) {
+        return xasprintf("the key is %zu bytes long, more than %d", len,
+                         FS_MAX_KEY_LEN);
+    }
+    return xstrdup("the key is not valid UTF-8 or holds a control character "
+                   "(shown escaped): keys must be printable UTF-8");
+}
+
+static bool under_prefix(const char *key, size_t len)
+{
+    size_t plen = strlen(FS_PREFIX);
+    return len >= plen && !memcmp(key, FS_PREFIX, plen);
+}
+
+static struct fs_bad_key *bad_key_find(const struct fs_model *m,
+                                       const char *key, size_t len)
+{
+    struct fs_bad_key *bk;
+    HMAP_FOR_EACH_WITH_HASH(bk, node, hash_bytes(key, len, 0), &m->bad_keys)
+    {
+        if (bk->len == len && !memcmp(bk->raw, key, len)) {
+            return bk;
+        }
+    }
+    return NULL;
+}
+
+/* Records bad key 'key' ('len' bytes) with reason 'why' (taken). */
+static void bad_key_put(struct fs_model *m, const char *key, size_t len,
+                        char *why)
+{
+    struct fs_bad_key *bk = bad_key_find(m, key, len);
+    if (bk) {
+        free(bk->reason);
+        bk->reason = why;
+        return;
+    }
+    bk = xzalloc(sizeof *bk);
+    bk->raw = xmemdup(key, len);
+    bk->len = len;
+    bk->display = fs_key_display(key, len);
+    bk->reason = why;
+    hmap_insert(&m->bad_keys, &bk->node, hash_bytes(key, len, 0));
+}
+
+static int compare_bad_keys(const void *a_, const void *b_)
+{
+    const struct fs_bad_key *a = *(const struct fs_bad_key *const *)a_;
+    const struct fs_bad_key *b = *(const struct fs_bad_key *const *)b_;
+    int c = strcmp(a->display, b->display);
+    c = c ? c : memcmp(a->raw, b->raw, MIN(a->len, b->len));
+    return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+void fs_model_bad_key_errors(const struct fs_model *m, struct fs_errors *errs)
+{
+    size_t n = 0;
+    const struct fs_bad_key **all =
+        xcalloc(hmap_count(&m->bad_keys) + 1, sizeof *all);
+    const struct fs_bad_key *bk;
+    HMAP_FOR_EACH(bk, node, &m->bad_keys)
+    {
+        all[n++] = bk;
+    }
+    qsort(all, n, sizeof *all, compare_bad_keys);
+    for (size_t i = 0; i < n; i++) {
+        fs_errors_add(errs, all[i]->display, "$", "%s", all[i]->reason);
+    }
+    free(all);
 }
 
 static bool starts_with(const char *s, const char *prefix)
@@ -120,24 +260,61 @@ static bool put_alloc(struct fs_model *m, const char *key, const char *value,
     return changed;
 }
 
-bool fs_model_put(struct fs_model *m, const char *key, const char *value,
-                  size_t len, int64_t create_revision, int64_t mod_revision)
+static void put_doc(struct fs_model *m, const char *key, enum fs_kind kind,
+                    const char *id, const char *value, size_t len,
+                    int64_t create_revision, int64_t mod_revision)
 {
-    enum fs_kind kind;
-    const char *id;
-    if (!split_key(key, &kind, &id)) {
-        return put_alloc(m, key, value, len);
-    }
     struct fs_doc *doc = fs_doc_parse(key, kind, id, value, len, mod_revision);
     doc->create_revision = create_revision;
     if (doc->res) {
         ((struct fs_meta *)doc->res)->create_revision = create_revision;
     }
     fs_doc_destroy(shash_replace(&m->docs, key, doc));
-    return true;
 }
 
-bool fs_model_delete(struct fs_model *m, const char *key)
+/* fs_model_put() of clean key 'key' (a C string under FS_PREFIX); 'raw'
+ * and 'raw_len' are the same key as etcd gave it. */
+static bool put_clean(struct fs_model *m, const char *key, const char *raw,
+                      size_t raw_len, const char *value, size_t len,
+                      int64_t create_revision, int64_t mod_revision)
+{
+    enum fs_kind kind;
+    const char *id;
+    char *why;
+    switch (classify_clean(key, &kind, &id, &why)) {
+    case KEY_ALLOC:
+        return put_alloc(m, key, value, len);
+    case KEY_DOC:
+        put_doc(m, key, kind, id, value, len, create_revision, mod_revision);
+        return true;
+    case KEY_BAD:
+        bad_key_put(m, raw, raw_len, why);
+        return true;
+    case KEY_OTHER:
+    default:
+        return false;
+    }
+}
+
+bool fs_model_put(struct fs_model *m, const char *key, size_t key_len,
+                  const char *value, size_t len, int64_t create_revision,
+                  int64_t mod_revision)
+{
+    if (!under_prefix(key, key_len)) {
+        return false;
+    } else if (!key_is_clean(key, key_len)) {
+        bad_key_put(m, key, key_len, unclean_reason(key, key_len));
+        return true;
+    }
+    char *k = xmemdup0(key, key_len);
+    bool changed = put_clean(m, k, key, key_len, value, len, create_revision,
+                             mod_revision);
+    free(k);
+    return changed;
+}
+
+/* Forgets clean key 'key' (a C string). */
+static bool delete_clean(struct fs_model *m, const char *key)
 {
     if (starts_with(key, FS_KEYS_CHAIN_PATHS)) {
         return simap_find_and_delete(&m->chain_paths,
@@ -151,4 +328,20 @@ bool fs_model_delete(struct fs_model *m, const char *key)
     struct fs_doc *doc = shash_find_and_delete(&m->docs, key);
     fs_doc_destroy(doc);
     return doc != NULL;
+}
+
+bool fs_model_delete(struct fs_model *m, const char *key, size_t key_len)
+{
+    struct fs_bad_key *bk = bad_key_find(m, key, key_len);
+    if (bk) {
+        hmap_remove(&m->bad_keys, &bk->node);
+        bad_key_free(bk);
+        return true;
+    } else if (!under_prefix(key, key_len) || !key_is_clean(key, key_len)) {
+        return false;
+    }
+    char *k = xmemdup0(key, key_len);
+    bool changed = delete_clean(m, k);
+    free(k);
+    return changed;
 }

@@ -24,6 +24,11 @@
 #define FS_KEYS_PATH_IDS FS_PREFIX "keys/path_ids/"
 #define FS_KEYS_CHAIN_PATHS FS_PREFIX "keys/port_chains/"
 
+/* Longest etcd key, in bytes, that can name a resource (a longer one is
+ * an error, shown cut): ids are UUIDs or names of at most 255 characters
+ * (Neutron). */
+#define FS_MAX_KEY_LEN 1024
+
 /* Largest path id usable with MPLS correlation: the label is
  * (path id << 8) | hop index and an MPLS label has 20 bits. */
 #define FS_MAX_MPLS_PATH_ID 4095
@@ -184,18 +189,27 @@ struct fs_model;
 struct fs_model *fs_model_create(void);
 void fs_model_destroy(struct fs_model *);
 
-/* Records 'value' ('len' bytes, JSON or YAML, not NUL-terminated) for etcd
- * 'key' created at 'create_revision' and last written at 'mod_revision'
- * (etcd's create_revision and mod_revision of the key: of two conflicting
- * resources, the one with the higher create_revision is rejected).  Keys
- * outside the desired-state kinds and the path-id allocation keys are
- * ignored.  Parsing may be deferred; errors show up in the next snapshot.
- * Returns true if the model changed. */
-bool fs_model_put(struct fs_model *, const char *key, const char *value,
-                  size_t len, int64_t create_revision, int64_t mod_revision);
+/* Records 'value' ('len' bytes, JSON or YAML, not NUL-terminated) for the
+ * etcd key of 'key_len' bytes at 'key' (bytes: it may hold NUL and need not
+ * be UTF-8), created at 'create_revision' and last written at
+ * 'mod_revision' (etcd's create_revision and mod_revision of the key: of
+ * two conflicting resources, the one with the higher create_revision is
+ * rejected).  Keys outside FS_PREFIX and under its status/ and nodes/
+ * folders are ignored; keys/ holds the path-id allocations.  Any other key
+ * under FS_PREFIX that is not printable UTF-8 of at most FS_MAX_KEY_LEN
+ * bytes in the form "<kind>/<id>" is an error of the next snapshots, named
+ * by the key shown escaped (fs_key_display()); such a key is kept by its
+ * bytes and never replaces or deletes another key's resource.  Parsing may
+ * be deferred; errors show up in the next snapshot.  Returns true if the
+ * model changed. */
+bool fs_model_put(struct fs_model *, const char *key, size_t key_len,
+                  const char *value, size_t len, int64_t create_revision,
+                  int64_t mod_revision);
 
-/* Forgets 'key'.  Returns true if the model changed. */
-bool fs_model_delete(struct fs_model *, const char *key);
+/* Forgets the key of 'key_len' bytes at 'key' (exactly those bytes: a key
+ * with a NUL never deletes the key it starts with).  Returns true if the
+ * model changed. */
+bool fs_model_delete(struct fs_model *, const char *key, size_t key_len);
 
 /* Forgets every document (before a full relist). */
 void fs_model_clear(struct fs_model *);

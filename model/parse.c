@@ -9,6 +9,8 @@
 
 #include "model/fields.h"
 #include "model/yaml.h"
+#include "model/text.h"
+#include "openvswitch/dynamic-string.h"
 #include "util.h"
 
 /* Envelope names (Neutron's singular resource names), by kind. */
@@ -39,7 +41,8 @@ static enum fs_correlation parse_correlation(struct pctx *c, json_t *params,
     } else if (!strcmp(s, "none")) {
         corr = FS_CORR_NONE;
     } else {
-        fs_perr(c, field, "correlation \"%s\" is not mpls, nsh or none", s);
+        fs_perr(c, field, "correlation %s is not mpls, nsh or none",
+                fs_quote(s).s);
     }
     free(s);
     return corr;
@@ -103,8 +106,8 @@ static void *parse_network(struct pctx *c, json_t *o)
     }
     if (n->network_type && t == ARRAY_SIZE(types)) {
         fs_perr(c, "provider:network_type",
-                "\"%s\" is not flat, vlan, vxlan, geneve or gre",
-                n->network_type);
+                "%s is not flat, vlan, vxlan, geneve or gre",
+                fs_quote(n->network_type).s);
     }
     long long max = t < ARRAY_SIZE(types) ? max_seg[t] : 4294967295LL;
     json_t *seg = json_object_get(o, "provider:segmentation_id");
@@ -148,7 +151,8 @@ static void parse_fixed_ips(struct pctx *c, json_t *o, struct fs_port *p)
         if (!json_is_object(ip)) {
             fs_perr(c, field, "must be an object with ip_address");
         } else if (text && !addr) {
-            fs_perr(&ic, "ip_address", "\"%s\" is not an IP address", text);
+            fs_perr(&ic, "ip_address", "%s is not an IP address",
+                    fs_quote(text).s);
         }
         free(text);
         if (addr && ic.ok) {
@@ -170,7 +174,7 @@ static char *get_ip(struct pctx *c, json_t *o, const char *field, bool required)
     char *text = fs_get_str(c, o, field, required, NULL);
     char *ip = text ? fs_canonical_ip(text) : NULL;
     if (text && !ip) {
-        fs_perr(c, field, "\"%s\" is not an IP address", text);
+        fs_perr(c, field, "%s is not an IP address", fs_quote(text).s);
     }
     free(text);
     return ip;
@@ -204,7 +208,7 @@ static char *pair_address(struct pctx *c, const char *text)
     if (slash) {
         why = fs_parse_cidr(text, strchr(text, ':') ? 6 : 4, &addr);
     } else if (!addr) {
-        why = xasprintf("\"%s\" is not an IP address or prefix", text);
+        why = xasprintf("%s is not an IP address or prefix", fs_quote(text).s);
     }
     if (why) {
         fs_perr(c, "ip_address", "%s", why);
@@ -234,7 +238,8 @@ static bool parse_address_pair(struct pctx *c, json_t *item, size_t i,
         pair->ip_address = ip ? pair_address(&ac, ip) : NULL;
         pair->mac_address = mac ? fs_canonical_mac(mac) : NULL;
         if (mac && !pair->mac_address) {
-            fs_perr(&ac, "mac_address", "\"%s\" is not a MAC address", mac);
+            fs_perr(&ac, "mac_address", "%s is not a MAC address",
+                    fs_quote(mac).s);
         }
         free(ip);
         free(mac);
@@ -325,7 +330,8 @@ static void *parse_port(struct pctx *c, json_t *o)
     if (mac) {
         p->mac_address = fs_canonical_mac(mac);
         if (!p->mac_address) {
-            fs_perr(c, "mac_address", "\"%s\" is not a MAC address", mac);
+            fs_perr(c, "mac_address", "%s is not a MAC address",
+                    fs_quote(mac).s);
         }
         free(mac);
     }
@@ -342,6 +348,17 @@ static void mapping_error(struct pctx *c, const char *field, char *error)
         fs_perr(c, field, "%s", error);
         free(error);
     }
+}
+
+/* The JSON path field of physnet 'physnet' in the object form of
+ * bridge_mappings (caller frees): "bridge_mappings.<physnet>", the physnet
+ * escaped and cut as fs_quote() does, so a huge key makes a short path. */
+static char *mapping_field(const char *physnet)
+{
+    struct ds field = DS_EMPTY_INITIALIZER;
+    ds_put_cstr(&field, "bridge_mappings.");
+    fs_text_escape(&field, physnet, strlen(physnet), FS_QUOTE_MAX, false);
+    return ds_steal_cstr(&field);
 }
 
 /* bridge_mappings: "physnet:bridge,..." (the parser of flowsteerd's
@@ -374,7 +391,7 @@ static void parse_bridge_mappings(struct pctx *c, json_t *o,
     } else if (json_is_object(v)) {
         json_object_foreach(v, physnet, item)
         {
-            char *field = xasprintf("bridge_mappings.%s", physnet);
+            char *field = mapping_field(physnet);
             char *text =
                 xasprintf("%s:%s", physnet,
                           json_is_string(item) ? json_string_value(item) : "");
@@ -395,7 +412,8 @@ static void *parse_chassis(struct pctx *c, json_t *o)
     ch->encap = fs_get_str(c, o, "encap", false, "vxlan");
     if (strcmp(ch->encap, "vxlan") && strcmp(ch->encap, "geneve") &&
         strcmp(ch->encap, "gre")) {
-        fs_perr(c, "encap", "\"%s\" is not vxlan, geneve or gre", ch->encap);
+        fs_perr(c, "encap", "%s is not vxlan, geneve or gre",
+                fs_quote(ch->encap).s);
     }
     parse_bridge_mappings(c, o, ch);
     return ch;
@@ -472,9 +490,9 @@ static void *parse_port_pair_group(struct pctx *c, json_t *o)
             if (!valid_lb_field(g->lb_fields[i])) {
                 char *f = xasprintf("lb_fields[%zu]", i);
                 fs_perr(&pc, f,
-                        "\"%s\" is not one of eth_src, eth_dst, "
+                        "%s is not one of eth_src, eth_dst, "
                         "ip_src, ip_dst, tcp_src, tcp_dst, udp_src, udp_dst",
-                        g->lb_fields[i]);
+                        fs_quote(g->lb_fields[i]).s);
                 free(f);
             }
         }

@@ -11,6 +11,7 @@
 
 #include "model/build.h"
 #include "model/parse.h"
+#include "model/text.h"
 #include "util.h"
 
 /* Orders documents by creation: create_revision, then etcd key. */
@@ -56,13 +57,14 @@ static void claim(struct fs_build *b, struct shash *owners,
     } else if (vlan) {
         fs_build_reject(b, FS_NETWORK, n->meta.id, "provider:segmentation_id",
                         "VLAN %" PRId64 " on physnet %s is already used by "
-                        "network \"%s\"",
-                        n->segmentation_id, n->physical_network, earlier);
+                        "network %s",
+                        n->segmentation_id, fs_quote(n->physical_network).s,
+                        fs_quote(earlier).s);
     } else {
         fs_build_reject(b, FS_NETWORK, n->meta.id, "provider:physical_network",
                         "untagged traffic on physnet %s is already used by "
-                        "flat network \"%s\"",
-                        n->physical_network, earlier);
+                        "flat network %s",
+                        fs_quote(n->physical_network).s, fs_quote(earlier).s);
     }
     free(slot);
 }

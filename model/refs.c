@@ -9,6 +9,7 @@
 #include "model/fields.h"
 #include "model/parse.h"
 #include "sset.h"
+#include "model/text.h"
 #include "util.h"
 
 /* Returns the ids accepted for 'kind' now, sorted (caller frees the array,
@@ -35,8 +36,8 @@ static void check_ports(struct fs_build *b)
         const struct fs_port *p = fs_build_res(b, FS_PORT, ids[i]);
         if (!fs_build_res(b, FS_NETWORK, p->network_id)) {
             fs_build_reject(b, FS_PORT, ids[i], "network_id",
-                            "network \"%s\" does not exist or was rejected",
-                            p->network_id);
+                            "network %s does not exist or was rejected",
+                            fs_quote(p->network_id).s);
         }
     }
     free(ids);
@@ -52,17 +53,18 @@ static void check_port_pairs(struct fs_build *b)
         const struct fs_port *out = fs_build_res(b, FS_PORT, pp->egress);
         if (!in) {
             fs_build_reject(b, FS_PORT_PAIR, ids[i], "ingress",
-                            "port \"%s\" does not exist or was rejected",
-                            pp->ingress);
+                            "port %s does not exist or was rejected",
+                            fs_quote(pp->ingress).s);
         } else if (!out) {
             fs_build_reject(b, FS_PORT_PAIR, ids[i], "egress",
-                            "port \"%s\" does not exist or was rejected",
-                            pp->egress);
+                            "port %s does not exist or was rejected",
+                            fs_quote(pp->egress).s);
         } else if (strcmp(in->device_id, out->device_id)) {
             fs_build_reject(b, FS_PORT_PAIR, ids[i], "egress",
                             "ingress and egress ports belong to different "
-                            "devices (\"%s\" and \"%s\")",
-                            in->device_id, out->device_id);
+                            "devices (%s and %s)",
+                            fs_quote(in->device_id).s,
+                            fs_quote(out->device_id).s);
         }
     }
     free(ids);
@@ -82,14 +84,15 @@ static void check_groups(struct fs_build *b)
             const char *other = shash_find_data(&owner, g->port_pairs[j]);
             if (!fs_build_res(b, FS_PORT_PAIR, g->port_pairs[j])) {
                 fs_build_reject(b, FS_PORT_PAIR_GROUP, ids[i], field,
-                                "port pair \"%s\" does not exist or was "
+                                "port pair %s does not exist or was "
                                 "rejected",
-                                g->port_pairs[j]);
+                                fs_quote(g->port_pairs[j]).s);
             } else if (other && strcmp(other, ids[i])) {
                 fs_build_reject(b, FS_PORT_PAIR_GROUP, ids[i], field,
-                                "port pair \"%s\" is already in port pair "
-                                "group \"%s\"",
-                                g->port_pairs[j], other);
+                                "port pair %s is already in port pair "
+                                "group %s",
+                                fs_quote(g->port_pairs[j]).s,
+                                fs_quote(other).s);
             }
             free(field);
         }
@@ -113,14 +116,14 @@ static void check_classifiers(struct fs_build *b)
         if (!fs_build_res(b, FS_PORT, fc->logical_source_port)) {
             fs_build_reject(b, FS_FLOW_CLASSIFIER, ids[i],
                             "logical_source_port",
-                            "port \"%s\" does not exist or was rejected",
-                            fc->logical_source_port);
+                            "port %s does not exist or was rejected",
+                            fs_quote(fc->logical_source_port).s);
         } else if (fc->logical_destination_port &&
                    !fs_build_res(b, FS_PORT, fc->logical_destination_port)) {
             fs_build_reject(b, FS_FLOW_CLASSIFIER, ids[i],
                             "logical_destination_port",
-                            "port \"%s\" does not exist or was rejected",
-                            fc->logical_destination_port);
+                            "port %s does not exist or was rejected",
+                            fs_quote(fc->logical_destination_port).s);
         }
     }
     free(ids);

@@ -34,8 +34,8 @@ const void *fs_build_res(const struct fs_build *b, enum fs_kind kind,
     return doc ? doc->res : NULL;
 }
 
-/* Step 1: every parsed document is a candidate; parse errors go to the
- * snapshot's errors. */
+/* Step 1: every parsed document is a candidate; parse errors, then the
+ * keys that name no resource, go to the snapshot's errors. */
 static void collect(struct fs_build *b)
 {
     const struct shash_node **nodes = shash_sort(&b->m->docs);
@@ -49,6 +49,7 @@ static void collect(struct fs_build *b)
         }
     }
     free(nodes);
+    fs_model_bad_key_errors(b->m, &b->snap->errors);
 }
 
 /* Copies the surviving resources of 'kind' into a new array sorted by id,

@@ -2,16 +2,35 @@
 #ifndef FS_MODEL_STORE_H
 #define FS_MODEL_STORE_H 1
 
+#include <openvswitch/hmap.h>
 #include <openvswitch/shash.h>
 #include <stdint.h>
 
+#include "model/errors.h"
 #include "simap.h"
 
 struct fs_model {
     struct shash docs;        /* etcd key -> struct fs_doc. */
+    struct hmap bad_keys;     /* struct fs_bad_key, by raw key bytes. */
     struct simap chain_paths; /* chain id -> allocated path id. */
     struct shash path_ids;    /* "<n>" -> chain id (char *), allocations. */
     int64_t revision;
 };
+
+/* A key under FS_PREFIX that names no resource: not printable UTF-8, too
+ * long, or not "<kind>/<id>" (model/model.c).  Kept by its raw bytes, so
+ * it never stands for, overwrites or deletes another key, and reported in
+ * every snapshot's errors until it is deleted. */
+struct fs_bad_key {
+    struct hmap_node node; /* In fs_model's bad_keys, hash of the bytes. */
+    char *raw;             /* The key's 'len' bytes (may hold NUL). */
+    size_t len;
+    char *display; /* fs_key_display() of the key: the error's key. */
+    char *reason;  /* Why it names no resource. */
+};
+
+/* Appends an error (key: the display form, path "$") for every bad key of
+ * 'm' to 'errs', in display order. */
+void fs_model_bad_key_errors(const struct fs_model *m, struct fs_errors *errs);
 
 #endif /* model/store.h */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "model/text.h"
 #include "util.h"
 
 /* Nesting deeper than this is rejected rather than recursed into. */
@@ -112,7 +113,8 @@ static json_t *parse_mapping(yaml_parser_t *p, int depth, char **error)
         size_t line = ev.start_mark.line + 1;
         yaml_event_delete(&ev);
         if (json_object_get(object, key)) {
-            *error = xasprintf("line %zu: duplicate key \"%s\"", line, key);
+            *error =
+                xasprintf("line %zu: duplicate key %s", line, fs_quote(key).s);
             free(key);
             break;
         }

@@ -133,16 +133,17 @@ static void on_reset(void *aux)
 static void on_put(void *aux, const struct etcd_kv *kv)
 {
     struct fs_daemon *d = aux;
-    if (fs_model_put(d->model, kv->key, kv->value, kv->value_len,
+    if (fs_model_put(d->model, kv->key, kv->key_len, kv->value, kv->value_len,
                      kv->create_revision, kv->mod_revision)) {
         schedule_render(d, RENDER_DELAY_S);
     }
 }
 
-static void on_del(void *aux, const char *key, int64_t mod_revision)
+static void on_del(void *aux, const char *key, size_t key_len,
+                   int64_t mod_revision)
 {
     struct fs_daemon *d = aux;
-    if (fs_model_delete(d->model, key)) {
+    if (fs_model_delete(d->model, key, key_len)) {
         schedule_render(d, RENDER_DELAY_S);
     }
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "render/internal.h"
+#include "model/text.h"
 #include "util.h"
 
 /* Priorities in table 1: what a port may send, then drops of the other
@@ -120,9 +121,9 @@ static void render_port_sec(struct render_ctx *ctx, const struct fs_port *p,
         put(ctx, p, ofport, PRIO_ALLOW, "", allow);
     } else if (!p->mac_address) {
         fs_errors_add(&ctx->out->notes, p->meta.key, "$.port.mac_address",
-                      "port \"%s\" has port security but no MAC address: "
+                      "port %s has port security but no MAC address: "
                       "everything it sends is dropped",
-                      p->meta.id);
+                      fs_quote(p->meta.id).s);
         put(ctx, p, ofport, PRIO_DROP, "", "drop");
     } else {
         secure_port(ctx, p, ofport);

@@ -11,6 +11,7 @@
 #include "hash.h"
 #include "openvswitch/dynamic-string.h"
 #include "render/internal.h"
+#include "model/text.h"
 #include "util.h"
 
 /* Where this node's bridge mappings come from: the chassis document named
@@ -119,6 +120,15 @@ static void network_flows(struct render_ctx *ctx, const struct fs_network *net,
     }
 }
 
+/* Returns mapping 'm' as "physnet:bridge", quoted by fs_quote(). */
+static struct fs_quoted quote_mapping(const struct fs_bridge_mapping *m)
+{
+    char *text = xasprintf("%s:%s", m->physnet, m->bridge);
+    struct fs_quoted q = fs_quote(text);
+    free(text);
+    return q;
+}
+
 /* Renders the patch pair of mapping 'm' (integration side 'int_name',
  * provider side 'phys_name'); returns false, with a note and neither port,
  * if a name is already taken (two physnets hashing alike). */
@@ -129,10 +139,11 @@ static bool render_pair(struct render_ctx *ctx, const struct mappings *src,
     if (sset_contains(&ctx->port_names, int_name) ||
         sset_contains(&ctx->port_names, phys_name)) {
         fs_errors_add(&ctx->out->notes, src->key, src->path,
-                      "bridge mapping \"%s:%s\": patch port name \"%s\" or "
-                      "\"%s\" is already used for another physnet: not "
+                      "bridge mapping %s: patch port name %s or "
+                      "%s is already used for another physnet: not "
                       "rendered",
-                      m->physnet, m->bridge, int_name, phys_name);
+                      quote_mapping(m).s, fs_quote(int_name).s,
+                      fs_quote(phys_name).s);
         return false;
     }
     char *owner = xasprintf("provider:%s", m->physnet);
@@ -154,16 +165,17 @@ static char *mapping_problem(const struct render_ctx *ctx,
                              const struct fs_bridge_mapping *m)
 {
     if (!strcmp(m->bridge, ctx->render_node->integration_bridge)) {
-        return xasprintf("chassis \"%s\": bridge mapping \"%s:%s\" names the "
-                         "integration bridge: no patch ports for \"%s\"",
-                         ctx->node, m->physnet, m->bridge, m->physnet);
+        return xasprintf("chassis %s: bridge mapping %s names the "
+                         "integration bridge: no patch ports for %s",
+                         fs_quote(ctx->node).s, quote_mapping(m).s,
+                         fs_quote(m->physnet).s);
     }
     if (!sset_contains(&ctx->facts->bridges, m->bridge)) {
-        return xasprintf("chassis \"%s\": bridge mapping \"%s:%s\": bridge "
-                         "\"%s\" does not exist (the operator creates it): no "
-                         "patch ports for \"%s\" until it does",
-                         ctx->node, m->physnet, m->bridge, m->bridge,
-                         m->physnet);
+        return xasprintf("chassis %s: bridge mapping %s: bridge "
+                         "%s does not exist (the operator creates it): no "
+                         "patch ports for %s until it does",
+                         fs_quote(ctx->node).s, quote_mapping(m).s,
+                         fs_quote(m->bridge).s, fs_quote(m->physnet).s);
     }
     return NULL;
 }

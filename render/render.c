@@ -11,6 +11,7 @@
 
 #include "hash.h"
 #include "render/internal.h"
+#include "model/text.h"
 #include "util.h"
 
 int render_local_ofport(const struct render_ctx *ctx, const char *port_id)
@@ -115,9 +116,9 @@ bool render_port(struct render_ctx *ctx, const char *bridge, const char *name,
 {
     if (!sset_add(&ctx->port_names, name)) {
         fs_errors_add(&ctx->out->notes, key, path,
-                      "OVS port \"%s\" is already rendered for another "
+                      "OVS port %s is already rendered for another "
                       "resource; this one is skipped",
-                      name);
+                      fs_quote(name).s);
         return false;
     }
     struct fs_desired *d = ctx->out;

@@ -11,6 +11,7 @@
 
 #include "openvswitch/dynamic-string.h"
 #include "render/internal.h"
+#include "model/text.h"
 #include "util.h"
 
 /* One hop of a chain as served on this node: the group and those of its
@@ -342,18 +343,18 @@ static char *pair_problem(const struct render_ctx *ctx,
             const struct fs_port *port =
                 fs_snapshot_find(ctx->snap, FS_PORT, ports[j]);
             const char *host = port && port->host_id ? port->host_id : "";
-            return xasprintf(
-                "port pair \"%s\": %s port \"%s\" is not plugged on "
-                "chassis \"%s\" (bound to \"%s\"); hops on other chassis "
-                "need tunnels, not supported yet: not rendered",
-                pp->meta.id, j ? "egress" : "ingress", ports[j], ctx->node,
-                host);
+            return xasprintf("port pair %s: %s port %s is not plugged on "
+                             "chassis %s (bound to %s); hops on other chassis "
+                             "need tunnels, not supported yet: not rendered",
+                             fs_quote(pp->meta.id).s, j ? "egress" : "ingress",
+                             fs_quote(ports[j]).s, fs_quote(ctx->node).s,
+                             fs_quote(host).s);
         }
     }
     if (pp->correlation == FS_CORR_NSH) {
-        return xasprintf("port pair \"%s\": nsh correlation is not "
+        return xasprintf("port pair %s: nsh correlation is not "
                          "supported yet: not rendered",
-                         pp->meta.id);
+                         fs_quote(pp->meta.id).s);
     }
     return NULL;
 }
@@ -383,9 +384,9 @@ static bool plan_hop(struct render_ctx *ctx, struct plan *plan, size_t j)
     if (!h->n_pairs) {
         char *path = xasprintf("$.port_chain.port_pair_groups[%zu]", j);
         fs_errors_add(&ctx->out->notes, pc->meta.key, path,
-                      "port pair group \"%s\" has no port pair served on "
-                      "chassis \"%s\": the chain is not rendered here",
-                      h->ppg->meta.id, ctx->node);
+                      "port pair group %s has no port pair served on "
+                      "chassis %s: the chain is not rendered here",
+                      fs_quote(h->ppg->meta.id).s, fs_quote(ctx->node).s);
         free(path);
     }
     return h->n_pairs > 0;

@@ -23,9 +23,12 @@ struct ev_loop;
 struct etcd_client;
 
 /* One key-value as etcd reports it.  Pointers are valid only during the
- * callback. */
+ * callback.  Keys are bytes, like values: 'key_len' of them, which may
+ * include NUL and need not be UTF-8 ('key' is NUL-terminated after them
+ * for convenience, but a NUL inside ends a C string early). */
 struct etcd_kv {
     const char *key;
+    size_t key_len;
     const char *value; /* Not NUL-terminated in general; 'value_len' bytes. */
     size_t value_len;
     int64_t create_revision;
@@ -43,7 +46,8 @@ struct etcd_kv {
 struct etcd_watch_handlers {
     void (*reset)(void *aux);
     void (*put)(void *aux, const struct etcd_kv *);
-    void (*del)(void *aux, const char *key, int64_t mod_revision);
+    void (*del)(void *aux, const char *key, size_t key_len,
+                int64_t mod_revision); /* 'key' as in struct etcd_kv. */
     void (*synced)(void *aux, int64_t revision);
     /* Connection state changes, with a reason when 'up' is false. */
     void (*state)(void *aux, bool up, const char *reason);

@@ -127,6 +127,7 @@ int64_t etcd_deliver_kv(const json_t *kv, const struct etcd_watch_handlers *h,
     if (key && value && klen) {
         struct etcd_kv e = {
             .key = key,
+            .key_len = klen,
             .value = value,
             .value_len = vlen,
             .create_revision = etcd_int64(kv, "create_revision"),
@@ -150,7 +151,7 @@ static bool deliver_delete(const json_t *kv, int64_t rev,
     char *key = b64_field(kv, "key", &klen);
     bool ok = key && klen;
     if (ok) {
-        h->del(aux, key, rev);
+        h->del(aux, key, klen, rev);
     }
     free(key);
     return ok;

@@ -73,20 +73,33 @@ static void fail(struct etcd_watch *w, const char *reason)
     w->backoff = MIN(w->backoff * 2, BACKOFF_MAX_S);
 }
 
-/* Handlers that log each event at DBG before passing it on. */
+/* Handlers that log each event at DBG before passing it on; keys are
+ * bytes, logged with non-printable ones escaped. */
 static void log_put(void *w_, const struct etcd_kv *kv)
 {
     struct etcd_watch *w = w_;
-    VLOG_DBG("put %s at revision %lld (%zu bytes)", kv->key,
-             (long long)kv->mod_revision, kv->value_len);
+    if (VLOG_IS_DBG_ENABLED()) {
+        struct ds key = DS_EMPTY_INITIALIZER;
+        ds_put_printable(&key, kv->key, kv->key_len);
+        VLOG_DBG("put %s at revision %lld (%zu bytes)", ds_cstr(&key),
+                 (long long)kv->mod_revision, kv->value_len);
+        ds_destroy(&key);
+    }
     w->h->put(w->aux, kv);
 }
 
-static void log_del(void *w_, const char *key, int64_t mod_revision)
+static void log_del(void *w_, const char *key, size_t key_len,
+                    int64_t mod_revision)
 {
     struct etcd_watch *w = w_;
-    VLOG_DBG("delete %s at revision %lld", key, (long long)mod_revision);
-    w->h->del(w->aux, key, mod_revision);
+    if (VLOG_IS_DBG_ENABLED()) {
+        struct ds k = DS_EMPTY_INITIALIZER;
+        ds_put_printable(&k, key, key_len);
+        VLOG_DBG("delete %s at revision %lld", ds_cstr(&k),
+                 (long long)mod_revision);
+        ds_destroy(&k);
+    }
+    w->h->del(w->aux, key, key_len, mod_revision);
 }
 
 static const struct etcd_watch_handlers log_handlers = {

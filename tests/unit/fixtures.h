@@ -60,7 +60,8 @@ static inline int fixture_load_example(struct fs_model *m, const char *format)
             if (q2) {
                 char *key = xasprintf("/flowsteer/v1/%s/%.*s", kinds[k],
                                       (int)(q2 - q1 - 1), q1 + 1);
-                fs_model_put(m, key, text, len, 10 + count, 10 + count);
+                fs_model_put(m, key, strlen(key), text, len, 10 + count,
+                             10 + count);
                 free(key);
                 count++;
             }
@@ -80,7 +81,21 @@ static inline int fixture_load_example(struct fs_model *m, const char *format)
 static inline void fixture_put(struct fs_model *m, const char *key,
                                const char *value)
 {
-    fs_model_put(m, key, value, strlen(value), 200, 200);
+    fs_model_put(m, key, strlen(key), value, strlen(value), 200, 200);
+}
+
+/* Puts a string value at a string key, created and modified at 'rev';
+ * returns what fs_model_put() returns. */
+static inline bool fixture_put_at(struct fs_model *m, const char *key,
+                                  const char *value, int64_t rev)
+{
+    return fs_model_put(m, key, strlen(key), value, strlen(value), rev, rev);
+}
+
+/* Deletes a string key; returns what fs_model_delete() returns. */
+static inline bool fixture_delete(struct fs_model *m, const char *key)
+{
+    return fs_model_delete(m, key, strlen(key));
 }
 
 #endif /* tests/unit/fixtures.h */

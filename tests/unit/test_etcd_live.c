@@ -262,7 +262,7 @@ static void w_put(void *aux, const struct etcd_kv *kv)
                   kv->value, (long long)kv->mod_revision);
 }
 
-static void w_del(void *aux, const char *key, int64_t rev)
+static void w_del(void *aux, const char *key, size_t key_len, int64_t rev)
 {
     struct watcher *w = aux;
     ds_put_format(&w->log, "del %s@%lld ", key, (long long)rev);

@@ -26,17 +26,22 @@ static void rec_reset(void *aux)
     r->resets++;
 }
 
+/* Keys are logged with ds_put_printable(): a NUL shows as \000. */
 static void rec_put(void *aux, const struct etcd_kv *kv)
 {
     struct record *r = aux;
-    ds_put_format(&r->log, "put %s=%.*s@%lld ", kv->key, (int)kv->value_len,
-                  kv->value, (long long)kv->mod_revision);
+    ds_put_cstr(&r->log, "put ");
+    ds_put_printable(&r->log, kv->key, kv->key_len);
+    ds_put_format(&r->log, "=%.*s@%lld ", (int)kv->value_len, kv->value,
+                  (long long)kv->mod_revision);
 }
 
-static void rec_del(void *aux, const char *key, int64_t rev)
+static void rec_del(void *aux, const char *key, size_t key_len, int64_t rev)
 {
     struct record *r = aux;
-    ds_put_format(&r->log, "del %s@%lld ", key, (long long)rev);
+    ds_put_cstr(&r->log, "del ");
+    ds_put_printable(&r->log, key, key_len);
+    ds_put_format(&r->log, "@%lld ", (long long)rev);
 }
 
 static const struct etcd_watch_handlers rec_handlers = {
@@ -277,6 +282,22 @@ static void test_kv_fields(void **state)
     json_decref(kv);
 }
 
+/* Keys are bytes: a put and a delete of "a\0b" (YQBi) deliver all three
+ * bytes, not "a". */
+static void test_key_with_nul(void **state)
+{
+    json_t *events = json_loads(
+        "[{\"kv\":{\"key\":\"YQBi\",\"mod_revision\":\"6\",\"value\":"
+        "\"MQ==\"}},{\"type\":\"DELETE\",\"kv\":{\"key\":\"YQBi\","
+        "\"mod_revision\":\"7\"}}]",
+        0, NULL);
+    struct record r = {.log = DS_EMPTY_INITIALIZER};
+    assert_int_equal(etcd_deliver_events(events, 0, &rec_handlers, &r), 7);
+    assert_string_equal(ds_cstr(&r.log), "put a\\000b=1@6 del a\\000b@7 ");
+    ds_destroy(&r.log);
+    json_decref(events);
+}
+
 static void test_duplicate_events(void **state)
 {
     /* Two events of one txn at revision 7, then etcd repeats revision 6 and
@@ -441,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_watch_created),
         cmocka_unit_test(test_watch_events_put_delete),
         cmocka_unit_test(test_kv_fields),
+        cmocka_unit_test(test_key_with_nul),
         cmocka_unit_test(test_duplicate_events),
         cmocka_unit_test(test_watch_compacted),
         cmocka_unit_test(test_watch_errors),

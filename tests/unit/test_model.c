@@ -216,7 +216,7 @@ static void test_allocation_keys(void **state)
     assert_int_equal(fs_snapshot_free_path_id(s), 3);
     fs_snapshot_destroy(s);
 
-    assert_true(fs_model_delete(m, FS_KEYS_CHAIN_PATHS EX_PC1));
+    assert_true(fixture_delete(m, FS_KEYS_CHAIN_PATHS EX_PC1));
     s = fs_snapshot_build(m);
     assert_int_equal(s->n_pending_chains, 1);
     fs_snapshot_destroy(s);
@@ -253,7 +253,7 @@ static void test_cascade(void **state)
     fs_snapshot_destroy(s);
 
     /* Fixing the port brings everything back. */
-    fs_model_delete(m, "/flowsteer/v1/ports/" EX_P(3));
+    fixture_delete(m, "/flowsteer/v1/ports/" EX_P(3));
     fixture_put(m, "/flowsteer/v1/ports/" EX_P(3),
                 "{\"network_id\": \"" EX_NET "\", \"device_id\": \"vm2\"}");
     s = fs_snapshot_build(m);
@@ -289,8 +289,8 @@ static void test_overlapping_chains(void **state)
                 "\"flow_classifiers\": [\"fcz\"]}");
     fixture_put(m, "/flowsteer/v1/port_pair_groups/pgz",
                 "{\"port_pairs\": [\"ppz\"]}");
-    fs_model_delete(m, "/flowsteer/v1/port_pairs/" EX_PP(3));
-    fs_model_delete(m, "/flowsteer/v1/port_pair_groups/" EX_PG(2));
+    fixture_delete(m, "/flowsteer/v1/port_pairs/" EX_PP(3));
+    fixture_delete(m, "/flowsteer/v1/port_pair_groups/" EX_PG(2));
     fixture_put(m, "/flowsteer/v1/port_chains/" EX_PC1,
                 "{\"port_pair_groups\": [\"" EX_PG(
                     1) "\"], "
@@ -333,8 +333,8 @@ static void test_duplicate_chain_id_and_ignored_keys(void **state)
                 "{\"port_pair_groups\": [\"" EX_PG(
                     2) "\"], "
                        "\"chain_parameters\": {\"chain_id\": 7}}");
-    assert_false(fs_model_put(m, "/flowsteer/v1/status/node1", "{}", 2, 1, 1));
-    assert_false(fs_model_put(m, "/other/key", "x", 1, 1, 1));
+    assert_false(fixture_put_at(m, "/flowsteer/v1/status/node1", "{}", 1));
+    assert_false(fixture_put_at(m, "/other/key", "x", 1));
     struct fs_snapshot *s = fs_snapshot_build(m);
     const struct fs_error *e = find_error(s, PC_KEY);
     assert_non_null(e);
@@ -543,9 +543,9 @@ static void test_networks_chassis_remote_ports(void **state)
 static void test_delete(void **state)
 {
     struct fs_model *m = example("json");
-    assert_true(fs_model_delete(m, "/flowsteer/v1/flow_classifiers/" EX_FC1));
-    assert_false(fs_model_delete(m, "/flowsteer/v1/flow_classifiers/" EX_FC1));
-    assert_false(fs_model_delete(m, "/flowsteer/v1/status/node1"));
+    assert_true(fixture_delete(m, "/flowsteer/v1/flow_classifiers/" EX_FC1));
+    assert_false(fixture_delete(m, "/flowsteer/v1/flow_classifiers/" EX_FC1));
+    assert_false(fixture_delete(m, "/flowsteer/v1/status/node1"));
     struct fs_snapshot *s = fs_snapshot_build(m);
     assert_int_equal(s->n_flow_classifiers, 0);
     assert_null(fs_snapshot_find(s, FS_PORT_CHAIN, EX_PC1));
@@ -559,7 +559,7 @@ static void test_delete(void **state)
     assert_null(fs_snapshot_chain_of_group(s, EX_PG(1)));
     fs_snapshot_destroy(s);
 
-    assert_true(fs_model_delete(m, PC1_KEY));
+    assert_true(fixture_delete(m, PC1_KEY));
     s = fs_snapshot_build(m);
     assert_no_errors(s);
     assert_int_equal(s->n_port_chains, 0);
@@ -643,15 +643,12 @@ static void test_allocation_edges(void **state)
 
     /* The other way round: pcx came first with chain_id 3, then PC1's
      * allocation says 3 (a race): PC1 is rejected, pcx keeps 3. */
-    fs_model_delete(m, PC1_KEY);
-    fs_model_put(m, PC1_KEY,
-                 "{\"port_pair_groups\": [\"" EX_PG(
-                     1) "\"], "
-                        "\"flow_classifiers\": [\"" EX_FC1 "\"]}",
-                 strlen("{\"port_pair_groups\": [\"" EX_PG(
-                     1) "\"], "
-                        "\"flow_classifiers\": [\"" EX_FC1 "\"]}"),
-                 300, 300);
+    fixture_delete(m, PC1_KEY);
+    fixture_put_at(m, PC1_KEY,
+                   "{\"port_pair_groups\": [\"" EX_PG(
+                       1) "\"], "
+                          "\"flow_classifiers\": [\"" EX_FC1 "\"]}",
+                   300);
     s = fs_snapshot_build(m);
     e = find_error(s, PC1_KEY);
     assert_non_null(e);
@@ -665,7 +662,7 @@ static void test_allocation_edges(void **state)
     fs_snapshot_destroy(s);
 
     /* An allocation that does not fit an MPLS label. */
-    fs_model_delete(m, PC_KEY);
+    fixture_delete(m, PC_KEY);
     fixture_put(m, FS_KEYS_CHAIN_PATHS EX_PC1, "5000");
     s = fs_snapshot_build(m);
     e = find_error(s, PC1_KEY);
@@ -695,20 +692,16 @@ static void test_group_hop(void **state)
     fs_model_destroy(m);
 }
 
-/* Slices and flowspaces are kept (validated later); other keys ignored. */
+/* Slices and flowspaces are kept (validated later); nodes/ keys ignored
+ * (keys that are not <kind>/<id>: test_keys.c). */
 static void test_slices_and_ignored_keys(void **state)
 {
     struct fs_model *m = fs_model_create();
     const char *slice = "{\"slice\": {\"name\": \"red\"}}";
     const char *flowspace = "name: fs\nslice: s1\n";
-    assert_true(
-        fs_model_put(m, "/flowsteer/v1/slices/s1", slice, strlen(slice), 5, 5));
-    assert_true(fs_model_put(m, "/flowsteer/v1/flowspaces/f1", flowspace,
-                             strlen(flowspace), 6, 6));
-    assert_false(fs_model_put(m, "/flowsteer/v1/nodes/node1", "{}", 2, 7, 7));
-    assert_false(fs_model_put(m, "/flowsteer/v1/widgets/w", "{}", 2, 7, 7));
-    assert_false(fs_model_put(m, "/flowsteer/v1/ports/a/b", "{}", 2, 7, 7));
-    assert_false(fs_model_put(m, "/flowsteer/v1/ports/", "{}", 2, 7, 7));
+    assert_true(fixture_put_at(m, "/flowsteer/v1/slices/s1", slice, 5));
+    assert_true(fixture_put_at(m, "/flowsteer/v1/flowspaces/f1", flowspace, 6));
+    assert_false(fixture_put_at(m, "/flowsteer/v1/nodes/node1", "{}", 7));
     struct fs_snapshot *s = fs_snapshot_build(m);
     assert_no_errors(s);
     assert_int_equal(s->n_slices, 1);

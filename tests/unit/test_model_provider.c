@@ -39,7 +39,7 @@
 static void put_at(struct fs_model *m, const char *key, const char *value,
                    int64_t create_revision)
 {
-    fs_model_put(m, key, value, strlen(value), create_revision,
+    fs_model_put(m, key, strlen(key), value, strlen(value), create_revision,
                  create_revision);
 }
 
@@ -347,14 +347,14 @@ static void test_vlan_clash_later_rejected(void **state)
     const char *path = "$.network.provider:segmentation_id";
     check_later_rejected(VLAN("physnet1", 100), 10, VLAN("physnet1", 100), 20,
                          path,
-                         "VLAN 100 on physnet physnet1 is already used by "
+                         "VLAN 100 on physnet \"physnet1\" is already used by "
                          "network \"a\"");
     check_later_rejected(VLAN("physnet1", 100), 20, VLAN("physnet1", 100), 10,
                          path,
-                         "VLAN 100 on physnet physnet1 is already used by "
+                         "VLAN 100 on physnet \"physnet1\" is already used by "
                          "network \"b\"");
     check_later_rejected(VLAN("physnet1", 7), 10, VLAN("physnet1", 7), 10, path,
-                         "VLAN 7 on physnet physnet1 is already used by "
+                         "VLAN 7 on physnet \"physnet1\" is already used by "
                          "network \"a\"");
 }
 
@@ -363,10 +363,10 @@ static void test_flat_clash_later_rejected(void **state)
 {
     const char *path = "$.network.provider:physical_network";
     check_later_rejected(FLAT("physnet1"), 10, FLAT("physnet1"), 20, path,
-                         "untagged traffic on physnet physnet1 is already "
+                         "untagged traffic on physnet \"physnet1\" is already "
                          "used by flat network \"a\"");
     check_later_rejected(FLAT("physnet1"), 20, FLAT("physnet1"), 10, path,
-                         "untagged traffic on physnet physnet1 is already "
+                         "untagged traffic on physnet \"physnet1\" is already "
                          "used by flat network \"b\"");
 }
 
@@ -398,10 +398,10 @@ static void test_provider_no_clash(void **state)
     s = fs_snapshot_build(m);
     assert_int_equal(s->errors.n, 2);
     assert_true(has_error(s, NETS "a0", "$.network.provider:segmentation_id",
-                          "VLAN 100 on physnet physnet1 is already used by "
+                          "VLAN 100 on physnet \"physnet1\" is already used by "
                           "network \"v1\""));
     assert_true(has_error(s, NETS "zz", "$.network.provider:segmentation_id",
-                          "VLAN 100 on physnet physnet1 is already used by "
+                          "VLAN 100 on physnet \"physnet1\" is already used by "
                           "network \"v1\""));
     fs_snapshot_destroy(s);
     fs_model_destroy(m);
@@ -418,7 +418,7 @@ static void test_clash_after_delete(void **state)
     assert_null(fs_snapshot_find(s, FS_NETWORK, "a"));
     fs_snapshot_destroy(s);
 
-    fs_model_delete(m, NETS "b");
+    fixture_delete(m, NETS "b");
     s = fs_snapshot_build(m);
     assert_no_errors(s);
     assert_non_null(fs_snapshot_find(s, FS_NETWORK, "a"));
@@ -427,7 +427,7 @@ static void test_clash_after_delete(void **state)
     put_at(m, NETS "b", VLAN("physnet1", 100), 30);
     s = fs_snapshot_build(m);
     assert_true(has_error(s, NETS "b", "$.network.provider:segmentation_id",
-                          "VLAN 100 on physnet physnet1 is already used by "
+                          "VLAN 100 on physnet \"physnet1\" is already used by "
                           "network \"a\""));
     assert_non_null(fs_snapshot_find(s, FS_NETWORK, "a"));
     fs_snapshot_destroy(s);
@@ -570,7 +570,7 @@ static void test_yaml_provider_network(void **state)
     s = fs_snapshot_build(m);
     assert_int_equal(s->errors.n, 1);
     assert_true(has_error(s, NETS "again", "$.network.provider:segmentation_id",
-                          "VLAN 100 on physnet physnet1 is already used by "
+                          "VLAN 100 on physnet \"physnet1\" is already used by "
                           "network \"vlan100\""));
     fs_snapshot_destroy(s);
     fs_model_destroy(m);

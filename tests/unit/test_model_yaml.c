@@ -204,7 +204,7 @@ static void put_doc(struct fs_model *m, struct sset *keys, size_t k,
                     const char *value, size_t len)
 {
     char *key = xasprintf("/flowsteer/v1/%s/x%zu", kinds[k], sset_count(keys));
-    fs_model_put(m, key, value, len, 1, 1);
+    fs_model_put(m, key, strlen(key), value, len, 1, 1);
     sset_add(keys, key);
     free(key);
 }

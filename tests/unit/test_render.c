@@ -659,8 +659,8 @@ static void test_pending_chain(void **state)
 {
     struct world w;
     world_init(&w);
-    fs_model_delete(w.model, FS_KEYS_CHAIN_PATHS EX_PC1);
-    fs_model_delete(w.model, FS_KEYS_PATH_IDS "1");
+    fixture_delete(w.model, FS_KEYS_CHAIN_PATHS EX_PC1);
+    fixture_delete(w.model, FS_KEYS_PATH_IDS "1");
     struct fs_desired *d = render(&w);
     assert_int_equal(count_flows(d, 15, ""), 0);
     assert_int_equal(count_flows(d, 10, "ip"), 0);

@@ -421,8 +421,8 @@ static void test_pair_lifecycle(void **state)
     struct world w;
     world_init(&w);
     /* Only net-a keeps a local port on physnet1: one pair, net-a only. */
-    fs_model_delete(w.model, KEY("ports", "pb1"));
-    fs_model_delete(w.model, KEY("ports", "pf1"));
+    fixture_delete(w.model, KEY("ports", "pb1"));
+    fixture_delete(w.model, KEY("ports", "pf1"));
     struct fs_desired *d = render(&w);
     assert_ports(d, pair_rows);
     assert_int_equal(n_table(d, 3), 2); /* VLAN 100 and the drop. */
@@ -430,7 +430,7 @@ static void test_pair_lifecycle(void **state)
     fs_desired_destroy(d);
 
     /* A port bound elsewhere does not count. */
-    fs_model_delete(w.model, KEY("ports", "pa2"));
+    fixture_delete(w.model, KEY("ports", "pa2"));
     put_port(&w, "pa1", "net-a", "node2", "fa:16:3e:0a:00:01", "10.0.0.1", "");
     d = render(&w);
     assert_int_equal(d->n_ports, 0);
@@ -509,7 +509,7 @@ static void test_config_mappings(void **state)
     world_init(&w);
     w.node.bridge_mappings = config_mappings;
     w.node.n_bridge_mappings = ARRAY_SIZE(config_mappings);
-    fs_model_delete(w.model, CHASSIS_KEY);
+    fixture_delete(w.model, CHASSIS_KEY);
     struct fs_desired *d = render(&w);
     assert_ports(d, "br-int fsi-physnet1 patch peer=fsp-physnet1 "
                     "flowsteer-owner=provider:physnet1  $\n"
@@ -526,7 +526,7 @@ static void test_config_mappings(void **state)
     fs_desired_destroy(d);
 
     /* Another node's chassis document is not ours. */
-    fs_model_delete(w.model, CHASSIS_KEY);
+    fixture_delete(w.model, CHASSIS_KEY);
     put(&w, KEY("chassis", "node2"),
         "{\"chassis\": {\"id\": \"node2\", \"bridge_mappings\": "
         "\"physnet1:br-other\"}}");
