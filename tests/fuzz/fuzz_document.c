@@ -5,16 +5,16 @@
  * value.  The value is put into a model that already holds a small valid
  * world (both provider network types, a chassis with bridge mappings, local
  * VIFs with port security, a symmetric MPLS chain through a group with a
- * pair on another node), at /flowsteer/v1/<kind>/<id> where <id> is the
- * document's own "id" when it has a usable one (so a document can replace a
- * resource of the world, and a valid one is accepted), else "fuzz".  The
- * world is rendered for node1 with every port plugged (the fuzzed
- * document's id included).  Every rendered flow and group must parse as an
- * OpenFlow 1.5 mod (as reconciler/flowdiff.c parses them) and every OVSDB
- * name must fit an interface name: anything else aborts.  The world is put
- * back as it was after each input, and everything is freed (a leak is a
- * finding).  With FS_FUZZ_VERBOSE=1 in the environment (running one input:
- * build/fuzz/fuzz_document FILE), it prints the snapshot's errors, the
+ * pair on another node, a second chain from the same source port), at
+ * /flowsteer/v1/<kind>/<id> where <id> is the document's own "id" when it has a
+ * usable one (so a document can replace a resource of the world, and a valid
+ * one is accepted), else "fuzz".  The world is rendered for node1 with every
+ * port plugged (the fuzzed document's id included).  Every rendered flow and
+ * group must parse as an OpenFlow 1.5 mod (as reconciler/flowdiff.c parses
+ * them) and every OVSDB name must fit an interface name: anything else aborts.
+ * The world is put back as it was after each input, and everything is freed (a
+ * leak is a finding).  With FS_FUZZ_VERBOSE=1 in the environment (running one
+ * input: build/fuzz/fuzz_document FILE), it prints the snapshot's errors, the
  * notes and the rendered flows. */
 #include <stdbool.h>
 #include <stddef.h>
@@ -87,6 +87,12 @@ static const char *const world[][2] = {
     {K("ports", "p6"),
      "{\"network_id\": \"net1\", \"binding:host_id\": \"node1\", "
      "\"port_security_enabled\": false}"},
+    {K("ports", "p7"),
+     "{\"network_id\": \"net2\", \"binding:host_id\": \"node1\", "
+     "\"port_security_enabled\": false}"},
+    {K("ports", "p8"),
+     "{\"network_id\": \"net2\", \"binding:host_id\": \"node1\", "
+     "\"port_security_enabled\": false}"},
     {K("ports", "r1"),
      "{\"network_id\": \"net1\", \"binding:host_id\": \"node2\", "
      "\"binding:profile\": {\"port_key\": \"remote_port\", \"host_ip\": "
@@ -105,11 +111,13 @@ static const char *const world[][2] = {
     {K("port_pairs", "pp4"),
      "{\"ingress\": \"p5\", \"egress\": \"p6\", "
      "\"service_function_parameters\": {\"weight\": 3}}"},
+    {K("port_pairs", "pp5"), "{\"ingress\": \"p7\", \"egress\": \"p8\"}"},
     {K("port_pair_groups", "pg1"),
      "{\"port_pair_group\": {\"port_pairs\": [\"pp1\", \"pp3\"], "
      "\"port_pair_group_parameters\": {\"lb_fields\": "
      "\"ip_src&tcp_dst\"}}}"},
     {K("port_pair_groups", "pg2"), "port_pairs: [pp2, pp4]\n"},
+    {K("port_pair_groups", "pg3"), "port_pairs: [pp5]\n"},
     {K("flow_classifiers", "fc1"),
      "{\"flow_classifier\": {\"ethertype\": \"IPv4\", \"protocol\": \"tcp\", "
      "\"source_ip_prefix\": \"10.0.0.1/32\", \"destination_ip_prefix\": "
@@ -121,14 +129,23 @@ static const char *const world[][2] = {
      "{\"port_chain\": {\"port_pair_groups\": [\"pg1\", \"pg2\"], "
      "\"flow_classifiers\": [\"fc1\"], \"chain_parameters\": "
      "{\"symmetric\": true}}}"},
+    {K("flow_classifiers", "fc2"),
+     "{\"protocol\": \"udp\", \"destination_port_range_min\": 53, "
+     "\"destination_port_range_max\": 53, \"source_ip_prefix\": "
+     "\"10.0.0.0/8\", \"logical_source_port\": \"src\"}"},
+    {K("port_chains", "pc2"),
+     "port_chain:\n"
+     "  port_pair_groups: [pg3]\n"
+     "  flow_classifiers: [fc2]\n"
+     "  chain_parameters: {correlation: none, chain_id: 9}\n"},
     {FS_KEYS_CHAIN_PATHS "pc1", "7"},
     {FS_KEYS_PATH_IDS "7", "pc1"},
 };
 
 /* ofports of the world's local ports; the fuzzed document's id gets
  * FUZZ_OFPORT. */
-static const char *const plugged[] = {"src", "dst", "p1", "p2", "p3",
-                                      "p4",  "p5",  "p6", "f1", "fuzz"};
+static const char *const plugged[] = {"src", "dst", "p1", "p2", "p3", "p4",
+                                      "p5",  "p6",  "p7", "p8", "f1", "fuzz"};
 enum { FUZZ_OFPORT = 40 };
 
 static struct fs_model *model;

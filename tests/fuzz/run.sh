@@ -7,7 +7,8 @@
 #   run.sh SECONDS WORK ARTIFACTS build/fuzz/fuzz_NAME...
 #
 # Target fuzz_NAME reads tests/fuzz/corpus/NAME/ (the seeds, never written)
-# and WORK/NAME/, where it writes the inputs it finds interesting.  WORK of
+# and WORK/NAME/, where it writes the inputs it finds interesting, with the
+# dictionary tests/fuzz/NAME.dict if there is one.  WORK of
 # a smoke run is emptied first, so every run starts from the seeds alone.
 set -uo pipefail
 seconds=$1 work=$2 artifacts=$3
@@ -23,7 +24,9 @@ for bin in "$@"; do
 	[ "$fresh" = 1 ] && rm -rf "$dir"
 	mkdir -p "$dir"
 	log=$work/$name.log
-	"$bin" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
+	dict=()
+	[ -f "tests/fuzz/$name.dict" ] && dict=(-dict="tests/fuzz/$name.dict")
+	"$bin" "${dict[@]}" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
 		-artifact_prefix="$artifacts/$name-" "$dir" "tests/fuzz/corpus/$name" \
 		>"$log" 2>&1
 	rc=$?
