@@ -11,12 +11,17 @@ OVS_DIR  := $(OVS_BUILD)/src
 OVS_LIB  := $(OVS_DIR)/lib/.libs/libopenvswitch.a
 DEPS_OK  := build/.deps-installed
 
+# The fuzzers' compiler, libFuzzer runtime and symbolizer (also installed on
+# their own by `make fuzz` on a machine set up before they existed).
+FUZZ_PKGS := clang-14 libclang-rt-14-dev llvm-14
+FUZZ_DEPS_OK := build/.fuzz-deps-installed
+
 # Debian packages the build, the tests and the demo use.
 APT_PKGS := etcd-server etcd-client openvswitch-switch openvswitch-source \
 	openvswitch-testcontroller libcurl4-openssl-dev libjansson-dev libev-dev \
 	libyaml-dev libcmocka-dev libssl-dev libcap-ng-dev pkg-config autoconf \
 	automake libtool python3 iproute2 tcpdump iputils-ping netcat-openbsd \
-	procps clang-format ethtool socat clang-14 libclang-rt-14-dev llvm-14
+	procps clang-format ethtool socat $(FUZZ_PKGS)
 
 CC       ?= gcc
 # OVS headers use typeof (ARRAY_SIZE, CONTAINER_OF...): strict C11 spells it
@@ -140,7 +145,11 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
 FUZZ_BINS    := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_LIB_SRCS := $(wildcard model/*.c render/*.c) store/proto.c
 
-$(FUZZ_DIR)/obj/%.o: %.c | $(OVS_LIB)
+$(FUZZ_DEPS_OK):
+	@tools/install-deps.sh $(FUZZ_PKGS)
+	@mkdir -p $(dir $@) && touch $@
+
+$(FUZZ_DIR)/obj/%.o: %.c | $(OVS_LIB) $(FUZZ_DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
