@@ -11,12 +11,17 @@ OVS_DIR  := $(OVS_BUILD)/src
 OVS_LIB  := $(OVS_DIR)/lib/.libs/libopenvswitch.a
 DEPS_OK  := build/.deps-installed
 
+# The fuzzers' compiler, libFuzzer runtime and symbolizer (also installed on
+# their own by `make fuzz` on a machine set up before they existed).
+FUZZ_PKGS := clang-14 libclang-rt-14-dev llvm-14
+FUZZ_DEPS_OK := build/.fuzz-deps-installed
+
 # Debian packages the build, the tests and the demo use.
 APT_PKGS := etcd-server etcd-client openvswitch-switch openvswitch-source \
 	openvswitch-testcontroller libcurl4-openssl-dev libjansson-dev libev-dev \
 	libyaml-dev libcmocka-dev libssl-dev libcap-ng-dev pkg-config autoconf \
 	automake libtool python3 iproute2 tcpdump iputils-ping netcat-openbsd \
-	procps clang-format ethtool socat openssl
+	procps clang-format ethtool socat openssl $(FUZZ_PKGS)
 
 CC       ?= gcc
 # OVS headers use typeof (ARRAY_SIZE, CONTAINER_OF...): strict C11 spells it
@@ -47,7 +52,8 @@ ASAN_OBJ := $(BUILD)/asan
 objs = $(patsubst %.c,$(1)/%.o,$(2))
 
 .PHONY: all deps ovs check unit integration asan-unit asan-integration \
-	demo demo-sfc demo-provider format format-check bench clean distclean
+	demo demo-sfc demo-provider format format-check bench clean distclean \
+	fuzz fuzz-build fuzz-smoke
 
 all: $(BUILD)/bin/flowsteerd
 
@@ -102,6 +108,7 @@ asan-integration: $(BUILD)/asan/bin/flowsteerd
 
 check: deps format-check
 	@$(MAKE) --no-print-directory unit asan-unit
+	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory integration asan-integration
 	@echo "make check: all test suites passed"
 
@@ -118,6 +125,49 @@ demo-provider: deps $(BUILD)/bin/flowsteerd
 bench: deps $(BUILD)/bin/flowsteerd
 	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) bench/run.sh
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang: the project's
+# parsing code (model/, render/, store/proto.c) instrumented with
+# -fsanitize=fuzzer-no-link, ASan and UBSan, linked against the gcc-built
+# libopenvswitch.a (not instrumented: OVS's own code is not fuzzed, only
+# called).  `make fuzz` runs each target FUZZ_SECONDS on its corpus
+# (new inputs go to build/fuzz/corpus/<target>, tests/fuzz/corpus/<target>
+# is the read-only seed corpus); `make fuzz-smoke` runs each
+# FUZZ_SMOKE_SECONDS from the seeds alone and is part of `make check`.
+FUZZ_CC      ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+FUZZ_CFLAGS  = $(CSTD) $(WARN) $(INCLUDES) -g -O1 $(FUZZ_SAN) -MMD -MP
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
+FUZZ_BINS    := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_TARGETS))
+FUZZ_LIB_SRCS := $(wildcard model/*.c render/*.c) store/proto.c
+
+$(FUZZ_DEPS_OK):
+	@tools/install-deps.sh $(FUZZ_PKGS)
+	@mkdir -p $(dir $@) && touch $@
+
+$(FUZZ_DIR)/obj/%.o: %.c | $(OVS_LIB) $(FUZZ_DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o \
+		$(call objs,$(FUZZ_DIR)/obj,$(FUZZ_LIB_SRCS)) $(OVS_LIB)
+	$(FUZZ_CC) -g $(FUZZ_SAN) -fsanitize=fuzzer $(filter %.o,$^) $(LIBS) -o $@
+
+fuzz-build: $(FUZZ_BINS)
+
+# One target at a time: each fuzzer is one process on one core.
+fuzz: fuzz-build
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_DIR)/corpus \
+		$(FUZZ_DIR)/artifacts $(FUZZ_BINS)
+
+fuzz-smoke: fuzz-build
+	@FUZZ_FRESH=1 tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_DIR)/smoke \
+		$(FUZZ_DIR)/artifacts $(FUZZ_BINS)
+
 format:
 	clang-format -i $(ALL_C)
 
@@ -125,10 +175,12 @@ format-check:
 	@clang-format --dry-run --Werror $(ALL_C) && echo "format: ok"
 
 clean:
-	rm -rf $(OBJ) $(ASAN_OBJ) $(BUILD)/bin $(BUILD)/tests
+	rm -rf $(OBJ) $(ASAN_OBJ) $(BUILD)/bin $(BUILD)/tests $(FUZZ_DIR)/obj \
+		$(FUZZ_BINS)
 
 distclean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj $(BUILD)/asan -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/asan $(BUILD)/fuzz/obj \
+	-name '*.d' 2>/dev/null)
 .SECONDARY:

@@ -601,7 +601,10 @@ static json_t *decode(const char *value, size_t len, char **error)
     if (root) {
         return root;
     }
-    size_t skip = strspn(value, " \t\r\n");
+    size_t skip = 0; /* 'value' is not NUL-terminated: no strspn(). */
+    while (skip < len && memchr(" \t\r\n", value[skip], 4)) {
+        skip++;
+    }
     if (skip < len && (value[skip] == '{' || value[skip] == '[')) {
         char *yerr;
         root = fs_yaml_parse(value, len, &yerr);

@@ -1,6 +1,7 @@
 /* The etcd gateway's encodings: see store/proto.h. */
 #include "store/proto.h"
 
+#include <errno.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,8 +66,9 @@ int64_t etcd_int64(const json_t *obj, const char *field)
     }
     const char *s = json_string_value(v);
     char *end;
+    errno = 0;
     long long n = s ? strtoll(s, &end, 10) : 0;
-    return s && *s && !*end ? n : 0;
+    return s && *s && !*end && !errno ? n : 0; /* ERANGE: malformed too. */
 }
 
 json_t *etcd_int64_json(int64_t n)

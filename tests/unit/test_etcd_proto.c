@@ -112,12 +112,19 @@ static void test_prefix_end(void **state)
 
 static void test_int64(void **state)
 {
-    json_t *o = json_pack("{s:s, s:I, s:s, s:s}", "a", "9007199254740993", "b",
-                          (json_int_t)7, "c", "12x", "d", "");
+    json_t *o =
+        json_pack("{s:s, s:I, s:s, s:s, s:s, s:s}", "a", "9007199254740993",
+                  "b", (json_int_t)7, "c", "12x", "d", "", "e",
+                  "99999999999999999999", "f", "-9223372036854775808");
     assert_true(etcd_int64(o, "a") == 9007199254740993LL); /* > 2^53. */
     assert_int_equal(etcd_int64(o, "b"), 7);
     assert_int_equal(etcd_int64(o, "c"), 0);
     assert_int_equal(etcd_int64(o, "d"), 0);
+    /* Out of range is malformed, not clamped to INT64_MAX (a revision
+     * that large would make the watch drop every later event as a repeat;
+     * found by tests/fuzz/fuzz_etcd_stream.c). */
+    assert_int_equal(etcd_int64(o, "e"), 0);
+    assert_true(etcd_int64(o, "f") == INT64_MIN);
     assert_int_equal(etcd_int64(o, "absent"), 0);
     json_decref(o);
     json_t *j = etcd_int64_json(-5);

@@ -317,6 +317,31 @@ static void test_bad_bytes(void **state)
     fs_model_destroy(m);
 }
 
+/* Values are not NUL-terminated (fs_model_put() takes a length): each one
+ * here sits in a heap block of exactly its size, so that under ASan (make
+ * asan-unit) reading one byte past it fails.  Found by
+ * tests/fuzz/fuzz_document.c: an empty or all-blank value made model/parse.c
+ * run strspn() off its end. */
+static void test_unterminated_values(void **state)
+{
+    static const char *const docs[] = {"",     " ", "\t\r\n ", "  {",
+                                       "\n[1", "x", "{}"};
+    struct fs_model *m = fs_model_create();
+    struct sset keys = SSET_INITIALIZER(&keys);
+    for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+        for (size_t i = 0; i < ARRAY_SIZE(docs); i++) {
+            size_t len = strlen(docs[i]);
+            char *value = xmalloc(len ? len : 1);
+            memcpy(value, docs[i], len);
+            put_doc(m, &keys, k, len ? value : value + 1, len);
+            free(value);
+        }
+    }
+    assert_all_accounted(m, &keys);
+    sset_destroy(&keys);
+    fs_model_destroy(m);
+}
+
 /* Every prefix of every example document, JSON and YAML. */
 static void test_truncated_documents(void **state)
 {
@@ -360,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_wrong_types_everywhere),
         cmocka_unit_test(test_bad_bytes),
         cmocka_unit_test(test_truncated_documents),
+        cmocka_unit_test(test_unterminated_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
