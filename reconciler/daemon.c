@@ -247,8 +247,10 @@ static void on_state(void *aux, bool up, const char *reason)
         VLOG_INFO("etcd: connected");
         /* etcd is back: retry what waits for it now, not after the
          * backoff. */
-        fs_alloc_retry_now(&d->alloc);
-        schedule_render(d, RENDER_DELAY_S);
+        if (fs_backoff_failing(&d->alloc.backoff)) {
+            fs_alloc_retry_now(&d->alloc);
+            schedule_render(d, RENDER_DELAY_S);
+        }
         status_retry_now(d);
     } else {
         reason = reason ? reason : "unknown reason";
