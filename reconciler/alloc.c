@@ -5,20 +5,51 @@
 
 #include "model/model.h"
 #include "store/etcd.h"
+#include "timeval.h"
 #include "util.h"
 #include <openvswitch/vlog.h>
 
 VLOG_DEFINE_THIS_MODULE(alloc);
 
-/* Ends the transaction in flight; asks for a retry if it did not do its
- * job. */
-static void finish(struct fs_alloc *a, bool done)
+/* Ends the transaction in flight. */
+static void finish(struct fs_alloc *a)
 {
     a->in_flight = false;
     free(a->chain);
     a->chain = NULL;
-    if (!done && a->retry) {
-        a->retry(a->aux);
+}
+
+/* Ends a transaction that did its job; logs the end of a run of
+ * failures. */
+static void succeeded(struct fs_alloc *a)
+{
+    long long ms = fs_backoff_failing_ms(&a->backoff, time_msec());
+    unsigned int failures = a->backoff.failures;
+    if (fs_backoff_succeeded(&a->backoff)) {
+        VLOG_INFO("path id transactions work again (after %u failed in "
+                  "%.1f s)",
+                  failures, ms / 1000.);
+    }
+    finish(a);
+}
+
+/* Ends a transaction that did not do its job ('why', bounded in the log):
+ * logs only the start of a run of failures, backs off, asks for a retry. */
+static void failed(struct fs_alloc *a, const char *what, const char *why)
+{
+    if (!fs_backoff_failing(&a->backoff)) {
+        VLOG_WARN("%s path id %" PRIu32 " of port chain %s failed: %.200s; "
+                  "retrying with backoff",
+                  what, a->path_id, a->chain, why);
+    } else {
+        VLOG_DBG("%s path id %" PRIu32 " of port chain %s failed again: "
+                 "%.200s",
+                 what, a->path_id, a->chain, why);
+    }
+    int wait = fs_backoff_failed(&a->backoff, time_msec());
+    finish(a);
+    if (a->retry) {
+        a->retry(a->aux, wait / 1000.);
     }
 }
 
@@ -40,12 +71,10 @@ static void alloc_done(void *aux, bool ok, const char *error, json_t *result)
     if (won) {
         VLOG_INFO("allocated path id %" PRIu32 " to port chain %s", a->path_id,
                   a->chain);
+        succeeded(a);
     } else {
-        VLOG_INFO("path id %" PRIu32 " for port chain %s not allocated: %s",
-                  a->path_id, a->chain,
-                  ok ? "taken meanwhile, will retry" : error);
+        failed(a, "allocating", ok ? "taken meanwhile" : error);
     }
-    finish(a, won);
 }
 
 static void release_done(void *aux, bool ok, const char *error, json_t *result)
@@ -54,11 +83,10 @@ static void release_done(void *aux, bool ok, const char *error, json_t *result)
     if (ok) {
         VLOG_INFO("released path id %" PRIu32 " of deleted port chain %s",
                   a->path_id, a->chain);
+        succeeded(a);
     } else {
-        VLOG_WARN("releasing path id %" PRIu32 " failed: %s", a->path_id,
-                  error);
+        failed(a, "releasing", error);
     }
-    finish(a, ok);
 }
 
 /* Deletes both keys of the first orphan allocation, if the path id key
@@ -83,7 +111,7 @@ static void release_orphan(struct fs_alloc *a, const struct fs_snapshot *snap)
 
 void fs_alloc_run(struct fs_alloc *a, const struct fs_snapshot *snap)
 {
-    if (a->in_flight) {
+    if (a->in_flight || !fs_backoff_ready(&a->backoff, time_msec())) {
         return;
     }
     if (snap->n_orphans) {
@@ -113,6 +141,11 @@ void fs_alloc_run(struct fs_alloc *a, const struct fs_snapshot *snap)
     free(id_key);
     free(chain_key);
     free(value);
+}
+
+void fs_alloc_retry_now(struct fs_alloc *a)
+{
+    fs_backoff_retry_now(&a->backoff);
 }
 
 void fs_alloc_destroy(struct fs_alloc *a)

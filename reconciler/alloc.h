@@ -7,27 +7,49 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "reconciler/backoff.h"
+
 struct etcd_client;
 struct fs_snapshot;
 
-/* One transaction at a time.  'retry(aux)' is called when a transaction
- * failed (another node won the id, or etcd was unreachable) so that the
- * caller looks again after the watch has caught up. */
+/* Backoff of failed transactions: 200 ms (the old fixed retry) doubling to
+ * 10 s, with jitter. */
+#define FS_ALLOC_RETRY_FIRST_MS 200
+#define FS_ALLOC_RETRY_MAX_MS 10000
+
+/* One transaction at a time.  'retry(aux, delay_s)' is called when a
+ * transaction failed (another node won the id, or etcd was unreachable):
+ * the caller runs fs_alloc_run() again after 'delay_s' seconds (capped
+ * exponential backoff with jitter; runs before that start nothing).  The
+ * log says when transactions start failing and when they work again, not
+ * every attempt.  Initialise with FS_ALLOC_INIT. */
 struct fs_alloc {
     struct etcd_client *etcd;
-    void (*retry)(void *aux);
+    void (*retry)(void *aux, double delay_s);
     void *aux;
     bool in_flight;
     char *chain; /* Chain id of the transaction in flight. */
     uint32_t path_id;
+    struct fs_backoff backoff;
 };
 
-/* If no transaction is in flight: releases the first orphan allocation of
- * 'snap' (a deleted chain's keys), else, if 'snap' has pending chains, starts
- * one for the first pending chain with the lowest free path id:
- * create_revision(keys/path_ids/<n>) == 0 and
+#define FS_ALLOC_INIT(ETCD, RETRY, AUX)                                        \
+    {                                                                          \
+        .etcd = (ETCD), .retry = (RETRY), .aux = (AUX),                        \
+        .backoff =                                                             \
+            FS_BACKOFF_INIT(FS_ALLOC_RETRY_FIRST_MS, FS_ALLOC_RETRY_MAX_MS)    \
+    }
+
+/* If no transaction is in flight and no backoff is running: releases the first
+ * orphan allocation of 'snap' (a deleted chain's keys), else, if 'snap' has
+ * pending chains, starts one for the first pending chain with the lowest free
+ * path id: create_revision(keys/path_ids/<n>) == 0 and
  * create_revision(keys/port_chains/<chain>) == 0 -> put both. */
 void fs_alloc_run(struct fs_alloc *, const struct fs_snapshot *snap);
+
+/* Lets the next fs_alloc_run() start a transaction at once (etcd is back)
+ * while keeping the backoff's count of failures. */
+void fs_alloc_retry_now(struct fs_alloc *);
 
 /* Frees what 'a' holds.  Destroy the etcd client first: a completion still
  * in flight refers to 'a'. */

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/vlog.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -210,6 +212,8 @@ char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[])
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
+    cfg->argc = argc;
+    cfg->argv = argv;
     const char *config = find_config_arg(argc, argv);
     if (config) {
         char *error = fs_config_load(cfg, config);
@@ -217,7 +221,7 @@ char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[])
             return error;
         }
     }
-    optind = 1;
+    optind = 0; /* Restarts getopt (a re-read parses argv again). */
     opterr = 0;
     for (;;) {
         int c = getopt_long(argc, argv, "vhV", options, NULL);
@@ -280,5 +284,96 @@ char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[])
         if (error) {
             return error;
         }
+    }
+}
+
+static bool mappings_equal(const struct fs_config *a, const struct fs_config *b)
+{
+    if (a->n_bridge_mappings != b->n_bridge_mappings) {
+        return false;
+    }
+    for (size_t i = 0; i < a->n_bridge_mappings; i++) {
+        const struct fs_bridge_mapping *x = &a->bridge_mappings[i];
+        const struct fs_bridge_mapping *y = &b->bridge_mappings[i];
+        if (strcmp(x->physnet, y->physnet) || strcmp(x->bridge, y->bridge)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Returns the names of the settings that only a restart changes whose
+ * values differ between 'a' and 'b', comma-separated, or NULL. */
+static char *restart_keys(const struct fs_config *a, const struct fs_config *b)
+{
+    const struct {
+        const char *name;
+        const char *a, *b;
+    } keys[] = {
+        {"node", a->node, b->node},
+        {"etcd", a->etcd, b->etcd},
+        {"ovsdb", a->ovsdb, b->ovsdb},
+        {"bridge", a->bridge, b->bridge},
+        {"openflow", a->openflow, b->openflow},
+        {"log-file", a->log_file, b->log_file},
+    };
+    struct ds names = DS_EMPTY_INITIALIZER;
+    for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+        if (!nullable_string_is_equal(keys[i].a, keys[i].b)) {
+            ds_put_format(&names, "%s%s", names.length ? ", " : "",
+                          keys[i].name);
+        }
+    }
+    return names.length ? ds_steal_cstr(&names) : NULL;
+}
+
+char *fs_config_reread(struct fs_config *cfg, unsigned int *changed,
+                       char **restart)
+{
+    *changed = 0;
+    *restart = NULL;
+    if (!cfg->argv) {
+        return xstrdup("no command line to read again");
+    }
+    struct fs_config new;
+    fs_config_init(&new);
+    char *error = fs_config_parse_args(&new, cfg->argc, cfg->argv);
+    if (error) {
+        fs_config_destroy(&new);
+        return error;
+    }
+    if (new.verbose != cfg->verbose) {
+        cfg->verbose = new.verbose;
+        *changed |= FS_CONFIG_VERBOSE;
+    }
+    if (!mappings_equal(cfg, &new)) {
+        struct fs_bridge_mapping *bm = cfg->bridge_mappings;
+        size_t n = cfg->n_bridge_mappings;
+        cfg->bridge_mappings = new.bridge_mappings;
+        cfg->n_bridge_mappings = new.n_bridge_mappings;
+        new.bridge_mappings = bm;
+        new.n_bridge_mappings = n;
+        *changed |= FS_CONFIG_BRIDGE_MAPPINGS;
+    }
+    *restart = restart_keys(cfg, &new);
+    fs_config_destroy(&new);
+    return NULL;
+}
+
+void fs_config_set_log_levels(const struct fs_config *cfg)
+{
+    vlog_set_levels(NULL, VLF_ANY_DESTINATION,
+                    cfg->verbose ? VLL_DBG : VLL_INFO);
+    vlog_set_levels(NULL, VLF_SYSLOG, VLL_OFF);
+    /* libopenvswitch's own modules stay quiet unless something is wrong
+     * (a module that is not linked in is simply not there to set). */
+    static const char *const quiet[] = {
+        "reconnect",   "poll_loop", "ovsdb_cs",     "ovsdb_idl", "jsonrpc",
+        "stream_unix", "vconn",     "vconn_stream", "timeval",   "stream",
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(quiet); i++) {
+        char *spec = xasprintf("%s:warn", quiet[i]);
+        free(vlog_set_levels_from_string(spec));
+        free(spec);
     }
 }

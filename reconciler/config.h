@@ -24,6 +24,10 @@ struct fs_config {
      * chassis document for 'node'. */
     struct fs_bridge_mapping *bridge_mappings;
     size_t n_bridge_mappings;
+    /* The command line fs_config_parse_args() read (borrowed: main()'s),
+     * read again by fs_config_reread(). */
+    int argc;
+    char **argv;
 };
 
 /* Fills 'cfg' with the defaults: node = host name, etcd =
@@ -52,5 +56,25 @@ char *fs_config_load(struct fs_config *cfg, const char *path);
  * NULL on success, "" when the program should exit 0 (help or version
  * printed), or an error message; the caller frees non-NULL results. */
 char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[]);
+
+/* Settings that fs_config_reread() takes at run time. */
+enum {
+    FS_CONFIG_VERBOSE = 1 << 0,         /* "verbose": log levels. */
+    FS_CONFIG_BRIDGE_MAPPINGS = 1 << 1, /* "bridge-mappings": re-render. */
+};
+
+/* Reads the settings again as at start (SIGHUP): the --config file of
+ * cfg->argv, then the other options, which win over it.  Takes the
+ * settings that can change at run time into 'cfg' and sets '*changed' to
+ * the FS_CONFIG_* bits of those that changed; '*restart' gets the names of
+ * the other settings whose value changed ("node, ovsdb"; NULL if none;
+ * caller frees): they are not taken, they need a restart.  Returns NULL,
+ * or an error message (caller frees) and leaves 'cfg' as it was. */
+char *fs_config_reread(struct fs_config *cfg, unsigned int *changed,
+                       char **restart);
+
+/* Sets the log levels of 'cfg': every module at debug ("verbose") or info,
+ * libopenvswitch's chatty modules at warn, nothing to syslog. */
+void fs_config_set_log_levels(const struct fs_config *cfg);
 
 #endif /* reconciler/config.h */

@@ -1,17 +1,24 @@
 /* flowsteerd's main thread: see reconciler/daemon.h. */
 #include "reconciler/daemon.h"
 
+#include <ctype.h>
 #include <ev.h>
 #include <inttypes.h>
 #include <string.h>
 
 #include "model/model.h"
+#include "hash.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/hmap.h"
+#include "ovs-rcu.h"
 #include "reconciler/alloc.h"
+#include "reconciler/backoff.h"
 #include "reconciler/config.h"
 #include "reconciler/ovs.h"
 #include "reconciler/status.h"
 #include "render/render.h"
 #include "store/etcd.h"
+#include "timeval.h"
 #include "util.h"
 #include <openvswitch/vlog.h>
 
@@ -19,12 +26,24 @@ VLOG_DEFINE_THIS_MODULE(daemon);
 
 /* Coalescing delay between the first change of a burst and the render. */
 #define RENDER_DELAY_S 0.005
-/* Delay before looking again after a failed path id allocation. */
-#define ALLOC_RETRY_S 0.2
+/* Backoff of failed status writes: 100 ms doubling to 10 s, with jitter. */
+#define STATUS_RETRY_FIRST_MS 100
+#define STATUS_RETRY_MAX_MS 10000
+/* What flowsteerd waits for is logged at most once per WAITING_LOG_S, and
+ * again every WAITING_REMIND_S while the wait goes on. */
+#define WAITING_LOG_S 5.
+#define WAITING_REMIND_S 30.
+/* New errors and notes are logged in bursts of at most 100 lines, then at
+ * most one a second; vlog counts the ones it drops ("Dropped N log
+ * messages") and status lists them. */
+static struct vlog_rate_limit new_error_rl = VLOG_RATE_LIMIT_INIT(60, 100);
+/* Error text from etcd (which may quote a whole response) is cut at this
+ * many bytes in the log. */
+#define LOG_ERROR_MAX 200
 
 struct fs_daemon {
     struct ev_loop *loop;
-    const struct fs_config *cfg;
+    struct fs_config *cfg;
     struct etcd_client *etcd;
     struct fs_model *model;
     struct fs_ovs *ovs;
@@ -42,13 +61,23 @@ struct fs_daemon {
     int64_t desired_revision, observed_revision;
     struct fs_ovs_result last;
 
-    /* Status writes: one in flight at a time, identical ones skipped. */
+    /* Status writes: one in flight at a time, identical ones skipped; after
+     * a failure the next waits for 'status_retry' (backoff). */
     char *status_written;
     bool status_in_flight, status_again;
+    struct fs_backoff status_backoff;
+    char *status_error; /* Last failure logged, while failing. */
 
-    ev_timer render_timer;
+    /* What flowsteerd waits for: the OVS thread's connections, etcd. */
+    char *ovs_waiting, *etcd_waiting;
+    char *waiting;        /* Both, as status says it; NULL if nothing. */
+    char *waiting_logged; /* As the log last said it. */
+    double waiting_logged_at, waiting_since;
+
+    ev_timer render_timer, status_retry, status_soon, alloc_timer;
+    ev_timer waiting_timer;
     ev_async ovs_async;
-    ev_signal sigint, sigterm;
+    ev_signal sigint, sigterm, sighup;
 };
 
 static void write_status(struct fs_daemon *);
@@ -61,22 +90,53 @@ static void schedule_render(struct fs_daemon *d, double delay)
     }
 }
 
-/* Logs errors that were not in 'old', so each rejection is logged once. */
+/* A hash set of errors, for log_new_errors(). */
+struct error_node {
+    struct hmap_node node;
+    const struct fs_error *e;
+};
+
+static uint32_t error_hash(const struct fs_error *e)
+{
+    return hash_string(e->message,
+                       hash_string(e->path, hash_string(e->key, 0)));
+}
+
+static bool error_in(const struct hmap *set, const struct fs_error *e)
+{
+    const struct error_node *n;
+    HMAP_FOR_EACH_WITH_HASH(n, node, error_hash(e), set)
+    {
+        if (!strcmp(n->e->key, e->key) && !strcmp(n->e->path, e->path) &&
+            !strcmp(n->e->message, e->message)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Logs errors of 'new' that were not in 'old', so each rejection is logged
+ * once (strings cut, rate-limited by 'new_error_rl').  O(n) with a hash set
+ * of 'old'. */
 static void log_new_errors(const struct fs_errors *old,
                            const struct fs_errors *new, const char *what)
 {
+    struct hmap seen = HMAP_INITIALIZER(&seen);
+    struct error_node *nodes = xmalloc((old->n + 1) * sizeof *nodes);
+    hmap_reserve(&seen, old->n);
+    for (size_t i = 0; i < old->n; i++) {
+        nodes[i].e = &old->items[i];
+        hmap_insert(&seen, &nodes[i].node, error_hash(nodes[i].e));
+    }
     for (size_t i = 0; i < new->n; i++) {
         const struct fs_error *e = &new->items[i];
-        bool seen = false;
-        for (size_t j = 0; j < old->n && !seen; j++) {
-            const struct fs_error *o = &old->items[j];
-            seen = !strcmp(o->key, e->key) && !strcmp(o->path, e->path) &&
-                   !strcmp(o->message, e->message);
-        }
-        if (!seen) {
-            VLOG_WARN("%s %s at %s: %s", what, e->key, e->path, e->message);
+        if (!error_in(&seen, e)) {
+            VLOG_WARN_RL(&new_error_rl, "%s %.300s at %.300s: %.500s", what,
+                         e->key, e->path, e->message);
         }
     }
+    hmap_destroy(&seen);
+    free(nodes);
 }
 
 static void replace_errors(struct fs_errors *dst, const struct fs_errors *src,
@@ -159,14 +219,47 @@ static void on_synced(void *aux, int64_t revision)
     }
 }
 
+static void waiting_changed(struct fs_daemon *);
+static void status_retry_now(struct fs_daemon *);
+
+/* on_state() is called from inside libcurl's callbacks, where a new
+ * request cannot be started (curl_multi_add_handle() refuses recursive
+ * calls and the request would never run): it writes the status through
+ * this zero-delay timer instead. */
+static void write_status_soon(struct fs_daemon *d)
+{
+    if (!ev_is_active(&d->status_soon)) {
+        ev_timer_set(&d->status_soon, 0., 0.);
+        ev_timer_start(d->loop, &d->status_soon);
+    }
+}
+
+static void status_soon_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    write_status(w->data);
+}
+
 static void on_state(void *aux, bool up, const char *reason)
 {
+    struct fs_daemon *d = aux;
+    free(d->etcd_waiting);
+    d->etcd_waiting = NULL;
     if (up) {
         VLOG_INFO("etcd: connected");
+        /* etcd is back: retry what waits for it now, not after the
+         * backoff. */
+        if (fs_backoff_failing(&d->alloc.backoff)) {
+            fs_alloc_retry_now(&d->alloc);
+            schedule_render(d, RENDER_DELAY_S);
+        }
+        status_retry_now(d);
     } else {
-        VLOG_WARN("etcd: disconnected (%s); flows stay as they are",
-                  reason ? reason : "unknown reason");
+        reason = reason ? reason : "unknown reason";
+        VLOG_WARN("etcd: disconnected (%.*s); flows stay as they are",
+                  LOG_ERROR_MAX, reason);
+        d->etcd_waiting = xasprintf("etcd %s: %s", d->cfg->etcd, reason);
     }
+    waiting_changed(d);
 }
 
 static const struct etcd_watch_handlers watch_handlers = {
@@ -208,6 +301,12 @@ static void take_result(struct fs_daemon *d, struct fs_ovs_result *r)
 static void ovs_async_cb(struct ev_loop *loop, ev_async *w, int revents)
 {
     struct fs_daemon *d = w->data;
+    char *waiting;
+    if (fs_ovs_take_waiting(d->ovs, &waiting)) {
+        free(d->ovs_waiting);
+        d->ovs_waiting = waiting;
+        waiting_changed(d);
+    }
     if (fs_ovs_take_facts(d->ovs, &d->facts)) {
         if (!d->facts_ready) {
             VLOG_INFO("OVS: %zu local interfaces with an iface-id",
@@ -234,27 +333,169 @@ static void ovs_notify(void *aux)
     ev_async_send(d->loop, &d->ovs_async);
 }
 
+/* What flowsteerd waits for. */
+
+/* Logs what flowsteerd waits for when that changed since the last line,
+ * at most one line every WAITING_LOG_S, and again every WAITING_REMIND_S
+ * while the wait goes on; keeps 'waiting_timer' running while there is or
+ * may be something to say. */
+static void log_waiting(struct fs_daemon *d)
+{
+    double now = ev_now(d->loop);
+    bool same = nullable_string_is_equal(d->waiting, d->waiting_logged);
+    double since_log = now - d->waiting_logged_at;
+    if (since_log >= WAITING_LOG_S &&
+        (!same || (d->waiting && since_log >= WAITING_REMIND_S))) {
+        if (d->waiting) {
+            VLOG_WARN("waiting for %.*s (for %.0f s)", LOG_ERROR_MAX * 2,
+                      d->waiting, now - d->waiting_since);
+        } else {
+            VLOG_INFO("no longer waiting (was: %.*s)", LOG_ERROR_MAX * 2,
+                      d->waiting_logged);
+        }
+        free(d->waiting_logged);
+        d->waiting_logged = nullable_xstrdup(d->waiting);
+        d->waiting_logged_at = now;
+        same = true;
+    }
+    if (d->waiting || !same) {
+        if (!ev_is_active(&d->waiting_timer)) {
+            ev_timer_again(d->loop, &d->waiting_timer);
+        }
+    } else {
+        ev_timer_stop(d->loop, &d->waiting_timer);
+    }
+}
+
+static void waiting_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    log_waiting(w->data);
+}
+
+/* Takes a change of what the OVS thread or etcd waits for: status and
+ * log. */
+static void waiting_changed(struct fs_daemon *d)
+{
+    char *waiting = d->ovs_waiting && d->etcd_waiting
+                        ? xasprintf("%s; %s", d->ovs_waiting, d->etcd_waiting)
+                        : nullable_xstrdup(d->ovs_waiting ? d->ovs_waiting
+                                                          : d->etcd_waiting);
+    if (nullable_string_is_equal(waiting, d->waiting)) {
+        free(waiting);
+        return;
+    }
+    if (!d->waiting) {
+        d->waiting_since = ev_now(d->loop);
+    }
+    free(d->waiting);
+    d->waiting = waiting;
+    log_waiting(d);
+    write_status_soon(d);
+}
+
 /* Status. */
+
+/* Returns true if 'a' and 'b' (either may be NULL) differ at most in their
+ * digits: "after 3 ms" and "after 12 ms" are one error for the log. */
+static bool same_error(const char *a, const char *b)
+{
+    if (!a || !b) {
+        return a == b;
+    }
+    for (;;) {
+        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+            while (isdigit((unsigned char)*a)) {
+                a++;
+            }
+            while (isdigit((unsigned char)*b)) {
+                b++;
+            }
+        } else if (*a != *b) {
+            return false;
+        } else if (!*a) {
+            return true;
+        } else {
+            a++, b++;
+        }
+    }
+}
+
+/* A status write failed: the next waits for the backoff.  Logs the start
+ * of a run of failures and a change of error, not each attempt. */
+static void status_failed(struct fs_daemon *d, const char *error)
+{
+    if (!fs_backoff_failing(&d->status_backoff)) {
+        VLOG_WARN("writing status to etcd failed: %.*s; retrying with "
+                  "backoff",
+                  LOG_ERROR_MAX, error);
+    } else if (!same_error(error, d->status_error)) {
+        VLOG_WARN("writing status to etcd still fails, now: %.*s",
+                  LOG_ERROR_MAX, error);
+    }
+    free(d->status_error);
+    d->status_error = xstrdup(error);
+    int wait = fs_backoff_failed(&d->status_backoff, time_msec());
+    VLOG_DBG("next status write in %d ms", wait);
+    ev_timer_set(&d->status_retry, wait / 1000., 0.);
+    ev_timer_start(d->loop, &d->status_retry);
+}
+
+/* A status write worked: logs the end of a run of failures. */
+static void status_succeeded(struct fs_daemon *d)
+{
+    long long ms = fs_backoff_failing_ms(&d->status_backoff, time_msec());
+    unsigned int failures = d->status_backoff.failures;
+    if (fs_backoff_succeeded(&d->status_backoff)) {
+        VLOG_INFO("status written again (after %u failed writes in %.1f s)",
+                  failures, ms / 1000.);
+    }
+    free(d->status_error);
+    d->status_error = NULL;
+}
 
 static void status_done(void *aux, bool ok, const char *error, json_t *result)
 {
     struct fs_daemon *d = aux;
     d->status_in_flight = false;
     if (!ok) {
-        VLOG_WARN("writing status failed: %s", error);
         free(d->status_written);
         d->status_written = NULL;
+        d->status_again = false;
+        status_failed(d, error);
+        return;
     }
-    if (d->status_again || !ok) {
+    status_succeeded(d);
+    if (d->status_again) {
         d->status_again = false;
         write_status(d);
     }
 }
 
+static void status_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    write_status(w->data);
+}
+
+/* Writes the status soon if a write waits for its backoff (etcd is
+ * back). */
+static void status_retry_now(struct fs_daemon *d)
+{
+    if (ev_is_active(&d->status_retry)) {
+        ev_timer_stop(d->loop, &d->status_retry);
+        write_status_soon(d);
+    }
+}
+
+/* Writes the status if it changed since the last write that worked: at
+ * once, after the write in flight, or when a failed write's backoff is
+ * over. */
 static void write_status(struct fs_daemon *d)
 {
     if (d->status_in_flight) {
         d->status_again = true;
+        return;
+    }
+    if (ev_is_active(&d->status_retry)) {
         return;
     }
     struct fs_status st = {
@@ -268,6 +509,7 @@ static void write_status(struct fs_daemon *d)
         .ovsdb_txns = d->last.ovsdb_txns,
         .apply_ms = d->last.apply_ms,
         .ovs_error = d->last.ok ? NULL : d->last.error,
+        .waiting = d->waiting,
         .errors = &d->errors,
         .row_errors = &d->row_errors,
         .notes = &d->notes,
@@ -283,10 +525,20 @@ static void write_status(struct fs_daemon *d)
     etcd_put(d->etcd, d->status_key, json, 0, status_done, d);
 }
 
-static void alloc_retry(void *aux)
+static void alloc_retry(void *aux, double delay_s)
 {
-    schedule_render(aux, ALLOC_RETRY_S);
+    struct fs_daemon *d = aux;
+    ev_timer_stop(d->loop, &d->alloc_timer);
+    ev_timer_set(&d->alloc_timer, delay_s, 0.);
+    ev_timer_start(d->loop, &d->alloc_timer);
 }
+
+static void alloc_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    schedule_render(w->data, 0.);
+}
+
+/* Signals. */
 
 static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
@@ -294,24 +546,100 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
     ev_break(loop, EVBREAK_ALL);
 }
 
-static void daemon_init(struct fs_daemon *d, struct ev_loop *loop,
-                        const struct fs_config *cfg)
+/* Logs what a re-read of the settings changed. */
+static void log_reread(unsigned int changed, const char *restart,
+                       const struct fs_config *cfg)
 {
-    *d = (struct fs_daemon){.loop = loop, .cfg = cfg};
+    struct ds what = DS_EMPTY_INITIALIZER;
+    if (changed & FS_CONFIG_VERBOSE) {
+        ds_put_format(&what, ", verbose %s", cfg->verbose ? "on" : "off");
+    }
+    if (changed & FS_CONFIG_BRIDGE_MAPPINGS) {
+        ds_put_format(&what,
+                      ", bridge-mappings changed (%zu mappings): "
+                      "rendering again",
+                      cfg->n_bridge_mappings);
+    }
+    VLOG_INFO("SIGHUP: settings read again:%s",
+              changed ? ds_cstr(&what) + 1 : " nothing to change");
+    if (restart) {
+        VLOG_WARN("SIGHUP: %s changed: not taken, that needs a restart",
+                  restart);
+    }
+    ds_destroy(&what);
+}
+
+/* SIGHUP: reads the settings again (the --config file, then the command
+ * line), takes verbose and bridge-mappings, reopens the log file. */
+static void sighup_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    struct fs_daemon *d = w->data;
+    if (d->cfg->log_file) {
+        vlog_reopen_log_file();
+    }
+    unsigned int changed;
+    char *restart;
+    char *error = fs_config_reread(d->cfg, &changed, &restart);
+    if (error) {
+        VLOG_WARN("SIGHUP: settings not read again, keeping the current "
+                  "ones: %s",
+                  error);
+        free(error);
+        return;
+    }
+    if (changed & FS_CONFIG_VERBOSE) {
+        fs_config_set_log_levels(d->cfg);
+    }
+    if (changed & FS_CONFIG_BRIDGE_MAPPINGS) {
+        schedule_render(d, 0.);
+    }
+    log_reread(changed, restart, d->cfg);
+    free(restart);
+}
+
+/* Starts 'w' for 'signum' (before the OVS thread exists, so that libev's
+ * handler, not libopenvswitch's fatal-signal one, gets the signal). */
+static void signal_start(struct fs_daemon *d, ev_signal *w, int signum,
+                         void (*cb)(struct ev_loop *, ev_signal *, int))
+{
+    ev_signal_init(w, cb, signum);
+    w->data = d;
+    ev_signal_start(d->loop, w);
+}
+
+static void timer_init(struct fs_daemon *d, ev_timer *w,
+                       void (*cb)(struct ev_loop *, ev_timer *, int))
+{
+    ev_timer_init(w, cb, 0., 0.);
+    w->data = d;
+}
+
+static void daemon_init(struct fs_daemon *d, struct ev_loop *loop,
+                        struct fs_config *cfg)
+{
+    *d = (struct fs_daemon){
+        .loop = loop,
+        .cfg = cfg,
+        .status_backoff =
+            FS_BACKOFF_INIT(STATUS_RETRY_FIRST_MS, STATUS_RETRY_MAX_MS),
+    };
     d->model = fs_model_create();
     d->status_key = fs_status_key(cfg->node);
     fs_local_facts_init(&d->facts);
     d->last.ok = true;
 
-    ev_timer_init(&d->render_timer, render_timer_cb, 0., 0.);
-    d->render_timer.data = d;
+    timer_init(d, &d->render_timer, render_timer_cb);
+    timer_init(d, &d->status_retry, status_retry_cb);
+    timer_init(d, &d->status_soon, status_soon_cb);
+    timer_init(d, &d->alloc_timer, alloc_timer_cb);
+    timer_init(d, &d->waiting_timer, waiting_timer_cb);
+    d->waiting_timer.repeat = WAITING_LOG_S;
     ev_async_init(&d->ovs_async, ovs_async_cb);
     d->ovs_async.data = d;
     ev_async_start(loop, &d->ovs_async);
-    ev_signal_init(&d->sigint, signal_cb, SIGINT);
-    ev_signal_init(&d->sigterm, signal_cb, SIGTERM);
-    ev_signal_start(loop, &d->sigint);
-    ev_signal_start(loop, &d->sigterm);
+    signal_start(d, &d->sigint, SIGINT, signal_cb);
+    signal_start(d, &d->sigterm, SIGTERM, signal_cb);
+    signal_start(d, &d->sighup, SIGHUP, sighup_cb);
 }
 
 static void daemon_destroy(struct fs_daemon *d)
@@ -326,11 +654,21 @@ static void daemon_destroy(struct fs_daemon *d)
     fs_errors_destroy(&d->row_errors);
     free(d->last.error);
     free(d->status_written);
+    free(d->status_error);
     free(d->status_key);
+    free(d->ovs_waiting);
+    free(d->etcd_waiting);
+    free(d->waiting);
+    free(d->waiting_logged);
     ev_timer_stop(d->loop, &d->render_timer);
+    ev_timer_stop(d->loop, &d->status_retry);
+    ev_timer_stop(d->loop, &d->status_soon);
+    ev_timer_stop(d->loop, &d->alloc_timer);
+    ev_timer_stop(d->loop, &d->waiting_timer);
     ev_async_stop(d->loop, &d->ovs_async);
     ev_signal_stop(d->loop, &d->sigint);
     ev_signal_stop(d->loop, &d->sigterm);
+    ev_signal_stop(d->loop, &d->sighup);
 }
 
 /* TLS and auth settings to the etcd client; "etcd-user" is NAME or
@@ -354,7 +692,7 @@ static void set_etcd_security(struct etcd_client *etcd,
     free(user);
 }
 
-int fs_daemon_run(struct ev_loop *loop, const struct fs_config *cfg)
+int fs_daemon_run(struct ev_loop *loop, struct fs_config *cfg)
 {
     struct fs_daemon d;
     daemon_init(&d, loop, cfg);
@@ -366,14 +704,17 @@ int fs_daemon_run(struct ev_loop *loop, const struct fs_config *cfg)
         return 1;
     }
     set_etcd_security(d.etcd, cfg);
-    d.alloc =
-        (struct fs_alloc){.etcd = d.etcd, .retry = alloc_retry, .aux = &d};
+    d.alloc = (struct fs_alloc)FS_ALLOC_INIT(d.etcd, alloc_retry, &d);
     struct fs_ovs_config ovs_cfg = {
         .ovsdb = cfg->ovsdb,
         .bridge = cfg->bridge,
         .openflow = cfg->openflow,
     };
     d.ovs = fs_ovs_start(&ovs_cfg, ovs_notify, &d);
+    /* Creating the OVS thread registered this one with OVS's RCU; it
+     * never quiesces by itself (it does not run poll_block()), which would
+     * hold back every ovsrcu_postpone() of the OVS thread. */
+    ovsrcu_quiesce_start();
     etcd_watch_prefix(d.etcd, FS_PREFIX, &watch_handlers, &d);
     VLOG_INFO("flowsteerd on node %s: etcd %s, OVSDB %s, bridge %s", cfg->node,
               cfg->etcd, cfg->ovsdb, cfg->bridge);

@@ -10,8 +10,11 @@
 struct ev_loop;
 struct fs_config;
 
-/* Runs flowsteerd with 'cfg' on 'loop' until SIGINT or SIGTERM.  Returns the
- * process exit status (0 after a signal). */
-int fs_daemon_run(struct ev_loop *loop, const struct fs_config *cfg);
+/* Runs flowsteerd with 'cfg' on 'loop' until SIGINT or SIGTERM.  SIGHUP
+ * reads the settings again (fs_config_reread()): 'verbose' and
+ * 'bridge-mappings' change in 'cfg' at once (a re-render follows), the
+ * others are logged as needing a restart; the log file is reopened.
+ * Returns the process exit status (0 after a signal). */
+int fs_daemon_run(struct ev_loop *loop, struct fs_config *cfg);
 
 #endif /* reconciler/daemon.h */

@@ -12,20 +12,7 @@
 static int setup_logging(const struct fs_config *cfg)
 {
     vlog_set_levels(NULL, VLF_SYSLOG, VLL_OFF);
-    vlog_set_levels(NULL, VLF_ANY_DESTINATION,
-                    cfg->verbose ? VLL_DBG : VLL_INFO);
-    vlog_set_levels(NULL, VLF_SYSLOG, VLL_OFF);
-    /* libopenvswitch's own modules stay quiet unless something is wrong
-     * (a module that is not linked in is simply not there to set). */
-    static const char *const quiet[] = {
-        "reconnect",   "poll_loop", "ovsdb_cs",     "ovsdb_idl", "jsonrpc",
-        "stream_unix", "vconn",     "vconn_stream", "timeval",   "stream",
-    };
-    for (size_t i = 0; i < sizeof quiet / sizeof *quiet; i++) {
-        char *spec = xasprintf("%s:warn", quiet[i]);
-        free(vlog_set_levels_from_string(spec));
-        free(spec);
-    }
+    fs_config_set_log_levels(cfg);
     vlog_set_pattern(VLF_CONSOLE, "%D{%H:%M:%S.###}|%c|%p|%m");
     if (cfg->log_file && vlog_set_log_file(cfg->log_file)) {
         fprintf(stderr, "flowsteerd: cannot open log file %s\n", cfg->log_file);

@@ -70,6 +70,15 @@ bool fs_ovs_take_facts(struct fs_ovs *, struct fs_local_facts *facts);
  * The caller frees result->error and result->row_errors. */
 bool fs_ovs_take_result(struct fs_ovs *, struct fs_ovs_result *result);
 
+/* If what the OVS thread waits for changed since the last call, moves it
+ * into '*waiting' and returns true (the caller frees it).  It names the
+ * connection and the error of its last attempt: "OVSDB unix:/x/db.sock: No
+ * such file or directory" (the IDL is not connected), else "OpenFlow
+ * unix:/x/br-int.mgmt: Connection refused" (no OpenFlow connection), else
+ * NULL.  A connection that is still being made without an error yet is not
+ * reported. */
+bool fs_ovs_take_waiting(struct fs_ovs *, char **waiting);
+
 /* Stops and joins the thread, closing OVSDB and OpenFlow connections.
  * Flows stay installed. */
 void fs_ovs_stop(struct fs_ovs *);

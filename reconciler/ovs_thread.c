@@ -48,6 +48,9 @@ struct fs_ovs {
         struct fs_ovs_result result;
         bool result_new;
     } hand OVS_GUARDED;
+    /* For fs_ovs_take_waiting(). */
+    char *waiting OVS_GUARDED;
+    bool waiting_new OVS_GUARDED;
 };
 
 /* State only the OVS thread touches. */
@@ -71,6 +74,9 @@ struct ovs_side {
     /* Retry with backoff after a failed apply. */
     long long next_retry;
     int retry_ms; /* 0 while applies succeed. */
+
+    int connect_error; /* Of the last OpenFlow connection attempt. */
+    char *waiting;     /* As last reported (fs_ovs_take_waiting()). */
 };
 
 static char *default_openflow(const char *ovsdb, const char *bridge)
@@ -143,6 +149,7 @@ static void connect_bridge(struct fs_ovs *ovs, struct ovs_side *side)
         return;
     }
     int error = fs_ofbridge_open(ovs->openflow, 2000, &side->vconn);
+    side->connect_error = error;
     if (error) {
         VLOG_WARN_RL(&connect_rl,
                      "%s: cannot connect (%s); is bridge %s there?",
@@ -312,6 +319,33 @@ static void take_desired(struct fs_ovs *ovs, struct ovs_side *side)
     }
 }
 
+/* Reports what the thread waits for (see fs_ovs_take_waiting()) when that
+ * changed. */
+static void report_waiting(struct fs_ovs *ovs, struct ovs_side *side)
+{
+    int db_error = ovsdb_idl_is_connected(side->idl)
+                       ? 0
+                       : ovsdb_idl_get_last_error(side->idl);
+    char *w = db_error ? xasprintf("OVSDB %s: %s", ovs->ovsdb,
+                                   ovs_retval_to_string(db_error))
+              : !side->vconn && side->connect_error
+                  ? xasprintf("OpenFlow %s: %s", ovs->openflow,
+                              ovs_retval_to_string(side->connect_error))
+                  : NULL;
+    if (nullable_string_is_equal(w, side->waiting)) {
+        free(w);
+        return;
+    }
+    free(side->waiting);
+    side->waiting = w;
+    ovs_mutex_lock(&ovs->mutex);
+    free(ovs->waiting);
+    ovs->waiting = nullable_xstrdup(w);
+    ovs->waiting_new = true;
+    ovs_mutex_unlock(&ovs->mutex);
+    ovs->notify(ovs->aux);
+}
+
 static void run_once(struct fs_ovs *ovs, struct ovs_side *side)
 {
     run_idl(ovs, side);
@@ -335,6 +369,7 @@ static void run_once(struct fs_ovs *ovs, struct ovs_side *side)
         ovsdb_idl_is_connected(side->idl) && time_msec() >= side->next_retry) {
         apply(ovs, side);
     }
+    report_waiting(ovs, side);
 }
 
 static void wait_once(struct fs_ovs *ovs, struct ovs_side *side)
@@ -381,6 +416,7 @@ static void *ovs_main(void *ovs_)
     fs_of_state_destroy(&side.installed);
     fs_of_state_destroy(&side.desired);
     fs_local_facts_destroy(&side.facts);
+    free(side.waiting);
     return NULL;
 }
 
@@ -437,6 +473,19 @@ bool fs_ovs_take_result(struct fs_ovs *ovs, struct fs_ovs_result *result)
     return any;
 }
 
+bool fs_ovs_take_waiting(struct fs_ovs *ovs, char **waiting)
+{
+    ovs_mutex_lock(&ovs->mutex);
+    bool changed = ovs->waiting_new;
+    if (changed) {
+        *waiting = ovs->waiting;
+        ovs->waiting = NULL;
+        ovs->waiting_new = false;
+    }
+    ovs_mutex_unlock(&ovs->mutex);
+    return changed;
+}
+
 void fs_ovs_stop(struct fs_ovs *ovs)
 {
     if (!ovs) {
@@ -451,6 +500,7 @@ void fs_ovs_stop(struct fs_ovs *ovs)
     fs_local_facts_destroy(&ovs->hand.facts);
     free(ovs->hand.result.error);
     fs_errors_destroy(&ovs->hand.result.row_errors);
+    free(ovs->waiting);
     free(ovs->ovsdb);
     free(ovs->bridge);
     free(ovs->openflow);

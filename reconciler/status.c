@@ -2,46 +2,185 @@
 #include "reconciler/status.h"
 
 #include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "model/model.h"
+#include "openvswitch/dynamic-string.h"
 #include "util.h"
 
-static json_t *errors_append(json_t *array, const struct fs_errors *errs);
-
-static json_t *errors_to_json(const struct fs_errors *errs)
+/* Returns the length of the UTF-8 character at 's' (of 'n' bytes left), or
+ * 0 if the bytes there are not a valid one (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF). */
+static size_t utf8_char_len(const unsigned char *s, size_t n)
 {
-    return errors_append(json_array(), errs);
-}
-
-static json_t *errors_append(json_t *array, const struct fs_errors *errs)
-{
-    for (size_t i = 0; errs && i < errs->n; i++) {
-        const struct fs_error *e = &errs->items[i];
-        json_array_append_new(array, json_pack("{s:s, s:s, s:s}", "key", e->key,
-                                               "path", e->path, "message",
-                                               e->message));
+    unsigned int c = s[0];
+    size_t len = c < 0x80                 ? 1
+                 : c >= 0xc2 && c <= 0xdf ? 2
+                 : c >= 0xe0 && c <= 0xef ? 3
+                 : c >= 0xf0 && c <= 0xf4 ? 4
+                                          : 0;
+    if (!len || len > n) {
+        return 0;
     }
-    return array;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+    }
+    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0) ||
+        (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90)) {
+        return 0;
+    }
+    return len;
 }
 
-char *fs_status_to_json(const struct fs_status *st)
+/* Returns 's' as a new JSON string: at most FS_STATUS_MAX_FIELD bytes of
+ * it, cut at a character boundary and followed by "... (N more bytes)";
+ * bytes that are not UTF-8 (which jansson refuses) written as "\xNN". */
+static json_t *bounded_string(const char *s)
+{
+    struct ds out = DS_EMPTY_INITIALIZER;
+    size_t n = strlen(s), i = 0;
+    while (i < n) {
+        size_t len = utf8_char_len((const unsigned char *)s + i, n - i);
+        if (out.length + (len ? len : 4) > FS_STATUS_MAX_FIELD) {
+            break;
+        }
+        if (len) {
+            ds_put_buffer(&out, s + i, len);
+        } else {
+            ds_put_format(&out, "\\x%02x", (unsigned char)s[i]);
+        }
+        i += len ? len : 1;
+    }
+    if (i < n) {
+        ds_put_format(&out, "... (%zu more bytes)", n - i);
+    }
+    json_t *j = json_stringn(out.string ? out.string : "", out.length);
+    ds_destroy(&out);
+    return j;
+}
+
+static int error_cmp(const void *a_, const void *b_)
+{
+    const struct fs_error *a = *(const struct fs_error *const *)a_;
+    const struct fs_error *b = *(const struct fs_error *const *)b_;
+    int c = strcmp(a->key, b->key);
+    if (!c) {
+        c = strcmp(a->path, b->path);
+    }
+    return c ? c : strcmp(a->message, b->message);
+}
+
+/* Returns pointers to the entries of 'a' and 'b' (either may be NULL),
+ * sorted by (key, path, message), and their number in '*n'.  The caller
+ * frees the array; the entries stay borrowed. */
+static const struct fs_error **
+sorted_entries(const struct fs_errors *a, const struct fs_errors *b, size_t *n)
+{
+    size_t na = a ? a->n : 0, nb = b ? b->n : 0;
+    const struct fs_error **all = xmalloc((na + nb + 1) * sizeof *all);
+    for (size_t i = 0; i < na; i++) {
+        all[i] = &a->items[i];
+    }
+    for (size_t i = 0; i < nb; i++) {
+        all[na + i] = &b->items[i];
+    }
+    qsort(all, na + nb, sizeof *all, error_cmp);
+    *n = na + nb;
+    return all;
+}
+
+static json_t *error_to_json(const struct fs_error *e)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "key", bounded_string(e->key));
+    json_object_set_new(j, "path", bounded_string(e->path));
+    json_object_set_new(j, "message", bounded_string(e->message));
+    return j;
+}
+
+/* Adds list 'name' ("errors") to 'doc': the first entries of 'a' and 'b' by
+ * key, at most FS_STATUS_MAX_LISTED and FS_STATUS_LIST_BYTES of JSON, then
+ * "<name>_total" (every entry) and "<name>_truncated". */
+static void add_list(json_t *doc, const char *name, const struct fs_errors *a,
+                     const struct fs_errors *b)
+{
+    size_t n;
+    const struct fs_error **sorted = sorted_entries(a, b, &n);
+    json_t *list = json_array();
+    size_t bytes = 2;
+    for (size_t i = 0; i < n && json_array_size(list) < FS_STATUS_MAX_LISTED;
+         i++) {
+        json_t *e = error_to_json(sorted[i]);
+        size_t size = json_dumpb(e, NULL, 0, JSON_COMPACT) + 1;
+        if (bytes + size > FS_STATUS_LIST_BYTES) {
+            json_decref(e);
+            break;
+        }
+        bytes += size;
+        json_array_append_new(list, e);
+    }
+    free(sorted);
+    bool cut = json_array_size(list) < n;
+    json_object_set_new(doc, name, list);
+    char *total = xasprintf("%s_total", name);
+    char *truncated = xasprintf("%s_truncated", name);
+    json_object_set_new(doc, total, json_integer(n));
+    json_object_set_new(doc, truncated, json_boolean(cut));
+    free(total);
+    free(truncated);
+}
+
+static json_t *last_apply_to_json(const struct fs_status *st)
 {
     json_t *apply = json_pack("{s:I, s:I, s:I, s:f}", "flow_mods",
                               (json_int_t)st->flow_mods, "group_mods",
                               (json_int_t)st->group_mods, "ovsdb_txns",
                               (json_int_t)st->ovsdb_txns, "ms", st->apply_ms);
     if (st->ovs_error) {
-        json_object_set_new(apply, "error", json_string(st->ovs_error));
+        json_object_set_new(apply, "error", bounded_string(st->ovs_error));
     }
-    json_t *doc =
-        json_pack("{s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:o}", "node", st->node,
-                  "observed_revision", (json_int_t)st->observed_revision,
-                  "desired_revision", (json_int_t)st->desired_revision, "flows",
-                  (json_int_t)st->n_flows, "groups", (json_int_t)st->n_groups,
-                  "last_apply", apply, "errors",
-                  errors_append(errors_to_json(st->errors), st->row_errors),
-                  "notes", errors_to_json(st->notes));
+    return apply;
+}
+
+/* Returns the document with every list empty and marked cut: what is
+ * written if the bounded lists still made it too big (they cannot, with
+ * the limits of status.h; this keeps the cap a hard one). */
+static char *without_lists(json_t *doc)
+{
+    static const char *const lists[] = {"errors", "notes"};
+    for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
+        char *truncated = xasprintf("%s_truncated", lists[i]);
+        json_object_set_new(doc, lists[i], json_array());
+        json_object_set_new(doc, truncated, json_true());
+        free(truncated);
+    }
+    return json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+}
+
+char *fs_status_to_json(const struct fs_status *st)
+{
+    json_t *doc = json_object();
+    json_object_set_new(doc, "node", bounded_string(st->node));
+    json_object_set_new(doc, "observed_revision",
+                        json_integer(st->observed_revision));
+    json_object_set_new(doc, "desired_revision",
+                        json_integer(st->desired_revision));
+    json_object_set_new(doc, "flows", json_integer(st->n_flows));
+    json_object_set_new(doc, "groups", json_integer(st->n_groups));
+    json_object_set_new(doc, "last_apply", last_apply_to_json(st));
+    if (st->waiting) {
+        json_object_set_new(doc, "waiting", bounded_string(st->waiting));
+    }
+    add_list(doc, "errors", st->errors, st->row_errors);
+    add_list(doc, "notes", st->notes, NULL);
     char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (strlen(text) > FS_STATUS_MAX_BYTES) {
+        free(text);
+        text = without_lists(doc);
+    }
     json_decref(doc);
     return text;
 }

@@ -1,5 +1,13 @@
 /* reconciler/status.h: the node's status document in etcd,
- * FS_PREFIX "status/<node>" (format in docs/architecture.md, "Status"). */
+ * FS_PREFIX "status/<node>" (format in docs/architecture.md, "Status").
+ *
+ * The document is bounded so that it can always be written (etcd refuses
+ * requests over 1.5 MiB by default, issue 10 item 2): at most
+ * FS_STATUS_MAX_LISTED errors and as many notes, the earliest by (key, path,
+ * message), each string cut at FS_STATUS_MAX_FIELD bytes, each list within
+ * FS_STATUS_LIST_BYTES of JSON; "errors_total" and "notes_total" give the
+ * full counts and "errors_truncated" / "notes_truncated" say a list is cut.
+ * The whole text stays under FS_STATUS_MAX_BYTES. */
 #ifndef FS_STATUS_H
 #define FS_STATUS_H 1
 
@@ -8,6 +16,11 @@
 #include <stdint.h>
 
 #include "model/errors.h"
+
+#define FS_STATUS_MAX_LISTED 100
+#define FS_STATUS_MAX_FIELD 1024
+#define FS_STATUS_LIST_BYTES (96 * 1024)
+#define FS_STATUS_MAX_BYTES (256 * 1024)
 
 /* What flowsteerd reports.  'errors' are rejected resources, 'row_errors'
  * OVSDB rows a valid resource wants that could not be made (listed under
@@ -22,12 +35,16 @@ struct fs_status {
     size_t ovsdb_txns;            /* Of the last apply. */
     double apply_ms;
     const char *ovs_error; /* Last apply's error, NULL if it succeeded. */
+    const char *waiting;   /* What flowsteerd waits for ("OVSDB unix:/x:
+                            * No such file or directory"), NULL if none. */
     const struct fs_errors *errors;
     const struct fs_errors *row_errors;
     const struct fs_errors *notes;
 };
 
-/* Returns the status as compact JSON text (caller frees). */
+/* Returns the status as compact JSON text of at most FS_STATUS_MAX_BYTES
+ * (caller frees).  Strings that are not valid UTF-8 have their bad bytes
+ * written as "\\xNN" rather than being dropped. */
 char *fs_status_to_json(const struct fs_status *);
 
 /* Returns the etcd key of 'node''s status (caller frees). */

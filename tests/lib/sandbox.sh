@@ -133,19 +133,28 @@ sb_free_port() {
 }
 
 # sb_start_etcd: etcd on free loopback ports with its data in $SB_DIR/etcd;
-# returns once it reports healthy.  Sets and exports ETCD (client URL).
+# returns once it reports healthy.  Sets and exports ETCD (client URL);
+# SB_ETCD_PEER is its peer URL.
 sb_start_etcd() {
-	local cport pport
-	cport=$(sb_free_port)
-	pport=$(sb_free_port)
-	ETCD=http://127.0.0.1:$cport
+	ETCD=http://127.0.0.1:$(sb_free_port)
+	SB_ETCD_PEER=http://127.0.0.1:$(sb_free_port)
 	export ETCD
+	sb_run_etcd
+}
+
+# sb_stop_etcd: stops the private etcd (clients get "connection refused"
+# until sb_run_etcd starts it again on the same URLs and data).
+sb_stop_etcd() { sb_stop_pid "$SB_ETCD_PID"; }
+
+# sb_run_etcd: starts etcd on $ETCD and $SB_ETCD_PEER with its data in
+# $SB_DIR/etcd (log appended to $SB_DIR/etcd.log); returns once healthy.
+sb_run_etcd() {
 	etcd --name sb --data-dir "$SB_DIR/etcd" \
 		--listen-client-urls "$ETCD" --advertise-client-urls "$ETCD" \
-		--listen-peer-urls "http://127.0.0.1:$pport" \
-		--initial-advertise-peer-urls "http://127.0.0.1:$pport" \
-		--initial-cluster "sb=http://127.0.0.1:$pport" \
-		>"$SB_DIR/etcd.log" 2>&1 &
+		--listen-peer-urls "$SB_ETCD_PEER" \
+		--initial-advertise-peer-urls "$SB_ETCD_PEER" \
+		--initial-cluster "sb=$SB_ETCD_PEER" \
+		>>"$SB_DIR/etcd.log" 2>&1 &
 	SB_ETCD_PID=$!
 	sb_track $SB_ETCD_PID
 	sb_wait_for 20 sb_etcdctl endpoint health ||

@@ -129,6 +129,56 @@ static void test_bridge_mappings(void **state)
     fs_config_destroy(&cfg);
 }
 
+static void rewrite_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* SIGHUP: the file is read again, options given on the command line still
+ * win; verbose and bridge-mappings are taken, other keys are named as
+ * needing a restart and not taken; a broken file changes nothing. */
+static void test_config_reread(void **state)
+{
+    char *path = write_file("node = n1\nbridge-mappings = physnet1:br-a\n");
+    struct fs_config cfg;
+    const char *argv[] = {"flowsteerd", "--config", path, "--bridge", "br-x"};
+    assert_null(parse(&cfg, 5, argv));
+    assert_false(cfg.verbose);
+
+    unsigned int changed;
+    char *restart;
+    assert_null(fs_config_reread(&cfg, &changed, &restart));
+    assert_int_equal(changed, 0);
+    assert_null(restart);
+
+    rewrite_file(path, "node = n2\nverbose = true\nbridge = br-file\n"
+                       "bridge-mappings = physnet1:br-b,physnet2:br-c\n");
+    assert_null(fs_config_reread(&cfg, &changed, &restart));
+    assert_int_equal(changed, FS_CONFIG_VERBOSE | FS_CONFIG_BRIDGE_MAPPINGS);
+    assert_true(cfg.verbose);
+    assert_int_equal(cfg.n_bridge_mappings, 2);
+    assert_string_equal(cfg.bridge_mappings[0].bridge, "br-b");
+    assert_string_equal(restart, "node");
+    assert_string_equal(cfg.node, "n1");
+    assert_string_equal(cfg.bridge, "br-x");
+    free(restart);
+
+    rewrite_file(path, "colour = blue\n");
+    char *error = fs_config_reread(&cfg, &changed, &restart);
+    assert_non_null(error);
+    assert_non_null(strstr(error, "colour"));
+    assert_int_equal(changed, 0);
+    assert_true(cfg.verbose);
+    assert_int_equal(cfg.n_bridge_mappings, 2);
+    free(error);
+    fs_config_destroy(&cfg);
+    unlink(path);
+    free(path);
+}
+
 static void test_status_json(void **state)
 {
     struct fs_errors errs = FS_ERRORS_INITIALIZER;
@@ -156,8 +206,11 @@ static void test_status_json(void **state)
     assert_string_equal(json_string_value(json_object_get(e, "path")),
                         "$.ingress");
     assert_int_equal(json_array_size(json_object_get(doc, "notes")), 0);
-    /* Row errors follow the resource errors. */
+    /* Row errors are listed with the resource errors. */
     assert_int_equal(json_array_size(json_object_get(doc, "errors")), 2);
+    assert_int_equal(json_integer_value(json_object_get(doc, "errors_total")),
+                     2);
+    assert_true(json_is_false(json_object_get(doc, "errors_truncated")));
     assert_int_equal(json_integer_value(json_object_get(
                          json_object_get(doc, "last_apply"), "ovsdb_txns")),
                      1);
@@ -181,6 +234,7 @@ int main(void)
         cmocka_unit_test(test_config_file_then_options_win),
         cmocka_unit_test(test_config_file_errors_name_the_line),
         cmocka_unit_test(test_bridge_mappings),
+        cmocka_unit_test(test_config_reread),
         cmocka_unit_test(test_status_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
