@@ -1,8 +1,10 @@
 /* Flow and group sets and their difference: see reconciler/flowdiff.h. */
 #include "reconciler/flowdiff.h"
 
+#include <inttypes.h>
 #include <string.h>
 
+#include "bitmap.h"
 #include "byte-order.h"
 #include "hash.h"
 #include "openvswitch/dynamic-string.h"
@@ -225,15 +227,58 @@ char *fs_of_state_from_desired(struct fs_of_state *st,
     return first;
 }
 
+void fs_of_state_remove_flow(struct fs_of_state *st, uint8_t table_id,
+                             uint16_t priority, const struct minimatch *m)
+{
+    struct fs_of_flow *f = find_flow(st, table_id, priority, m);
+    if (f) {
+        hmap_remove(&st->flows, &f->node);
+        minimatch_destroy(&f->match);
+        free(f->actions);
+        free(f->text);
+        free(f);
+    }
+}
+
+size_t fs_of_new_flow_tables(const struct fs_of_state *installed,
+                             const struct fs_of_state *desired,
+                             unsigned long *tables)
+{
+    size_t n = 0;
+    memset(tables, 0, bitmap_n_bytes(256));
+    const struct fs_of_flow *f;
+    HMAP_FOR_EACH(f, node, &desired->flows)
+    {
+        if (!find_flow(installed, f->table_id, f->priority, &f->match)) {
+            bitmap_set1(tables, f->table_id);
+            n++;
+        }
+    }
+    return n;
+}
+
 /* Encoding the change set. */
 
-static void push_flow_add(struct fs_of_changes *ch, const struct fs_of_flow *f)
+/* Pushes 'f' as an add, or as a modify_strict of the flow of ours with its
+ * table, priority and match (cookie FS_COOKIE_BASE under FS_COOKIE_MASK: a
+ * modify never touches another owner's flow, and never adds one). */
+static void push_flow_mod(struct fs_of_changes *ch, const struct fs_of_flow *f,
+                          int command)
 {
     struct ofputil_flow_mod fm;
     enum ofputil_protocol usable;
     char *error =
         parse_ofp_flow_mod_str(&fm, f->text, NULL, NULL, OFPFC_ADD, &usable);
     ovs_assert(!error); /* It parsed when the desired state was built. */
+    if (command == OFPFC_MODIFY_STRICT) {
+        /* OpenFlow 1.2+ cannot change a cookie with a modify: the cookie
+         * matches, the flow keeps it (fs_of_diff() checked it is the
+         * same). */
+        fm.command = OFPFC_MODIFY_STRICT;
+        fm.cookie = htonll(FS_COOKIE_BASE);
+        fm.cookie_mask = htonll(FS_COOKIE_MASK);
+        fm.new_cookie = OVS_BE64_MAX;
+    }
     ovs_list_push_back(&ch->msgs,
                        &ofputil_encode_flow_mod(&fm, PROTOCOL)->list_node);
     minimatch_destroy(&fm.match);
@@ -261,6 +306,36 @@ static void push_flow_delete(struct fs_of_changes *ch,
     ch->flow_mods++;
 }
 
+/* "flow table=T,priority=P,MATCH": a flow's key as status names it. */
+static char *flow_key(const struct fs_of_flow *f)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    ds_put_format(&s, "flow table=%" PRIu8 ",priority=%" PRIu16, f->table_id,
+                  f->priority);
+    struct match match;
+    minimatch_expand(&f->match, &match);
+    struct ds m = DS_EMPTY_INITIALIZER;
+    match_format(&match, NULL, &m, OFP_DEFAULT_PRIORITY);
+    if (m.length) {
+        ds_put_format(&s, ",%s", ds_cstr(&m));
+    }
+    ds_destroy(&m);
+    return ds_steal_cstr(&s);
+}
+
+static void add_conflict(struct fs_of_changes *ch, const struct fs_of_flow *f,
+                         const struct fs_of_flow *foreign)
+{
+    ch->conflicts =
+        xrealloc(ch->conflicts, (ch->n_conflicts + 1) * sizeof *ch->conflicts);
+    struct fs_of_conflict *c = &ch->conflicts[ch->n_conflicts++];
+    c->table_id = f->table_id;
+    c->priority = f->priority;
+    minimatch_clone(&c->match, &f->match);
+    c->foreign_cookie = foreign->cookie;
+    c->key = flow_key(f);
+}
+
 static void push_group(struct fs_of_changes *ch, const struct fs_of_group *g,
                        int command)
 {
@@ -284,16 +359,14 @@ static void push_group(struct fs_of_changes *ch, const struct fs_of_group *g,
     ch->group_mods++;
 }
 
-static bool flows_equal(const struct fs_of_flow *a, const struct fs_of_flow *b)
-{
-    return a->cookie == b->cookie && !strcmp(a->actions, b->actions);
-}
-
 void fs_of_diff(const struct fs_of_state *installed,
-                const struct fs_of_state *desired, struct fs_of_changes *ch)
+                const struct fs_of_state *desired,
+                const struct fs_of_state *foreign, struct fs_of_changes *ch)
 {
     ovs_list_init(&ch->msgs);
     ch->flow_mods = ch->group_mods = 0;
+    ch->conflicts = NULL;
+    ch->n_conflicts = 0;
 
     const struct fs_of_group *g;
     HMAP_FOR_EACH(g, node, &desired->groups)
@@ -310,8 +383,21 @@ void fs_of_diff(const struct fs_of_state *installed,
     {
         const struct fs_of_flow *old =
             find_flow(installed, f->table_id, f->priority, &f->match);
-        if (!old || !flows_equal(old, f)) {
-            push_flow_add(ch, f);
+        const struct fs_of_flow *other =
+            old || !foreign
+                ? NULL
+                : find_flow(foreign, f->table_id, f->priority, &f->match);
+        if (other) {
+            add_conflict(ch, f, other);
+        } else if (!old) {
+            push_flow_mod(ch, f, OFPFC_ADD);
+        } else if (old->cookie != f->cookie) {
+            /* Ours, but a modify cannot change the cookie: replace it
+             * within the bundle. */
+            push_flow_delete(ch, old);
+            push_flow_mod(ch, f, OFPFC_ADD);
+        } else if (strcmp(old->actions, f->actions)) {
+            push_flow_mod(ch, f, OFPFC_MODIFY_STRICT);
         }
     }
     HMAP_FOR_EACH(f, node, &installed->flows)
@@ -331,4 +417,11 @@ void fs_of_diff(const struct fs_of_state *installed,
 void fs_of_changes_destroy(struct fs_of_changes *ch)
 {
     ofpbuf_list_delete(&ch->msgs);
+    for (size_t i = 0; i < ch->n_conflicts; i++) {
+        minimatch_destroy(&ch->conflicts[i].match);
+        free(ch->conflicts[i].key);
+    }
+    free(ch->conflicts);
+    ch->conflicts = NULL;
+    ch->n_conflicts = 0;
 }

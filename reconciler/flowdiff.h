@@ -64,20 +64,53 @@ void fs_of_state_add_flow_stats(struct fs_of_state *,
 void fs_of_state_add_group_desc(struct fs_of_state *,
                                 const struct ofputil_group_desc *);
 
+/* Removes the flow with this table, priority and match from 'state', if
+ * there is one. */
+void fs_of_state_remove_flow(struct fs_of_state *, uint8_t table_id,
+                             uint16_t priority, const struct minimatch *);
+
+/* Sets bit T of 'tables' (256 bits, cleared first) for every table T that
+ * has a flow in 'desired' whose (table, priority, match) is not in
+ * 'installed': the tables where the next diff adds flows, whose foreign
+ * flows must be known first.  Returns the number of such flows. */
+size_t fs_of_new_flow_tables(const struct fs_of_state *installed,
+                             const struct fs_of_state *desired,
+                             unsigned long *tables);
+
+/* A desired flow that is not added because another controller's flow
+ * (cookie outside FS_COOKIE_MASK) holds its table, priority and match. */
+struct fs_of_conflict {
+    uint8_t table_id;
+    uint16_t priority;
+    struct minimatch match;
+    uint64_t foreign_cookie;
+    char *key; /* "flow table=T,priority=P,MATCH", for status. */
+};
+
 /* What to send to turn 'installed' into 'desired'. */
 struct fs_of_changes {
     struct ovs_list msgs; /* OpenFlow 1.5 "struct ofpbuf"s, in bundle
-                           * order: group adds and modifies, flow adds
-                           * (new or changed), flow deletes, group
-                           * deletes. */
+                           * order: group adds and modifies, flow changes
+                           * (add for a new flow; modify_strict under our
+                           * cookie mask for changed actions; delete_strict
+                           * then add for a changed cookie), flow deletes,
+                           * group deletes. */
     size_t flow_mods, group_mods;
+    struct fs_of_conflict *conflicts; /* New flows not added. */
+    size_t n_conflicts;
 };
 
-/* Computes the changes.  Flow deletes are delete_strict with flowsteer's
- * cookie and FS_COOKIE_MASK, so another owner's flow with the same match is
- * never removed. */
+/* Computes the changes.  A new flow (no flow of ours with its table,
+ * priority and match in 'installed') is an add, unless 'foreign' (may be
+ * NULL: none) has a flow with that key: then it is a conflict, and nothing
+ * is sent for it.  A changed flow is modify_strict with flowsteer's cookie
+ * and FS_COOKIE_MASK; flow deletes are delete_strict with the same cookie
+ * and mask.  So another owner's flow with the same match is never
+ * replaced, modified or removed (but for one added between the dump of
+ * 'foreign' and the bundle). */
 void fs_of_diff(const struct fs_of_state *installed,
-                const struct fs_of_state *desired, struct fs_of_changes *);
+                const struct fs_of_state *desired,
+                const struct fs_of_state *foreign, struct fs_of_changes *);
 void fs_of_changes_destroy(struct fs_of_changes *);
 
 #endif /* reconciler/flowdiff.h */

@@ -1,12 +1,16 @@
 /* OpenFlow connection to the integration bridge: see reconciler/ofbridge.h.
- * Built on libopenvswitch's vconn helpers (vconn_dump_flows,
- * vconn_transact_multipart, vconn_bundle_transact). */
+ * libopenvswitch's vconn_transact*() and vconn_bundle_transact() block
+ * with no bound (vconn_recv_block() waits for the switch forever), so the
+ * exchanges are written here on vconn_send() / vconn_recv() with a
+ * deadline per message and a cancel latch, the same messages in the same
+ * order as those helpers send. */
 #include "reconciler/ofbridge.h"
 
 #include <errno.h>
 #include <string.h>
 
 #include "byte-order.h"
+#include "latch.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-bundle.h"
 #include "openvswitch/ofp-errors.h"
@@ -16,51 +20,198 @@
 #include "openvswitch/ofp-print.h"
 #include "openvswitch/ofp-util.h"
 #include "openvswitch/ofpbuf.h"
+#include "openvswitch/poll-loop.h"
 #include "openvswitch/vconn.h"
 #include "openvswitch/vlog.h"
+#include "timeval.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(ofbridge);
 
-int fs_ofbridge_open(const char *target, int timeout_ms, struct vconn **vconnp)
+int fs_ofbridge_open(const char *target, struct vconn **vconnp)
 {
-    *vconnp = NULL;
-    struct vconn *vconn;
-    int error = vconn_open(target, 1u << OFP15_VERSION, 0, &vconn);
-    if (error) {
-        return error;
+    return vconn_open(target, 1u << OFP15_VERSION, 0, vconnp);
+}
+
+/* Waits until 'vconn' may be ready for 'what', the cancel latch is set or
+ * 'deadline' passes.  Returns 0 (try again), ECANCELED or ETIMEDOUT. */
+static int io_block(const struct fs_of_io *io, enum vconn_wait_type what,
+                    long long deadline)
+{
+    if (latch_is_set(io->cancel)) {
+        return ECANCELED;
+    } else if (time_msec() >= deadline) {
+        return ETIMEDOUT;
     }
-    error = vconn_connect_block(vconn, timeout_ms);
-    if (error) {
-        vconn_close(vconn);
-        return error;
-    }
-    *vconnp = vconn;
+    vconn_run(io->vconn);
+    vconn_run_wait(io->vconn);
+    vconn_wait(io->vconn, what);
+    latch_wait(io->cancel);
+    poll_timer_wait_until(deadline);
+    poll_block();
     return 0;
 }
 
-static int dump_flows(struct vconn *vconn, struct fs_of_state *st)
+/* Queues 'msg' (always consumed) within the timeout. */
+static int io_send(const struct fs_of_io *io, struct ofpbuf *msg)
 {
-    struct ofputil_flow_stats_request fsr = {
-        .cookie = htonll(FS_COOKIE_BASE),
-        .cookie_mask = htonll(FS_COOKIE_MASK),
-        .out_port = OFPP_ANY,
-        .out_group = OFPG_ANY,
-        .table_id = 0xff,
-    };
-    match_init_catchall(&fsr.match);
-    struct ofputil_flow_stats *fses;
-    size_t n;
-    int error = vconn_dump_flows(vconn, &fsr, OFPUTIL_P_OF15_OXM, &fses, &n);
-    if (error) {
-        return error;
+    long long deadline = time_msec() + io->timeout_ms;
+    for (;;) {
+        int error = vconn_send(io->vconn, msg);
+        if (error != EAGAIN) {
+            if (error) {
+                ofpbuf_delete(msg);
+            }
+            return error;
+        }
+        error = io_block(io, WAIT_SEND, deadline);
+        if (error) {
+            ofpbuf_delete(msg);
+            return error;
+        }
     }
-    for (size_t i = 0; i < n; i++) {
-        fs_of_state_add_flow_stats(st, &fses[i]);
-        free(CONST_CAST(struct ofpact *, fses[i].ofpacts));
+}
+
+/* Answers 'msg' if it is an echo request.  Returns true if it was. */
+static bool answer_echo(struct vconn *vconn, const struct ofpbuf *msg)
+{
+    enum ofptype type;
+    const struct ofp_header *oh = msg->data;
+    if (ofptype_decode(&type, oh) || type != OFPTYPE_ECHO_REQUEST) {
+        return false;
     }
-    free(fses);
-    return 0;
+    struct ofpbuf *reply = ofputil_encode_echo_reply(oh);
+    if (vconn_send(vconn, reply)) {
+        ofpbuf_delete(reply);
+    }
+    return true;
+}
+
+/* Receives the next message other than an echo request within the
+ * timeout. */
+static int io_recv(const struct fs_of_io *io, struct ofpbuf **msgp)
+{
+    long long deadline = time_msec() + io->timeout_ms;
+    for (;;) {
+        vconn_run(io->vconn);
+        int error = vconn_recv(io->vconn, msgp);
+        if (!error) {
+            if (!answer_echo(io->vconn, *msgp)) {
+                return 0;
+            }
+            ofpbuf_delete(*msgp);
+            continue;
+        } else if (error != EAGAIN) {
+            return error;
+        }
+        error = io_block(io, WAIT_RECV, deadline);
+        if (error) {
+            *msgp = NULL;
+            return error;
+        }
+    }
+}
+
+static bool is_error(const struct ofpbuf *msg)
+{
+    enum ofptype type;
+    return !ofptype_decode(&type, msg->data) && type == OFPTYPE_ERROR;
+}
+
+static ovs_be32 xid_of(const struct ofpbuf *msg)
+{
+    return ((const struct ofp_header *)msg->data)->xid;
+}
+
+/* Receives the reply with transaction id 'xid'; OpenFlow errors about other
+ * messages go to 'errors' (if nonnull), anything else is dropped. */
+static int io_recv_xid(const struct fs_of_io *io, ovs_be32 xid,
+                       struct ofpbuf **replyp, struct ovs_list *errors)
+{
+    for (;;) {
+        struct ofpbuf *msg;
+        int error = io_recv(io, &msg);
+        if (error) {
+            *replyp = NULL;
+            return error;
+        } else if (xid_of(msg) == xid) {
+            *replyp = msg;
+            return 0;
+        } else if (errors && is_error(msg)) {
+            ovs_list_push_back(errors, &msg->list_node);
+        } else {
+            ofpbuf_delete(msg);
+        }
+    }
+}
+
+/* Moves the OpenFlow errors already received into 'errors', without
+ * waiting (so that the socket does not fill up with them). */
+static int io_drain_errors(const struct fs_of_io *io, struct ovs_list *errors)
+{
+    for (;;) {
+        struct ofpbuf *msg;
+        int error = vconn_recv(io->vconn, &msg);
+        if (error) {
+            return error == EAGAIN ? 0 : error;
+        } else if (answer_echo(io->vconn, msg)) {
+            ofpbuf_delete(msg);
+        } else if (is_error(msg)) {
+            ovs_list_push_back(errors, &msg->list_node);
+        } else {
+            ofpbuf_delete(msg);
+        }
+    }
+}
+
+static bool ours(ovs_be64 cookie)
+{
+    return (ntohll(cookie) & FS_COOKIE_MASK) == FS_COOKIE_BASE;
+}
+
+/* Sends 'fsr' and adds each flow of the replies to 'mine' if its cookie is
+ * flowsteer's, else to 'others' (either may be NULL: not kept). */
+static int dump_flows(const struct fs_of_io *io,
+                      const struct ofputil_flow_stats_request *fsr,
+                      struct fs_of_state *mine, struct fs_of_state *others)
+{
+    struct ofpbuf *request =
+        ofputil_encode_flow_stats_request(fsr, OFPUTIL_P_OF15_OXM);
+    ovs_be32 xid = xid_of(request);
+    int error = io_send(io, request);
+    struct ofpbuf ofpacts;
+    ofpbuf_init(&ofpacts, 0);
+    for (bool more = !error; more;) {
+        struct ofpbuf *reply;
+        enum ofptype type;
+        error = io_recv_xid(io, xid, &reply, NULL);
+        if (error) {
+            break;
+        } else if (ofptype_decode(&type, reply->data) ||
+                   type != OFPTYPE_FLOW_STATS_REPLY) {
+            ofpbuf_delete(reply);
+            error = EPROTO;
+            break;
+        }
+        more = ofpmp_more(reply->data);
+        for (;;) {
+            struct ofputil_flow_stats fs;
+            int retval =
+                ofputil_decode_flow_stats_reply(&fs, reply, false, &ofpacts);
+            if (retval) {
+                error = retval == EOF ? 0 : EPROTO;
+                more = more && !error;
+                break;
+            }
+            struct fs_of_state *st = ours(fs.cookie) ? mine : others;
+            if (st) {
+                fs_of_state_add_flow_stats(st, &fs);
+            }
+        }
+        ofpbuf_delete(reply);
+    }
+    ofpbuf_uninit(&ofpacts);
+    return error;
 }
 
 static bool our_group(uint32_t id)
@@ -68,20 +219,25 @@ static bool our_group(uint32_t id)
     return id >= FS_GROUP_BASE && id - FS_GROUP_BASE < FS_GROUP_SPAN;
 }
 
-static int dump_groups(struct vconn *vconn, struct fs_of_state *st)
+static int dump_groups(const struct fs_of_io *io, struct fs_of_state *st)
 {
-    struct ovs_list requests, replies;
-    ovs_list_init(&requests);
-    ovs_list_push_back(
-        &requests,
-        &ofputil_encode_group_desc_request(OFP15_VERSION, OFPG_ALL)->list_node);
-    int error = vconn_transact_multipart(vconn, &requests, &replies);
-    if (error) {
-        return error;
-    }
-    struct ofpbuf *reply;
-    LIST_FOR_EACH(reply, list_node, &replies)
-    {
+    struct ofpbuf *request =
+        ofputil_encode_group_desc_request(OFP15_VERSION, OFPG_ALL);
+    ovs_be32 xid = xid_of(request);
+    int error = io_send(io, request);
+    for (bool more = !error; more;) {
+        struct ofpbuf *reply;
+        enum ofptype type;
+        error = io_recv_xid(io, xid, &reply, NULL);
+        if (error) {
+            break;
+        } else if (ofptype_decode(&type, reply->data) ||
+                   type != OFPTYPE_GROUP_DESC_STATS_REPLY) {
+            ofpbuf_delete(reply);
+            error = EPROTO;
+            break;
+        }
+        more = ofpmp_more(reply->data);
         struct ofpbuf msg = ofpbuf_const_initializer(reply->data, reply->size);
         struct ofputil_group_desc gd;
         while (!ofputil_decode_group_desc_reply(&gd, &msg, OFP15_VERSION)) {
@@ -90,40 +246,148 @@ static int dump_groups(struct vconn *vconn, struct fs_of_state *st)
             }
             ofputil_uninit_group_desc(&gd);
         }
+        ofpbuf_delete(reply);
     }
-    ofpbuf_list_delete(&replies);
-    return 0;
+    return error;
 }
 
-int fs_ofbridge_dump(struct vconn *vconn, struct fs_of_state *installed)
+int fs_ofbridge_dump(const struct fs_of_io *io, struct fs_of_state *installed)
 {
     fs_of_state_clear(installed);
-    int error = dump_flows(vconn, installed);
-    return error ? error : dump_groups(vconn, installed);
+    struct ofputil_flow_stats_request fsr = {
+        .cookie = htonll(FS_COOKIE_BASE),
+        .cookie_mask = htonll(FS_COOKIE_MASK),
+        .out_port = OFPP_ANY,
+        .out_group = OFPG_ANY,
+        .table_id = 0xff,
+    };
+    match_init_catchall(&fsr.match);
+    int error = dump_flows(io, &fsr, installed, NULL);
+    return error ? error : dump_groups(io, installed);
 }
 
-char *fs_ofbridge_apply(struct vconn *vconn, struct fs_of_changes *ch)
+int fs_ofbridge_dump_foreign(const struct fs_of_io *io, uint8_t table_id,
+                             struct fs_of_state *foreign)
 {
-    struct ovs_list errors;
-    int error = vconn_bundle_transact(vconn, &ch->msgs,
-                                      OFPBF_ATOMIC | OFPBF_ORDERED, &errors);
-    if (!error && ovs_list_is_empty(&errors)) {
-        return NULL;
+    struct ofputil_flow_stats_request fsr = {
+        .out_port = OFPP_ANY,
+        .out_group = OFPG_ANY,
+        .table_id = table_id,
+    };
+    match_init_catchall(&fsr.match);
+    return dump_flows(io, &fsr, NULL, foreign);
+}
+
+/* Sends bundle control 'type' and checks the switch's reply; an OpenFlow
+ * error reply goes to 'errors' (EPROTO). */
+static int bundle_control(const struct fs_of_io *io,
+                          struct ofputil_bundle_ctrl_msg *bc, uint16_t type,
+                          struct ovs_list *errors)
+{
+    bc->type = type;
+    struct ofpbuf *request =
+        ofputil_encode_bundle_ctrl_request(vconn_get_version(io->vconn), bc);
+    ovs_be32 xid = xid_of(request);
+    int error = io_send(io, request);
+    struct ofpbuf *reply;
+    error = error ? error : io_recv_xid(io, xid, &reply, errors);
+    if (error) {
+        return error;
     }
+    struct ofputil_bundle_ctrl_msg rbc;
+    enum ofptype t;
+    if (is_error(reply)) {
+        ovs_list_push_back(errors, &reply->list_node);
+        return EPROTO;
+    } else if (ofptype_decode(&t, reply->data) || t != OFPTYPE_BUNDLE_CONTROL ||
+               ofputil_decode_bundle_ctrl(reply->data, &rbc) ||
+               rbc.bundle_id != bc->bundle_id || rbc.type != type + 1) {
+        error = EPROTO;
+    }
+    ofpbuf_delete(reply);
+    return error;
+}
+
+static int bundle_add(const struct fs_of_io *io,
+                      const struct ofputil_bundle_ctrl_msg *bc,
+                      struct ofpbuf *msg, struct ovs_list *errors)
+{
+    ofpmsg_update_length(msg);
+    struct ofputil_bundle_add_msg bam = {
+        .bundle_id = bc->bundle_id,
+        .flags = bc->flags,
+        .msg = msg->data,
+    };
+    int error = io_send(
+        io, ofputil_encode_bundle_add(vconn_get_version(io->vconn), &bam));
+    return error ? error : io_drain_errors(io, errors);
+}
+
+static int barrier(const struct fs_of_io *io, struct ovs_list *errors)
+{
+    struct ofpbuf *request =
+        ofputil_encode_barrier_request(vconn_get_version(io->vconn));
+    ovs_be32 xid = xid_of(request);
+    int error = io_send(io, request);
+    struct ofpbuf *reply;
+    error = error ? error : io_recv_xid(io, xid, &reply, errors);
+    if (!error) {
+        ofpbuf_delete(reply);
+    }
+    return error;
+}
+
+static char *rejection(const struct ovs_list *errors)
+{
     struct ds s = DS_EMPTY_INITIALIZER;
-    ds_put_format(&s, "bundle failed (%s)",
-                  error ? ovs_retval_to_string(error) : "rejected");
+    ds_put_cstr(&s, "bundle rejected");
     struct ofpbuf *msg;
-    LIST_FOR_EACH(msg, list_node, &errors)
+    LIST_FOR_EACH(msg, list_node, errors)
     {
         ds_put_cstr(&s, ": ");
         char *text = ofp_to_string(msg->data, msg->size, NULL, NULL, 1);
         ds_put_cstr(&s, text);
         free(text);
     }
-    ofpbuf_list_delete(&errors);
     ds_chomp(&s, '\n');
     return ds_steal_cstr(&s);
+}
+
+int fs_ofbridge_apply(const struct fs_of_io *io, struct fs_of_changes *ch,
+                      char **rejected)
+{
+    *rejected = NULL;
+    struct ovs_list errors;
+    ovs_list_init(&errors);
+    struct ofputil_bundle_ctrl_msg bc = {
+        .flags = OFPBF_ATOMIC | OFPBF_ORDERED,
+    };
+    int error = bundle_control(io, &bc, OFPBCT_OPEN_REQUEST, &errors);
+    struct ofpbuf *msg;
+    LIST_FOR_EACH(msg, list_node, &ch->msgs)
+    {
+        if (error) {
+            break;
+        }
+        error = bundle_add(io, &bc, msg, &errors);
+    }
+    /* A message the switch refuses is left out of the bundle, not fatal to
+     * it: know about every refusal before committing. */
+    error = error ? error : barrier(io, &errors);
+    if (!error && !ovs_list_is_empty(&errors)) {
+        error = EPROTO;
+        int e = bundle_control(io, &bc, OFPBCT_DISCARD_REQUEST, &errors);
+        if (e && e != EPROTO) {
+            error = e;
+        }
+    } else if (!error) {
+        error = bundle_control(io, &bc, OFPBCT_COMMIT_REQUEST, &errors);
+    }
+    if (error == EPROTO) {
+        *rejected = rejection(&errors);
+    }
+    ofpbuf_list_delete(&errors);
+    return error;
 }
 
 int fs_ofbridge_run(struct vconn *vconn)
@@ -137,11 +401,7 @@ int fs_ofbridge_run(struct vconn *vconn)
         } else if (error) {
             return error;
         }
-        enum ofptype type;
-        const struct ofp_header *oh = msg->data;
-        if (!ofptype_decode(&type, oh) && type == OFPTYPE_ECHO_REQUEST) {
-            vconn_send(vconn, ofputil_encode_echo_reply(oh));
-        }
+        answer_echo(vconn, msg);
         ofpbuf_delete(msg);
     }
     return vconn_get_status(vconn) < 0 ? EPIPE : 0;

@@ -8,7 +8,14 @@
  * OpenFlow 1.5 bundle followed by a barrier, and posts back results and
  * local facts.  The only shared state is the hand-off below, under a mutex;
  * the OVS thread wakes the main thread through the 'notify' callback (the
- * daemon passes one that calls ev_async_send()). */
+ * daemon passes one that calls ev_async_send()).
+ *
+ * Nothing waits on OVS without a bound: each OpenFlow message to or from
+ * the switch (connection included) must move within FS_OVS_TIMEOUT_MS, and
+ * an OVSDB transaction must complete within it, or the exchange is given up
+ * with an error in the result ("OpenFlow: no reply from <target> within
+ * 5 s"), the OpenFlow connection is dropped and made again with backoff.
+ * fs_ovs_stop() interrupts any exchange in progress. */
 #ifndef FS_RECONCILER_OVS_H
 #define FS_RECONCILER_OVS_H 1
 
@@ -19,6 +26,10 @@
 #include "render/render.h"
 
 struct fs_ovs;
+
+/* Longest wait for one OpenFlow message or one OVSDB transaction; also the
+ * OVSDB probe interval. */
+#define FS_OVS_TIMEOUT_MS 5000
 
 struct fs_ovs_config {
     const char *ovsdb;    /* OVSDB remote, "unix:/path/db.sock". */
@@ -39,7 +50,11 @@ struct fs_ovs_result {
     char *error;      /* Why not, when !ok (owned by the result). */
     struct fs_errors row_errors; /* OVSDB rows that could not be converged
                                   * (name clash with a foreign row...):
-                                  * key and path of the resource. */
+                                  * key and path of the resource; and
+                                  * flows not added because another
+                                  * controller's flow holds their match
+                                  * (key "flow table=T,priority=P,MATCH",
+                                  * path "$"). */
     size_t ovsdb_txns;  /* OVSDB transactions committed in this apply. */
     size_t row_changes; /* Rows created, updated or deleted. */
     size_t n_flows;     /* Flows under our cookie after the apply. */
@@ -79,8 +94,8 @@ bool fs_ovs_take_result(struct fs_ovs *, struct fs_ovs_result *result);
  * reported. */
 bool fs_ovs_take_waiting(struct fs_ovs *, char **waiting);
 
-/* Stops and joins the thread, closing OVSDB and OpenFlow connections.
- * Flows stay installed. */
+/* Stops and joins the thread, closing OVSDB and OpenFlow connections; an
+ * exchange in progress is abandoned at once.  Flows stay installed. */
 void fs_ovs_stop(struct fs_ovs *);
 
 #endif /* reconciler/ovs.h */

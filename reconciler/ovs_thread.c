@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bitmap.h"
 #include "latch.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vconn.h"
@@ -26,8 +27,13 @@ VLOG_DEFINE_THIS_MODULE(ovs);
 
 /* How often to re-read what is installed, to notice and repair drift. */
 #define DRIFT_CHECK_MS 60000
-/* Retry interval for a lost OpenFlow connection. */
-#define RECONNECT_MS 1000
+/* Backoff between OpenFlow connection attempts: from the first to the
+ * last, doubling, with jitter (a random 50..100% of it).  Back to the first
+ * once a connection worked, and as soon as the OVSDB shows a change (ovs-
+ * vswitchd writes ofports and status when it starts): a vswitchd that
+ * comes back is reconnected to at once. */
+#define RECONNECT_FIRST_MS 50
+#define RECONNECT_MAX_MS 1000
 /* Backoff after a failed apply (bundle or OVSDB transaction): doubles from
  * the first to the last, with jitter (a random 50..100% of it). */
 #define RETRY_FIRST_MS 100
@@ -59,24 +65,30 @@ struct ovs_side {
     unsigned int idl_seqno;
     bool facts_sent;
     struct fs_local_facts facts;
-    struct vconn *vconn;
-    long long next_connect, next_drift_check;
+    struct vconn *vconn; /* NULL, connecting or connected. */
+    bool connected;      /* OpenFlow hello exchanged on 'vconn'. */
+    long long connect_deadline, next_connect, next_drift_check;
+    int reconnect_ms;           /* Last backoff; 0 after a connection worked. */
+    char *of_error;             /* OpenFlow problem last reported; NULL while
+                                 * the connection works. */
     struct fs_desired *current; /* Last posted desired set. */
     struct fs_of_state installed, desired;
-    bool installed_known; /* 'installed' mirrors the switch. */
+    struct fs_of_state foreign; /* Other owners' flows in the tables where
+                                 * the apply in progress adds flows. */
+    bool installed_known;       /* 'installed' mirrors the switch. */
     bool apply_needed;
 
     /* The OVSDB transaction of the apply in progress, and its result to be
      * posted when the transaction completes. */
     struct ovsdb_idl_txn *txn;
+    long long txn_deadline;
     struct fs_ovs_result pending;
 
     /* Retry with backoff after a failed apply. */
     long long next_retry;
     int retry_ms; /* 0 while applies succeed. */
 
-    int connect_error; /* Of the last OpenFlow connection attempt. */
-    char *waiting;     /* As last reported (fs_ovs_take_waiting()). */
+    char *waiting; /* As last reported (fs_ovs_take_waiting()). */
 };
 
 static char *default_openflow(const char *ovsdb, const char *bridge)
@@ -92,6 +104,9 @@ static char *default_openflow(const char *ovsdb, const char *bridge)
 static void idl_setup(struct ovs_side *side, const char *remote)
 {
     side->idl = ovsdb_idl_create(remote, &ovsrec_idl_class, false, true);
+    /* Unix sockets are not probed by default: a frozen ovsdb-server would
+     * never be noticed. */
+    ovsdb_idl_set_probe_interval(side->idl, FS_OVS_TIMEOUT_MS);
     fs_facts_idl_setup(side->idl);
 }
 
@@ -99,6 +114,11 @@ static void run_idl(struct fs_ovs *ovs, struct ovs_side *side)
 {
     ovsdb_idl_run(side->idl);
     unsigned int seqno = ovsdb_idl_get_seqno(side->idl);
+    if (seqno != side->idl_seqno && !side->vconn && side->reconnect_ms) {
+        /* Perhaps ovs-vswitchd is back: try now. */
+        side->reconnect_ms = 0;
+        side->next_connect = time_msec();
+    }
     if (!ovsdb_idl_has_ever_connected(side->idl) ||
         (seqno == side->idl_seqno && side->facts_sent)) {
         return;
@@ -131,35 +151,124 @@ static void post_result(struct fs_ovs *ovs, struct fs_ovs_result *r)
     ovs->notify(ovs->aux);
 }
 
-static void disconnect(struct ovs_side *side, const char *why)
+/* The last error result for the current desired set, while OpenFlow does
+ * not work: status must not show a stale success. */
+static void post_of_error(struct fs_ovs *ovs, struct ovs_side *side)
 {
-    VLOG_WARN("OpenFlow connection to the bridge lost (%s); reconnecting", why);
-    vconn_close(side->vconn);
-    side->vconn = NULL;
-    side->installed_known = false;
-    side->apply_needed = side->current != NULL;
-    side->next_connect = time_msec() + RECONNECT_MS;
+    if (!side->current || !side->of_error) {
+        return;
+    }
+    struct fs_ovs_result r = {
+        .revision = side->current->revision,
+        .error = xstrdup(side->of_error),
+        .row_errors = FS_ERRORS_INITIALIZER,
+        .n_flows = hmap_count(&side->installed.flows),
+        .n_groups = hmap_count(&side->installed.groups),
+    };
+    post_result(ovs, &r);
 }
 
-static struct vlog_rate_limit connect_rl = VLOG_RATE_LIMIT_INIT(1, 10);
-
-static void connect_bridge(struct fs_ovs *ovs, struct ovs_side *side)
+/* What status and the log say about an OpenFlow transport error. */
+static char *of_error_text(const struct fs_ovs *ovs, int error)
 {
-    if (side->vconn || time_msec() < side->next_connect) {
-        return;
+    if (error == ETIMEDOUT) {
+        return xasprintf("OpenFlow: no reply from %s within %d s",
+                         ovs->openflow, FS_OVS_TIMEOUT_MS / 1000);
+    } else if (error == EOF) {
+        return xasprintf("OpenFlow: %s: connection closed by the switch",
+                         ovs->openflow);
     }
-    int error = fs_ofbridge_open(ovs->openflow, 2000, &side->vconn);
-    side->connect_error = error;
-    if (error) {
-        VLOG_WARN_RL(&connect_rl,
-                     "%s: cannot connect (%s); is bridge %s there?",
-                     ovs->openflow, ovs_retval_to_string(error), ovs->bridge);
-        side->next_connect = time_msec() + RECONNECT_MS;
-        return;
+    return xasprintf("OpenFlow: %s: %s", ovs->openflow,
+                     ovs_retval_to_string(error));
+}
+
+/* Closes the OpenFlow connection (or the attempt) because of 'why' (owned)
+ * and schedules the next attempt.  Logs, and posts an error result if
+ * 'post', only when 'why' differs from the problem last reported. */
+static void drop_connection(struct fs_ovs *ovs, struct ovs_side *side,
+                            char *why, bool post)
+{
+    if (side->connected) {
+        side->reconnect_ms = RECONNECT_FIRST_MS;
+    } else {
+        side->reconnect_ms = side->reconnect_ms
+                                 ? MIN(side->reconnect_ms * 2, RECONNECT_MAX_MS)
+                                 : RECONNECT_FIRST_MS;
     }
-    VLOG_INFO("connected to %s (OpenFlow 1.5)", ovs->openflow);
+    vconn_close(side->vconn);
+    side->vconn = NULL;
+    side->connected = false;
     side->installed_known = false;
     side->apply_needed = side->current != NULL;
+    int delay =
+        side->reconnect_ms / 2 + random_range(side->reconnect_ms / 2 + 1);
+    side->next_connect = time_msec() + delay;
+    if (side->of_error && !strcmp(side->of_error, why)) {
+        free(why);
+        return;
+    }
+    VLOG_WARN("%s; reconnecting with backoff", why);
+    free(side->of_error);
+    side->of_error = why;
+    if (post) {
+        post_of_error(ovs, side);
+    }
+}
+
+/* Opens and completes the OpenFlow connection without blocking: the hello
+ * exchange must be done within FS_OVS_TIMEOUT_MS. */
+static void connect_bridge(struct fs_ovs *ovs, struct ovs_side *side)
+{
+    if (side->connected) {
+        return;
+    } else if (!side->vconn) {
+        if (time_msec() < side->next_connect) {
+            return;
+        }
+        int error = fs_ofbridge_open(ovs->openflow, &side->vconn);
+        if (error) {
+            drop_connection(ovs, side,
+                            xasprintf("OpenFlow: cannot connect to %s (%s); "
+                                      "is bridge %s there?",
+                                      ovs->openflow,
+                                      ovs_retval_to_string(error), ovs->bridge),
+                            true);
+            return;
+        }
+        side->connect_deadline = time_msec() + FS_OVS_TIMEOUT_MS;
+    }
+    vconn_run(side->vconn);
+    int error = vconn_connect(side->vconn);
+    if (error == EAGAIN && time_msec() >= side->connect_deadline) {
+        error = ETIMEDOUT;
+    }
+    if (error == EAGAIN) {
+        return;
+    } else if (error) {
+        drop_connection(ovs, side, of_error_text(ovs, error), true);
+        return;
+    }
+    if (side->of_error) {
+        VLOG_INFO("connected to %s again (OpenFlow 1.5)", ovs->openflow);
+    } else {
+        VLOG_INFO("connected to %s (OpenFlow 1.5)", ovs->openflow);
+    }
+    free(side->of_error);
+    side->of_error = NULL;
+    side->connected = true;
+    side->reconnect_ms = 0;
+    side->next_retry = 0; /* A new connection: apply at once. */
+    side->installed_known = false;
+    side->apply_needed = side->current != NULL;
+}
+
+static struct fs_of_io of_io(struct fs_ovs *ovs, struct ovs_side *side)
+{
+    return (struct fs_of_io){
+        .vconn = side->vconn,
+        .timeout_ms = FS_OVS_TIMEOUT_MS,
+        .cancel = &ovs->exit,
+    };
 }
 
 /* After a failed apply: try again after a capped, jittered backoff; logs
@@ -218,41 +327,80 @@ static void finish_apply(struct fs_ovs *ovs, struct ovs_side *side,
     *r = (struct fs_ovs_result){.row_errors = FS_ERRORS_INITIALIZER};
 }
 
-/* Flows and groups: diff against the switch, one bundle.  Returns false
- * (with r->error set) if the switch did not take it. */
-static bool apply_flows(struct ovs_side *side, struct fs_ovs_result *r)
+/* Learns the other owners' flows in the tables where 'desired' adds flows
+ * (fresh for each apply: another controller may have added one since). */
+static int dump_foreign(const struct fs_of_io *io, struct ovs_side *side)
 {
-    if (!side->installed_known) {
-        int error = fs_ofbridge_dump(side->vconn, &side->installed);
+    unsigned long tables[BITMAP_N_LONGS(256)];
+    fs_of_state_clear(&side->foreign);
+    if (!fs_of_new_flow_tables(&side->installed, &side->desired, tables)) {
+        return 0;
+    }
+    size_t t;
+    BITMAP_FOR_EACH_1(t, 256, tables)
+    {
+        int error = fs_ofbridge_dump_foreign(io, t, &side->foreign);
         if (error) {
-            r->error =
-                xasprintf("dumping flows: %s", ovs_retval_to_string(error));
-            disconnect(side, ovs_retval_to_string(error));
-            return false;
+            return error;
         }
-        side->installed_known = true;
+    }
+    return 0;
+}
+
+/* Flows and groups: diff against the switch, one bundle.  Returns false
+ * (with r->error set) if the switch did not take it; a transport error
+ * (no reply in time...) also drops the connection. */
+static bool apply_flows(struct fs_ovs *ovs, struct ovs_side *side,
+                        struct fs_ovs_result *r)
+{
+    struct fs_of_io io = of_io(ovs, side);
+    int error = 0;
+    if (!side->installed_known) {
+        error = fs_ofbridge_dump(&io, &side->installed);
+        side->installed_known = !error;
     }
     char *bad = fs_of_state_from_desired(&side->desired, side->current);
+    error = error ? error : dump_foreign(&io, side);
     struct fs_of_changes ch;
-    fs_of_diff(&side->installed, &side->desired, &ch);
-    r->flow_mods = ch.flow_mods;
-    r->group_mods = ch.group_mods;
-    char *failed = ch.flow_mods || ch.group_mods
-                       ? fs_ofbridge_apply(side->vconn, &ch)
-                       : NULL;
-    fs_of_changes_destroy(&ch);
-    if (failed) {
-        /* The bundle was not committed: re-read before the next try. */
-        side->installed_known = false;
-        r->error = failed;
-        free(bad);
-    } else {
-        fs_of_state_swap(&side->installed, &side->desired);
-        r->error = bad;
+    fs_of_diff(&side->installed, &side->desired, error ? NULL : &side->foreign,
+               &ch);
+    for (size_t i = 0; i < ch.n_conflicts; i++) {
+        fs_errors_add(&r->row_errors, ch.conflicts[i].key, "$",
+                      "a flow of another controller (cookie 0x%" PRIx64
+                      ") holds this match; left alone",
+                      ch.conflicts[i].foreign_cookie);
     }
+    char *rejected = NULL;
+    if (!error && (ch.flow_mods || ch.group_mods)) {
+        error = fs_ofbridge_apply(&io, &ch, &rejected);
+        r->flow_mods = ch.flow_mods;
+        r->group_mods = ch.group_mods;
+    }
+    if (!error) {
+        fs_of_state_swap(&side->installed, &side->desired);
+        for (size_t i = 0; i < ch.n_conflicts; i++) {
+            const struct fs_of_conflict *c = &ch.conflicts[i];
+            fs_of_state_remove_flow(&side->installed, c->table_id, c->priority,
+                                    &c->match);
+        }
+        r->error = bad;
+    } else {
+        /* Nothing was committed: re-read before the next try. */
+        side->installed_known = false;
+        free(bad);
+        if (rejected) {
+            r->error = rejected;
+        } else if (error == ECANCELED) {
+            r->error = xstrdup("stopping");
+        } else {
+            r->error = of_error_text(ovs, error);
+            drop_connection(ovs, side, xstrdup(r->error), false);
+        }
+    }
+    fs_of_changes_destroy(&ch);
     r->n_flows = hmap_count(&side->installed.flows);
     r->n_groups = hmap_count(&side->installed.groups);
-    return !failed;
+    return !error;
 }
 
 /* Applies the current desired set: flows first (they never point at a
@@ -274,7 +422,14 @@ static void apply(struct fs_ovs *ovs, struct ovs_side *side)
     *r = (struct fs_ovs_result){.revision = side->current->revision,
                                 .apply_ms = time_msec(),
                                 .row_errors = FS_ERRORS_INITIALIZER};
-    if (!apply_flows(side, r)) {
+    if (!apply_flows(ovs, side, r)) {
+        if (latch_is_set(&ovs->exit)) {
+            /* Interrupted by fs_ovs_stop(): nobody reads results now. */
+            free(r->error);
+            fs_errors_destroy(&r->row_errors);
+            *r = (struct fs_ovs_result){.row_errors = FS_ERRORS_INITIALIZER};
+            return;
+        }
         finish_apply(ovs, side, TXN_UNCOMMITTED);
         return;
     }
@@ -286,6 +441,7 @@ static void apply(struct fs_ovs *ovs, struct ovs_side *side)
     fs_errors_extend(&r->row_errors, &plan.errors);
     fs_errors_destroy(&plan.errors);
     if (side->txn) {
+        side->txn_deadline = time_msec() + FS_OVS_TIMEOUT_MS;
         enum ovsdb_idl_txn_status status = ovsdb_idl_txn_commit(side->txn);
         if (status != TXN_INCOMPLETE) {
             finish_apply(ovs, side, status);
@@ -295,13 +451,23 @@ static void apply(struct fs_ovs *ovs, struct ovs_side *side)
     }
 }
 
-/* Drives an OVSDB transaction in progress. */
+/* Drives an OVSDB transaction in progress; gives it up (it is forgotten:
+ * whatever the server makes of it comes back through the IDL, and the next
+ * apply plans from that) if it is not done in time. */
 static void run_txn(struct fs_ovs *ovs, struct ovs_side *side)
 {
     if (side->txn) {
         enum ovsdb_idl_txn_status status = ovsdb_idl_txn_commit(side->txn);
         if (status != TXN_INCOMPLETE) {
             finish_apply(ovs, side, status);
+        } else if (time_msec() >= side->txn_deadline) {
+            struct fs_ovs_result *r = &side->pending;
+            r->ok = false;
+            free(r->error);
+            r->error = xasprintf("OVSDB: no reply from %s within %d s; "
+                                 "transaction abandoned",
+                                 ovs->ovsdb, FS_OVS_TIMEOUT_MS / 1000);
+            finish_apply(ovs, side, TXN_UNCOMMITTED);
         }
     }
 }
@@ -316,6 +482,9 @@ static void take_desired(struct fs_ovs *ovs, struct ovs_side *side)
         fs_desired_destroy(side->current);
         side->current = d;
         side->apply_needed = true;
+        if (!side->connected) {
+            post_of_error(ovs, side);
+        }
     }
 }
 
@@ -328,10 +497,8 @@ static void report_waiting(struct fs_ovs *ovs, struct ovs_side *side)
                        : ovsdb_idl_get_last_error(side->idl);
     char *w = db_error ? xasprintf("OVSDB %s: %s", ovs->ovsdb,
                                    ovs_retval_to_string(db_error))
-              : !side->vconn && side->connect_error
-                  ? xasprintf("OpenFlow %s: %s", ovs->openflow,
-                              ovs_retval_to_string(side->connect_error))
-                  : NULL;
+              : !side->connected && side->of_error ? xstrdup(side->of_error)
+                                                   : NULL;
     if (nullable_string_is_equal(w, side->waiting)) {
         free(w);
         return;
@@ -352,20 +519,19 @@ static void run_once(struct fs_ovs *ovs, struct ovs_side *side)
     latch_poll(&ovs->wake);
     take_desired(ovs, side);
     connect_bridge(ovs, side);
-    if (side->vconn) {
+    if (side->connected) {
         int error = fs_ofbridge_run(side->vconn);
         if (error) {
-            disconnect(side, error == EOF ? "closed by the switch"
-                                          : ovs_retval_to_string(error));
+            drop_connection(ovs, side, of_error_text(ovs, error), true);
         }
     }
-    if (side->vconn && time_msec() >= side->next_drift_check) {
+    if (side->connected && time_msec() >= side->next_drift_check) {
         side->installed_known = false;
         side->apply_needed = side->current != NULL;
         side->next_drift_check = time_msec() + DRIFT_CHECK_MS;
     }
     run_txn(ovs, side);
-    if (side->vconn && side->apply_needed && side->current && !side->txn &&
+    if (side->connected && side->apply_needed && side->current && !side->txn &&
         ovsdb_idl_is_connected(side->idl) && time_msec() >= side->next_retry) {
         apply(ovs, side);
     }
@@ -377,10 +543,15 @@ static void wait_once(struct fs_ovs *ovs, struct ovs_side *side)
     ovsdb_idl_wait(side->idl);
     if (side->txn) {
         ovsdb_idl_txn_wait(side->txn);
+        poll_timer_wait_until(side->txn_deadline);
     }
     latch_wait(&ovs->wake);
     latch_wait(&ovs->exit);
-    if (side->vconn) {
+    if (side->vconn && !side->connected) {
+        vconn_run_wait(side->vconn);
+        vconn_connect_wait(side->vconn);
+        poll_timer_wait_until(side->connect_deadline);
+    } else if (side->connected) {
         vconn_run_wait(side->vconn);
         vconn_recv_wait(side->vconn);
         poll_timer_wait_until(side->next_drift_check);
@@ -399,6 +570,7 @@ static void *ovs_main(void *ovs_)
     fs_local_facts_init(&side.facts);
     fs_of_state_init(&side.installed);
     fs_of_state_init(&side.desired);
+    fs_of_state_init(&side.foreign);
     idl_setup(&side, ovs->ovsdb);
     while (!latch_is_set(&ovs->exit)) {
         run_once(ovs, &side);
@@ -415,8 +587,10 @@ static void *ovs_main(void *ovs_)
     fs_desired_destroy(side.current);
     fs_of_state_destroy(&side.installed);
     fs_of_state_destroy(&side.desired);
+    fs_of_state_destroy(&side.foreign);
     fs_local_facts_destroy(&side.facts);
     free(side.waiting);
+    free(side.of_error);
     return NULL;
 }
 
