@@ -15,6 +15,7 @@
 #include "ovs-thread.h"
 #include "ovsdb-idl.h"
 #include "random.h"
+#include "reconciler/backoff.h"
 #include "reconciler/facts.h"
 #include "reconciler/flowdiff.h"
 #include "reconciler/ofbridge.h"
@@ -84,9 +85,8 @@ struct ovs_side {
     long long txn_deadline;
     struct fs_ovs_result pending;
 
-    /* Retry with backoff after a failed apply. */
-    long long next_retry;
-    int retry_ms; /* 0 while applies succeed. */
+    /* Retry with backoff after a failed apply (reconciler/backoff.h). */
+    struct fs_backoff retry;
 
     char *waiting; /* As last reported (fs_ovs_take_waiting()). */
 };
@@ -257,7 +257,7 @@ static void connect_bridge(struct fs_ovs *ovs, struct ovs_side *side)
     side->of_error = NULL;
     side->connected = true;
     side->reconnect_ms = 0;
-    side->next_retry = 0; /* A new connection: apply at once. */
+    fs_backoff_retry_now(&side->retry); /* A new connection: apply now. */
     side->installed_known = false;
     side->apply_needed = side->current != NULL;
 }
@@ -275,23 +275,18 @@ static struct fs_of_io of_io(struct fs_ovs *ovs, struct ovs_side *side)
  * only the change from working to failing. */
 static void retry_later(struct ovs_side *side, const char *error)
 {
-    if (!side->retry_ms) {
+    if (!fs_backoff_failing(&side->retry)) {
         VLOG_WARN("apply failed (%s); retrying with backoff", error);
     }
-    side->retry_ms =
-        side->retry_ms ? MIN(side->retry_ms * 2, RETRY_MAX_MS) : RETRY_FIRST_MS;
-    int delay = side->retry_ms / 2 + random_range(side->retry_ms / 2 + 1);
-    side->next_retry = time_msec() + delay;
+    fs_backoff_failed(&side->retry, time_msec());
     side->apply_needed = true;
 }
 
 static void apply_succeeded(struct ovs_side *side)
 {
-    if (side->retry_ms) {
+    if (fs_backoff_succeeded(&side->retry)) {
         VLOG_INFO("apply works again");
     }
-    side->retry_ms = 0;
-    side->next_retry = 0;
 }
 
 /* Posts the pending result once the OVSDB transaction (if any) is done. */
@@ -532,7 +527,8 @@ static void run_once(struct fs_ovs *ovs, struct ovs_side *side)
     }
     run_txn(ovs, side);
     if (side->connected && side->apply_needed && side->current && !side->txn &&
-        ovsdb_idl_is_connected(side->idl) && time_msec() >= side->next_retry) {
+        ovsdb_idl_is_connected(side->idl) &&
+        fs_backoff_ready(&side->retry, time_msec())) {
         apply(ovs, side);
     }
     report_waiting(ovs, side);
@@ -556,7 +552,7 @@ static void wait_once(struct fs_ovs *ovs, struct ovs_side *side)
         vconn_recv_wait(side->vconn);
         poll_timer_wait_until(side->next_drift_check);
         if (side->apply_needed) {
-            poll_timer_wait_until(side->next_retry);
+            poll_timer_wait_until(side->retry.next_ms);
         }
     } else {
         poll_timer_wait_until(side->next_connect);
@@ -566,7 +562,10 @@ static void wait_once(struct fs_ovs *ovs, struct ovs_side *side)
 static void *ovs_main(void *ovs_)
 {
     struct fs_ovs *ovs = ovs_;
-    struct ovs_side side = {.next_drift_check = time_msec() + DRIFT_CHECK_MS};
+    struct ovs_side side = {
+        .next_drift_check = time_msec() + DRIFT_CHECK_MS,
+        .retry = FS_BACKOFF_INIT(RETRY_FIRST_MS, RETRY_MAX_MS),
+    };
     fs_local_facts_init(&side.facts);
     fs_of_state_init(&side.installed);
     fs_of_state_init(&side.desired);
