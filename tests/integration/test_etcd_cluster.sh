@@ -78,20 +78,7 @@ check "flowsteerd logged the move to another member" "$(grep -o 'etcd member [^;
 	grep -q "moving to" "$SB_DIR/flowsteerd.log"
 sb_wait_observed "$rev" 10
 sb_flow_ages "$SB_COOKIE_OURS" | grep -v "$MAC_C" | sort -k2 >"$SB_DIR/ages-after"
-kept() { # flows of before still there with an age at least as old
-	python3 - "$SB_DIR/ages-before" "$SB_DIR/ages-after" <<'PY'
-import sys
-def load(p):
-    d = {}
-    for line in open(p):
-        age, flow = line.split(" ", 1)
-        d[flow] = float(age)
-    return d
-b, a = load(sys.argv[1]), load(sys.argv[2])
-sys.exit(0 if b and all(f in a and a[f] >= age for f, age in b.items()) else 1)
-PY
-}
-check "no flow was touched by the failover" "$(wc -l <"$SB_DIR/ages-before") flows before" kept
+check "no flow was touched by the failover" "$(wc -l <"$SB_DIR/ages-before") flows before" ages_kept
 check "a still pings b" "ping" ping_ab
 
 step "the member flowsteerd talks to now freezes (SIGSTOP)"

@@ -35,3 +35,19 @@ finish() {
 json_get() { python3 -c "import json,sys; v=json.load(sys.stdin)$1; print(json.dumps(v) if isinstance(v,(dict,list)) else v)"; }
 eq() { [ "$1" = "$2" ]; }
 gt() { [ "$1" -gt "$2" ]; }
+# ages_kept: every flow listed in $SB_DIR/ages-before (sb_flow_ages output)
+# is in $SB_DIR/ages-after with an age at least as old: nothing was
+# replaced or re-added in between.
+ages_kept() {
+	python3 - "$SB_DIR/ages-before" "$SB_DIR/ages-after" <<'PY'
+import sys
+def load(p):
+    d = {}
+    for line in open(p):
+        age, flow = line.split(" ", 1)
+        d[flow] = float(age)
+    return d
+b, a = load(sys.argv[1]), load(sys.argv[2])
+sys.exit(0 if b and all(f in a and a[f] >= age for f, age in b.items()) else 1)
+PY
+}
