@@ -111,6 +111,8 @@ static void free_endpoints(struct etcd_client *c)
     free(c->endpoints);
 }
 
+static void kick_cb(struct ev_loop *loop, ev_timer *w, int revents);
+
 struct etcd_client *etcd_client_create(struct ev_loop *loop,
                                        const char *endpoints)
 {
@@ -130,6 +132,9 @@ struct etcd_client *etcd_client_create(struct ev_loop *loop,
     c->page_size = 500;
     ovs_list_init(&c->requests);
     ovs_list_init(&c->held);
+    ovs_list_init(&c->deferred);
+    ev_timer_init(&c->kick, kick_cb, 0., 0.);
+    c->kick.data = c;
     c->multi = curl_multi_init();
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, socket_fn);
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
@@ -174,6 +179,11 @@ void etcd_client_destroy(struct etcd_client *c)
     {
         req_free(c, r);
     }
+    LIST_FOR_EACH_SAFE(r, node, &c->deferred)
+    {
+        req_free(c, r);
+    }
+    ev_timer_stop(c->loop, &c->kick);
     etcd_watch_destroy(c);
     curl_multi_cleanup(c->multi);
     ev_timer_stop(c->loop, &c->timer);
@@ -218,8 +228,24 @@ static void req_start(struct etcd_client *c, struct etcd_req *r)
         free(auth);
     }
     curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
+    if (curl_multi_add_handle(c->multi, r->easy) == CURLM_RECURSIVE_API_CALL) {
+        ovs_list_push_back(&c->deferred, &r->node);
+        ev_timer_start(c->loop, &c->kick);
+        return;
+    }
     ovs_list_push_back(&c->requests, &r->node);
-    curl_multi_add_handle(c->multi, r->easy);
+}
+
+/* Adds the requests made from inside libcurl callbacks. */
+static void kick_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct etcd_client *c = w->data;
+    struct etcd_req *r;
+    LIST_FOR_EACH_POP(r, node, &c->deferred)
+    {
+        ovs_list_push_back(&c->requests, &r->node);
+        curl_multi_add_handle(c->multi, r->easy);
+    }
 }
 
 static void set_tls(struct etcd_client *c, CURL *easy)

@@ -28,7 +28,11 @@ struct etcd_client {
      * current auth token, NULL until authenticated or after it expired. */
     char *cacert, *cert, *key, *user, *password, *token;
     bool authenticating;
-    struct ovs_list held;     /* struct etcd_req waiting for a token. */
+    struct ovs_list held; /* struct etcd_req waiting for a token. */
+    /* Requests made from inside a libcurl callback (which refuses a new
+     * handle then): added by 'kick' once the loop runs again. */
+    struct ovs_list deferred;
+    ev_timer kick;
     ev_timer timer;           /* curl's timeout. */
     struct ovs_list requests; /* struct etcd_req in flight. */
     struct etcd_watch *watch; /* The prefix watch, if any. */
@@ -42,7 +46,7 @@ void etcd_client_set_page_size(struct etcd_client *, int64_t page_size);
 /* One HTTP transfer.  Unary: 'done' gets the decoded reply.  Streaming:
  * 'on_data' gets each chunk and 'on_end' the end of the transfer. */
 struct etcd_req {
-    struct ovs_list node; /* In client->requests, or client->held. */
+    struct ovs_list node; /* In client->requests, ->held or ->deferred. */
     struct etcd_client *client;
     char *path; /* "/v3/kv/range". */
     CURL *easy;
