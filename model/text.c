@@ -38,6 +38,12 @@ static size_t utf8_char(const unsigned char *s, size_t len, unsigned int *cp)
     return *cp < min || *cp > 0x10ffff || surrogate ? 0 : n;
 }
 
+size_t fs_utf8_char_len(const char *s, size_t len)
+{
+    unsigned int cp;
+    return utf8_char((const unsigned char *)s, len, &cp);
+}
+
 static bool is_control(unsigned int cp)
 {
     return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);

@@ -32,6 +32,11 @@ struct fs_quoted {
     char s[FS_QUOTED_SIZE];
 };
 
+/* Returns the length in bytes of the UTF-8 character at 's' ('len' > 0
+ * bytes left), or 0 if the bytes there do not start a valid one (RFC 3629:
+ * no overlong forms, no surrogates, nothing above U+10FFFF). */
+size_t fs_utf8_char_len(const char *s, size_t len);
+
 /* Returns true if the 'len' bytes at 's' are valid UTF-8 (RFC 3629: no
  * overlong forms, no surrogates, nothing above U+10FFFF) and hold no
  * control character (C0 U+0000..U+001F, DEL U+007F, C1 U+0080..U+009F). */

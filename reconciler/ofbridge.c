@@ -169,6 +169,24 @@ static bool ours(ovs_be64 cookie)
     return (ntohll(cookie) & FS_COOKIE_MASK) == FS_COOKIE_BASE;
 }
 
+/* Receives the next reply of multipart request 'xid', which must be of
+ * 'type': on success '*reply' (caller deletes) and '*more' (another reply
+ * follows); EPROTO for another type. */
+static int recv_multipart(const struct fs_of_io *io, ovs_be32 xid,
+                          enum ofptype type, struct ofpbuf **reply, bool *more)
+{
+    enum ofptype got;
+    int error = io_recv_xid(io, xid, reply, NULL);
+    if (error) {
+        return error;
+    } else if (ofptype_decode(&got, (*reply)->data) || got != type) {
+        ofpbuf_delete(*reply);
+        return EPROTO;
+    }
+    *more = ofpmp_more((*reply)->data);
+    return 0;
+}
+
 /* Sends 'fsr' and adds each flow of the replies to 'mine' if its cookie is
  * flowsteer's, else to 'others' (either may be NULL: not kept). */
 static int dump_flows(const struct fs_of_io *io,
@@ -183,17 +201,11 @@ static int dump_flows(const struct fs_of_io *io,
     ofpbuf_init(&ofpacts, 0);
     for (bool more = !error; more;) {
         struct ofpbuf *reply;
-        enum ofptype type;
-        error = io_recv_xid(io, xid, &reply, NULL);
+        error =
+            recv_multipart(io, xid, OFPTYPE_FLOW_STATS_REPLY, &reply, &more);
         if (error) {
             break;
-        } else if (ofptype_decode(&type, reply->data) ||
-                   type != OFPTYPE_FLOW_STATS_REPLY) {
-            ofpbuf_delete(reply);
-            error = EPROTO;
-            break;
         }
-        more = ofpmp_more(reply->data);
         for (;;) {
             struct ofputil_flow_stats fs;
             int retval =
@@ -227,17 +239,11 @@ static int dump_groups(const struct fs_of_io *io, struct fs_of_state *st)
     int error = io_send(io, request);
     for (bool more = !error; more;) {
         struct ofpbuf *reply;
-        enum ofptype type;
-        error = io_recv_xid(io, xid, &reply, NULL);
+        error = recv_multipart(io, xid, OFPTYPE_GROUP_DESC_STATS_REPLY, &reply,
+                               &more);
         if (error) {
             break;
-        } else if (ofptype_decode(&type, reply->data) ||
-                   type != OFPTYPE_GROUP_DESC_STATS_REPLY) {
-            ofpbuf_delete(reply);
-            error = EPROTO;
-            break;
         }
-        more = ofpmp_more(reply->data);
         struct ofpbuf msg = ofpbuf_const_initializer(reply->data, reply->size);
         struct ofputil_group_desc gd;
         while (!ofputil_decode_group_desc_reply(&gd, &msg, OFP15_VERSION)) {

@@ -6,34 +6,9 @@
 #include <string.h>
 
 #include "model/model.h"
+#include "model/text.h"
 #include "openvswitch/dynamic-string.h"
 #include "util.h"
-
-/* Returns the length of the UTF-8 character at 's' (of 'n' bytes left), or
- * 0 if the bytes there are not a valid one (RFC 3629: no overlong forms, no
- * surrogates, nothing above U+10FFFF). */
-static size_t utf8_char_len(const unsigned char *s, size_t n)
-{
-    unsigned int c = s[0];
-    size_t len = c < 0x80                 ? 1
-                 : c >= 0xc2 && c <= 0xdf ? 2
-                 : c >= 0xe0 && c <= 0xef ? 3
-                 : c >= 0xf0 && c <= 0xf4 ? 4
-                                          : 0;
-    if (!len || len > n) {
-        return 0;
-    }
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-    }
-    if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0) ||
-        (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90)) {
-        return 0;
-    }
-    return len;
-}
 
 /* Returns 's' as a new JSON string: at most FS_STATUS_MAX_FIELD bytes of
  * it, cut at a character boundary and followed by "... (N more bytes)";
@@ -43,7 +18,7 @@ static json_t *bounded_string(const char *s)
     struct ds out = DS_EMPTY_INITIALIZER;
     size_t n = strlen(s), i = 0;
     while (i < n) {
-        size_t len = utf8_char_len((const unsigned char *)s + i, n - i);
+        size_t len = fs_utf8_char_len(s + i, n - i);
         if (out.length + (len ? len : 4) > FS_STATUS_MAX_FIELD) {
             break;
         }
