@@ -1,0 +1,93 @@
+/* render/engine.h: incremental render.  A change costs what it changes.
+ *
+ * The engine keeps, for each render unit (one network's L2 flows, one
+ * port's flows, one port chain's flows, and the node-wide unit: provider
+ * bridges, table-miss flows), the flows and groups it rendered last time and
+ * what it read to render them (its dependencies: resources by kind and id,
+ * ofports of iface-ids, network keys, uplinks...).  fs_render_engine_run()
+ * re-renders only the units whose dependencies changed (plus new units, and
+ * drops units whose resource went) and returns the difference with what it
+ * returned before as a delta.  fs_render() (render.h) stays the reference:
+ * after any sequence of runs, the engine's current set equals a full render
+ * of the same inputs (tests/unit/test_render_engine.c checks this on random
+ * worlds).
+ *
+ * Flows are identified by (table, priority, match text): the same key as
+ * render_flow()'s duplicate check.  Text, not parsed: the OVS thread parses
+ * each added flow exactly once. */
+#ifndef FS_RENDER_ENGINE_H
+#define FS_RENDER_ENGINE_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "render/render.h"
+
+struct fs_render_engine;
+
+/* What changed in one node's desired set between two engine runs.  Every
+ * string and array is owned by the delta (fs_desired_delta_destroy()). */
+struct fs_desired_delta {
+    int64_t revision;          /* Snapshot revision of this run. */
+    uint64_t facts_generation; /* Generation of the facts of this run. */
+    /* True for the first run of an engine (and after
+     * fs_render_engine_reset()): 'add_flows' and 'add_groups' then hold the
+     * whole desired set and the removes are empty; the receiver forgets any
+     * desired set it had. */
+    bool full;
+    /* Flows new or changed (cookie or actions) since the last run; a
+     * changed flow appears here only, with its new cookie and actions. */
+    struct fs_flow *add_flows;
+    size_t n_add_flows;
+    /* Flows desired last run and no longer: only table, priority and match
+     * are set (cookie 0, actions NULL). */
+    struct fs_flow *remove_flows;
+    size_t n_remove_flows;
+    /* Groups new or changed since the last run; group ids removed. */
+    struct fs_group *add_groups;
+    size_t n_add_groups;
+    uint32_t *remove_groups;
+    size_t n_remove_groups;
+    /* Totals of the desired set after this delta. */
+    size_t n_flows, n_groups;
+    /* Always whole (they are few): the OVSDB rows, sorted as in
+     * struct fs_desired, the ports waiting for an ofport, and the notes of
+     * every unit. */
+    struct fs_ovsdb_port **ports;
+    size_t n_ports;
+    struct fs_ovsdb_bridge **bridges;
+    size_t n_bridges;
+    size_t n_waiting;
+    struct fs_errors notes;
+    /* Units re-rendered in this run, and all units: for the log. */
+    size_t units_rendered, n_units;
+};
+
+/* Returns a new engine with no units: its first run is a full render. */
+struct fs_render_engine *fs_render_engine_create(void);
+
+/* Frees the engine and everything it keeps; NULL is fine. */
+void fs_render_engine_destroy(struct fs_render_engine *);
+
+/* Forgets what was rendered: the next run is full (delta->full). */
+void fs_render_engine_reset(struct fs_render_engine *);
+
+/* Renders what changed since the last run for 'node' given 'snapshot' and
+ * 'facts' (nothing of them is kept) and returns the delta (never NULL; the
+ * caller frees it with fs_desired_delta_destroy()).  A run where nothing
+ * changed returns a delta with no adds and no removes. */
+struct fs_desired_delta *
+fs_render_engine_run(struct fs_render_engine *, const struct fs_snapshot *,
+                     const struct fs_render_node *node,
+                     const struct fs_local_facts *);
+
+/* The engine's current desired set as a full struct fs_desired (sorted as
+ * fs_render() sorts; caller frees with fs_desired_destroy()).  Walks every
+ * unit: for tests and `plan`, never on the change path. */
+struct fs_desired *fs_render_engine_current(const struct fs_render_engine *);
+
+/* Frees 'delta' and all it owns; NULL is fine. */
+void fs_desired_delta_destroy(struct fs_desired_delta *);
+
+#endif /* render/engine.h */
