@@ -37,6 +37,10 @@ static const char usage_text[] =
     "                    no chassis document for it (the document wins)\n"
     "  --openflow TARGET OpenFlow target of the bridge (default\n"
     "                    unix:<ovsdb socket dir>/<bridge>.mgmt)\n"
+    "  --audit-interval SECONDS\n"
+    "                    full check of flowsteer's flows in OVS, a safety\n"
+    "                    net: a flow monitor sees changes by others at once\n"
+    "                    (default 3600; 0 = never)\n"
     "  --config FILE     read 'key = value' settings (same keys as the\n"
     "                    long options); options given after it win\n"
     "  --log-file FILE   also log to FILE\n"
@@ -56,6 +60,7 @@ void fs_config_init(struct fs_config *cfg)
         .etcd = xstrdup("http://127.0.0.1:2379"),
         .ovsdb = xstrdup("unix:/var/run/openvswitch/db.sock"),
         .bridge = xstrdup("br-int"),
+        .audit_interval_s = 3600,
     };
 }
 
@@ -109,6 +114,18 @@ char *fs_config_set(struct fs_config *cfg, const char *key, const char *value)
         fs_bridge_mappings_free(cfg->bridge_mappings, cfg->n_bridge_mappings);
         cfg->bridge_mappings = bm;
         cfg->n_bridge_mappings = n;
+        return NULL;
+    }
+    if (!strcmp(key, "audit-interval")) {
+        char *end;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (errno || end == value || *end || v < 0 || v > 86400 * 7) {
+            return xasprintf("audit-interval: \"%.64s\" is not a number of "
+                             "seconds from 0 (never) to 604800",
+                             value);
+        }
+        cfg->audit_interval_s = v;
         return NULL;
     }
     if (!strcmp(key, "verbose")) {
@@ -205,6 +222,7 @@ char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[])
         {"bridge", required_argument, NULL, 'b'},
         {"bridge-mappings", required_argument, NULL, 'm'},
         {"openflow", required_argument, NULL, 'o'},
+        {"audit-interval", required_argument, NULL, 'a'},
         {"config", required_argument, NULL, 'c'},
         {"log-file", required_argument, NULL, 'l'},
         {"verbose", no_argument, NULL, 'v'},
@@ -261,6 +279,9 @@ char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[])
             break;
         case 'm':
             key = "bridge-mappings";
+            break;
+        case 'a':
+            key = "audit-interval";
             break;
         case 'l':
             key = "log-file";

@@ -15,11 +15,13 @@ struct fs_config {
     /* etcd TLS and auth, as etcdctl's --cacert, --cert, --key, --user
      * (NAME or NAME:PASSWORD); NULL = not used. */
     char *etcd_cacert, *etcd_cert, *etcd_key, *etcd_user;
-    char *ovsdb;    /* OVSDB remote. */
-    char *bridge;   /* Integration bridge. */
-    char *openflow; /* OpenFlow target, NULL = derived from ovsdb. */
-    char *log_file; /* NULL = stderr only. */
-    bool verbose;   /* Debug logging. */
+    char *ovsdb;          /* OVSDB remote. */
+    char *bridge;         /* Integration bridge. */
+    char *openflow;       /* OpenFlow target, NULL = derived from ovsdb. */
+    char *log_file;       /* NULL = stderr only. */
+    int audit_interval_s; /* "audit-interval": full check of our flows in
+                           * OVS every so many seconds; 0 = never. */
+    bool verbose;         /* Debug logging. */
     /* "bridge-mappings": provider bridges used when the snapshot has no
      * chassis document for 'node'. */
     struct fs_bridge_mapping *bridge_mappings;
@@ -37,7 +39,7 @@ void fs_config_init(struct fs_config *cfg);
 void fs_config_destroy(struct fs_config *cfg);
 
 /* Sets 'key' ("node", "etcd", "etcd-cacert", "etcd-cert", "etcd-key",
- * "etcd-user", "ovsdb", "bridge", "bridge-mappings",
+ * "etcd-user", "ovsdb", "bridge", "bridge-mappings", "audit-interval",
  * "openflow", "log-file", "verbose") to 'value'.  Returns NULL or an error
  * message (caller frees). */
 char *fs_config_set(struct fs_config *cfg, const char *key, const char *value);
@@ -51,7 +53,7 @@ char *fs_config_load(struct fs_config *cfg, const char *path);
  * overridden by the other options), --node, --etcd, --etcd-cacert, --etcd-cert,
  * --etcd-key,
  * --etcd-user, --ovsdb, --bridge,
- * --bridge-mappings,
+ * --bridge-mappings, --audit-interval,
  * --openflow, --log-file, -v/--verbose, -h/--help, -V/--version.  Returns
  * NULL on success, "" when the program should exit 0 (help or version
  * printed), or an error message; the caller frees non-NULL results. */

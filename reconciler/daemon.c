@@ -16,6 +16,7 @@
 #include "reconciler/config.h"
 #include "reconciler/ovs.h"
 #include "reconciler/status.h"
+#include "render/engine.h"
 #include "render/render.h"
 #include "store/etcd.h"
 #include "timeval.h"
@@ -47,6 +48,7 @@ struct fs_daemon {
     struct etcd_client *etcd;
     struct fs_model *model;
     struct fs_ovs *ovs;
+    struct fs_render_engine *engine;
     struct fs_alloc alloc;
     char *status_key;
 
@@ -60,6 +62,17 @@ struct fs_daemon {
     struct fs_errors errors, notes, row_errors;
     int64_t desired_revision, observed_revision;
     struct fs_ovs_result last;
+    /* Until the first apply of this run: observed revision, flows and
+     * groups as this node's status said before the restart (flows stay in
+     * OVS while flowsteerd restarts): status never goes back to 0. */
+    bool carried;
+    size_t carried_flows, carried_groups;
+    /* Convergence: monotonic ms of the first watch event not rendered yet
+     * (0: none); of the first event of the changes rendered up to
+     * 'converging_revision' and not yet in OVS; the last figure. */
+    long long change_ms, converging_ms;
+    int64_t converging_revision;
+    double convergence_ms, render_ms;
 
     /* Status writes: one in flight at a time, identical ones skipped; after
      * a failure the next waits for 'status_retry' (backoff). */
@@ -84,6 +97,9 @@ static void write_status(struct fs_daemon *);
 
 static void schedule_render(struct fs_daemon *d, double delay)
 {
+    if (!d->change_ms) {
+        d->change_ms = time_msec();
+    }
     if (!ev_is_active(&d->render_timer)) {
         ev_timer_set(&d->render_timer, delay, 0.);
         ev_timer_start(d->loop, &d->render_timer);
@@ -157,17 +173,29 @@ static void render_now(struct fs_daemon *d)
         .bridge_mappings = d->cfg->bridge_mappings,
         .n_bridge_mappings = d->cfg->n_bridge_mappings,
     };
-    struct fs_desired *desired = fs_render(snap, &node, &d->facts);
+    long long start = time_msec();
+    struct fs_desired_delta *delta =
+        fs_render_engine_run(d->engine, snap, &node, &d->facts);
+    d->render_ms = time_msec() - start;
 
     replace_errors(&d->errors, &snap->errors, "rejected");
-    replace_errors(&d->notes, &desired->notes, "not rendered:");
-    d->desired_revision = desired->revision;
-    VLOG_DBG("rendered revision %" PRId64 ": %zu flows, %zu groups, "
+    replace_errors(&d->notes, &delta->notes, "not rendered:");
+    d->desired_revision = delta->revision;
+    VLOG_DBG("rendered revision %" PRId64 " in %.0f ms: %zu of %zu units, "
+             "%zu flows added or changed, %zu removed; %zu flows, %zu groups, "
              "%zu errors",
-             desired->revision, desired->n_flows, desired->n_groups,
-             snap->errors.n);
+             delta->revision, d->render_ms, delta->units_rendered,
+             delta->n_units, delta->n_add_flows, delta->n_remove_flows,
+             delta->n_flows, delta->n_groups, snap->errors.n);
     fs_snapshot_destroy(snap);
-    fs_ovs_post_desired(d->ovs, desired);
+    if (d->change_ms) {
+        if (!d->converging_ms) {
+            d->converging_ms = d->change_ms;
+        }
+        d->converging_revision = delta->revision;
+        d->change_ms = 0;
+    }
+    fs_ovs_post_delta(d->ovs, delta);
     write_status(d);
 }
 
@@ -190,9 +218,35 @@ static void on_reset(void *aux)
     fs_model_clear(d->model);
 }
 
+/* This node's status as the previous run left it: carried until the
+ * first apply of this run. */
+static void carry_status(struct fs_daemon *d, const struct etcd_kv *kv)
+{
+    json_t *doc = json_loadb(kv->value, kv->value_len, 0, NULL);
+    json_int_t observed = 0, flows = 0, groups = 0;
+    if (doc &&
+        !json_unpack(doc, "{s:I, s:I, s:I}", "observed_revision", &observed,
+                     "flows", &flows, "groups", &groups) &&
+        observed > 0 && flows >= 0 && groups >= 0 && !d->observed_revision) {
+        d->carried = true;
+        d->observed_revision = observed;
+        d->carried_flows = flows;
+        d->carried_groups = groups;
+        VLOG_INFO("previous run had revision %" PRId64 " in OVS (%lld flows); "
+                  "reported until this run's first apply",
+                  (int64_t)observed, (long long)flows);
+    }
+    json_decref(doc);
+}
+
 static void on_put(void *aux, const struct etcd_kv *kv)
 {
     struct fs_daemon *d = aux;
+    if (!d->etcd_synced && !d->last.revision &&
+        kv->key_len == strlen(d->status_key) &&
+        !memcmp(kv->key, d->status_key, kv->key_len)) {
+        carry_status(d, kv);
+    }
     if (fs_model_put(d->model, kv->key, kv->key_len, kv->value, kv->value_len,
                      kv->create_revision, kv->mod_revision)) {
         schedule_render(d, RENDER_DELAY_S);
@@ -280,6 +334,11 @@ static void take_result(struct fs_daemon *d, struct fs_ovs_result *r)
     if (r->ok) {
         if (!r->waiting) {
             d->observed_revision = r->revision;
+            d->carried = false;
+            if (d->converging_ms && r->revision >= d->converging_revision) {
+                d->convergence_ms = time_msec() - d->converging_ms;
+                d->converging_ms = 0;
+            }
         }
         if (r->flow_mods || r->group_mods || r->row_changes) {
             VLOG_INFO("revision %" PRId64 " in OVS%s: %zu flow mods, %zu "
@@ -502,8 +561,10 @@ static void write_status(struct fs_daemon *d)
         .node = d->cfg->node,
         .observed_revision = d->observed_revision,
         .desired_revision = d->desired_revision,
-        .n_flows = d->last.n_flows,
-        .n_groups = d->last.n_groups,
+        .n_flows = d->carried ? d->carried_flows : d->last.n_flows,
+        .n_groups = d->carried ? d->carried_groups : d->last.n_groups,
+        .convergence_ms = d->convergence_ms,
+        .render_ms = d->render_ms,
         .flow_mods = d->last.flow_mods,
         .group_mods = d->last.group_mods,
         .ovsdb_txns = d->last.ovsdb_txns,
@@ -647,6 +708,7 @@ static void daemon_destroy(struct fs_daemon *d)
     fs_ovs_stop(d->ovs);
     etcd_client_destroy(d->etcd);
     fs_alloc_destroy(&d->alloc);
+    fs_render_engine_destroy(d->engine);
     fs_model_destroy(d->model);
     fs_local_facts_destroy(&d->facts);
     fs_errors_destroy(&d->errors);
@@ -709,7 +771,9 @@ int fs_daemon_run(struct ev_loop *loop, struct fs_config *cfg)
         .ovsdb = cfg->ovsdb,
         .bridge = cfg->bridge,
         .openflow = cfg->openflow,
+        .audit_interval_ms = cfg->audit_interval_s * 1000,
     };
+    d.engine = fs_render_engine_create();
     d.ovs = fs_ovs_start(&ovs_cfg, ovs_notify, &d);
     /* Creating the OVS thread registered this one with OVS's RCU; it
      * never quiesces by itself (it does not run poll_block()), which would

@@ -183,8 +183,8 @@ static char *add_desired_flow(struct fs_of_state *st,
     return NULL;
 }
 
-static char *add_desired_group(struct fs_of_state *st,
-                               const struct fs_group *group)
+char *fs_of_state_add_desired_group(struct fs_of_state *st,
+                                    const struct fs_group *group)
 {
     char *text = fs_group_to_string(group);
     struct ofputil_group_mod gm;
@@ -209,7 +209,7 @@ char *fs_of_state_from_desired(struct fs_of_state *st,
     char *first = NULL;
     fs_of_state_clear(st);
     for (size_t i = 0; i < d->n_groups; i++) {
-        char *error = add_desired_group(st, &d->groups[i]);
+        char *error = fs_of_state_add_desired_group(st, &d->groups[i]);
         if (error && !first) {
             first = error;
         } else {
@@ -237,6 +237,17 @@ void fs_of_state_remove_flow(struct fs_of_state *st, uint8_t table_id,
         free(f->actions);
         free(f->text);
         free(f);
+    }
+}
+
+void fs_of_state_remove_group(struct fs_of_state *st, uint32_t group_id)
+{
+    struct fs_of_group *g = find_group(st, group_id);
+    if (g) {
+        hmap_remove(&st->groups, &g->node);
+        free(g->canon);
+        free(g->text);
+        free(g);
     }
 }
 
@@ -336,8 +347,8 @@ static void add_conflict(struct fs_of_changes *ch, const struct fs_of_flow *f,
     c->key = flow_key(f);
 }
 
-static void push_group(struct fs_of_changes *ch, const struct fs_of_group *g,
-                       int command)
+static void push_group(struct ovs_list *msgs, size_t *n,
+                       const struct fs_of_group *g, int command)
 {
     struct ofputil_group_mod gm;
     enum ofputil_protocol usable;
@@ -353,10 +364,32 @@ static void push_group(struct fs_of_changes *ch, const struct fs_of_group *g,
         ovs_assert(!error); /* It parsed when the desired state was built. */
     }
     ovs_list_push_back(
-        &ch->msgs,
+        msgs,
         &ofputil_encode_group_mod(OFP15_VERSION, &gm, NULL, -1)->list_node);
     ofputil_uninit_group_mod(&gm);
-    ch->group_mods++;
+    (*n)++;
+}
+
+void fs_of_diff_groups(const struct fs_of_state *installed,
+                       const struct fs_of_state *desired, struct ovs_list *adds,
+                       struct ovs_list *deletes, size_t *n)
+{
+    const struct fs_of_group *g;
+    HMAP_FOR_EACH(g, node, &desired->groups)
+    {
+        const struct fs_of_group *old = find_group(installed, g->group_id);
+        if (!old) {
+            push_group(adds, n, g, OFPGC15_ADD);
+        } else if (strcmp(old->canon, g->canon)) {
+            push_group(adds, n, g, OFPGC15_MODIFY);
+        }
+    }
+    HMAP_FOR_EACH(g, node, &installed->groups)
+    {
+        if (!find_group(desired, g->group_id)) {
+            push_group(deletes, n, g, OFPGC15_DELETE);
+        }
+    }
 }
 
 void fs_of_diff(const struct fs_of_state *installed,
@@ -368,16 +401,9 @@ void fs_of_diff(const struct fs_of_state *installed,
     ch->conflicts = NULL;
     ch->n_conflicts = 0;
 
-    const struct fs_of_group *g;
-    HMAP_FOR_EACH(g, node, &desired->groups)
-    {
-        const struct fs_of_group *old = find_group(installed, g->group_id);
-        if (!old) {
-            push_group(ch, g, OFPGC15_ADD);
-        } else if (strcmp(old->canon, g->canon)) {
-            push_group(ch, g, OFPGC15_MODIFY);
-        }
-    }
+    struct ovs_list group_deletes = OVS_LIST_INITIALIZER(&group_deletes);
+    fs_of_diff_groups(installed, desired, &ch->msgs, &group_deletes,
+                      &ch->group_mods);
     const struct fs_of_flow *f;
     HMAP_FOR_EACH(f, node, &desired->flows)
     {
@@ -406,12 +432,7 @@ void fs_of_diff(const struct fs_of_state *installed,
             push_flow_delete(ch, f);
         }
     }
-    HMAP_FOR_EACH(g, node, &installed->groups)
-    {
-        if (!find_group(desired, g->group_id)) {
-            push_group(ch, g, OFPGC15_DELETE);
-        }
-    }
+    ovs_list_push_back_all(&ch->msgs, &group_deletes);
 }
 
 void fs_of_changes_destroy(struct fs_of_changes *ch)

@@ -64,6 +64,21 @@ void fs_of_state_add_flow_stats(struct fs_of_state *,
 void fs_of_state_add_group_desc(struct fs_of_state *,
                                 const struct ofputil_group_desc *);
 
+/* Parses 'group' and adds it to 'state'.  Returns NULL, or an error naming
+ * it if libopenvswitch cannot parse it (caller frees). */
+char *fs_of_state_add_desired_group(struct fs_of_state *,
+                                    const struct fs_group *);
+
+/* Removes group 'group_id' from 'state', if it is there. */
+void fs_of_state_remove_group(struct fs_of_state *, uint32_t group_id);
+
+/* Appends to 'adds' the group adds and modifies and to 'deletes' the group
+ * deletes (OpenFlow 1.5 messages) that turn 'installed''s groups into
+ * 'desired''s, and adds their count to '*n'. */
+void fs_of_diff_groups(const struct fs_of_state *installed,
+                       const struct fs_of_state *desired, struct ovs_list *adds,
+                       struct ovs_list *deletes, size_t *n);
+
 /* Removes the flow with this table, priority and match from 'state', if
  * there is one. */
 void fs_of_state_remove_flow(struct fs_of_state *, uint8_t table_id,

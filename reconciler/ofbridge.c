@@ -16,6 +16,7 @@
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/ofp-flow.h"
 #include "openvswitch/ofp-group.h"
+#include "openvswitch/ofp-monitor.h"
 #include "openvswitch/ofp-msgs.h"
 #include "openvswitch/ofp-print.h"
 #include "openvswitch/ofp-util.h"
@@ -139,6 +140,8 @@ static int io_recv_xid(const struct fs_of_io *io, ovs_be32 xid,
             return 0;
         } else if (errors && is_error(msg)) {
             ovs_list_push_back(errors, &msg->list_node);
+        } else if (io->unsolicited) {
+            ovs_list_push_back(io->unsolicited, &msg->list_node);
         } else {
             ofpbuf_delete(msg);
         }
@@ -158,130 +161,12 @@ static int io_drain_errors(const struct fs_of_io *io, struct ovs_list *errors)
             ofpbuf_delete(msg);
         } else if (is_error(msg)) {
             ovs_list_push_back(errors, &msg->list_node);
+        } else if (io->unsolicited) {
+            ovs_list_push_back(io->unsolicited, &msg->list_node);
         } else {
             ofpbuf_delete(msg);
         }
     }
-}
-
-static bool ours(ovs_be64 cookie)
-{
-    return (ntohll(cookie) & FS_COOKIE_MASK) == FS_COOKIE_BASE;
-}
-
-/* Receives the next reply of multipart request 'xid', which must be of
- * 'type': on success '*reply' (caller deletes) and '*more' (another reply
- * follows); EPROTO for another type. */
-static int recv_multipart(const struct fs_of_io *io, ovs_be32 xid,
-                          enum ofptype type, struct ofpbuf **reply, bool *more)
-{
-    enum ofptype got;
-    int error = io_recv_xid(io, xid, reply, NULL);
-    if (error) {
-        return error;
-    } else if (ofptype_decode(&got, (*reply)->data) || got != type) {
-        ofpbuf_delete(*reply);
-        return EPROTO;
-    }
-    *more = ofpmp_more((*reply)->data);
-    return 0;
-}
-
-/* Sends 'fsr' and adds each flow of the replies to 'mine' if its cookie is
- * flowsteer's, else to 'others' (either may be NULL: not kept). */
-static int dump_flows(const struct fs_of_io *io,
-                      const struct ofputil_flow_stats_request *fsr,
-                      struct fs_of_state *mine, struct fs_of_state *others)
-{
-    struct ofpbuf *request =
-        ofputil_encode_flow_stats_request(fsr, OFPUTIL_P_OF15_OXM);
-    ovs_be32 xid = xid_of(request);
-    int error = io_send(io, request);
-    struct ofpbuf ofpacts;
-    ofpbuf_init(&ofpacts, 0);
-    for (bool more = !error; more;) {
-        struct ofpbuf *reply;
-        error =
-            recv_multipart(io, xid, OFPTYPE_FLOW_STATS_REPLY, &reply, &more);
-        if (error) {
-            break;
-        }
-        for (;;) {
-            struct ofputil_flow_stats fs;
-            int retval =
-                ofputil_decode_flow_stats_reply(&fs, reply, false, &ofpacts);
-            if (retval) {
-                error = retval == EOF ? 0 : EPROTO;
-                more = more && !error;
-                break;
-            }
-            struct fs_of_state *st = ours(fs.cookie) ? mine : others;
-            if (st) {
-                fs_of_state_add_flow_stats(st, &fs);
-            }
-        }
-        ofpbuf_delete(reply);
-    }
-    ofpbuf_uninit(&ofpacts);
-    return error;
-}
-
-static bool our_group(uint32_t id)
-{
-    return id >= FS_GROUP_BASE && id - FS_GROUP_BASE < FS_GROUP_SPAN;
-}
-
-static int dump_groups(const struct fs_of_io *io, struct fs_of_state *st)
-{
-    struct ofpbuf *request =
-        ofputil_encode_group_desc_request(OFP15_VERSION, OFPG_ALL);
-    ovs_be32 xid = xid_of(request);
-    int error = io_send(io, request);
-    for (bool more = !error; more;) {
-        struct ofpbuf *reply;
-        error = recv_multipart(io, xid, OFPTYPE_GROUP_DESC_STATS_REPLY, &reply,
-                               &more);
-        if (error) {
-            break;
-        }
-        struct ofpbuf msg = ofpbuf_const_initializer(reply->data, reply->size);
-        struct ofputil_group_desc gd;
-        while (!ofputil_decode_group_desc_reply(&gd, &msg, OFP15_VERSION)) {
-            if (our_group(gd.group_id)) {
-                fs_of_state_add_group_desc(st, &gd);
-            }
-            ofputil_uninit_group_desc(&gd);
-        }
-        ofpbuf_delete(reply);
-    }
-    return error;
-}
-
-int fs_ofbridge_dump(const struct fs_of_io *io, struct fs_of_state *installed)
-{
-    fs_of_state_clear(installed);
-    struct ofputil_flow_stats_request fsr = {
-        .cookie = htonll(FS_COOKIE_BASE),
-        .cookie_mask = htonll(FS_COOKIE_MASK),
-        .out_port = OFPP_ANY,
-        .out_group = OFPG_ANY,
-        .table_id = 0xff,
-    };
-    match_init_catchall(&fsr.match);
-    int error = dump_flows(io, &fsr, installed, NULL);
-    return error ? error : dump_groups(io, installed);
-}
-
-int fs_ofbridge_dump_foreign(const struct fs_of_io *io, uint8_t table_id,
-                             struct fs_of_state *foreign)
-{
-    struct ofputil_flow_stats_request fsr = {
-        .out_port = OFPP_ANY,
-        .out_group = OFPG_ANY,
-        .table_id = table_id,
-    };
-    match_init_catchall(&fsr.match);
-    return dump_flows(io, &fsr, NULL, foreign);
 }
 
 /* Sends bundle control 'type' and checks the switch's reply; an OpenFlow
@@ -396,19 +281,64 @@ int fs_ofbridge_apply(const struct fs_of_io *io, struct fs_of_changes *ch,
     return error;
 }
 
-int fs_ofbridge_run(struct vconn *vconn)
+int fs_ofbridge_send(const struct fs_of_io *io, struct ofpbuf *request,
+                     ovs_be32 *xid)
+{
+    ofpmsg_update_length(request);
+    *xid = xid_of(request);
+    return io_send(io, request);
+}
+
+struct ofpbuf *fs_ofbridge_monitor_request(void)
+{
+    struct ofputil_flow_monitor_request rq = {
+        .id = 1,
+        .command = OFPFMC_ADD,
+        .flags = OFPFMF_INITIAL | OFPFMF_ADD | OFPFMF_REMOVED | OFPFMF_MODIFY |
+                 OFPFMF_INSTRUCTIONS,
+        .out_port = OFPP_ANY,
+        .out_group = OFPG_ANY,
+        .table_id = 0xff,
+    };
+    match_init_catchall(&rq.match);
+    struct ofpbuf *msg = ofpbuf_new(0);
+    ofputil_append_flow_monitor_request(&rq, msg, OFPUTIL_P_OF15_OXM);
+    return msg;
+}
+
+struct ofpbuf *fs_ofbridge_groups_request(void)
+{
+    return ofputil_encode_group_desc_request(OFP15_VERSION, OFPG_ALL);
+}
+
+struct ofpbuf *fs_ofbridge_audit_request(void)
+{
+    struct ofputil_flow_stats_request fsr = {
+        .cookie = htonll(FS_COOKIE_BASE),
+        .cookie_mask = htonll(FS_COOKIE_MASK),
+        .out_port = OFPP_ANY,
+        .out_group = OFPG_ANY,
+        .table_id = 0xff,
+    };
+    match_init_catchall(&fsr.match);
+    return ofputil_encode_flow_stats_request(&fsr, OFPUTIL_P_OF15_OXM);
+}
+
+int fs_ofbridge_run(struct vconn *vconn, struct ovs_list *unsolicited, int max)
 {
     vconn_run(vconn);
-    for (int i = 0; i < 50; i++) {
+    for (int i = 0; i < max; i++) {
         struct ofpbuf *msg;
         int error = vconn_recv(vconn, &msg);
         if (error == EAGAIN) {
             return 0;
         } else if (error) {
             return error;
+        } else if (answer_echo(vconn, msg)) {
+            ofpbuf_delete(msg);
+        } else {
+            ovs_list_push_back(unsolicited, &msg->list_node);
         }
-        answer_echo(vconn, msg);
-        ofpbuf_delete(msg);
     }
     return vconn_get_status(vconn) < 0 ? EPIPE : 0;
 }

@@ -9,9 +9,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "openvswitch/types.h"
 #include "reconciler/flowdiff.h"
 
 struct latch;
+struct ofpbuf;
 struct vconn;
 
 /* An exchange's connection and bounds. */
@@ -19,6 +21,10 @@ struct fs_of_io {
     struct vconn *vconn;        /* Connected (vconn_connect() returned 0). */
     int timeout_ms;             /* Longest wait for any one message. */
     const struct latch *cancel; /* Once set, waits end with ECANCELED. */
+    /* Messages received while waiting for something else (flow monitor
+     * updates, replies to requests sent with fs_ofbridge_send()) are
+     * appended here, for the caller to process later; NULL: dropped. */
+    struct ovs_list *unsolicited;
 };
 
 /* Starts opening 'target' ("unix:/run/openvswitch/br-int.mgmt") for
@@ -26,18 +32,6 @@ struct fs_of_io {
  * vconn_connect() (EAGAIN while in progress) under its own deadline.
  * Returns 0 and sets '*vconnp', or an errno value. */
 int fs_ofbridge_open(const char *target, struct vconn **vconnp);
-
-/* Replaces 'installed' with flowsteer's flows (cookie FS_COOKIE_BASE under
- * FS_COOKIE_MASK, all tables) and groups (ids in FS_GROUP_BASE's range) as
- * the switch reports them.  Returns 0, or an errno value: ETIMEDOUT when
- * the switch did not answer in time, ECANCELED, EOF, EPROTO... */
-int fs_ofbridge_dump(const struct fs_of_io *, struct fs_of_state *installed);
-
-/* Adds to 'foreign' every flow of table 'table_id' whose cookie is not
- * flowsteer's (outside FS_COOKIE_BASE/FS_COOKIE_MASK).  Returns 0 or an
- * errno value, as fs_ofbridge_dump(). */
-int fs_ofbridge_dump_foreign(const struct fs_of_io *, uint8_t table_id,
-                             struct fs_of_state *foreign);
 
 /* Sends 'changes' as one atomic, ordered bundle: open, the messages, a
  * barrier (so that a message the switch refuses is known before the
@@ -49,9 +43,24 @@ int fs_ofbridge_dump_foreign(const struct fs_of_io *, uint8_t table_id,
 int fs_ofbridge_apply(const struct fs_of_io *, struct fs_of_changes *changes,
                       char **rejected);
 
-/* Answers echo requests and drains other unsolicited messages without
- * blocking.  Returns 0, or an errno value when the connection is gone (EOF
- * after ovs-vswitchd exits). */
-int fs_ofbridge_run(struct vconn *);
+/* Sends 'request' (consumed) without waiting for its reply, which comes
+ * back through 'io->unsolicited'; stores its transaction id in '*xid'.
+ * Returns 0 or an errno value, as fs_ofbridge_dump(). */
+int fs_ofbridge_send(const struct fs_of_io *, struct ofpbuf *request,
+                     ovs_be32 *xid);
+
+/* Requests: a flow monitor on every table reporting the flows there now
+ * (OFPFME_INITIAL) and every later change made by another connection, with
+ * instructions (OpenFlow 1.4+ OFPMP_FLOW_MONITOR, as `ovs-ofctl monitor
+ * watch:` sends it); flowsteer's group descriptions; and a dump of
+ * flowsteer's flows (cookie FS_COOKIE_BASE under FS_COOKIE_MASK). */
+struct ofpbuf *fs_ofbridge_monitor_request(void);
+struct ofpbuf *fs_ofbridge_groups_request(void);
+struct ofpbuf *fs_ofbridge_audit_request(void);
+
+/* Answers echo requests and moves up to 'max' other received messages to
+ * 'unsolicited' without blocking.  Returns 0, or an errno value when the
+ * connection is gone (EOF after ovs-vswitchd exits). */
+int fs_ofbridge_run(struct vconn *, struct ovs_list *unsolicited, int max);
 
 #endif /* reconciler/ofbridge.h */

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "render/engine.h"
 #include "render/render.h"
 
 struct fs_ovs;
@@ -36,6 +37,10 @@ struct fs_ovs_config {
     const char *bridge;   /* Integration bridge name, "br-int". */
     const char *openflow; /* OpenFlow target; NULL = "unix:<dir of ovsdb
                            * socket>/<bridge>.mgmt". */
+    /* Interval of the full audit of flowsteer's flows (a dump read into
+     * the flow table: missing flows are put back, strays removed), in ms;
+     * 0 = never.  Drift is otherwise seen at once by a flow monitor. */
+    int audit_interval_ms;
 };
 
 /* Outcome of applying one desired set: its flows and groups (one bundle),
@@ -70,9 +75,9 @@ struct fs_ovs_result {
 struct fs_ovs *fs_ovs_start(const struct fs_ovs_config *,
                             void (*notify)(void *aux), void *aux);
 
-/* Hands 'desired' (ownership moves) to the OVS thread, replacing any set it
- * has not started on yet. */
-void fs_ovs_post_desired(struct fs_ovs *, struct fs_desired *desired);
+/* Hands 'delta' (ownership moves) to the OVS thread, which applies the
+ * deltas it is given in order (render/engine.h). */
+void fs_ovs_post_delta(struct fs_ovs *, struct fs_desired_delta *delta);
 
 /* If the local facts changed since the last call, copies them into 'facts'
  * (initialised by the caller) and returns true.  The first call that returns

@@ -9,6 +9,7 @@
 
 #include "bitmap.h"
 #include "latch.h"
+#include "openvswitch/ofpbuf.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vconn.h"
 #include "openvswitch/vlog.h"
@@ -17,7 +18,8 @@
 #include "random.h"
 #include "reconciler/backoff.h"
 #include "reconciler/facts.h"
-#include "reconciler/flowdiff.h"
+#include "reconciler/flowtable.h"
+#include "reconciler/installed.h"
 #include "reconciler/ofbridge.h"
 #include "reconciler/rows.h"
 #include "timeval.h"
@@ -26,8 +28,9 @@
 
 VLOG_DEFINE_THIS_MODULE(ovs);
 
-/* How often to re-read what is installed, to notice and repair drift. */
-#define DRIFT_CHECK_MS 60000
+/* Messages read from the switch per loop iteration at most (the initial
+ * read of 100k flows is spread over iterations). */
+#define READ_BATCH 50
 /* Backoff between OpenFlow connection attempts: from the first to the
  * last, doubling, with jitter (a random 50..100% of it).  Back to the first
  * once a connection worked, and as soon as the OVSDB shows a change (ovs-
@@ -42,6 +45,7 @@ VLOG_DEFINE_THIS_MODULE(ovs);
 
 struct fs_ovs {
     char *ovsdb, *bridge, *openflow;
+    int audit_interval_ms;
     void (*notify)(void *aux);
     void *aux;
     pthread_t thread;
@@ -49,7 +53,8 @@ struct fs_ovs {
 
     struct ovs_mutex mutex;
     struct {
-        struct fs_desired *desired; /* Posted, not yet taken. */
+        struct ovs_list deltas; /* Posted, not yet taken: struct
+                                 * fs_desired_delta via 'list_node'. */
         struct fs_local_facts facts;
         bool facts_new;
         struct fs_ovs_result result;
@@ -68,15 +73,18 @@ struct ovs_side {
     struct fs_local_facts facts;
     struct vconn *vconn; /* NULL, connecting or connected. */
     bool connected;      /* OpenFlow hello exchanged on 'vconn'. */
-    long long connect_deadline, next_connect, next_drift_check;
-    int reconnect_ms;           /* Last backoff; 0 after a connection worked. */
-    char *of_error;             /* OpenFlow problem last reported; NULL while
-                                 * the connection works. */
-    struct fs_desired *current; /* Last posted desired set. */
-    struct fs_of_state installed, desired;
-    struct fs_of_state foreign; /* Other owners' flows in the tables where
-                                 * the apply in progress adds flows. */
-    bool installed_known;       /* 'installed' mirrors the switch. */
+    long long connect_deadline, next_connect, next_audit;
+    int audit_interval_ms; /* 0: never. */
+    int reconnect_ms;      /* Last backoff; 0 after a connection worked. */
+    char *of_error;        /* OpenFlow problem last reported; NULL while
+                            * the connection works. */
+    /* The OVSDB rows, revision and facts generation of the last delta
+     * taken (no flows: they are in 'table'); NULL before the first. */
+    struct fs_desired *current;
+    char *parse_error; /* Flows of the deltas that did not parse. */
+    struct fs_flowtable table;
+    struct fs_reads reads;       /* Requests in flight on 'vconn'. */
+    struct ovs_list unsolicited; /* Received, not processed yet. */
     bool apply_needed;
 
     /* The OVSDB transaction of the apply in progress, and its result to be
@@ -162,8 +170,8 @@ static void post_of_error(struct fs_ovs *ovs, struct ovs_side *side)
         .revision = side->current->revision,
         .error = xstrdup(side->of_error),
         .row_errors = FS_ERRORS_INITIALIZER,
-        .n_flows = hmap_count(&side->installed.flows),
-        .n_groups = hmap_count(&side->installed.groups),
+        .n_flows = side->table.n_installed,
+        .n_groups = hmap_count(&side->table.groups_installed.groups),
     };
     post_result(ovs, &r);
 }
@@ -182,6 +190,17 @@ static char *of_error_text(const struct fs_ovs *ovs, int error)
                      ovs_retval_to_string(error));
 }
 
+/* Closes the connection and forgets what was read and received on it. */
+static void forget_connection(struct ovs_side *side)
+{
+    vconn_close(side->vconn);
+    side->vconn = NULL;
+    side->connected = false;
+    ofpbuf_list_delete(&side->unsolicited);
+    free(side->reads.broken);
+    side->reads = (struct fs_reads){.broken = NULL};
+}
+
 /* Closes the OpenFlow connection (or the attempt) because of 'why' (owned)
  * and schedules the next attempt.  Logs, and posts an error result if
  * 'post', only when 'why' differs from the problem last reported. */
@@ -195,10 +214,7 @@ static void drop_connection(struct fs_ovs *ovs, struct ovs_side *side,
                                  ? MIN(side->reconnect_ms * 2, RECONNECT_MAX_MS)
                                  : RECONNECT_FIRST_MS;
     }
-    vconn_close(side->vconn);
-    side->vconn = NULL;
-    side->connected = false;
-    side->installed_known = false;
+    forget_connection(side);
     side->apply_needed = side->current != NULL;
     int delay =
         side->reconnect_ms / 2 + random_range(side->reconnect_ms / 2 + 1);
@@ -213,6 +229,28 @@ static void drop_connection(struct fs_ovs *ovs, struct ovs_side *side,
     if (post) {
         post_of_error(ovs, side);
     }
+}
+
+static struct fs_of_io of_io(struct fs_ovs *, struct ovs_side *);
+
+/* On a new connection: the switch's side is unknown until the flow
+ * monitor's initial reply and the group descriptions are in
+ * (reconciler/installed.h). */
+static void start_reads(struct fs_ovs *ovs, struct ovs_side *side)
+{
+    struct fs_of_io io = of_io(ovs, side);
+    fs_flowtable_forget_installed(&side->table);
+    side->reads = (struct fs_reads){.monitor_initial = true, .groups = true};
+    int error = fs_ofbridge_send(&io, fs_ofbridge_monitor_request(),
+                                 &side->reads.monitor_xid);
+    if (!error) {
+        error = fs_ofbridge_send(&io, fs_ofbridge_groups_request(),
+                                 &side->reads.groups_xid);
+    }
+    if (error) {
+        drop_connection(ovs, side, of_error_text(ovs, error), true);
+    }
+    side->next_audit = time_msec() + side->audit_interval_ms;
 }
 
 /* Opens and completes the OpenFlow connection without blocking: the hello
@@ -258,8 +296,7 @@ static void connect_bridge(struct fs_ovs *ovs, struct ovs_side *side)
     side->connected = true;
     side->reconnect_ms = 0;
     fs_backoff_retry_now(&side->retry); /* A new connection: apply now. */
-    side->installed_known = false;
-    side->apply_needed = side->current != NULL;
+    start_reads(ovs, side);
 }
 
 static struct fs_of_io of_io(struct fs_ovs *ovs, struct ovs_side *side)
@@ -268,6 +305,7 @@ static struct fs_of_io of_io(struct fs_ovs *ovs, struct ovs_side *side)
         .vconn = side->vconn,
         .timeout_ms = FS_OVS_TIMEOUT_MS,
         .cancel = &ovs->exit,
+        .unsolicited = &side->unsolicited,
     };
 }
 
@@ -322,79 +360,37 @@ static void finish_apply(struct fs_ovs *ovs, struct ovs_side *side,
     *r = (struct fs_ovs_result){.row_errors = FS_ERRORS_INITIALIZER};
 }
 
-/* Learns the other owners' flows in the tables where 'desired' adds flows
- * (fresh for each apply: another controller may have added one since). */
-static int dump_foreign(const struct fs_of_io *io, struct ovs_side *side)
-{
-    unsigned long tables[BITMAP_N_LONGS(256)];
-    fs_of_state_clear(&side->foreign);
-    if (!fs_of_new_flow_tables(&side->installed, &side->desired, tables)) {
-        return 0;
-    }
-    size_t t;
-    BITMAP_FOR_EACH_1(t, 256, tables)
-    {
-        int error = fs_ofbridge_dump_foreign(io, t, &side->foreign);
-        if (error) {
-            return error;
-        }
-    }
-    return 0;
-}
-
-/* Flows and groups: diff against the switch, one bundle.  Returns false
- * (with r->error set) if the switch did not take it; a transport error
- * (no reply in time...) also drops the connection. */
+/* Flows and groups: the dirty entries of the table, one bundle.  Returns
+ * false (with r->error set) if the switch did not take it; a transport
+ * error (no reply in time...) also drops the connection. */
 static bool apply_flows(struct fs_ovs *ovs, struct ovs_side *side,
                         struct fs_ovs_result *r)
 {
     struct fs_of_io io = of_io(ovs, side);
-    int error = 0;
-    if (!side->installed_known) {
-        error = fs_ofbridge_dump(&io, &side->installed);
-        side->installed_known = !error;
-    }
-    char *bad = fs_of_state_from_desired(&side->desired, side->current);
-    error = error ? error : dump_foreign(&io, side);
     struct fs_of_changes ch;
-    fs_of_diff(&side->installed, &side->desired, error ? NULL : &side->foreign,
-               &ch);
-    for (size_t i = 0; i < ch.n_conflicts; i++) {
-        fs_errors_add(&r->row_errors, ch.conflicts[i].key, "$",
-                      "a flow of another controller (cookie 0x%" PRIx64
-                      ") holds this match; left alone",
-                      ch.conflicts[i].foreign_cookie);
-    }
+    fs_flowtable_changes(&side->table, &ch);
     char *rejected = NULL;
-    if (!error && (ch.flow_mods || ch.group_mods)) {
+    int error = 0;
+    if (ch.flow_mods || ch.group_mods) {
         error = fs_ofbridge_apply(&io, &ch, &rejected);
         r->flow_mods = ch.flow_mods;
         r->group_mods = ch.group_mods;
     }
     if (!error) {
-        fs_of_state_swap(&side->installed, &side->desired);
-        for (size_t i = 0; i < ch.n_conflicts; i++) {
-            const struct fs_of_conflict *c = &ch.conflicts[i];
-            fs_of_state_remove_flow(&side->installed, c->table_id, c->priority,
-                                    &c->match);
-        }
-        r->error = bad;
+        fs_flowtable_commit(&side->table);
+        fs_flowtable_conflicts(&side->table, &r->row_errors);
+        r->error = nullable_xstrdup(side->parse_error);
+    } else if (rejected) {
+        r->error = rejected; /* Discarded: the entries stay dirty. */
+    } else if (error == ECANCELED) {
+        r->error = xstrdup("stopping");
     } else {
-        /* Nothing was committed: re-read before the next try. */
-        side->installed_known = false;
-        free(bad);
-        if (rejected) {
-            r->error = rejected;
-        } else if (error == ECANCELED) {
-            r->error = xstrdup("stopping");
-        } else {
-            r->error = of_error_text(ovs, error);
-            drop_connection(ovs, side, xstrdup(r->error), false);
-        }
+        r->error = of_error_text(ovs, error);
+        drop_connection(ovs, side, xstrdup(r->error), false);
     }
     fs_of_changes_destroy(&ch);
-    r->n_flows = hmap_count(&side->installed.flows);
-    r->n_groups = hmap_count(&side->installed.groups);
+    r->n_flows = side->table.n_installed;
+    r->n_groups = hmap_count(&side->table.groups_installed.groups);
     return !error;
 }
 
@@ -467,19 +463,119 @@ static void run_txn(struct fs_ovs *ovs, struct ovs_side *side)
     }
 }
 
-static void take_desired(struct fs_ovs *ovs, struct ovs_side *side)
+/* A delta in the hand-off queue. */
+struct posted_delta {
+    struct ovs_list node;
+    struct fs_desired_delta *delta;
+};
+
+/* Keeps the OVSDB rows and the metadata of 'delta' as the current set
+ * (the rows move out of the delta). */
+static void keep_rows(struct ovs_side *side, struct fs_desired_delta *delta)
 {
+    struct fs_desired *c = xzalloc(sizeof *c);
+    c->revision = delta->revision;
+    c->facts_generation = delta->facts_generation;
+    c->ports = delta->ports;
+    c->n_ports = c->allocated_ports = delta->n_ports;
+    c->bridges = delta->bridges;
+    c->n_bridges = c->allocated_bridges = delta->n_bridges;
+    c->n_waiting = delta->n_waiting;
+    delta->ports = NULL;
+    delta->n_ports = 0;
+    delta->bridges = NULL;
+    delta->n_bridges = 0;
+    fs_desired_destroy(side->current);
+    side->current = c;
+}
+
+/* Takes the posted deltas, in order, into the table. */
+static void take_deltas(struct fs_ovs *ovs, struct ovs_side *side)
+{
+    struct ovs_list deltas = OVS_LIST_INITIALIZER(&deltas);
     ovs_mutex_lock(&ovs->mutex);
-    struct fs_desired *d = ovs->hand.desired;
-    ovs->hand.desired = NULL;
+    ovs_list_push_back_all(&deltas, &ovs->hand.deltas);
     ovs_mutex_unlock(&ovs->mutex);
-    if (d) {
-        fs_desired_destroy(side->current);
-        side->current = d;
-        side->apply_needed = true;
-        if (!side->connected) {
-            post_of_error(ovs, side);
+    if (ovs_list_is_empty(&deltas)) {
+        return;
+    }
+    struct posted_delta *p;
+    LIST_FOR_EACH_POP(p, node, &deltas)
+    {
+        char *error = fs_flowtable_apply_delta(&side->table, p->delta);
+        if (error || p->delta->full) {
+            free(side->parse_error);
+            side->parse_error = error;
         }
+        keep_rows(side, p->delta);
+        fs_desired_delta_destroy(p->delta);
+        free(p);
+    }
+    side->apply_needed = true;
+    if (!side->connected) {
+        post_of_error(ovs, side);
+    }
+}
+
+/* Processes what the switch sent (flow monitor updates, replies to the
+ * initial reads and audits): drift is marked dirty in the table and
+ * repaired by the next apply. */
+static void process_unsolicited(struct fs_ovs *ovs, struct ovs_side *side)
+{
+    bool was_known = fs_installed_known(&side->reads);
+    size_t updates = side->reads.updates;
+    struct ofpbuf *msg;
+    LIST_FOR_EACH_POP(msg, list_node, &side->unsolicited)
+    {
+        side->apply_needed |=
+            fs_installed_process(&side->table, &side->reads, msg);
+        ofpbuf_delete(msg);
+    }
+    if (side->reads.broken) {
+        char *why = side->reads.broken;
+        side->reads.broken = NULL;
+        drop_connection(ovs, side, why, true);
+        side->next_connect = time_msec(); /* Read everything again now. */
+        return;
+    }
+    if (!was_known && fs_installed_known(&side->reads)) {
+        VLOG_INFO("read %zu flows and %zu groups of ours from %s",
+                  side->table.n_installed,
+                  hmap_count(&side->table.groups_installed.groups),
+                  ovs->openflow);
+        fs_flowtable_mark_all_dirty(&side->table);
+        side->apply_needed = side->current != NULL;
+    }
+    if (side->reads.updates != updates) {
+        VLOG_INFO("%zu flow changes by another controller seen; repairing "
+                  "ours",
+                  side->reads.updates - updates);
+    }
+    if (side->reads.repaired) {
+        VLOG_WARN("audit: %zu flows of ours were missing; repairing",
+                  side->reads.repaired);
+        side->reads.repaired = 0;
+    }
+}
+
+/* Starts a rare full audit of our flows (the flow monitor sees changes as
+ * they happen; this is the safety net).  Its replies are read flow by
+ * flow into the table, over loop iterations. */
+static void maybe_audit(struct fs_ovs *ovs, struct ovs_side *side)
+{
+    if (!side->audit_interval_ms || side->reads.audit ||
+        !fs_installed_known(&side->reads) || time_msec() < side->next_audit) {
+        return;
+    }
+    side->next_audit = time_msec() + side->audit_interval_ms;
+    struct fs_of_io io = of_io(ovs, side);
+    fs_flowtable_audit_start(&side->table);
+    int error = fs_ofbridge_send(&io, fs_ofbridge_audit_request(),
+                                 &side->reads.audit_xid);
+    if (error) {
+        drop_connection(ovs, side, of_error_text(ovs, error), true);
+    } else {
+        side->reads.audit = true;
     }
 }
 
@@ -512,24 +608,25 @@ static void run_once(struct fs_ovs *ovs, struct ovs_side *side)
 {
     run_idl(ovs, side);
     latch_poll(&ovs->wake);
-    take_desired(ovs, side);
+    take_deltas(ovs, side);
     connect_bridge(ovs, side);
     if (side->connected) {
-        int error = fs_ofbridge_run(side->vconn);
+        int error =
+            fs_ofbridge_run(side->vconn, &side->unsolicited, READ_BATCH);
+        process_unsolicited(ovs, side);
         if (error) {
             drop_connection(ovs, side, of_error_text(ovs, error), true);
         }
     }
-    if (side->connected && time_msec() >= side->next_drift_check) {
-        side->installed_known = false;
-        side->apply_needed = side->current != NULL;
-        side->next_drift_check = time_msec() + DRIFT_CHECK_MS;
+    if (side->connected) {
+        maybe_audit(ovs, side);
     }
     run_txn(ovs, side);
     if (side->connected && side->apply_needed && side->current && !side->txn &&
-        ovsdb_idl_is_connected(side->idl) &&
+        fs_installed_known(&side->reads) && ovsdb_idl_is_connected(side->idl) &&
         fs_backoff_ready(&side->retry, time_msec())) {
         apply(ovs, side);
+        process_unsolicited(ovs, side); /* What came during the apply. */
     }
     report_waiting(ovs, side);
 }
@@ -550,7 +647,12 @@ static void wait_once(struct fs_ovs *ovs, struct ovs_side *side)
     } else if (side->connected) {
         vconn_run_wait(side->vconn);
         vconn_recv_wait(side->vconn);
-        poll_timer_wait_until(side->next_drift_check);
+        if (!ovs_list_is_empty(&side->unsolicited)) {
+            poll_immediate_wake();
+        }
+        if (side->audit_interval_ms) {
+            poll_timer_wait_until(side->next_audit);
+        }
         if (side->apply_needed) {
             poll_timer_wait_until(side->retry.next_ms);
         }
@@ -563,20 +665,19 @@ static void *ovs_main(void *ovs_)
 {
     struct fs_ovs *ovs = ovs_;
     struct ovs_side side = {
-        .next_drift_check = time_msec() + DRIFT_CHECK_MS,
+        .audit_interval_ms = ovs->audit_interval_ms,
         .retry = FS_BACKOFF_INIT(RETRY_FIRST_MS, RETRY_MAX_MS),
     };
     fs_local_facts_init(&side.facts);
-    fs_of_state_init(&side.installed);
-    fs_of_state_init(&side.desired);
-    fs_of_state_init(&side.foreign);
+    fs_flowtable_init(&side.table);
+    ovs_list_init(&side.unsolicited);
     idl_setup(&side, ovs->ovsdb);
     while (!latch_is_set(&ovs->exit)) {
         run_once(ovs, &side);
         wait_once(ovs, &side);
         poll_block();
     }
-    vconn_close(side.vconn);
+    forget_connection(&side);
     if (side.txn) {
         ovsdb_idl_txn_destroy(side.txn);
     }
@@ -584,9 +685,10 @@ static void *ovs_main(void *ovs_)
     fs_errors_destroy(&side.pending.row_errors);
     ovsdb_idl_destroy(side.idl);
     fs_desired_destroy(side.current);
-    fs_of_state_destroy(&side.installed);
-    fs_of_state_destroy(&side.desired);
-    fs_of_state_destroy(&side.foreign);
+    fs_flowtable_destroy(&side.table);
+    ofpbuf_list_delete(&side.unsolicited);
+    free(side.reads.broken);
+    free(side.parse_error);
     fs_local_facts_destroy(&side.facts);
     free(side.waiting);
     free(side.of_error);
@@ -601,21 +703,24 @@ struct fs_ovs *fs_ovs_start(const struct fs_ovs_config *cfg,
     ovs->bridge = xstrdup(cfg->bridge);
     ovs->openflow = cfg->openflow ? xstrdup(cfg->openflow)
                                   : default_openflow(cfg->ovsdb, cfg->bridge);
+    ovs->audit_interval_ms = cfg->audit_interval_ms;
     ovs->notify = notify;
     ovs->aux = aux;
     latch_init(&ovs->wake);
     latch_init(&ovs->exit);
     ovs_mutex_init(&ovs->mutex);
     fs_local_facts_init(&ovs->hand.facts);
+    ovs_list_init(&ovs->hand.deltas);
     ovs->thread = ovs_thread_create("ovs", ovs_main, ovs);
     return ovs;
 }
 
-void fs_ovs_post_desired(struct fs_ovs *ovs, struct fs_desired *desired)
+void fs_ovs_post_delta(struct fs_ovs *ovs, struct fs_desired_delta *delta)
 {
+    struct posted_delta *p = xmalloc(sizeof *p);
+    p->delta = delta;
     ovs_mutex_lock(&ovs->mutex);
-    fs_desired_destroy(ovs->hand.desired);
-    ovs->hand.desired = desired;
+    ovs_list_push_back(&ovs->hand.deltas, &p->node);
     ovs_mutex_unlock(&ovs->mutex);
     latch_set(&ovs->wake);
 }
@@ -669,7 +774,12 @@ void fs_ovs_stop(struct fs_ovs *ovs)
     latch_destroy(&ovs->wake);
     latch_destroy(&ovs->exit);
     ovs_mutex_destroy(&ovs->mutex);
-    fs_desired_destroy(ovs->hand.desired);
+    struct posted_delta *p;
+    LIST_FOR_EACH_POP(p, node, &ovs->hand.deltas)
+    {
+        fs_desired_delta_destroy(p->delta);
+        free(p);
+    }
     fs_local_facts_destroy(&ovs->hand.facts);
     free(ovs->hand.result.error);
     fs_errors_destroy(&ovs->hand.result.row_errors);

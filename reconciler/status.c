@@ -110,10 +110,11 @@ static void add_list(json_t *doc, const char *name, const struct fs_errors *a,
 
 static json_t *last_apply_to_json(const struct fs_status *st)
 {
-    json_t *apply = json_pack("{s:I, s:I, s:I, s:f}", "flow_mods",
-                              (json_int_t)st->flow_mods, "group_mods",
-                              (json_int_t)st->group_mods, "ovsdb_txns",
-                              (json_int_t)st->ovsdb_txns, "ms", st->apply_ms);
+    json_t *apply = json_pack(
+        "{s:I, s:I, s:I, s:f, s:f, s:f}", "flow_mods",
+        (json_int_t)st->flow_mods, "group_mods", (json_int_t)st->group_mods,
+        "ovsdb_txns", (json_int_t)st->ovsdb_txns, "ms", st->apply_ms,
+        "render_ms", st->render_ms, "convergence_ms", st->convergence_ms);
     if (st->ovs_error) {
         json_object_set_new(apply, "error", bounded_string(st->ovs_error));
     }

@@ -34,6 +34,9 @@ struct fs_status {
     size_t flow_mods, group_mods; /* Of the last apply. */
     size_t ovsdb_txns;            /* Of the last apply. */
     double apply_ms;
+    double convergence_ms; /* First watch event of the last change to its
+                            * barrier reply (0: none yet). */
+    double render_ms;      /* Last render. */
     const char *ovs_error; /* Last apply's error, NULL if it succeeded. */
     const char *waiting;   /* What flowsteerd waits for ("OVSDB unix:/x:
                             * No such file or directory"), NULL if none. */

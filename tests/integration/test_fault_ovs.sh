@@ -9,7 +9,9 @@
 #   (c) a flow of another controller (cookie 0x1234) with the table,
 #       priority and match of a flow flowsteer comes to want is left
 #       untouched, and status names the conflict;
-#   (d) ovs-vswitchd restarted: flowsteer's flows are back quickly.
+#   (d) ovs-vswitchd restarted: flowsteer's flows are back quickly;
+#   (e) drift: a flow of flowsteer's deleted or changed by hand is put back
+#       at once (flow monitor), without touching the others.
 # Each check prints "PASS: what (saw: ...)" or "FAIL: ..."; MEASURE lines
 # give the times.  SB_KEEP=1 keeps the sandbox's temp dir.
 set -u
@@ -150,6 +152,32 @@ check "all flowsteer flows back within 0.5 s" "$(sb_count_flows "$SB_COOKIE_OURS
 	eval 'flows_back && [ $((t1 - t0)) -lt 500 ]'
 sb_wait_for 3 eval '[ -z "$(apply_error)" ]'
 check "no error in last_apply after the restart" "'$(apply_error)'" eq "$(apply_error)" ""
+
+step "(e) drift: flows of flowsteer's deleted or changed by hand come back"
+victim=$(sb_our_flows "table=55" | grep 'dl_dst=' | head -1 | sed 's/^ *cookie=[^ ]* //; s/ actions=.*//; s/, /,/g')
+before=$(sb_our_flows | sort)
+n_ours=$(sb_count_flows "$SB_COOKIE_OURS")
+ages0=$(sb_flow_ages "$SB_COOKIE_OURS" | wc -l)
+t0=$(sb_now_ms)
+sb_ofctl --strict del-flows br-int "$victim"
+sb_wait_for 5 flows_back
+t1=$(sb_now_ms)
+echo "MEASURE: one flow of ours deleted by hand -> back: $((t1 - t0)) ms (includes the ovs-ofctl processes)"
+check "a deleted flow of ours is back within 1 s ($victim)" "$((t1 - t0)) ms" \
+	eval '[ $((t1 - t0)) -lt 1000 ] && [ "$(sb_our_flows | sort)" = "$before" ]'
+t0=$(sb_now_ms)
+sb_ofctl --strict mod-flows br-int "$victim,actions=drop"
+back_same() { [ "$(sb_our_flows | sort)" = "$before" ]; }
+sb_wait_for 5 back_same
+t1=$(sb_now_ms)
+echo "MEASURE: one flow of ours modified by hand -> actions back: $((t1 - t0)) ms"
+check "a flow of ours modified by hand has its actions back within 1 s" "$((t1 - t0)) ms" \
+	eval '[ $((t1 - t0)) -lt 1000 ] && back_same'
+check "the repairs touched no other flow of ours (ages kept)" "$ages0 flows" \
+	eq "$(sb_flow_ages "$SB_COOKIE_OURS" | awk '$1 >= 0.5' | wc -l)" "$((n_ours - 1))"
+grep -q "flow changes by another controller seen" "$SB_DIR/flowsteerd.log"
+check "the log says drift was seen and repaired" "$(grep -c 'by another controller' "$SB_DIR/flowsteerd.log") lines" \
+	eq "$?" 0
 
 step "daemon health"
 check "flowsteerd is still running" "pid $SB_FLOWSTEERD_PID" kill -0 "$SB_FLOWSTEERD_PID"

@@ -1,0 +1,576 @@
+/* The OVS thread's flow table: see reconciler/flowtable.h. */
+#include "reconciler/flowtable.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "byte-order.h"
+#include "hash.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/ofp-actions.h"
+#include "openvswitch/ofp-flow.h"
+#include "openvswitch/ofp-protocol.h"
+#include "openvswitch/ofpbuf.h"
+#include "util.h"
+
+#define PROTOCOL OFPUTIL_P_OF15_OXM
+/* Conflicts listed in one status report at most (the count says the
+ * rest). */
+#define MAX_CONFLICTS_REPORTED 100
+
+void fs_flowtable_init(struct fs_flowtable *ft)
+{
+    memset(ft, 0, sizeof *ft);
+    hmap_init(&ft->by_key);
+    hmap_init(&ft->by_text);
+    ovs_list_init(&ft->dirty);
+    ovs_list_init(&ft->conflicts);
+    fs_of_state_init(&ft->groups_desired);
+    fs_of_state_init(&ft->groups_installed);
+}
+
+static uint32_t key_hash(uint8_t table_id, uint16_t priority,
+                         const struct minimatch *m)
+{
+    return minimatch_hash(m, hash_2words(table_id, priority));
+}
+
+static uint32_t text_hash(uint8_t table_id, uint16_t priority,
+                          const char *match)
+{
+    return hash_string(match, hash_2words(table_id, priority));
+}
+
+static struct fs_ft_entry *find_key(const struct fs_flowtable *ft,
+                                    uint8_t table_id, uint16_t priority,
+                                    const struct minimatch *m)
+{
+    struct fs_ft_entry *e;
+    HMAP_FOR_EACH_WITH_HASH(e, key_node, key_hash(table_id, priority, m),
+                            &ft->by_key)
+    {
+        if (e->table_id == table_id && e->priority == priority &&
+            minimatch_equal(&e->match, m)) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+static struct fs_ft_entry *find_text(const struct fs_flowtable *ft,
+                                     uint8_t table_id, uint16_t priority,
+                                     const char *match)
+{
+    struct fs_ft_entry *e;
+    HMAP_FOR_EACH_WITH_HASH(e, text_node, text_hash(table_id, priority, match),
+                            &ft->by_text)
+    {
+        if (e->table_id == table_id && e->priority == priority &&
+            !strcmp(e->match_text, match)) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+static void mark_dirty(struct fs_flowtable *ft, struct fs_ft_entry *e)
+{
+    if (!e->dirty) {
+        e->dirty = true;
+        ovs_list_push_back(&ft->dirty, &e->dirty_node);
+    }
+}
+
+static void set_conflict(struct fs_flowtable *ft, struct fs_ft_entry *e,
+                         bool conflict)
+{
+    if (conflict && !e->conflict) {
+        ovs_list_push_back(&ft->conflicts, &e->conflict_node);
+        ft->n_conflicts++;
+    } else if (!conflict && e->conflict) {
+        ovs_list_remove(&e->conflict_node);
+        ft->n_conflicts--;
+    }
+    e->conflict = conflict;
+}
+
+/* Sets the installed side; 'ofpacts' (owned, may be NULL for NONE and
+ * SYNCED) replaces the entry's copy. */
+static void set_installed(struct fs_flowtable *ft, struct fs_ft_entry *e,
+                          enum fs_ft_installed state, uint64_t cookie,
+                          struct ofpact *ofpacts, size_t len)
+{
+    ft->n_installed += (state != FS_FT_NONE) - (e->installed != FS_FT_NONE);
+    free(e->inst_ofpacts);
+    e->installed = state;
+    e->inst_cookie = cookie;
+    e->inst_ofpacts = ofpacts;
+    e->inst_ofpacts_len = len;
+}
+
+static bool actions_equal(const struct ofpact *a, size_t a_len,
+                          const struct ofpact *b, size_t b_len)
+{
+    if (ofpacts_equal(a, a_len, b, b_len)) {
+        return true;
+    }
+    /* Parsed and decoded forms of the same actions may differ in bytes:
+     * compare them as a dump shows them. */
+    struct ds sa = DS_EMPTY_INITIALIZER, sb = DS_EMPTY_INITIALIZER;
+    struct ofpact_format_params pa = {.s = &sa}, pb = {.s = &sb};
+    ofpacts_format(a, a_len, &pa);
+    ofpacts_format(b, b_len, &pb);
+    bool equal = !strcmp(ds_cstr(&sa), ds_cstr(&sb));
+    ds_destroy(&sa);
+    ds_destroy(&sb);
+    return equal;
+}
+
+/* An installed flow of ours equal to the desired one becomes SYNCED. */
+static void resync(struct fs_flowtable *ft, struct fs_ft_entry *e)
+{
+    if (e->desired && e->installed == FS_FT_OTHER &&
+        e->inst_cookie == e->cookie &&
+        actions_equal(e->inst_ofpacts, e->inst_ofpacts_len, e->ofpacts,
+                      e->ofpacts_len)) {
+        set_installed(ft, e, FS_FT_SYNCED, e->cookie, NULL, 0);
+    }
+}
+
+static void free_entry(struct fs_flowtable *ft, struct fs_ft_entry *e)
+{
+    hmap_remove(&ft->by_key, &e->key_node);
+    if (e->desired) {
+        hmap_remove(&ft->by_text, &e->text_node);
+        ft->n_desired--;
+    }
+    if (e->dirty) {
+        ovs_list_remove(&e->dirty_node);
+    }
+    set_conflict(ft, e, false);
+    set_installed(ft, e, FS_FT_NONE, 0, NULL, 0);
+    minimatch_destroy(&e->match);
+    free(e->match_text);
+    free(e->ofpacts);
+    free(e);
+}
+
+/* Frees 'e' if it holds nothing and is not waiting for a diff. */
+static void maybe_free(struct fs_flowtable *ft, struct fs_ft_entry *e)
+{
+    if (!e->desired && e->installed == FS_FT_NONE && !e->foreign && !e->dirty) {
+        free_entry(ft, e);
+    }
+}
+
+/* The desired side goes; a SYNCED installed flow keeps the actions it had
+ * (they move to the installed side). */
+static void clear_desired(struct fs_flowtable *ft, struct fs_ft_entry *e)
+{
+    if (!e->desired) {
+        return;
+    }
+    if (e->installed == FS_FT_SYNCED) {
+        set_installed(ft, e, FS_FT_OTHER, e->cookie, e->ofpacts,
+                      e->ofpacts_len);
+    } else {
+        free(e->ofpacts);
+    }
+    e->ofpacts = NULL;
+    e->ofpacts_len = 0;
+    hmap_remove(&ft->by_text, &e->text_node);
+    free(e->match_text);
+    e->match_text = NULL;
+    e->desired = false;
+    ft->n_desired--;
+    set_conflict(ft, e, false);
+    mark_dirty(ft, e);
+}
+
+static struct fs_ft_entry *new_entry(struct fs_flowtable *ft, uint8_t table_id,
+                                     uint16_t priority, struct minimatch *match)
+{
+    struct fs_ft_entry *e = xzalloc(sizeof *e);
+    e->table_id = table_id;
+    e->priority = priority;
+    e->match = *match; /* Moved. */
+    e->seen = ft->audit;
+    hmap_insert(&ft->by_key, &e->key_node,
+                key_hash(table_id, priority, &e->match));
+    return e;
+}
+
+/* Parses one desired flow and makes it the desired side of its entry.
+ * Returns an error (caller frees) if it does not parse or another desired
+ * flow already holds its key under another text. */
+static char *add_flow(struct fs_flowtable *ft, const struct fs_flow *flow)
+{
+    char *text = fs_flow_to_string(flow);
+    struct ofputil_flow_mod fm;
+    enum ofputil_protocol usable;
+    char *error =
+        parse_ofp_flow_mod_str(&fm, text, NULL, NULL, OFPFC_ADD, &usable);
+    if (error) {
+        char *msg = xasprintf("flow \"%s\": %s", text, error);
+        free(error);
+        free(text);
+        return msg;
+    }
+    free(text);
+    struct fs_ft_entry *e =
+        find_text(ft, flow->table_id, flow->priority, flow->match);
+    if (!e) {
+        e = find_key(ft, fm.table_id, fm.priority, &fm.match);
+        if (e && e->desired) {
+            char *msg = xasprintf("flow table=%u,priority=%u,%s: same match "
+                                  "as %s; left out",
+                                  flow->table_id, flow->priority, flow->match,
+                                  e->match_text);
+            minimatch_destroy(&fm.match);
+            free(fm.ofpacts);
+            return msg;
+        }
+        if (e) {
+            minimatch_destroy(&fm.match);
+        } else {
+            e = new_entry(ft, fm.table_id, fm.priority, &fm.match);
+        }
+        e->match_text = xstrdup(flow->match);
+        hmap_insert(&ft->by_text, &e->text_node,
+                    text_hash(flow->table_id, flow->priority, flow->match));
+        e->desired = true;
+        ft->n_desired++;
+    } else {
+        minimatch_destroy(&fm.match);
+        if (e->installed == FS_FT_SYNCED) {
+            set_installed(ft, e, FS_FT_OTHER, e->cookie, e->ofpacts,
+                          e->ofpacts_len);
+        } else {
+            free(e->ofpacts);
+        }
+    }
+    e->cookie = ntohll(fm.new_cookie);
+    e->ofpacts = fm.ofpacts;
+    e->ofpacts_len = fm.ofpacts_len;
+    resync(ft, e);
+    mark_dirty(ft, e);
+    return NULL;
+}
+
+/* Keeps the first error; counts the others. */
+static void keep_error(char **first, size_t *n, char *error)
+{
+    if (error) {
+        (*n)++;
+        if (!*first) {
+            *first = error;
+        } else {
+            free(error);
+        }
+    }
+}
+
+static void apply_group_delta(struct fs_flowtable *ft,
+                              const struct fs_desired_delta *d, char **first,
+                              size_t *n_bad)
+{
+    if (d->full) {
+        struct fs_of_state empty;
+        fs_of_state_init(&empty);
+        fs_of_state_swap(&empty, &ft->groups_desired);
+        fs_of_state_destroy(&empty);
+    }
+    for (size_t i = 0; i < d->n_remove_groups; i++) {
+        fs_of_state_remove_group(&ft->groups_desired, d->remove_groups[i]);
+    }
+    for (size_t i = 0; i < d->n_add_groups; i++) {
+        fs_of_state_remove_group(&ft->groups_desired,
+                                 d->add_groups[i].group_id);
+        keep_error(first, n_bad,
+                   fs_of_state_add_desired_group(&ft->groups_desired,
+                                                 &d->add_groups[i]));
+    }
+    ft->groups_dirty |= d->full || d->n_remove_groups || d->n_add_groups;
+}
+
+char *fs_flowtable_apply_delta(struct fs_flowtable *ft,
+                               const struct fs_desired_delta *d)
+{
+    if (d->full) {
+        struct fs_ft_entry *e;
+        HMAP_FOR_EACH_SAFE(e, key_node, &ft->by_key)
+        {
+            clear_desired(ft, e);
+        }
+    }
+    for (size_t i = 0; i < d->n_remove_flows; i++) {
+        const struct fs_flow *f = &d->remove_flows[i];
+        struct fs_ft_entry *e =
+            find_text(ft, f->table_id, f->priority, f->match);
+        if (e) {
+            clear_desired(ft, e);
+        }
+    }
+    char *first = NULL;
+    size_t n_bad = 0;
+    apply_group_delta(ft, d, &first, &n_bad);
+    for (size_t i = 0; i < d->n_add_flows; i++) {
+        keep_error(&first, &n_bad, add_flow(ft, &d->add_flows[i]));
+    }
+    if (n_bad > 1) {
+        char *msg = xasprintf("%s (and %zu more)", first, n_bad - 1);
+        free(first);
+        first = msg;
+    }
+    return first;
+}
+
+void fs_flowtable_forget_installed(struct fs_flowtable *ft)
+{
+    struct fs_ft_entry *e;
+    HMAP_FOR_EACH_SAFE(e, key_node, &ft->by_key)
+    {
+        set_installed(ft, e, FS_FT_NONE, 0, NULL, 0);
+        e->foreign = false;
+        set_conflict(ft, e, false);
+        if (e->desired) {
+            mark_dirty(ft, e);
+        } else {
+            if (e->dirty) {
+                ovs_list_remove(&e->dirty_node);
+                e->dirty = false;
+            }
+            free_entry(ft, e);
+        }
+    }
+    fs_of_state_clear(&ft->groups_installed);
+    ft->groups_dirty = true;
+}
+
+void fs_flowtable_note_flow(struct fs_flowtable *ft, uint8_t table_id,
+                            uint16_t priority, const struct match *match,
+                            uint64_t cookie, const struct ofpact *ofpacts,
+                            size_t ofpacts_len, bool present)
+{
+    struct minimatch m;
+    minimatch_init(&m, match);
+    struct fs_ft_entry *e = find_key(ft, table_id, priority, &m);
+    if (!e && !present) {
+        minimatch_destroy(&m);
+        return;
+    } else if (e) {
+        minimatch_destroy(&m);
+    } else {
+        e = new_entry(ft, table_id, priority, &m);
+    }
+    e->seen = ft->audit;
+    if ((cookie & FS_COOKIE_MASK) == FS_COOKIE_BASE) {
+        if (present) {
+            set_installed(ft, e, FS_FT_OTHER, cookie,
+                          xmemdup(ofpacts, ofpacts_len), ofpacts_len);
+            resync(ft, e);
+        } else {
+            set_installed(ft, e, FS_FT_NONE, 0, NULL, 0);
+        }
+    } else {
+        /* Another owner's flow replaces whatever had its key. */
+        e->foreign = present;
+        e->foreign_cookie = cookie;
+        if (present) {
+            set_installed(ft, e, FS_FT_NONE, 0, NULL, 0);
+        }
+    }
+    if (e->desired ? e->installed != FS_FT_SYNCED || e->conflict
+                   : e->installed != FS_FT_NONE) {
+        mark_dirty(ft, e);
+    }
+    maybe_free(ft, e);
+}
+
+void fs_flowtable_mark_all_dirty(struct fs_flowtable *ft)
+{
+    struct fs_ft_entry *e;
+    HMAP_FOR_EACH(e, key_node, &ft->by_key)
+    {
+        mark_dirty(ft, e);
+    }
+    ft->groups_dirty = true;
+}
+
+static void push_flow(struct ovs_list *msgs, const struct fs_ft_entry *e,
+                      uint16_t command)
+{
+    struct ofputil_flow_mod fm = {
+        .match = e->match,
+        .priority = e->priority,
+        .new_cookie = htonll(e->cookie),
+        .table_id = e->table_id,
+        .command = command,
+        .buffer_id = UINT32_MAX,
+        .out_port = OFPP_ANY,
+        .out_group = OFPG_ANY,
+        .ofpacts = e->ofpacts,
+        .ofpacts_len = e->ofpacts_len,
+    };
+    if (command != OFPFC_ADD) {
+        /* Only ever a flow of ours: delete_strict or modify_strict under
+         * the cookie mask (OpenFlow 1.2+ cannot change a cookie with a
+         * modify: the caller deletes and adds then). */
+        fm.cookie = htonll(FS_COOKIE_BASE);
+        fm.cookie_mask = htonll(FS_COOKIE_MASK);
+        fm.new_cookie = OVS_BE64_MAX;
+    }
+    if (command == OFPFC_DELETE_STRICT) {
+        fm.ofpacts = NULL;
+        fm.ofpacts_len = 0;
+    }
+    ovs_list_push_back(msgs,
+                       &ofputil_encode_flow_mod(&fm, PROTOCOL)->list_node);
+}
+
+void fs_flowtable_changes(const struct fs_flowtable *ft,
+                          struct fs_of_changes *ch)
+{
+    *ch = (struct fs_of_changes){.conflicts = NULL};
+    ovs_list_init(&ch->msgs);
+    struct ovs_list deletes = OVS_LIST_INITIALIZER(&deletes);
+    struct ovs_list group_deletes = OVS_LIST_INITIALIZER(&group_deletes);
+    if (ft->groups_dirty) {
+        fs_of_diff_groups(&ft->groups_installed, &ft->groups_desired, &ch->msgs,
+                          &group_deletes, &ch->group_mods);
+    }
+    const struct fs_ft_entry *e;
+    LIST_FOR_EACH(e, dirty_node, &ft->dirty)
+    {
+        if (e->desired && e->installed == FS_FT_NONE) {
+            if (!e->foreign) {
+                push_flow(&ch->msgs, e, OFPFC_ADD);
+                ch->flow_mods++;
+            }
+        } else if (e->desired && e->installed == FS_FT_OTHER) {
+            if (e->inst_cookie != e->cookie) {
+                push_flow(&ch->msgs, e, OFPFC_DELETE_STRICT);
+                push_flow(&ch->msgs, e, OFPFC_ADD);
+                ch->flow_mods += 2;
+            } else {
+                push_flow(&ch->msgs, e, OFPFC_MODIFY_STRICT);
+                ch->flow_mods++;
+            }
+        } else if (!e->desired && e->installed != FS_FT_NONE) {
+            push_flow(&deletes, e, OFPFC_DELETE_STRICT);
+            ch->flow_mods++;
+        }
+    }
+    ovs_list_push_back_all(&ch->msgs, &deletes);
+    ovs_list_push_back_all(&ch->msgs, &group_deletes);
+}
+
+static void commit_groups(struct fs_flowtable *ft)
+{
+    fs_of_state_clear(&ft->groups_installed);
+    const struct fs_of_group *g;
+    HMAP_FOR_EACH(g, node, &ft->groups_desired.groups)
+    {
+        struct fs_of_group *copy = xzalloc(sizeof *copy);
+        copy->group_id = g->group_id;
+        copy->canon = xstrdup(g->canon);
+        hmap_insert(&ft->groups_installed.groups, &copy->node, g->node.hash);
+    }
+    ft->groups_dirty = false;
+}
+
+void fs_flowtable_commit(struct fs_flowtable *ft)
+{
+    struct fs_ft_entry *e;
+    LIST_FOR_EACH_POP(e, dirty_node, &ft->dirty)
+    {
+        e->dirty = false;
+        e->seen = ft->audit;
+        if (!e->desired) {
+            set_installed(ft, e, FS_FT_NONE, 0, NULL, 0);
+        } else if (e->installed == FS_FT_NONE && e->foreign) {
+            set_conflict(ft, e, true);
+        } else {
+            set_installed(ft, e, FS_FT_SYNCED, e->cookie, NULL, 0);
+            set_conflict(ft, e, false);
+        }
+        maybe_free(ft, e);
+    }
+    if (ft->groups_dirty) {
+        commit_groups(ft);
+    }
+}
+
+/* "flow table=T,priority=P,MATCH": a flow's key as status names it, the
+ * match as a dump shows it. */
+static char *entry_key(const struct fs_ft_entry *e)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    ds_put_format(&s, "flow table=%" PRIu8 ",priority=%" PRIu16, e->table_id,
+                  e->priority);
+    struct match match;
+    minimatch_expand(&e->match, &match);
+    struct ds m = DS_EMPTY_INITIALIZER;
+    match_format(&match, NULL, &m, OFP_DEFAULT_PRIORITY);
+    if (m.length) {
+        ds_put_format(&s, ",%s", ds_cstr(&m));
+    }
+    ds_destroy(&m);
+    return ds_steal_cstr(&s);
+}
+
+void fs_flowtable_conflicts(const struct fs_flowtable *ft,
+                            struct fs_errors *errors)
+{
+    size_t n = 0;
+    const struct fs_ft_entry *e;
+    LIST_FOR_EACH(e, conflict_node, &ft->conflicts)
+    {
+        if (n++ == MAX_CONFLICTS_REPORTED) {
+            fs_errors_add(errors, "flow", "$",
+                          "%zu more flows are held by another controller's "
+                          "flows",
+                          ft->n_conflicts - MAX_CONFLICTS_REPORTED);
+            break;
+        }
+        char *key = entry_key(e);
+        fs_errors_add(errors, key, "$",
+                      "a flow of another controller (cookie 0x%" PRIx64
+                      ") holds this match; left alone",
+                      e->foreign_cookie);
+        free(key);
+    }
+}
+
+void fs_flowtable_audit_start(struct fs_flowtable *ft)
+{
+    ft->audit++;
+}
+
+size_t fs_flowtable_audit_finish(struct fs_flowtable *ft)
+{
+    size_t n = 0;
+    struct fs_ft_entry *e;
+    HMAP_FOR_EACH_SAFE(e, key_node, &ft->by_key)
+    {
+        if (e->installed != FS_FT_NONE && e->seen != ft->audit) {
+            set_installed(ft, e, FS_FT_NONE, 0, NULL, 0);
+            mark_dirty(ft, e);
+            n++;
+        }
+    }
+    return n;
+}
+
+void fs_flowtable_destroy(struct fs_flowtable *ft)
+{
+    struct fs_ft_entry *e;
+    HMAP_FOR_EACH_SAFE(e, key_node, &ft->by_key)
+    {
+        free_entry(ft, e);
+    }
+    hmap_destroy(&ft->by_key);
+    hmap_destroy(&ft->by_text);
+    fs_of_state_destroy(&ft->groups_desired);
+    fs_of_state_destroy(&ft->groups_installed);
+}

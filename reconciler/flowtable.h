@@ -1,0 +1,132 @@
+/* reconciler/flowtable.h: the OVS thread's one table of flows, desired and
+ * installed side by side, kept up to date by deltas and by what the switch
+ * reports, so that a change costs what it changes.
+ *
+ * One entry per flow key (table, priority, match as libopenvswitch parses
+ * it).  An entry holds:
+ *   - the desired flow, if render/ wants one there (parsed once, when it
+ *     arrives in a delta: cookie and ofpacts);
+ *   - what the switch has there under flowsteer's cookie: nothing, the
+ *     desired flow ("in sync": no second copy is kept), or another flow of
+ *     ours (its cookie and ofpacts);
+ *   - whether another owner's flow (cookie outside FS_COOKIE_MASK) holds the
+ *     key: then flowsteer never adds its own there (a conflict).
+ * Entries whose desired or installed side may differ are "dirty"; only
+ * dirty entries are diffed.  Everything else is untouched by a change. */
+#ifndef FS_FLOWTABLE_H
+#define FS_FLOWTABLE_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "openvswitch/hmap.h"
+#include "openvswitch/list.h"
+#include "openvswitch/match.h"
+#include "reconciler/flowdiff.h"
+#include "render/engine.h"
+
+struct ofpact;
+
+/* What the switch holds at an entry's key under flowsteer's cookie. */
+enum fs_ft_installed {
+    FS_FT_NONE,   /* Nothing of ours. */
+    FS_FT_SYNCED, /* The desired flow, exactly. */
+    FS_FT_OTHER,  /* Another flow of ours: 'inst_cookie', 'inst_ofpacts'. */
+};
+
+struct fs_ft_entry {
+    struct hmap_node key_node;  /* In fs_flowtable.by_key. */
+    struct hmap_node text_node; /* In fs_flowtable.by_text, while desired. */
+    struct ovs_list dirty_node; /* In fs_flowtable.dirty, while dirty. */
+    uint8_t table_id;
+    uint16_t priority;
+    struct minimatch match;
+    /* Desired flow, if 'desired'. */
+    bool desired;
+    char *match_text; /* render/'s match text (the delta's key). */
+    uint64_t cookie;
+    struct ofpact *ofpacts;
+    size_t ofpacts_len;
+    /* Installed flow of ours. */
+    enum fs_ft_installed installed;
+    uint64_t inst_cookie;
+    struct ofpact *inst_ofpacts;
+    size_t inst_ofpacts_len;
+    /* Another owner's flow at this key. */
+    bool foreign;
+    uint64_t foreign_cookie;
+    bool dirty;
+    /* Desired, not added: 'foreign' holds the key.  In
+     * fs_flowtable.conflicts while set. */
+    bool conflict;
+    struct ovs_list conflict_node;
+    uint32_t seen; /* Audit round that last saw it (fs_flowtable.audit). */
+};
+
+/* The table.  'groups_desired'/'groups_installed' hold groups (few: diffed
+ * whole); 'n_desired' counts desired flows, 'n_installed' flows of ours in
+ * the switch, 'n_conflicts' desired flows held by another owner. */
+struct fs_flowtable {
+    struct hmap by_key;
+    struct hmap by_text;
+    struct ovs_list dirty;
+    struct ovs_list conflicts;
+    size_t n_desired, n_installed, n_conflicts;
+    struct fs_of_state groups_desired, groups_installed;
+    bool groups_dirty;
+    uint32_t audit; /* Current audit round. */
+};
+
+void fs_flowtable_init(struct fs_flowtable *);
+void fs_flowtable_destroy(struct fs_flowtable *);
+
+/* Applies a render/ delta to the desired side.  Each added flow is parsed
+ * once; one that libopenvswitch cannot parse is left out and named in the
+ * returned error (caller frees; NULL if all parsed: only the first is
+ * named, with the count of the others).  A full delta first drops every
+ * desired flow and group.  Touched entries become dirty. */
+char *fs_flowtable_apply_delta(struct fs_flowtable *,
+                               const struct fs_desired_delta *);
+
+/* The switch's side is unknown (new connection): forget every installed
+ * and foreign flow and group, before fs_flowtable_note_flow() feeds what
+ * the switch reports. */
+void fs_flowtable_forget_installed(struct fs_flowtable *);
+
+/* The switch reported a flow (initial read, monitor update or audit):
+ * 'present' false means it is gone.  Updates the installed or foreign side
+ * of its key and makes the entry dirty when it differs from the desired
+ * side.  'ofpacts' are copied. */
+void fs_flowtable_note_flow(struct fs_flowtable *, uint8_t table_id,
+                            uint16_t priority, const struct match *,
+                            uint64_t cookie, const struct ofpact *ofpacts,
+                            size_t ofpacts_len, bool present);
+
+/* Makes every entry dirty (after a full read of the switch). */
+void fs_flowtable_mark_all_dirty(struct fs_flowtable *);
+
+/* Builds the changes for the dirty entries and the groups (see
+ * fs_of_changes in flowdiff.h: group adds and modifies, flow changes, flow
+ * deletes, group deletes).  New conflicts go to changes->conflicts.  The
+ * table is not changed: call fs_flowtable_commit() once the switch took
+ * them. */
+void fs_flowtable_changes(const struct fs_flowtable *, struct fs_of_changes *);
+
+/* The changes were committed: the installed side of every dirty entry
+ * becomes its desired side (but for conflicts), dirty entries are cleaned,
+ * entries with nothing left are freed. */
+void fs_flowtable_commit(struct fs_flowtable *);
+
+/* Adds every current conflict to 'errors' as status reports them. */
+void fs_flowtable_conflicts(const struct fs_flowtable *,
+                            struct fs_errors *errors);
+
+/* Audit: starts a round (every entry not seen by the end of it is not in
+ * the switch), then fs_flowtable_note_flow() for each flow of a dump, then
+ * finishes it: installed entries of ours not seen are marked gone and
+ * dirty.  Returns the number of entries repaired this way. */
+void fs_flowtable_audit_start(struct fs_flowtable *);
+size_t fs_flowtable_audit_finish(struct fs_flowtable *);
+
+#endif /* reconciler/flowtable.h */
