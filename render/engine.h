@@ -77,10 +77,10 @@ void fs_render_engine_reset(struct fs_render_engine *);
  * 'facts' (nothing of them is kept) and returns the delta (never NULL; the
  * caller frees it with fs_desired_delta_destroy()).  A run where nothing
  * changed returns a delta with no adds and no removes. */
-struct fs_desired_delta *
-fs_render_engine_run(struct fs_render_engine *, const struct fs_snapshot *,
-                     const struct fs_render_node *node,
-                     const struct fs_local_facts *);
+struct fs_desired_delta *fs_render_engine_run(struct fs_render_engine *,
+                                              const struct fs_snapshot *,
+                                              const struct fs_render_node *node,
+                                              const struct fs_local_facts *);
 
 /* The engine's current desired set as a full struct fs_desired (sorted as
  * fs_render() sorts; caller frees with fs_desired_destroy()).  Walks every
