@@ -35,8 +35,10 @@ struct rworld {
     struct fs_bridge_mapping *mappings; /* flowsteerd's setting. */
     size_t n_mappings;
     struct rw_sizes sizes;
-    int64_t rev;          /* Last etcd revision used. */
-    int max_ofport;       /* VIF ofports are 1..max_ofport. */
+    int64_t rev; /* Last etcd revision used. */
+    /* VIF ofports are 1..max_ofport; the patch ports' are the last 5 of
+     * that range, so a VIF's random ofport may collide with them. */
+    int max_ofport;
     struct simap created; /* key -> create_revision of live keys. */
     uint64_t rng;
     char what[160]; /* What the last step did, for failure messages. */
@@ -209,19 +211,20 @@ static inline void rw_id_list(struct rworld *w, struct ds *s,
                               const char *prefix, int pool, int max,
                               const int *home, int n_home)
 {
-    int n = 1 + rw_pick(w, max);
-    uint64_t taken = 0;
+    int n = 1 + rw_pick(w, max), taken[8], n_taken = 0;
     ds_put_char(s, '[');
-    for (int k = 0; k < n; k++) {
+    for (int k = 0; k < n && k < ARRAY_SIZE(taken); k++) {
         int id = rw_chance(w, 92) ? home[rw_pick(w, n_home)] : rw_pick(w, pool);
-        if (id >= pool || taken & (UINT64_C(1) << id)) {
-            continue;
+        bool dup = id >= pool;
+        for (int j = 0; j < n_taken; j++) {
+            dup |= taken[j] == id;
         }
-        taken |= UINT64_C(1) << id;
-        ds_put_format(s, "%s\"%s-%d\"",
-                      s->string[s->length - 1] == '[' ? "" : ", ", prefix, id);
+        if (!dup) {
+            ds_put_format(s, "%s\"%s-%d\"", n_taken ? ", " : "", prefix, id);
+            taken[n_taken++] = id;
+        }
     }
-    if (s->string[s->length - 1] == '[') {
+    if (!n_taken) {
         ds_put_format(s, "\"%s-%d\"", prefix, home[0] % pool);
     }
     ds_put_char(s, ']');
@@ -378,12 +381,19 @@ static inline void rw_config_mappings(struct rworld *w)
     w->node.n_bridge_mappings = w->n_mappings;
 }
 
-/* An ofport for port i: mostly one of its own (i + 1, or i + 41 after a
- * re-plug), sometimes any, which may collide with another port's. */
+/* An ofport for port i: mostly one of its own (i + 1, or that plus the
+ * number of ports after a re-plug), sometimes any, which may collide with
+ * another port's. */
 static inline int rw_ofport(struct rworld *w, int i)
 {
-    return rw_chance(w, 85) ? i + 1 + 40 * rw_pick(w, 2)
+    return rw_chance(w, 85) ? i + 1 + w->sizes.ports * rw_pick(w, 2)
                             : 1 + rw_pick(w, w->max_ofport);
+}
+
+/* The ofport of patch port n (0..4). */
+static inline int rw_patch_ofport(const struct rworld *w, int n)
+{
+    return w->max_ofport - 4 + n;
 }
 
 /* One change of the local facts. */
@@ -408,7 +418,8 @@ static inline void rw_fact(struct rworld *w)
         break;
     case 4:
         if (rw_chance(w, 70)) {
-            simap_put(&w->facts.owned_ofports, patch, 121 + rw_pick(w, 5));
+            simap_put(&w->facts.owned_ofports, patch,
+                      rw_patch_ofport(w, rw_pick(w, 5)));
         } else {
             simap_find_and_delete(&w->facts.owned_ofports, patch);
         }
@@ -497,7 +508,7 @@ static inline void rw_init(struct rworld *w, uint64_t seed,
     memset(w, 0, sizeof *w);
     w->rng = seed * 2 + 1;
     w->sizes = sizes;
-    w->max_ofport = 125;
+    w->max_ofport = 2 * sizes.ports + 5;
     w->model = fs_model_create();
     simap_init(&w->created);
     fs_local_facts_init(&w->facts);
@@ -532,9 +543,9 @@ static inline void rw_init(struct rworld *w, uint64_t seed,
     for (size_t i = 0; i < ARRAY_SIZE(bridges); i++) {
         sset_add(&w->facts.bridges, bridges[i]);
     }
-    simap_put(&w->facts.owned_ofports, "fsi-physnet1", 121);
-    simap_put(&w->facts.owned_ofports, "fsi-physnet2", 122);
-    simap_put(&w->facts.owned_ofports, "fsi-physnet3", 123);
+    simap_put(&w->facts.owned_ofports, "fsi-physnet1", rw_patch_ofport(w, 0));
+    simap_put(&w->facts.owned_ofports, "fsi-physnet2", rw_patch_ofport(w, 1));
+    simap_put(&w->facts.owned_ofports, "fsi-physnet3", rw_patch_ofport(w, 2));
 }
 
 static inline void rw_destroy(struct rworld *w)
