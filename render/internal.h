@@ -96,6 +96,9 @@ void render_out_init(struct render_out *);
 /* Frees what 'out' owns (not 'out' itself); NULL is fine. */
 void render_out_destroy(struct render_out *);
 
+/* Returns true if 'a' and 'b' hold the same things in the same order. */
+bool render_out_equal(const struct render_out *a, const struct render_out *b);
+
 /* Adds to 'notes' the note of claim 'c', which lost to an earlier claimant
  * of its (table, priority, match). */
 void render_dup_note(struct fs_errors *notes, const struct render_claim *c);

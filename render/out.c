@@ -38,6 +38,80 @@ void render_out_destroy(struct render_out *out)
     sset_destroy(&out->keys);
 }
 
+static bool claims_equal(const struct render_claim *a,
+                         const struct render_claim *b)
+{
+    return a->flow.table_id == b->flow.table_id &&
+           a->flow.priority == b->flow.priority &&
+           a->flow.cookie == b->flow.cookie && a->quiet == b->quiet &&
+           !strcmp(a->flow.match, b->flow.match) &&
+           !strcmp(a->flow.actions, b->flow.actions) && !strcmp(a->key, b->key);
+}
+
+static bool ports_equal(const struct fs_ovsdb_port *a,
+                        const struct fs_ovsdb_port *b)
+{
+    return !strcmp(a->bridge, b->bridge) && !strcmp(a->name, b->name) &&
+           !strcmp(a->type, b->type) && smap_equal(&a->options, &b->options) &&
+           smap_equal(&a->external_ids, &b->external_ids) &&
+           !strcmp(a->key, b->key) && !strcmp(a->path, b->path);
+}
+
+static bool bridges_equal(const struct fs_ovsdb_bridge *a,
+                          const struct fs_ovsdb_bridge *b)
+{
+    return !strcmp(a->name, b->name) &&
+           !strcmp(a->datapath_type, b->datapath_type) &&
+           !strcmp(a->fail_mode, b->fail_mode) &&
+           sset_equals(&a->protocols, &b->protocols) &&
+           sset_equals(&a->controllers, &b->controllers) &&
+           smap_equal(&a->external_ids, &b->external_ids) &&
+           !strcmp(a->key, b->key) && !strcmp(a->path, b->path);
+}
+
+static bool notes_equal(const struct fs_errors *a, const struct fs_errors *b)
+{
+    for (size_t i = 0; a->n == b->n && i < a->n; i++) {
+        const struct fs_error *x = &a->items[i], *y = &b->items[i];
+        if (strcmp(x->key, y->key) || strcmp(x->path, y->path) ||
+            strcmp(x->message, y->message)) {
+            return false;
+        }
+    }
+    return a->n == b->n;
+}
+
+bool render_out_equal(const struct render_out *a, const struct render_out *b)
+{
+    if (a->n_flows != b->n_flows || a->n_groups != b->n_groups ||
+        a->n_ports != b->n_ports || a->n_bridges != b->n_bridges ||
+        a->n_waiting != b->n_waiting || !notes_equal(&a->notes, &b->notes)) {
+        return false;
+    }
+    for (size_t i = 0; i < a->n_flows; i++) {
+        if (!claims_equal(&a->flows[i], &b->flows[i])) {
+            return false;
+        }
+    }
+    for (size_t i = 0; i < a->n_groups; i++) {
+        if (a->groups[i].group_id != b->groups[i].group_id ||
+            strcmp(a->groups[i].spec, b->groups[i].spec)) {
+            return false;
+        }
+    }
+    for (size_t i = 0; i < a->n_ports; i++) {
+        if (!ports_equal(a->ports[i], b->ports[i])) {
+            return false;
+        }
+    }
+    for (size_t i = 0; i < a->n_bridges; i++) {
+        if (!bridges_equal(a->bridges[i], b->bridges[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
 void render_dup_note(struct fs_errors *notes, const struct render_claim *c)
 {
     fs_errors_add(notes, c->key, "$",
