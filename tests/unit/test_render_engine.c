@@ -27,9 +27,30 @@
 
 /* The switch as the receiver of deltas sees it. */
 struct mirror {
-    struct shash flows;  /* "table/priority/match" -> "cookie actions". */
+    struct shash flows;  /* "table/priority/match" -> struct mflow. */
     struct shash groups; /* "id" -> spec. */
 };
+
+/* A flow of the mirror. */
+struct mflow {
+    uint64_t cookie;
+    char *actions;
+};
+
+static struct mflow *mflow_create(const struct fs_flow *f)
+{
+    struct mflow *m = xmalloc(sizeof *m);
+    *m = (struct mflow){f->cookie, xstrdup(f->actions)};
+    return m;
+}
+
+static void mflow_destroy(struct mflow *m)
+{
+    if (m) {
+        free(m->actions);
+        free(m);
+    }
+}
 
 static void mirror_init(struct mirror *m)
 {
@@ -39,24 +60,25 @@ static void mirror_init(struct mirror *m)
 
 static void mirror_clear(struct mirror *m)
 {
-    shash_clear_free_data(&m->flows);
+    struct shash_node *node;
+    SHASH_FOR_EACH(node, &m->flows)
+    {
+        mflow_destroy(node->data);
+    }
+    shash_clear(&m->flows);
     shash_clear_free_data(&m->groups);
 }
 
 static void mirror_destroy(struct mirror *m)
 {
-    shash_destroy_free_data(&m->flows);
-    shash_destroy_free_data(&m->groups);
+    mirror_clear(m);
+    shash_destroy(&m->flows);
+    shash_destroy(&m->groups);
 }
 
 static char *flow_key(const struct fs_flow *f)
 {
     return xasprintf("%u/%u/%s", f->table_id, f->priority, f->match);
-}
-
-static char *flow_value(const struct fs_flow *f)
-{
-    return xasprintf("0x%" PRIx64 " %s", f->cookie, f->actions);
 }
 
 static char *group_key(uint32_t id)
@@ -73,18 +95,18 @@ static void mirror_apply(struct mirror *m, const struct fs_desired_delta *d)
     }
     for (size_t i = 0; i < d->n_remove_flows; i++) {
         char *key = flow_key(&d->remove_flows[i]);
-        char *old = shash_find_and_delete(&m->flows, key);
+        struct mflow *old = shash_find_and_delete(&m->flows, key);
         if (!old) {
             print_error("removed flow %s was not there\n", key);
         }
         assert_non_null(old);
-        free(old);
+        mflow_destroy(old);
         free(key);
     }
     for (size_t i = 0; i < d->n_add_flows; i++) {
         char *key = flow_key(&d->add_flows[i]);
-        free(
-            shash_replace_nocopy(&m->flows, key, flow_value(&d->add_flows[i])));
+        mflow_destroy(shash_replace_nocopy(&m->flows, key,
+                                           mflow_create(&d->add_flows[i])));
     }
     for (size_t i = 0; i < d->n_remove_groups; i++) {
         char *key = group_key(d->remove_groups[i]);
@@ -106,15 +128,18 @@ static char *mirror_diff(const struct mirror *m, const struct fs_desired *full)
 {
     struct ds s = DS_EMPTY_INITIALIZER;
     for (size_t i = 0; i < full->n_flows && s.length < 2000; i++) {
-        char *key = flow_key(&full->flows[i]);
-        char *want = flow_value(&full->flows[i]);
-        const char *have = shash_find_data(&m->flows, key);
-        if (!have || strcmp(have, want)) {
-            ds_put_format(&s, "flow %s: mirror has %s, want %s\n", key,
-                          have ? have : "nothing", want);
+        const struct fs_flow *want = &full->flows[i];
+        char *key = flow_key(want);
+        const struct mflow *have = shash_find_data(&m->flows, key);
+        if (!have || have->cookie != want->cookie ||
+            strcmp(have->actions, want->actions)) {
+            ds_put_format(&s,
+                          "flow %s: mirror has %s (cookie 0x%" PRIx64
+                          "), want %s (cookie 0x%" PRIx64 ")\n",
+                          key, have ? have->actions : "nothing",
+                          have ? have->cookie : 0, want->actions, want->cookie);
         }
         free(key);
-        free(want);
     }
     if (shash_count(&m->flows) != full->n_flows) {
         ds_put_format(&s, "mirror has %zu flows, want %zu\n",
@@ -192,6 +217,13 @@ static char *rows_diff(struct fs_ovsdb_port *const *ap, size_t an,
     return s.length ? ds_steal_cstr(&s) : (ds_destroy(&s), NULL);
 }
 
+static bool flows_equal(const struct fs_flow *a, const struct fs_flow *b)
+{
+    return a->table_id == b->table_id && a->priority == b->priority &&
+           a->cookie == b->cookie && !strcmp(a->match, b->match) &&
+           !strcmp(a->actions, b->actions);
+}
+
 /* Returns NULL if 'a' and 'b' are the same desired set, else what differs
  * (caller frees). */
 static char *desired_diff(const struct fs_desired *a,
@@ -199,15 +231,17 @@ static char *desired_diff(const struct fs_desired *a,
 {
     struct ds s = DS_EMPTY_INITIALIZER;
     for (size_t i = 0; i < MAX(a->n_flows, b->n_flows); i++) {
+        if (i < a->n_flows && i < b->n_flows &&
+            flows_equal(&a->flows[i], &b->flows[i])) {
+            continue;
+        }
         char *fa = i < a->n_flows ? fs_flow_to_string(&a->flows[i]) : NULL;
         char *fb = i < b->n_flows ? fs_flow_to_string(&b->flows[i]) : NULL;
-        if (!fa || !fb || strcmp(fa, fb)) {
-            ds_put_format(&s, "flow %zu: %s\n    vs %s\n", i, fa ? fa : "-",
-                          fb ? fb : "-");
-            i = SIZE_MAX - 1; /* The first difference is enough. */
-        }
+        ds_put_format(&s, "flow %zu: %s\n    vs %s\n", i, fa ? fa : "-",
+                      fb ? fb : "-");
         free(fa);
         free(fb);
+        break; /* The first difference is enough. */
     }
     for (size_t i = 0; i < MAX(a->n_groups, b->n_groups); i++) {
         if (i >= a->n_groups || i >= b->n_groups ||
