@@ -59,6 +59,7 @@ struct render_rec {
     size_t n, allocated;
 };
 
+/* Initializes an empty set of dependencies. */
 void render_deps_init(struct render_deps *);
 
 /* Frees every dependency, referenced or not. */

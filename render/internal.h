@@ -64,6 +64,8 @@ struct render_world {
 void render_world_init(struct render_world *, const struct fs_snapshot *snap,
                        const struct fs_render_node *node,
                        const struct fs_local_facts *facts, uint64_t stamp);
+
+/* Frees what 'w' derived (not its inputs). */
 void render_world_destroy(struct render_world *);
 
 /* One flow a unit asks for.  'key' names the resource in the note when
@@ -91,6 +93,7 @@ struct render_out {
     struct sset keys; /* Interned claim keys. */
 };
 
+/* Initializes an empty output. */
 void render_out_init(struct render_out *);
 
 /* Frees what 'out' owns (not 'out' itself); NULL is fine. */
