@@ -1,46 +1,355 @@
-/* TEMPORARY stand-in (replaced by the incremental engine): a full render
- * per run, diffed by (table, priority, match) text with the last one. */
+/* The incremental render engine (render/engine.h).
+ *
+ * The engine keeps one unit per object of the last snapshot (plus the
+ * node-wide unit), each with its output (struct render_out) and its
+ * dependencies (render/deps.h), and the claimants of every flow and group
+ * (render/claims.h).  A run:
+ *
+ *   1. builds the world (network keys, SF ports, ports per network);
+ *   2. renders the node-wide unit (always: it is cheap, and it fills the
+ *      world's uplinks, which the network units read);
+ *   3. walks the snapshot's ports, networks and chains (sorted by id) and
+ *      the units of each kind (kept sorted by id) side by side: renders
+ *      the units that are new or whose dependencies changed, and drops
+ *      those whose object left the snapshot;
+ *   4. turns the touched claims into the delta's adds and removes
+ *      (render/delta.c), and gathers the rows, notes and waiting count of
+ *      every unit when one of them changed.
+ *
+ * A unit rendered again swaps its claims unless its output is the same;
+ * the old output stays in memory until the end of the run (the claims
+ * compare against it). */
 #include "render/engine.h"
 
 #include <string.h>
 
-#include "hash.h"
-#include "openvswitch/shash.h"
+#include "render/claims.h"
+#include "render/delta.h"
+#include "render/deps.h"
+#include "render/internal.h"
 #include "util.h"
 
-struct fs_render_engine {
-    struct fs_desired *last;
+/* One render unit and what it rendered and read last. */
+struct unit {
+    enum render_unit_kind kind;
+    char *id;
+    struct render_out *out;
+    struct render_dep_ref *deps;
+    size_t n_deps;
 };
+
+/* The units of one kind, sorted by id. */
+struct unit_list {
+    struct unit **v;
+    size_t n, allocated;
+};
+
+/* Object kinds, in unit order, after the node-wide unit. */
+enum { N_LISTS = 3 };
+static const enum render_unit_kind list_kinds[N_LISTS] = {
+    RENDER_UNIT_PORT, RENDER_UNIT_NETWORK, RENDER_UNIT_CHAIN};
+
+struct fs_render_engine {
+    struct unit *node_unit; /* NULL before the first run. */
+    struct unit_list lists[N_LISTS];
+    struct render_deps deps;
+    struct render_claims flows, groups;
+    char *node_name, *bridge; /* Of the runs so far (NULL: none yet). */
+    uint64_t run;             /* Runs so far. */
+    int64_t revision;         /* Of the last run. */
+    uint64_t facts_generation;
+    bool full; /* The next delta is full. */
+    /* The OVSDB rows, notes and waiting count of every unit, sorted, as of
+     * the last run; 'rows_dirty' when some unit's output changed since. */
+    struct fs_desired rows;
+    bool rows_dirty;
+    /* Outputs replaced in this run, freed when it ends. */
+    struct render_out **garbage;
+    size_t n_garbage, allocated_garbage;
+};
+
+static int compare_units(const void *a_, const void *b_)
+{
+    const struct unit *a = a_, *b = b_;
+    return render_unit_compare(a->kind, a->id, b->kind, b->id);
+}
+
+static void engine_init(struct fs_render_engine *e)
+{
+    render_deps_init(&e->deps);
+    render_claims_init(&e->flows, false, compare_units);
+    render_claims_init(&e->groups, true, compare_units);
+    e->full = true;
+    e->rows = (struct fs_desired){.notes = FS_ERRORS_INITIALIZER};
+    e->rows_dirty = true;
+}
 
 struct fs_render_engine *fs_render_engine_create(void)
 {
-    return xzalloc(sizeof(struct fs_render_engine));
+    struct fs_render_engine *e = xzalloc(sizeof *e);
+    engine_init(e);
+    return e;
+}
+
+static void free_out(struct render_out *out)
+{
+    render_out_destroy(out);
+    free(out);
+}
+
+static void free_unit(struct unit *u)
+{
+    if (u) {
+        free_out(u->out);
+        free(u->deps);
+        free(u->id);
+        free(u);
+    }
+}
+
+static void engine_clear(struct fs_render_engine *e)
+{
+    free_unit(e->node_unit);
+    for (size_t k = 0; k < N_LISTS; k++) {
+        for (size_t i = 0; i < e->lists[k].n; i++) {
+            free_unit(e->lists[k].v[i]);
+        }
+        free(e->lists[k].v);
+    }
+    render_claims_destroy(&e->flows);
+    render_claims_destroy(&e->groups);
+    render_deps_destroy(&e->deps);
+    render_delta_clear_rows(&e->rows);
+    free(e->node_name);
+    free(e->bridge);
+    free(e->garbage);
 }
 
 void fs_render_engine_destroy(struct fs_render_engine *e)
 {
     if (e) {
-        fs_desired_destroy(e->last);
+        engine_clear(e);
         free(e);
     }
 }
 
 void fs_render_engine_reset(struct fs_render_engine *e)
 {
-    fs_desired_destroy(e->last);
-    e->last = NULL;
+    uint64_t run = e->run;
+    engine_clear(e);
+    memset(e, 0, sizeof *e);
+    engine_init(e);
+    e->run = run;
 }
 
-static char *key_of(const struct fs_flow *f)
+static struct unit *new_unit(enum render_unit_kind kind, const char *id)
 {
-    return xasprintf("%u/%u/%s", f->table_id, f->priority, f->match);
+    struct unit *u = xzalloc(sizeof *u);
+    u->kind = kind;
+    u->id = xstrdup(id);
+    return u;
 }
 
-static struct fs_flow copy_flow(const struct fs_flow *f, bool with_actions)
+/* Withdraws the claims of 'u''s output, which goes to the garbage. */
+static void withdraw(struct fs_render_engine *e, struct unit *u)
 {
-    return (struct fs_flow){f->table_id, f->priority,
-                            with_actions ? f->cookie : 0, xstrdup(f->match),
-                            with_actions ? xstrdup(f->actions) : NULL};
+    struct render_out *out = u->out;
+    if (!out) {
+        return;
+    }
+    for (size_t i = 0; i < out->n_flows; i++) {
+        render_claims_remove(&e->flows, &out->flows[i]);
+    }
+    for (size_t i = 0; i < out->n_groups; i++) {
+        render_claims_remove(&e->groups, &out->groups[i]);
+    }
+    if (e->n_garbage >= e->allocated_garbage) {
+        e->garbage =
+            x2nrealloc(e->garbage, &e->allocated_garbage, sizeof *e->garbage);
+    }
+    e->garbage[e->n_garbage++] = out;
+    u->out = NULL;
+}
+
+/* Makes 'out' the output of 'u' and claims what it renders. */
+static void claim(struct fs_render_engine *e, struct unit *u,
+                  struct render_out *out)
+{
+    for (size_t i = 0; i < out->n_flows; i++) {
+        render_claims_add(&e->flows, u, i, &out->flows[i]);
+    }
+    for (size_t i = 0; i < out->n_groups; i++) {
+        render_claims_add(&e->groups, u, i, &out->groups[i]);
+    }
+    u->out = out;
+    e->rows_dirty = true;
+}
+
+/* Renders 'u' in 'w': its new dependencies replace the old, and so does
+ * its output unless it is the same (then its claims stay as they are). */
+static void render_again(struct fs_render_engine *e, struct render_world *w,
+                         struct unit *u)
+{
+    struct render_out *out = xmalloc(sizeof *out);
+    struct render_rec rec;
+    render_out_init(out);
+    render_rec_start(&rec, &e->deps);
+    render_unit(w, u->kind, u->id, out, &rec);
+    if (u->out && render_out_equal(u->out, out)) {
+        free_out(out);
+    } else {
+        withdraw(e, u);
+        claim(e, u, out);
+    }
+    render_deps_release(&e->deps, u->deps, u->n_deps);
+    free(u->deps);
+    u->deps = rec.refs;
+    u->n_deps = rec.n;
+}
+
+/* Drops unit 'u': its object left the snapshot. */
+static void drop(struct fs_render_engine *e, struct unit *u)
+{
+    withdraw(e, u);
+    e->rows_dirty = true;
+    render_deps_release(&e->deps, u->deps, u->n_deps);
+    free_unit(u);
+}
+
+/* The ids of the snapshot's objects of unit kind 'kind': '*n' of them,
+ * each 'stride' bytes after the previous, starting at the returned meta. */
+static const struct fs_meta *objects(const struct fs_snapshot *s,
+                                     enum render_unit_kind kind, size_t *n,
+                                     size_t *stride)
+{
+    switch (kind) {
+    case RENDER_UNIT_PORT:
+        *n = s->n_ports;
+        *stride = sizeof *s->ports;
+        return s->n_ports ? &s->ports[0].meta : NULL;
+    case RENDER_UNIT_NETWORK:
+        *n = s->n_networks;
+        *stride = sizeof *s->networks;
+        return s->n_networks ? &s->networks[0].meta : NULL;
+    case RENDER_UNIT_CHAIN:
+        *n = s->n_port_chains;
+        *stride = sizeof *s->port_chains;
+        return s->n_port_chains ? &s->port_chains[0].meta : NULL;
+    case RENDER_UNIT_NODE:
+    default:
+        OVS_NOT_REACHED();
+    }
+}
+
+static void push_unit(struct unit_list *l, struct unit *u)
+{
+    if (l->n >= l->allocated) {
+        l->v = x2nrealloc(l->v, &l->allocated, sizeof *l->v);
+    }
+    l->v[l->n++] = u;
+}
+
+/* Brings the units of 'kind' (list 'old') in step with the snapshot's
+ * objects, both sorted by id: new objects get a unit, rendered; units of
+ * objects that left are dropped; the others are rendered again if what
+ * they read changed.  Returns the number of units rendered. */
+static size_t update_list(struct fs_render_engine *e, struct render_world *w,
+                          enum render_unit_kind kind, struct unit_list *old)
+{
+    size_t n, stride, rendered = 0, j = 0;
+    const char *obj = (const char *)objects(w->snap, kind, &n, &stride);
+    struct unit_list new = {.allocated = n + 1};
+    new.v = xmalloc(new.allocated * sizeof *new.v);
+    for (size_t i = 0; i < n; i++, obj += stride) {
+        const char *id = ((const struct fs_meta *)obj)->id;
+        int cmp = -1;
+        while (j < old->n && (cmp = strcmp(old->v[j]->id, id)) < 0) {
+            drop(e, old->v[j++]);
+        }
+        struct unit *u;
+        if (j < old->n && !cmp) {
+            u = old->v[j++];
+            if (render_deps_changed(w, u->deps, u->n_deps)) {
+                render_again(e, w, u);
+                rendered++;
+            }
+        } else {
+            u = new_unit(kind, id);
+            render_again(e, w, u);
+            rendered++;
+        }
+        push_unit(&new, u);
+    }
+    while (j < old->n) {
+        drop(e, old->v[j++]);
+    }
+    free(old->v);
+    *old = new;
+    return rendered;
+}
+
+/* Renders what changed in 'w'; returns the number of units rendered. */
+static size_t render_changes(struct fs_render_engine *e, struct render_world *w)
+{
+    if (!e->node_unit) {
+        e->node_unit = new_unit(RENDER_UNIT_NODE, "");
+    }
+    render_again(e, w, e->node_unit);
+    size_t n = 1;
+    for (size_t k = 0; k < N_LISTS; k++) {
+        n += update_list(e, w, list_kinds[k], &e->lists[k]);
+    }
+    return n;
+}
+
+static size_t count_units(const struct fs_render_engine *e)
+{
+    size_t n = e->node_unit != NULL;
+    for (size_t k = 0; k < N_LISTS; k++) {
+        n += e->lists[k].n;
+    }
+    return n;
+}
+
+/* Copies into 'd' (empty) the rows, notes and waiting count of every unit,
+ * sorted. */
+static void collect_rows(const struct fs_render_engine *e, struct fs_desired *d)
+{
+    struct render_out **outs = xcalloc(count_units(e) + 1, sizeof *outs);
+    size_t n = 0;
+    if (e->node_unit) {
+        outs[n++] = e->node_unit->out;
+    }
+    for (size_t k = 0; k < N_LISTS; k++) {
+        for (size_t i = 0; i < e->lists[k].n; i++) {
+            outs[n++] = e->lists[k].v[i]->out;
+        }
+    }
+    render_delta_rows(outs, n, &e->flows, d);
+    free(outs);
+}
+
+static void free_garbage(struct fs_render_engine *e)
+{
+    for (size_t i = 0; i < e->n_garbage; i++) {
+        free_out(e->garbage[i]);
+    }
+    e->n_garbage = 0;
+}
+
+/* Forgets everything if the node is not the one of the runs so far: its
+ * name is in every read of a port's binding. */
+static void check_node(struct fs_render_engine *e,
+                       const struct fs_render_node *node)
+{
+    if (e->node_name && (strcmp(e->node_name, node->name) ||
+                         strcmp(e->bridge, node->integration_bridge))) {
+        fs_render_engine_reset(e);
+    }
+    if (!e->node_name) {
+        e->node_name = xstrdup(node->name);
+        e->bridge = xstrdup(node->integration_bridge);
+    }
 }
 
 struct fs_desired_delta *
@@ -48,107 +357,40 @@ fs_render_engine_run(struct fs_render_engine *e, const struct fs_snapshot *snap,
                      const struct fs_render_node *node,
                      const struct fs_local_facts *facts)
 {
-    struct fs_desired *d = fs_render(snap, node, facts);
-    struct fs_desired_delta *dl = xzalloc(sizeof *dl);
-    dl->revision = d->revision;
-    dl->facts_generation = d->facts_generation;
-    dl->full = !e->last;
-    dl->add_flows = xcalloc(d->n_flows + 1, sizeof *dl->add_flows);
-    dl->add_groups = xcalloc(d->n_groups + 1, sizeof *dl->add_groups);
-    struct shash old = SHASH_INITIALIZER(&old);
-    if (e->last) {
-        for (size_t i = 0; i < e->last->n_flows; i++) {
-            shash_add_nocopy(&old, key_of(&e->last->flows[i]),
-                             &e->last->flows[i]);
-        }
-        dl->remove_flows =
-            xcalloc(e->last->n_flows + 1, sizeof(struct fs_flow));
-        dl->remove_groups = xcalloc(e->last->n_groups + 1, sizeof(uint32_t));
+    check_node(e, node);
+    e->run++;
+    e->revision = snap->revision;
+    e->facts_generation = facts->generation;
+
+    struct render_world w;
+    render_world_init(&w, snap, node, facts, e->run);
+    struct fs_desired_delta *d = xzalloc(sizeof *d);
+    d->revision = snap->revision;
+    d->facts_generation = facts->generation;
+    d->full = e->full;
+    e->full = false;
+    d->units_rendered = render_changes(e, &w);
+    d->n_units = count_units(e);
+    render_delta_changes(&e->flows, &e->groups, d);
+    d->n_flows = render_claims_count(&e->flows);
+    d->n_groups = render_claims_count(&e->groups);
+    if (e->rows_dirty) {
+        render_delta_clear_rows(&e->rows);
+        collect_rows(e, &e->rows);
+        e->rows_dirty = false;
     }
-    for (size_t i = 0; i < d->n_flows; i++) {
-        const struct fs_flow *f = &d->flows[i];
-        char *k = key_of(f);
-        const struct fs_flow *o = shash_find_and_delete(&old, k);
-        free(k);
-        if (!o || o->cookie != f->cookie || strcmp(o->actions, f->actions)) {
-            dl->add_flows[dl->n_add_flows++] = copy_flow(f, true);
-        }
-    }
-    struct shash_node *n;
-    SHASH_FOR_EACH(n, &old)
-    {
-        dl->remove_flows[dl->n_remove_flows++] = copy_flow(n->data, false);
-    }
-    shash_destroy(&old);
-    for (size_t i = 0; i < d->n_groups; i++) {
-        const struct fs_group *g = &d->groups[i];
-        bool same = false, found = false;
-        for (size_t j = 0; e->last && j < e->last->n_groups; j++) {
-            if (e->last->groups[j].group_id == g->group_id) {
-                found = true;
-                same = !strcmp(e->last->groups[j].spec, g->spec);
-            }
-        }
-        (void)found;
-        if (!same) {
-            dl->add_groups[dl->n_add_groups++] =
-                (struct fs_group){g->group_id, xstrdup(g->spec)};
-        }
-    }
-    for (size_t j = 0; e->last && j < e->last->n_groups; j++) {
-        bool found = false;
-        for (size_t i = 0; i < d->n_groups; i++) {
-            found |= d->groups[i].group_id == e->last->groups[j].group_id;
-        }
-        if (!found) {
-            dl->remove_groups[dl->n_remove_groups++] =
-                e->last->groups[j].group_id;
-        }
-    }
-    dl->n_flows = d->n_flows;
-    dl->n_groups = d->n_groups;
-    dl->ports = d->ports;
-    dl->n_ports = d->n_ports;
-    dl->bridges = d->bridges;
-    dl->n_bridges = d->n_bridges;
-    dl->n_waiting = d->n_waiting;
-    fs_errors_extend(&dl->notes, &d->notes);
-    d->ports = NULL;
-    d->n_ports = 0;
-    d->bridges = NULL;
-    d->n_bridges = 0;
-    fs_desired_destroy(e->last);
-    e->last = d;
-    return dl;
+    render_delta_copy_rows(d, &e->rows);
+    free_garbage(e);
+    render_world_destroy(&w);
+    return d;
 }
 
-void fs_desired_delta_destroy(struct fs_desired_delta *dl)
+struct fs_desired *fs_render_engine_current(const struct fs_render_engine *e)
 {
-    if (!dl) {
-        return;
-    }
-    for (size_t i = 0; i < dl->n_add_flows; i++) {
-        free(dl->add_flows[i].match);
-        free(dl->add_flows[i].actions);
-    }
-    for (size_t i = 0; i < dl->n_remove_flows; i++) {
-        free(dl->remove_flows[i].match);
-    }
-    for (size_t i = 0; i < dl->n_add_groups; i++) {
-        free(dl->add_groups[i].spec);
-    }
-    for (size_t i = 0; i < dl->n_ports; i++) {
-        fs_ovsdb_port_destroy(dl->ports[i]);
-    }
-    for (size_t i = 0; i < dl->n_bridges; i++) {
-        fs_ovsdb_bridge_destroy(dl->bridges[i]);
-    }
-    free(dl->add_flows);
-    free(dl->remove_flows);
-    free(dl->add_groups);
-    free(dl->remove_groups);
-    free(dl->ports);
-    free(dl->bridges);
-    fs_errors_destroy(&dl->notes);
-    free(dl);
+    struct fs_desired *d = xzalloc(sizeof *d);
+    d->revision = e->revision;
+    d->facts_generation = e->facts_generation;
+    render_delta_winners(&e->flows, &e->groups, d);
+    collect_rows(e, d); /* Sorts the flows and groups too. */
+    return d;
 }

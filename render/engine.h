@@ -10,11 +10,26 @@
  * returned before as a delta.  fs_render() (render.h) stays the reference:
  * after any sequence of runs, the engine's current set equals a full render
  * of the same inputs (tests/unit/test_render_engine.c checks this on random
- * worlds).
+ * worlds).  docs/architecture.md, "Incremental render", has the units and
+ * the dependency kinds.
  *
  * Flows are identified by (table, priority, match text): the same key as
  * render_flow()'s duplicate check.  Text, not parsed: the OVS thread parses
- * each added flow exactly once. */
+ * each added flow exactly once.  When several units render a flow with one
+ * key, the first in unit order is desired (as in fs_render()); when it
+ * goes, the next one's flow is desired and appears in 'add_flows'.
+ *
+ * A resource's version is its etcd mod_revision (and, for a port chain,
+ * its path id): the engine assumes, as etcd guarantees, that a document's
+ * value never changes without its mod_revision changing.  The node-wide
+ * unit (provider networks: bridge mappings, patch ports, bridges) is
+ * rendered on every run; a run for another node name or integration bridge
+ * than the runs before starts over (a full delta).
+ *
+ * Cost of a run: O(ports + networks + port pairs + chains) for the world
+ * and the node-wide unit, O(dependencies) for the checks, and the units
+ * rendered again; never O(flows).  Not thread-safe: one engine per
+ * thread. */
 #ifndef FS_RENDER_ENGINE_H
 #define FS_RENDER_ENGINE_H 1
 
@@ -60,23 +75,28 @@ struct fs_desired_delta {
     size_t n_bridges;
     size_t n_waiting;
     struct fs_errors notes;
-    /* Units re-rendered in this run, and all units: for the log. */
+    /* Units rendered in this run (the node-wide unit included), and all
+     * units: for the log. */
     size_t units_rendered, n_units;
 };
 
-/* Returns a new engine with no units: its first run is a full render. */
+/* Returns a new engine with no units: its first run is a full render.
+ * Free it with fs_render_engine_destroy(). */
 struct fs_render_engine *fs_render_engine_create(void);
 
 /* Frees the engine and everything it keeps; NULL is fine. */
 void fs_render_engine_destroy(struct fs_render_engine *);
 
-/* Forgets what was rendered: the next run is full (delta->full). */
+/* Forgets what was rendered: the next run is full (delta->full), e.g.
+ * after the receiver lost its copy of the desired set. */
 void fs_render_engine_reset(struct fs_render_engine *);
 
 /* Renders what changed since the last run for 'node' given 'snapshot' and
  * 'facts' (nothing of them is kept) and returns the delta (never NULL; the
- * caller frees it with fs_desired_delta_destroy()).  A run where nothing
- * changed returns a delta with no adds and no removes. */
+ * caller frees it with fs_desired_delta_destroy()).  Never fails: what
+ * cannot be rendered is in the delta's notes, as with fs_render().  A run
+ * where nothing changed returns a delta with no adds and no removes (and
+ * units_rendered 1: the node-wide unit). */
 struct fs_desired_delta *fs_render_engine_run(struct fs_render_engine *,
                                               const struct fs_snapshot *,
                                               const struct fs_render_node *node,

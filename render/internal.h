@@ -1,6 +1,13 @@
-/* render/internal.h: shared state of one fs_render() call (private to
- * render/).  Each feature file writes its own tables (render/pipeline.h);
- * features hand off to each other only through this context. */
+/* render/internal.h: what render/'s files share (private to render/).
+ *
+ * A render is made of units (render/units.c): the node-wide unit, then one
+ * unit per port, per network and per port chain of the snapshot, in that
+ * fixed order.  Each unit writes what it renders into a struct render_out
+ * and reads its inputs only through the accessors below, which record what
+ * it read (render/deps.c) when the engine (render/engine.c) asks for it;
+ * fs_render() renders every unit into one output and resolves it (the
+ * first claimant of a flow wins).  Each feature file writes its own tables
+ * (render/pipeline.h). */
 #ifndef FS_RENDER_INTERNAL_H
 #define FS_RENDER_INTERNAL_H 1
 
@@ -20,23 +27,111 @@ struct render_uplink {
     int vlan;   /* 1..4094, or -1 for flat. */
 };
 
-struct render_ctx {
+/* The ports of one network, in id order, and a 64-bit hash of their ids
+ * (what a unit that lists them depends on). */
+struct render_port_list {
+    const struct fs_port **ports;
+    size_t n, allocated;
+    uint64_t version;
+};
+
+/* The inputs of one render and what every unit derives from them alike.
+ * render_world_init() fills all but 'uplinks' and 'patch_ofports', which
+ * the node-wide unit fills (it renders before any other unit). */
+struct render_world {
     const struct fs_snapshot *snap;
-    const char *node;
-    const struct fs_render_node *render_node;
+    const struct fs_render_node *node;
     const struct fs_local_facts *facts;
-    struct fs_desired *out;
     struct shash net_keys;  /* network id -> uint64_t * (metadata). */
     struct sset sf_ports;   /* Ids of ports used by any port pair. */
-    struct sset flow_keys;  /* "table/priority/match" of flows added. */
-    struct sset port_names; /* Names of the OVSDB ports added. */
-    /* Filled by render_provider() before the other features run:
-     * network id -> struct render_uplink * (networks with an egress), and
+    struct shash net_ports; /* network id -> struct render_port_list *. */
+    /* network id -> struct render_uplink * (networks with an egress), and
      * the integration bridge side patch ports that have an ofport (name ->
      * ofport). */
     struct shash uplinks;
     struct simap patch_ofports;
+    /* Versions of whole kinds (render_scan()), computed once per world. */
+    uint64_t scans[FS_N_KINDS];
+    bool scanned[FS_N_KINDS];
+    /* The engine run this world is for: cached dependency values carry it
+     * (render/deps.c).  0 in fs_render(). */
+    uint64_t stamp;
 };
+
+/* Builds the world of 'snap', 'node' and 'facts' (kept by pointer: they
+ * must outlive it) for engine run 'stamp'.  Free with
+ * render_world_destroy(). */
+void render_world_init(struct render_world *, const struct fs_snapshot *snap,
+                       const struct fs_render_node *node,
+                       const struct fs_local_facts *facts, uint64_t stamp);
+
+/* Frees what 'w' derived (not its inputs). */
+void render_world_destroy(struct render_world *);
+
+/* One flow a unit asks for.  'key' names the resource in the note when
+ * another claimant wins (a string interned in the unit's output); a
+ * 'quiet' claim loses without a note. */
+struct render_claim {
+    struct fs_flow flow;
+    const char *key;
+    bool quiet;
+};
+
+/* What one unit rendered (fs_render(): what every unit rendered, in unit
+ * order).  Flows are claims in render order; everything is owned. */
+struct render_out {
+    struct render_claim *flows;
+    size_t n_flows, allocated_flows;
+    struct fs_group *groups;
+    size_t n_groups, allocated_groups;
+    struct fs_ovsdb_port **ports;
+    size_t n_ports, allocated_ports;
+    struct fs_ovsdb_bridge **bridges;
+    size_t n_bridges, allocated_bridges;
+    size_t n_waiting; /* See struct fs_desired. */
+    struct fs_errors notes;
+    struct sset keys; /* Interned claim keys. */
+};
+
+/* Initializes an empty output. */
+void render_out_init(struct render_out *);
+
+/* Frees what 'out' owns (not 'out' itself); NULL is fine. */
+void render_out_destroy(struct render_out *);
+
+/* Returns true if 'a' and 'b' hold the same things in the same order. */
+bool render_out_equal(const struct render_out *a, const struct render_out *b);
+
+/* Adds to 'notes' the note of claim 'c', which lost to an earlier claimant
+ * of its (table, priority, match). */
+void render_dup_note(struct fs_errors *notes, const struct render_claim *c);
+
+struct render_rec; /* render/deps.c */
+
+/* The state of one unit's render. */
+struct render_ctx {
+    struct render_world *w;
+    /* The snapshot and facts for direct reads: the node-wide unit only
+     * (it is rendered on every engine run, so what it reads needs no
+     * record).  NULL in every other unit, which reads through the
+     * accessors below. */
+    const struct fs_snapshot *snap;
+    const struct fs_local_facts *facts;
+    const char *node; /* Chassis name. */
+    const struct fs_render_node *render_node;
+    struct render_out *out;
+    struct render_rec *rec; /* NULL: reads are not recorded. */
+    struct sset port_names; /* Names of the OVSDB ports added. */
+};
+
+/* Accessors: every read of a unit that is not the node-wide one goes
+ * through these, and each records a dependency of the unit being rendered
+ * on the value read (render/access.c).  'id' is never NULL. */
+
+/* Returns the resource of 'kind' with 'id' in the snapshot, or NULL;
+ * depends on its version (etcd mod_revision, and a chain's path id). */
+const void *render_find(const struct render_ctx *, enum fs_kind kind,
+                        const char *id);
 
 /* Returns the ofport of port 'id' if it is bound to this node and plugged
  * into the bridge, else 0. */
@@ -45,24 +140,46 @@ int render_local_ofport(const struct render_ctx *, const char *port_id);
 /* Returns the metadata value of network 'id' (0 if unknown). */
 uint64_t render_net_key(const struct render_ctx *, const char *network_id);
 
-/* Returns network 'id''s uplink (owned by the context), or NULL if the
+/* Returns network 'id''s uplink (owned by the world), or NULL if the
  * network has no egress on this node. */
 const struct render_uplink *render_uplink(const struct render_ctx *,
                                           const char *network_id);
 
-/* Adds a flow; 'match' and 'actions' are copied.  A second flow with the
- * same table, priority and match is dropped with a note naming 'key' (the
- * resource that caused it). */
+/* Returns true if port 'id' is the ingress or egress of a port pair. */
+bool render_is_sf_port(const struct render_ctx *, const char *port_id);
+
+/* Returns the ports of network 'id' in id order ('*n' of them; owned by
+ * the world).  Depends on which ports they are, not on their contents:
+ * read those with the other accessors. */
+const struct fs_port *const *render_network_ports(const struct render_ctx *,
+                                                  const char *network_id,
+                                                  size_t *n);
+
+/* Returns the snapshot's array of 'kind' (cast it to the kind's struct;
+ * '*n' elements, sorted by id).  Depends on every (id, version) of the
+ * kind: any change of the kind renders the unit again, so prefer the
+ * narrower accessors. */
+const void *render_scan(const struct render_ctx *, enum fs_kind kind,
+                        size_t *n);
+
+/* Adds a flow; 'match' and 'actions' are copied.  Of several flows with the
+ * same table, priority and match, the first in unit order (then render
+ * order) is desired; each other one is noted on its 'key' (the resource
+ * that caused it). */
 void render_flow(struct render_ctx *, const char *key, uint8_t table,
                  uint16_t priority, uint64_t cookie, const char *match,
                  const char *actions);
 
-/* Returns true if a flow with this table, priority and match was added. */
-bool render_has_flow(const struct render_ctx *, uint8_t table,
-                     uint16_t priority, const char *match);
+/* As render_flow(), but the flow is silently skipped when an earlier one
+ * has the same table, priority and match (a MAC already delivered, a
+ * match already allowed for this port). */
+void render_flow_once(struct render_ctx *, const char *key, uint8_t table,
+                      uint16_t priority, uint64_t cookie, const char *match,
+                      const char *actions);
 
 /* Adds a group (spec is everything after "group_id=N,"), ownership of
- * 'spec' moves to the desired set. */
+ * 'spec' moves to the output.  Of several groups with one id, the first in
+ * unit order is desired. */
 void render_group(struct render_ctx *, uint32_t group_id, char *spec);
 
 /* Adds an OVSDB port (with one interface of the same name) named 'name' on
@@ -70,8 +187,8 @@ void render_group(struct render_ctx *, uint32_t group_id, char *spec);
  * external_ids FS_OWNER_KEY=owner; 'key' and 'path' name the resource that
  * wants it ("" and "$" for flowsteerd's configuration).  Ports are sorted
  * by (bridge, name) when the render ends.  OVS interface names are unique
- * across bridges, so a second port with the same name is dropped with a
- * note on 'key'; returns false then. */
+ * across bridges, so a second port with the same name in one unit is
+ * dropped with a note on 'key'; returns false then. */
 bool render_port(struct render_ctx *, const char *bridge, const char *name,
                  const char *type, const struct smap *options,
                  const char *owner, const char *key, const char *path);
@@ -90,17 +207,65 @@ size_t render_port_masks(const char *field, int min, int max, char ***out);
  * Caller frees. */
 char *render_patch_name(const char *prefix, const char *physnet);
 
-/* Provider networks: patch pairs (OVSDB), tables 3 and 80, and the
- * uplinks of ctx (render/provider.c).  Runs before the other features. */
+/* The features, by unit (render/units.c calls them). */
+
+/* Node-wide: provider networks' patch pairs (OVSDB), tables 3 and 80, and
+ * the world's uplinks (render/provider.c). */
 void render_provider(struct render_ctx *);
 
-/* Port security: table 1 (render/portsec.c). */
-void render_portsec(struct render_ctx *);
+/* Node-wide: tables 0 and 75 for each uplink (render/l2.c). */
+void render_l2_uplinks(struct render_ctx *);
 
-/* L2 switching per network: tables 0, 55 and 75 (render/l2.c). */
-void render_l2(struct render_ctx *);
+/* Node-wide: table 10's default flow (render/sfc.c). */
+void render_sfc_base(struct render_ctx *);
 
-/* Service function chains: tables 10 and 15 (render/sfc.c). */
-void render_sfc(struct render_ctx *);
+/* Port unit, for local port 'p' plugged as 'ofport': port security, table
+ * 1 (render/portsec.c); classification and L2, tables 0, 55 and 75
+ * (render/l2.c); the drop of an SF port's unmatched traffic, table 10
+ * (render/sfc.c). */
+void render_portsec_port(struct render_ctx *, const struct fs_port *p,
+                         int ofport);
+void render_l2_port(struct render_ctx *, const struct fs_port *p, int ofport);
+void render_sfc_port(struct render_ctx *, const struct fs_port *p, int ofport);
+
+/* Network unit: flooding and unknown unicast, table 55 (render/l2.c). */
+void render_l2_network(struct render_ctx *, const struct fs_network *);
+
+/* Chain unit: tables 10 and 15 and the groups of chain 'pc'
+ * (render/sfc.c). */
+void render_sfc_chain(struct render_ctx *, const struct fs_port_chain *pc);
+
+/* Render units (render/units.c), in their fixed order. */
+enum render_unit_kind {
+    RENDER_UNIT_NODE,    /* Everything not of one object; id "". */
+    RENDER_UNIT_PORT,    /* One port (id). */
+    RENDER_UNIT_NETWORK, /* One network. */
+    RENDER_UNIT_CHAIN,   /* One port chain. */
+};
+
+/* Renders unit ('kind', 'id') of world 'w' into 'out', recording what it
+ * reads in 'rec' (NULL: nothing is recorded; the node-wide unit never
+ * records).  A unit whose object is not in the snapshot renders
+ * nothing. */
+void render_unit(struct render_world *w, enum render_unit_kind kind,
+                 const char *id, struct render_out *out,
+                 struct render_rec *rec);
+
+/* Compares two units by the fixed order: kind, then id. */
+int render_unit_compare(enum render_unit_kind, const char *,
+                        enum render_unit_kind, const char *);
+
+/* Sorting (render/render.c). */
+
+/* Orders flows by (table, priority descending, match): qsort() style. */
+int render_compare_flows(const void *, const void *);
+
+/* Sorts 'd''s flows, groups, ports and bridges, and its notes by (key,
+ * path, message). */
+void render_sort_desired(struct fs_desired *d);
+
+/* Returns a deep copy of 'p' / 'b'. */
+struct fs_ovsdb_port *render_port_clone(const struct fs_ovsdb_port *p);
+struct fs_ovsdb_bridge *render_bridge_clone(const struct fs_ovsdb_bridge *b);
 
 #endif /* render/internal.h */

@@ -6,7 +6,9 @@
  * its egress, and sends unknown unicast to the egress; table 75 outputs to
  * a local port or hands an uplink's traffic to table 80 (provider.c).
  * Service function ports are classified but take no part in L2 forwarding
- * or flooding (a bridging SF would loop). */
+ * or flooding (a bridging SF would loop).  Render units (render/units.c):
+ * each local port's flows are its port unit's, each network's flood and
+ * unknown unicast its network unit's, the uplinks' the node-wide unit's. */
 #include <inttypes.h>
 #include <string.h>
 
@@ -34,9 +36,10 @@ static void classify_port(struct render_ctx *ctx, const struct fs_port *p,
     free(actions);
 }
 
-/* Table 55: frames to 'mac' on the port's network go to the port.  A MAC
- * already delivered (the same MAC in two address pairs) is skipped here;
- * another port's MAC is a note (render_flow()). */
+/* Table 55: frames to 'mac' on the port's network go to the port.  An
+ * address pair's MAC already delivered (by an earlier port, or twice in
+ * this one) is skipped silently; the port's own MAC when another port has
+ * it is a note (render_flow()). */
 static void l2_mac(struct render_ctx *ctx, const struct fs_port *p, int ofport,
                    const char *mac, bool own)
 {
@@ -44,10 +47,9 @@ static void l2_mac(struct render_ctx *ctx, const struct fs_port *p, int ofport,
                             render_net_key(ctx, p->network_id), mac);
     char *actions =
         xasprintf("set_field:%d->reg7,goto_table:%d", ofport, FS_T_EGRESS);
-    if (own || !render_has_flow(ctx, FS_T_L2, 100, match)) {
-        render_flow(ctx, p->meta.key, FS_T_L2, 100,
-                    net_cookie(ctx, p->network_id), match, actions);
-    }
+    (own ? render_flow : render_flow_once)(ctx, p->meta.key, FS_T_L2, 100,
+                                           net_cookie(ctx, p->network_id),
+                                           match, actions);
     free(match);
     free(actions);
 }
@@ -82,11 +84,14 @@ static void flood_network(struct render_ctx *ctx, const struct fs_network *net,
                           const struct render_uplink *up)
 {
     struct ds actions = DS_EMPTY_INITIALIZER;
-    for (size_t i = 0; i < ctx->snap->n_ports; i++) {
-        const struct fs_port *p = &ctx->snap->ports[i];
+    size_t n_ports;
+    const struct fs_port *const *ports =
+        render_network_ports(ctx, net->meta.id, &n_ports);
+    for (size_t i = 0; i < n_ports; i++) {
+        const struct fs_port *p = ports[i];
         int ofport = render_local_ofport(ctx, p->meta.id);
         if (ofport && !strcmp(p->network_id, net->meta.id) &&
-            !sset_contains(&ctx->sf_ports, p->meta.id)) {
+            !render_is_sf_port(ctx, p->meta.id)) {
             ds_put_format(&actions, "set_field:%d->reg7,resubmit(,%d),", ofport,
                           FS_T_EGRESS);
         }
@@ -127,11 +132,11 @@ static void unknown_unicast(struct render_ctx *ctx,
  * traffic goes to provider.c's ingress table, and reg7 = its ofport to
  * provider.c's egress table.  Shared by the networks of one physnet:
  * cookie object 0. */
-static void uplink_ports(struct render_ctx *ctx)
+void render_l2_uplinks(struct render_ctx *ctx)
 {
     const uint64_t cookie = FS_COOKIE(FS_COOKIE_PROVIDER, 0);
     struct simap_node *node;
-    SIMAP_FOR_EACH(node, &ctx->patch_ofports)
+    SIMAP_FOR_EACH(node, &ctx->w->patch_ofports)
     {
         char *match = xasprintf("in_port=%u", node->data);
         char *actions = xasprintf("goto_table:%d", FS_T_PROVIDER_IN);
@@ -146,25 +151,19 @@ static void uplink_ports(struct render_ctx *ctx)
     }
 }
 
-void render_l2(struct render_ctx *ctx)
+void render_l2_port(struct render_ctx *ctx, const struct fs_port *p, int ofport)
 {
-    for (size_t i = 0; i < ctx->snap->n_ports; i++) {
-        const struct fs_port *p = &ctx->snap->ports[i];
-        int ofport = render_local_ofport(ctx, p->meta.id);
-        if (ofport) {
-            classify_port(ctx, p, ofport);
-            if (!sset_contains(&ctx->sf_ports, p->meta.id)) {
-                l2_port(ctx, p, ofport);
-            }
-        }
+    classify_port(ctx, p, ofport);
+    if (!render_is_sf_port(ctx, p->meta.id)) {
+        l2_port(ctx, p, ofport);
     }
-    uplink_ports(ctx);
-    for (size_t i = 0; i < ctx->snap->n_networks; i++) {
-        const struct fs_network *net = &ctx->snap->networks[i];
-        const struct render_uplink *up = render_uplink(ctx, net->meta.id);
-        flood_network(ctx, net, up);
-        if (up) {
-            unknown_unicast(ctx, net, up);
-        }
+}
+
+void render_l2_network(struct render_ctx *ctx, const struct fs_network *net)
+{
+    const struct render_uplink *up = render_uplink(ctx, net->meta.id);
+    flood_network(ctx, net, up);
+    if (up) {
+        unknown_unicast(ctx, net, up);
     }
 }

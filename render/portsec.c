@@ -4,7 +4,8 @@
  * firewall and iptables firewall drivers allow by default.  Ports of port
  * pairs are exempt (an SF forwards other hosts' packets; networking-sfc
  * has operators disable port security on them), and so are ports with
- * port_security_enabled false. */
+ * port_security_enabled false.  Each local port's flows belong to its port
+ * unit (render/units.c). */
 #include <inttypes.h>
 #include <string.h>
 
@@ -28,18 +29,16 @@ enum {
 static const int unspec_icmp6_types[] = {131, 135, 143};
 
 /* One table 1 flow for port 'p' (ofport 'ofport'): "reg6=P," + 'what'.
- * A match already rendered for this port is skipped silently (an address
- * pair may repeat a fixed IP). */
+ * A match already rendered is skipped silently (an address pair may repeat
+ * a fixed IP; two ports may share an ofport for a moment). */
 static void put(struct render_ctx *ctx, const struct fs_port *p, int ofport,
                 uint16_t prio, const char *what, const char *actions)
 {
     char *match = *what ? xasprintf("reg6=%d,%s", ofport, what)
                         : xasprintf("reg6=%d", ofport);
-    if (!render_has_flow(ctx, FS_T_PORT_SEC, prio, match)) {
-        uint64_t key = render_net_key(ctx, p->network_id);
-        render_flow(ctx, p->meta.key, FS_T_PORT_SEC, prio,
-                    FS_COOKIE(FS_COOKIE_PORT_SEC, key), match, actions);
-    }
+    uint64_t key = render_net_key(ctx, p->network_id);
+    render_flow_once(ctx, p->meta.key, FS_T_PORT_SEC, prio,
+                     FS_COOKIE(FS_COOKIE_PORT_SEC, key), match, actions);
     free(match);
 }
 
@@ -113,11 +112,10 @@ static void secure_port(struct render_ctx *ctx, const struct fs_port *p,
     put(ctx, p, ofport, PRIO_DROP, "", "drop");
 }
 
-static void render_port_sec(struct render_ctx *ctx, const struct fs_port *p,
-                            int ofport)
+void render_portsec_port(struct render_ctx *ctx, const struct fs_port *p,
+                         int ofport)
 {
-    if (sset_contains(&ctx->sf_ports, p->meta.id) ||
-        !p->port_security_enabled) {
+    if (render_is_sf_port(ctx, p->meta.id) || !p->port_security_enabled) {
         put(ctx, p, ofport, PRIO_ALLOW, "", allow);
     } else if (!p->mac_address) {
         fs_errors_add(&ctx->out->notes, p->meta.key, "$.port.mac_address",
@@ -127,16 +125,5 @@ static void render_port_sec(struct render_ctx *ctx, const struct fs_port *p,
         put(ctx, p, ofport, PRIO_DROP, "", "drop");
     } else {
         secure_port(ctx, p, ofport);
-    }
-}
-
-void render_portsec(struct render_ctx *ctx)
-{
-    for (size_t i = 0; i < ctx->snap->n_ports; i++) {
-        const struct fs_port *p = &ctx->snap->ports[i];
-        int ofport = render_local_ofport(ctx, p->meta.id);
-        if (ofport) {
-            render_port_sec(ctx, p, ofport);
-        }
     }
 }

@@ -3,7 +3,8 @@
  * patch pair per bridge mapping between the integration bridge and the
  * operator's provider bridge, table 3 (ingress: VLAN id or untagged ->
  * network) and table 80 (egress: push the network's tag, output to the
- * patch).  Also hands each served network's uplink to l2.c (ctx->uplinks).
+ * patch).  Also hands each served network's uplink to l2.c (the world's
+ * uplinks).  All of it is the node-wide render unit (render/units.c).
  * docs/architecture.md, "Integration bridge pipeline" and "OVSDB". */
 #include <inttypes.h>
 #include <string.h>
@@ -67,10 +68,11 @@ static bool served_network(const struct render_ctx *ctx,
         strcmp(net->network_type, "flat")) {
         return false;
     }
-    for (size_t i = 0; i < ctx->snap->n_ports; i++) {
-        const struct fs_port *p = &ctx->snap->ports[i];
-        if (!strcmp(p->network_id, net->meta.id) &&
-            render_local_ofport(ctx, p->meta.id)) {
+    size_t n;
+    const struct fs_port *const *ports =
+        render_network_ports(ctx, net->meta.id, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (render_local_ofport(ctx, ports[i]->meta.id)) {
             return true;
         }
     }
@@ -115,7 +117,7 @@ static void network_flows(struct render_ctx *ctx, const struct fs_network *net,
 
     struct render_uplink *u = xmalloc(sizeof *u);
     *u = (struct render_uplink){ofport, vlan ? (int)net->segmentation_id : -1};
-    if (!shash_add_once(&ctx->uplinks, net->meta.id, u)) {
+    if (!shash_add_once(&ctx->w->uplinks, net->meta.id, u)) {
         free(u);
     }
 }
@@ -206,7 +208,7 @@ static void render_mapping(struct render_ctx *ctx, const struct mappings *src,
     } else if (ofport <= 0) {
         ctx->out->n_waiting++;
     } else {
-        simap_put(&ctx->patch_ofports, int_name, ofport);
+        simap_put(&ctx->w->patch_ofports, int_name, ofport);
         char *match = xasprintf("in_port=%d", ofport);
         render_flow(ctx, src->key, FS_T_PROVIDER_IN, 10,
                     FS_COOKIE(FS_COOKIE_PROVIDER, 0), match, "drop");

@@ -1,7 +1,9 @@
-/* fs_render(): see render/render.h.  This file holds the entry point, the
- * desired set's containers and text forms, and the local facts helpers; the
- * pipeline itself is one file per feature (render/pipeline.h): provider.c,
- * portsec.c, l2.c and sfc.c. */
+/* fs_render(): see render/render.h.  This file holds the entry point (every
+ * render unit in order, then the first claimant of each flow wins), the
+ * desired set's sorting, copies and text forms, and the local facts
+ * helpers; the pipeline itself is one file per feature (render/pipeline.h):
+ * provider.c, portsec.c, l2.c and sfc.c, split into units by
+ * render/units.c. */
 #include "render/render.h"
 
 #include <inttypes.h>
@@ -9,137 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hash.h"
 #include "render/internal.h"
-#include "model/text.h"
 #include "util.h"
-
-int render_local_ofport(const struct render_ctx *ctx, const char *port_id)
-{
-    const struct fs_port *p = fs_snapshot_find(ctx->snap, FS_PORT, port_id);
-    if (!p || !p->host_id || strcmp(p->host_id, ctx->node) || p->remote) {
-        return 0;
-    }
-    return simap_get(&ctx->facts->ofports, port_id);
-}
-
-uint64_t render_net_key(const struct render_ctx *ctx, const char *network_id)
-{
-    const uint64_t *key = shash_find_data(&ctx->net_keys, network_id);
-    return key ? *key : 0;
-}
-
-const struct render_uplink *render_uplink(const struct render_ctx *ctx,
-                                          const char *network_id)
-{
-    return shash_find_data(&ctx->uplinks, network_id);
-}
-
-/* Network keys: 0x1000000 | 24 bits of hash_string(id, 0), probing upward
- * (+1, wrapping in 24 bits) on collision, networks taken in id order (the
- * snapshot's order), so a key only changes if a colliding network with a
- * smaller id appears.  Keys are local to this node (docs/architecture.md). */
-static void assign_net_keys(struct render_ctx *ctx)
-{
-    struct sset used = SSET_INITIALIZER(&used);
-    for (size_t i = 0; i < ctx->snap->n_networks; i++) {
-        const struct fs_network *n = &ctx->snap->networks[i];
-        uint32_t low = hash_string(n->meta.id, 0) & 0xffffff;
-        for (;; low = (low + 1) & 0xffffff) {
-            char name[16];
-            snprintf(name, sizeof name, "%" PRIx32, low);
-            if (sset_add(&used, name)) {
-                break;
-            }
-        }
-        uint64_t *key = xmalloc(sizeof *key);
-        *key = UINT64_C(0x1000000) | low;
-        shash_add(&ctx->net_keys, n->meta.id, key);
-    }
-    sset_destroy(&used);
-}
-
-static char *flow_id(uint8_t table, uint16_t priority, const char *match)
-{
-    return xasprintf("%u/%u/%s", table, priority, match);
-}
-
-bool render_has_flow(const struct render_ctx *ctx, uint8_t table,
-                     uint16_t priority, const char *match)
-{
-    char *id = flow_id(table, priority, match);
-    bool found = sset_contains(&ctx->flow_keys, id);
-    free(id);
-    return found;
-}
-
-void render_flow(struct render_ctx *ctx, const char *key, uint8_t table,
-                 uint16_t priority, uint64_t cookie, const char *match,
-                 const char *actions)
-{
-    char *id = flow_id(table, priority, match);
-    if (!sset_add(&ctx->flow_keys, id)) {
-        fs_errors_add(&ctx->out->notes, key, "$",
-                      "flow table=%u,priority=%u,%s is already rendered "
-                      "for another resource; this one is skipped",
-                      table, priority, match);
-        free(id);
-        return;
-    }
-    free(id);
-    struct fs_desired *d = ctx->out;
-    if (d->n_flows >= d->allocated_flows) {
-        d->flows = x2nrealloc(d->flows, &d->allocated_flows, sizeof *d->flows);
-    }
-    d->flows[d->n_flows++] = (struct fs_flow){
-        .table_id = table,
-        .priority = priority,
-        .cookie = cookie,
-        .match = xstrdup(match),
-        .actions = xstrdup(actions),
-    };
-}
-
-void render_group(struct render_ctx *ctx, uint32_t group_id, char *spec)
-{
-    struct fs_desired *d = ctx->out;
-    if (d->n_groups >= d->allocated_groups) {
-        d->groups =
-            x2nrealloc(d->groups, &d->allocated_groups, sizeof *d->groups);
-    }
-    d->groups[d->n_groups++] = (struct fs_group){group_id, spec};
-}
-
-bool render_port(struct render_ctx *ctx, const char *bridge, const char *name,
-                 const char *type, const struct smap *options,
-                 const char *owner, const char *key, const char *path)
-{
-    if (!sset_add(&ctx->port_names, name)) {
-        fs_errors_add(&ctx->out->notes, key, path,
-                      "OVS port %s is already rendered for another "
-                      "resource; this one is skipped",
-                      fs_quote(name).s);
-        return false;
-    }
-    struct fs_desired *d = ctx->out;
-    if (d->n_ports >= d->allocated_ports) {
-        d->ports = x2nrealloc(d->ports, &d->allocated_ports, sizeof *d->ports);
-    }
-    struct fs_ovsdb_port *p = xmalloc(sizeof *p);
-    d->ports[d->n_ports++] = p;
-    *p = (struct fs_ovsdb_port){.bridge = xstrdup(bridge),
-                                .name = xstrdup(name),
-                                .type = xstrdup(type),
-                                .key = xstrdup(key),
-                                .path = xstrdup(path)};
-    smap_init(&p->options);
-    if (options) {
-        smap_clone(&p->options, options);
-    }
-    smap_init(&p->external_ids);
-    smap_add(&p->external_ids, FS_OWNER_KEY, owner);
-    return true;
-}
 
 static int compare_ports(const void *a_, const void *b_)
 {
@@ -156,7 +29,7 @@ static int compare_bridges(const void *a_, const void *b_)
     return strcmp(a->name, b->name);
 }
 
-static int compare_flows(const void *a_, const void *b_)
+int render_compare_flows(const void *a_, const void *b_)
 {
     const struct fs_flow *a = a_, *b = b_;
     if (a->table_id != b->table_id) {
@@ -174,21 +47,21 @@ static int compare_groups(const void *a_, const void *b_)
     return a->group_id < b->group_id ? -1 : a->group_id > b->group_id;
 }
 
-static void collect_sf_ports(struct render_ctx *ctx)
+static int compare_notes(const void *a_, const void *b_)
 {
-    for (size_t i = 0; i < ctx->snap->n_port_pairs; i++) {
-        sset_add(&ctx->sf_ports, ctx->snap->port_pairs[i].ingress);
-        sset_add(&ctx->sf_ports, ctx->snap->port_pairs[i].egress);
-    }
+    const struct fs_error *a = a_, *b = b_;
+    int c = strcmp(a->key, b->key);
+    c = c ? c : strcmp(a->path, b->path);
+    return c ? c : strcmp(a->message, b->message);
 }
 
 /* Flows by (table, priority descending, match), groups by id, ports by
- * (bridge, name), bridges by name: the output order is the same whatever
- * order the features rendered in. */
-static void sort_desired(struct fs_desired *d)
+ * (bridge, name), bridges by name, notes by (key, path, message): the
+ * output order is the same whatever order the units rendered in. */
+void render_sort_desired(struct fs_desired *d)
 {
     if (d->n_flows) {
-        qsort(d->flows, d->n_flows, sizeof *d->flows, compare_flows);
+        qsort(d->flows, d->n_flows, sizeof *d->flows, render_compare_flows);
     }
     if (d->n_groups) {
         qsort(d->groups, d->n_groups, sizeof *d->groups, compare_groups);
@@ -199,41 +72,102 @@ static void sort_desired(struct fs_desired *d)
     if (d->n_bridges) {
         qsort(d->bridges, d->n_bridges, sizeof *d->bridges, compare_bridges);
     }
+    if (d->notes.n) {
+        qsort(d->notes.items, d->notes.n, sizeof *d->notes.items,
+              compare_notes);
+    }
+}
+
+/* Moves the flows of 'out' that win (the first claim of each table,
+ * priority and match) to 'd', and notes the others. */
+static void take_flows(struct fs_desired *d, struct render_out *out)
+{
+    struct sset seen = SSET_INITIALIZER(&seen);
+    d->flows = xcalloc(out->n_flows + 1, sizeof *d->flows);
+    for (size_t i = 0; i < out->n_flows; i++) {
+        struct render_claim *c = &out->flows[i];
+        char *id = xasprintf("%u/%u/%s", c->flow.table_id, c->flow.priority,
+                             c->flow.match);
+        if (sset_add_and_free(&seen, id)) {
+            d->flows[d->n_flows++] = c->flow;
+            continue;
+        }
+        if (!c->quiet) {
+            render_dup_note(&d->notes, c);
+        }
+        free(c->flow.match);
+        free(c->flow.actions);
+    }
+    d->allocated_flows = out->n_flows + 1;
+    out->n_flows = 0;
+    sset_destroy(&seen);
+}
+
+/* Moves the groups of 'out' to 'd', the first of each id. */
+static void take_groups(struct fs_desired *d, struct render_out *out)
+{
+    struct sset seen = SSET_INITIALIZER(&seen);
+    d->groups = xcalloc(out->n_groups + 1, sizeof *d->groups);
+    for (size_t i = 0; i < out->n_groups; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "%" PRIu32, out->groups[i].group_id);
+        if (sset_add(&seen, id)) {
+            d->groups[d->n_groups++] = out->groups[i];
+        } else {
+            free(out->groups[i].spec);
+        }
+    }
+    d->allocated_groups = out->n_groups + 1;
+    out->n_groups = 0;
+    sset_destroy(&seen);
+}
+
+/* Moves the rows, notes and waiting count of 'out' to 'd'. */
+static void take_rest(struct fs_desired *d, struct render_out *out)
+{
+    d->ports = out->ports;
+    d->n_ports = out->n_ports;
+    d->allocated_ports = out->allocated_ports;
+    d->bridges = out->bridges;
+    d->n_bridges = out->n_bridges;
+    d->allocated_bridges = out->allocated_bridges;
+    out->ports = NULL;
+    out->bridges = NULL;
+    out->n_ports = out->n_bridges = 0;
+    d->n_waiting = out->n_waiting;
+    fs_errors_extend(&d->notes, &out->notes);
 }
 
 struct fs_desired *fs_render(const struct fs_snapshot *snap,
                              const struct fs_render_node *node,
                              const struct fs_local_facts *facts)
 {
+    struct render_world w;
+    struct render_out out;
+    render_world_init(&w, snap, node, facts, 0);
+    render_out_init(&out);
+    render_unit(&w, RENDER_UNIT_NODE, "", &out, NULL);
+    for (size_t i = 0; i < snap->n_ports; i++) {
+        render_unit(&w, RENDER_UNIT_PORT, snap->ports[i].meta.id, &out, NULL);
+    }
+    for (size_t i = 0; i < snap->n_networks; i++) {
+        render_unit(&w, RENDER_UNIT_NETWORK, snap->networks[i].meta.id, &out,
+                    NULL);
+    }
+    for (size_t i = 0; i < snap->n_port_chains; i++) {
+        render_unit(&w, RENDER_UNIT_CHAIN, snap->port_chains[i].meta.id, &out,
+                    NULL);
+    }
+
     struct fs_desired *d = xzalloc(sizeof *d);
     d->revision = snap->revision;
     d->facts_generation = facts->generation;
-    struct render_ctx ctx = {.snap = snap,
-                             .node = node->name,
-                             .render_node = node,
-                             .facts = facts,
-                             .out = d};
-    shash_init(&ctx.net_keys);
-    sset_init(&ctx.sf_ports);
-    sset_init(&ctx.flow_keys);
-    sset_init(&ctx.port_names);
-    shash_init(&ctx.uplinks);
-    simap_init(&ctx.patch_ofports);
-
-    assign_net_keys(&ctx);
-    collect_sf_ports(&ctx);
-    render_provider(&ctx); /* First: the uplinks l2.c floods to. */
-    render_portsec(&ctx);
-    render_l2(&ctx);
-    render_sfc(&ctx);
-    sort_desired(d);
-
-    shash_destroy_free_data(&ctx.net_keys);
-    sset_destroy(&ctx.sf_ports);
-    sset_destroy(&ctx.flow_keys);
-    sset_destroy(&ctx.port_names);
-    shash_destroy_free_data(&ctx.uplinks);
-    simap_destroy(&ctx.patch_ofports);
+    take_flows(d, &out);
+    take_groups(d, &out);
+    take_rest(d, &out);
+    render_sort_desired(d);
+    render_out_destroy(&out);
+    render_world_destroy(&w);
     return d;
 }
 
@@ -274,6 +208,33 @@ char *fs_flow_to_string(const struct fs_flow *f)
 char *fs_group_to_string(const struct fs_group *g)
 {
     return xasprintf("group_id=%" PRIu32 ",%s", g->group_id, g->spec);
+}
+
+struct fs_ovsdb_port *render_port_clone(const struct fs_ovsdb_port *p)
+{
+    struct fs_ovsdb_port *c = xmalloc(sizeof *c);
+    *c = (struct fs_ovsdb_port){.bridge = xstrdup(p->bridge),
+                                .name = xstrdup(p->name),
+                                .type = xstrdup(p->type),
+                                .key = xstrdup(p->key),
+                                .path = xstrdup(p->path)};
+    smap_clone(&c->options, &p->options);
+    smap_clone(&c->external_ids, &p->external_ids);
+    return c;
+}
+
+struct fs_ovsdb_bridge *render_bridge_clone(const struct fs_ovsdb_bridge *b)
+{
+    struct fs_ovsdb_bridge *c = xmalloc(sizeof *c);
+    *c = (struct fs_ovsdb_bridge){.name = xstrdup(b->name),
+                                  .datapath_type = xstrdup(b->datapath_type),
+                                  .fail_mode = xstrdup(b->fail_mode),
+                                  .key = xstrdup(b->key),
+                                  .path = xstrdup(b->path)};
+    sset_clone(&c->protocols, &b->protocols);
+    sset_clone(&c->controllers, &b->controllers);
+    smap_clone(&c->external_ids, &b->external_ids);
+    return c;
 }
 
 void fs_ovsdb_port_destroy(struct fs_ovsdb_port *p)

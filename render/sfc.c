@@ -5,7 +5,9 @@
  * group of several pairs, the proxy treatment for SFs without correlation
  * and re-classification on each SF's egress port; the label (path id << 8 |
  * hop index) travels in reg5 and becomes an MPLS header only toward an SF
- * that understands it. */
+ * that understands it.  Each chain's flows and groups belong to its chain
+ * unit, an SF port's drop flow to its port unit, table 10's default to the
+ * node-wide unit (render/units.c). */
 #include <inttypes.h>
 #include <string.h>
 
@@ -70,8 +72,7 @@ static const char *pair_out(const struct path *p, const struct fs_port_pair *pp)
 static const struct fs_flow_classifier *
 classifier(const struct render_ctx *ctx, const struct path *p, size_t i)
 {
-    return fs_snapshot_find(ctx->snap, FS_FLOW_CLASSIFIER,
-                            p->pc->flow_classifiers[i]);
+    return render_find(ctx, FS_FLOW_CLASSIFIER, p->pc->flow_classifiers[i]);
 }
 
 /* Appends the classifier's L3 match in 'reverse' direction: "ip" or "ipv6",
@@ -340,8 +341,7 @@ static char *pair_problem(const struct render_ctx *ctx,
     const char *ports[2] = {pp->ingress, pp->egress};
     for (int j = 0; j < 2; j++) {
         if (!render_local_ofport(ctx, ports[j])) {
-            const struct fs_port *port =
-                fs_snapshot_find(ctx->snap, FS_PORT, ports[j]);
+            const struct fs_port *port = render_find(ctx, FS_PORT, ports[j]);
             const char *host = port && port->host_id ? port->host_id : "";
             return xasprintf("port pair %s: %s port %s is not plugged on "
                              "chassis %s (bound to %s); hops on other chassis "
@@ -365,12 +365,11 @@ static bool plan_hop(struct render_ctx *ctx, struct plan *plan, size_t j)
 {
     const struct fs_port_chain *pc = plan->pc;
     struct hop *h = &plan->hops[j];
-    h->ppg = fs_snapshot_find(ctx->snap, FS_PORT_PAIR_GROUP,
-                              pc->port_pair_groups[j]);
+    h->ppg = render_find(ctx, FS_PORT_PAIR_GROUP, pc->port_pair_groups[j]);
     h->pairs = xcalloc(h->ppg->n_port_pairs, sizeof *h->pairs);
     for (size_t k = 0; k < h->ppg->n_port_pairs; k++) {
         const struct fs_port_pair *pp =
-            fs_snapshot_find(ctx->snap, FS_PORT_PAIR, h->ppg->port_pairs[k]);
+            render_find(ctx, FS_PORT_PAIR, h->ppg->port_pairs[k]);
         char *why = pair_problem(ctx, pp);
         if (why) {
             char *path = xasprintf("$.port_chain.port_pair_groups[%zu]", j);
@@ -397,8 +396,8 @@ static bool has_local_entry(const struct render_ctx *ctx,
                             const struct fs_port_chain *pc)
 {
     for (size_t i = 0; i < pc->n_flow_classifiers; i++) {
-        const struct fs_flow_classifier *fc = fs_snapshot_find(
-            ctx->snap, FS_FLOW_CLASSIFIER, pc->flow_classifiers[i]);
+        const struct fs_flow_classifier *fc =
+            render_find(ctx, FS_FLOW_CLASSIFIER, pc->flow_classifiers[i]);
         const char *dst = fc->logical_destination_port;
         if (render_local_ofport(ctx, fc->logical_source_port) ||
             (pc->symmetric && dst && render_local_ofport(ctx, dst))) {
@@ -423,8 +422,8 @@ static bool plan_chain(struct render_ctx *ctx, const struct fs_port_chain *pc,
         return false;
     }
     for (size_t i = 0; i < pc->n_flow_classifiers; i++) {
-        const struct fs_flow_classifier *fc = fs_snapshot_find(
-            ctx->snap, FS_FLOW_CLASSIFIER, pc->flow_classifiers[i]);
+        const struct fs_flow_classifier *fc =
+            render_find(ctx, FS_FLOW_CLASSIFIER, pc->flow_classifiers[i]);
         plan->v4 |= fc->ethertype != 6;
         plan->v6 |= fc->ethertype == 6;
     }
@@ -445,23 +444,13 @@ static void plan_destroy(struct plan *plan)
     free(plan->hops);
 }
 
-/* Table 10's base flows, when this node has a local port: traffic from an
- * SF port that no chain flow matched is dropped (SF ports are no L2
- * members), everything else goes on to L2 (default). */
-static void render_base(struct render_ctx *ctx)
+/* Table 10's default, when this node has a local port: traffic no chain
+ * flow matched goes on to L2. */
+void render_sfc_base(struct render_ctx *ctx)
 {
     size_t n_local = 0;
-    for (size_t i = 0; i < ctx->snap->n_ports; i++) {
-        const struct fs_port *p = &ctx->snap->ports[i];
-        int ofport = render_local_ofport(ctx, p->meta.id);
-        n_local += ofport != 0;
-        if (ofport && sset_contains(&ctx->sf_ports, p->meta.id)) {
-            uint64_t key = render_net_key(ctx, p->network_id);
-            char *match = xasprintf("reg6=%d", ofport);
-            render_flow(ctx, p->meta.key, FS_T_SFC_CLASS, 10,
-                        FS_COOKIE(FS_COOKIE_L2, key), match, "drop");
-            free(match);
-        }
+    for (size_t i = 0; i < ctx->snap->n_ports && !n_local; i++) {
+        n_local += render_local_ofport(ctx, ctx->snap->ports[i].meta.id) != 0;
     }
     if (n_local) {
         char *actions = xasprintf("goto_table:%d", FS_T_L2);
@@ -471,21 +460,32 @@ static void render_base(struct render_ctx *ctx)
     }
 }
 
-void render_sfc(struct render_ctx *ctx)
+/* Traffic from an SF port that no chain flow matched is dropped (SF ports
+ * are no L2 members). */
+void render_sfc_port(struct render_ctx *ctx, const struct fs_port *p,
+                     int ofport)
 {
-    render_base(ctx);
-    for (size_t i = 0; i < ctx->snap->n_port_chains; i++) {
-        const struct fs_port_chain *pc = &ctx->snap->port_chains[i];
-        if (!pc->path_id || !has_local_entry(ctx, pc)) {
-            continue;
-        }
-        struct plan plan;
-        if (plan_chain(ctx, pc, &plan)) {
-            render_path(ctx, &plan, false);
-            if (pc->symmetric) {
-                render_path(ctx, &plan, true);
-            }
-        }
-        plan_destroy(&plan);
+    if (render_is_sf_port(ctx, p->meta.id)) {
+        uint64_t key = render_net_key(ctx, p->network_id);
+        char *match = xasprintf("reg6=%d", ofport);
+        render_flow(ctx, p->meta.key, FS_T_SFC_CLASS, 10,
+                    FS_COOKIE(FS_COOKIE_L2, key), match, "drop");
+        free(match);
     }
+}
+
+/* Chain 'pc', if it has a path id and a classifier enters it here. */
+void render_sfc_chain(struct render_ctx *ctx, const struct fs_port_chain *pc)
+{
+    if (!pc->path_id || !has_local_entry(ctx, pc)) {
+        return;
+    }
+    struct plan plan;
+    if (plan_chain(ctx, pc, &plan)) {
+        render_path(ctx, &plan, false);
+        if (pc->symmetric) {
+            render_path(ctx, &plan, true);
+        }
+    }
+    plan_destroy(&plan);
 }

@@ -1,0 +1,210 @@
+/* The accessors of render units (render/internal.h) and the value of each
+ * kind of dependency (render/deps.h).  An accessor computes what it
+ * returns, records its value with render_record(), and returns it;
+ * render_dep_value() computes the same value from a later world, so a unit
+ * is rendered again exactly when one of its reads would return something
+ * else. */
+#include <string.h>
+
+#include "hash.h"
+#include "render/deps.h"
+#include "util.h"
+
+/* A resource's version: its etcd mod_revision (a new one with every change
+ * of its document), and for a port chain also its path id (which comes
+ * from allocation keys, not from the chain's document); 0 when it is not
+ * in the snapshot.  mod_revision is assumed below 2^43. */
+static uint64_t res_version(enum fs_kind kind, const void *res)
+{
+    if (!res) {
+        return 0;
+    }
+    const struct fs_meta *meta = res;
+    uint64_t path_id = kind == FS_PORT_CHAIN
+                           ? ((const struct fs_port_chain *)res)->path_id
+                           : 0;
+    return UINT64_C(1) << 63 | (uint64_t)meta->mod_revision << 20 | path_id;
+}
+
+static int local_ofport(const struct render_world *w, const char *port_id)
+{
+    const struct fs_port *p = fs_snapshot_find(w->snap, FS_PORT, port_id);
+    if (!p || !p->host_id || strcmp(p->host_id, w->node->name) || p->remote) {
+        return 0;
+    }
+    return simap_get(&w->facts->ofports, port_id);
+}
+
+static uint64_t net_key(const struct render_world *w, const char *network_id)
+{
+    const uint64_t *key = shash_find_data(&w->net_keys, network_id);
+    return key ? *key : 0;
+}
+
+static uint64_t uplink_value(const struct render_uplink *u)
+{
+    return u ? (uint64_t)u->ofport << 32 | (uint32_t)u->vlan : 0;
+}
+
+static const struct render_port_list *
+network_ports(const struct render_world *w, const char *network_id)
+{
+    return shash_find_data(&w->net_ports, network_id);
+}
+
+/* The snapshot's array of 'kind' and its length. */
+static const void *kind_array(const struct fs_snapshot *s, enum fs_kind kind,
+                              size_t *n)
+{
+    switch (kind) {
+    case FS_NETWORK:
+        *n = s->n_networks;
+        return s->networks;
+    case FS_PORT:
+        *n = s->n_ports;
+        return s->ports;
+    case FS_CHASSIS:
+        *n = s->n_chassis;
+        return s->chassis;
+    case FS_PORT_PAIR:
+        *n = s->n_port_pairs;
+        return s->port_pairs;
+    case FS_PORT_PAIR_GROUP:
+        *n = s->n_port_pair_groups;
+        return s->port_pair_groups;
+    case FS_FLOW_CLASSIFIER:
+        *n = s->n_flow_classifiers;
+        return s->flow_classifiers;
+    case FS_PORT_CHAIN:
+        *n = s->n_port_chains;
+        return s->port_chains;
+    case FS_SLICE:
+        *n = s->n_slices;
+        return s->slices;
+    case FS_FLOWSPACE:
+        *n = s->n_flowspaces;
+        return s->flowspaces;
+    case FS_N_KINDS:
+    default:
+        OVS_NOT_REACHED();
+    }
+}
+
+/* Size of one element of the snapshot's array of 'kind'. */
+static size_t kind_size(enum fs_kind kind)
+{
+    static const size_t sizes[FS_N_KINDS] = {
+        [FS_NETWORK] = sizeof(struct fs_network),
+        [FS_PORT] = sizeof(struct fs_port),
+        [FS_CHASSIS] = sizeof(struct fs_chassis),
+        [FS_PORT_PAIR] = sizeof(struct fs_port_pair),
+        [FS_PORT_PAIR_GROUP] = sizeof(struct fs_port_pair_group),
+        [FS_FLOW_CLASSIFIER] = sizeof(struct fs_flow_classifier),
+        [FS_PORT_CHAIN] = sizeof(struct fs_port_chain),
+        [FS_SLICE] = sizeof(struct fs_meta),
+        [FS_FLOWSPACE] = sizeof(struct fs_meta),
+    };
+    return sizes[kind];
+}
+
+/* Every (id, version) of 'kind', hashed into 64 bits; computed once per
+ * world. */
+static uint64_t scan_value(const struct render_world *w_, enum fs_kind kind)
+{
+    struct render_world *w = CONST_CAST(struct render_world *, w_);
+    if (!w->scanned[kind]) {
+        size_t n;
+        const char *array = kind_array(w->snap, kind, &n);
+        uint32_t a = n, b = ~a;
+        for (size_t i = 0; i < n; i++) {
+            const void *res = array + i * kind_size(kind);
+            const struct fs_meta *meta = res;
+            uint64_t version = res_version(kind, res);
+            a = hash_uint64_basis(version, hash_string(meta->id, a));
+            b = hash_uint64_basis(version, hash_string(meta->id, b ^ 1));
+        }
+        w->scans[kind] = (uint64_t)a << 32 | b;
+        w->scanned[kind] = true;
+    }
+    return w->scans[kind];
+}
+
+uint64_t render_dep_value(const struct render_world *w,
+                          enum render_dep_type type, int kind, const char *id)
+{
+    const struct render_port_list *l;
+    switch (type) {
+    case RENDER_DEP_RES:
+        return res_version(kind, fs_snapshot_find(w->snap, kind, id));
+    case RENDER_DEP_LOCAL:
+        return local_ofport(w, id);
+    case RENDER_DEP_NET_KEY:
+        return net_key(w, id);
+    case RENDER_DEP_UPLINK:
+        return uplink_value(shash_find_data(&w->uplinks, id));
+    case RENDER_DEP_SF:
+        return sset_contains(&w->sf_ports, id);
+    case RENDER_DEP_NET_PORTS:
+        l = network_ports(w, id);
+        return l ? l->version : 0;
+    case RENDER_DEP_SCAN:
+        return scan_value(w, kind);
+    default:
+        OVS_NOT_REACHED();
+    }
+}
+
+const void *render_find(const struct render_ctx *ctx, enum fs_kind kind,
+                        const char *id)
+{
+    const void *res = fs_snapshot_find(ctx->w->snap, kind, id);
+    render_record(ctx, RENDER_DEP_RES, kind, id, res_version(kind, res));
+    return res;
+}
+
+int render_local_ofport(const struct render_ctx *ctx, const char *port_id)
+{
+    int ofport = local_ofport(ctx->w, port_id);
+    render_record(ctx, RENDER_DEP_LOCAL, 0, port_id, ofport);
+    return ofport;
+}
+
+uint64_t render_net_key(const struct render_ctx *ctx, const char *network_id)
+{
+    uint64_t key = net_key(ctx->w, network_id);
+    render_record(ctx, RENDER_DEP_NET_KEY, 0, network_id, key);
+    return key;
+}
+
+const struct render_uplink *render_uplink(const struct render_ctx *ctx,
+                                          const char *network_id)
+{
+    const struct render_uplink *u =
+        shash_find_data(&ctx->w->uplinks, network_id);
+    render_record(ctx, RENDER_DEP_UPLINK, 0, network_id, uplink_value(u));
+    return u;
+}
+
+bool render_is_sf_port(const struct render_ctx *ctx, const char *port_id)
+{
+    bool sf = sset_contains(&ctx->w->sf_ports, port_id);
+    render_record(ctx, RENDER_DEP_SF, 0, port_id, sf);
+    return sf;
+}
+
+const struct fs_port *const *render_network_ports(const struct render_ctx *ctx,
+                                                  const char *network_id,
+                                                  size_t *n)
+{
+    const struct render_port_list *l = network_ports(ctx->w, network_id);
+    render_record(ctx, RENDER_DEP_NET_PORTS, 0, network_id, l ? l->version : 0);
+    *n = l ? l->n : 0;
+    return l ? l->ports : NULL;
+}
+
+const void *render_scan(const struct render_ctx *ctx, enum fs_kind kind,
+                        size_t *n)
+{
+    render_record(ctx, RENDER_DEP_SCAN, kind, "", scan_value(ctx->w, kind));
+    return kind_array(ctx->w->snap, kind, n);
+}

@@ -1,0 +1,107 @@
+/* Dependencies of render units: interning, recording, checking
+ * (render/deps.h). */
+#include "render/deps.h"
+
+#include <string.h>
+
+#include "hash.h"
+#include "util.h"
+
+static uint32_t dep_hash(enum render_dep_type type, int kind, const char *id)
+{
+    return hash_string(id, hash_2words(type, kind));
+}
+
+void render_deps_init(struct render_deps *deps)
+{
+    hmap_init(&deps->map);
+    deps->serial = 0;
+}
+
+void render_deps_destroy(struct render_deps *deps)
+{
+    struct render_dep *d;
+    HMAP_FOR_EACH_POP(d, node, &deps->map)
+    {
+        free(d->id);
+        free(d);
+    }
+    hmap_destroy(&deps->map);
+}
+
+/* Returns the interned dependency ('type', 'kind', 'id'), created (with no
+ * reference) if needed. */
+static struct render_dep *intern(struct render_deps *deps,
+                                 enum render_dep_type type, int kind,
+                                 const char *id)
+{
+    uint32_t hash = dep_hash(type, kind, id);
+    struct render_dep *d;
+    HMAP_FOR_EACH_WITH_HASH(d, node, hash, &deps->map)
+    {
+        if (d->type == type && d->kind == kind && !strcmp(d->id, id)) {
+            return d;
+        }
+    }
+    d = xzalloc(sizeof *d);
+    d->type = type;
+    d->kind = kind;
+    d->id = xstrdup(id);
+    hmap_insert(&deps->map, &d->node, hash);
+    return d;
+}
+
+void render_rec_start(struct render_rec *rec, struct render_deps *deps)
+{
+    *rec = (struct render_rec){.deps = deps, .serial = ++deps->serial};
+}
+
+void render_record(const struct render_ctx *ctx, enum render_dep_type type,
+                   int kind, const char *id, uint64_t value)
+{
+    struct render_rec *rec = ctx->rec;
+    if (!rec) {
+        return;
+    }
+    struct render_dep *d = intern(rec->deps, type, kind, id);
+    d->value = value;
+    d->stamp = ctx->w->stamp;
+    if (d->serial == rec->serial) {
+        return; /* Listed already. */
+    }
+    d->serial = rec->serial;
+    d->refs++;
+    if (rec->n >= rec->allocated) {
+        rec->refs = x2nrealloc(rec->refs, &rec->allocated, sizeof *rec->refs);
+    }
+    rec->refs[rec->n++] = (struct render_dep_ref){d, value};
+}
+
+bool render_deps_changed(const struct render_world *w,
+                         const struct render_dep_ref *refs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct render_dep *d = refs[i].dep;
+        if (d->stamp != w->stamp) {
+            d->value = render_dep_value(w, d->type, d->kind, d->id);
+            d->stamp = w->stamp;
+        }
+        if (d->value != refs[i].value) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void render_deps_release(struct render_deps *deps,
+                         const struct render_dep_ref *refs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct render_dep *d = refs[i].dep;
+        if (!--d->refs) {
+            hmap_remove(&deps->map, &d->node);
+            free(d->id);
+            free(d);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+/* The world of one render (render/internal.h): the inputs, and what every
+ * unit derives from them alike, computed once: network keys, the ports of
+ * port pairs, the ports of each network. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "hash.h"
+#include "render/internal.h"
+#include "util.h"
+
+/* Network keys: 0x1000000 | 24 bits of hash_string(id, 0), probing upward
+ * (+1, wrapping in 24 bits) on collision, networks taken in id order (the
+ * snapshot's order), so a key only changes if a colliding network with a
+ * smaller id appears.  Keys are local to this node (docs/architecture.md). */
+static void assign_net_keys(struct render_world *w)
+{
+    struct sset used = SSET_INITIALIZER(&used);
+    for (size_t i = 0; i < w->snap->n_networks; i++) {
+        const struct fs_network *n = &w->snap->networks[i];
+        uint32_t low = hash_string(n->meta.id, 0) & 0xffffff;
+        for (;; low = (low + 1) & 0xffffff) {
+            char name[16];
+            snprintf(name, sizeof name, "%" PRIx32, low);
+            if (sset_add(&used, name)) {
+                break;
+            }
+        }
+        uint64_t *key = xmalloc(sizeof *key);
+        *key = UINT64_C(0x1000000) | low;
+        shash_add(&w->net_keys, n->meta.id, key);
+    }
+    sset_destroy(&used);
+}
+
+static void collect_sf_ports(struct render_world *w)
+{
+    for (size_t i = 0; i < w->snap->n_port_pairs; i++) {
+        sset_add(&w->sf_ports, w->snap->port_pairs[i].ingress);
+        sset_add(&w->sf_ports, w->snap->port_pairs[i].egress);
+    }
+}
+
+/* Each network's ports, in id order (the snapshot's), and the hash of
+ * their ids: two 32-bit hashes with different bases make 64 bits. */
+static void index_network_ports(struct render_world *w)
+{
+    for (size_t i = 0; i < w->snap->n_ports; i++) {
+        const struct fs_port *p = &w->snap->ports[i];
+        struct render_port_list *l =
+            shash_find_data(&w->net_ports, p->network_id);
+        if (!l) {
+            l = xzalloc(sizeof *l);
+            shash_add(&w->net_ports, p->network_id, l);
+        }
+        if (l->n >= l->allocated) {
+            l->ports = x2nrealloc(l->ports, &l->allocated, sizeof *l->ports);
+        }
+        l->ports[l->n++] = p;
+    }
+    struct shash_node *node;
+    SHASH_FOR_EACH(node, &w->net_ports)
+    {
+        struct render_port_list *l = node->data;
+        uint32_t a = l->n, b = ~a;
+        for (size_t i = 0; i < l->n; i++) {
+            a = hash_string(l->ports[i]->meta.id, a);
+            b = hash_string(l->ports[i]->meta.id, b ^ 0x9e3779b9);
+        }
+        l->version = (uint64_t)a << 32 | b;
+    }
+}
+
+void render_world_init(struct render_world *w, const struct fs_snapshot *snap,
+                       const struct fs_render_node *node,
+                       const struct fs_local_facts *facts, uint64_t stamp)
+{
+    *w = (struct render_world){
+        .snap = snap, .node = node, .facts = facts, .stamp = stamp};
+    shash_init(&w->net_keys);
+    sset_init(&w->sf_ports);
+    shash_init(&w->net_ports);
+    shash_init(&w->uplinks);
+    simap_init(&w->patch_ofports);
+    assign_net_keys(w);
+    collect_sf_ports(w);
+    index_network_ports(w);
+}
+
+void render_world_destroy(struct render_world *w)
+{
+    struct shash_node *node;
+    SHASH_FOR_EACH(node, &w->net_ports)
+    {
+        struct render_port_list *l = node->data;
+        free(l->ports);
+    }
+    shash_destroy_free_data(&w->net_ports);
+    shash_destroy_free_data(&w->net_keys);
+    sset_destroy(&w->sf_ports);
+    shash_destroy_free_data(&w->uplinks);
+    simap_destroy(&w->patch_ofports);
+}

@@ -1,0 +1,559 @@
+/* tests/unit/rworld.h: random worlds for the render tests.  A world is a
+ * model fed through fs_model_put()/fs_model_delete() (so the model's
+ * validity rules apply: some random resources are rejected, and that is
+ * part of the test), local facts and a node; rw_step() makes one random
+ * change to it.  Everything is drawn from a seeded generator, so a seed
+ * gives the same sequence of worlds on every run.
+ *
+ * Pools are small on purpose: MACs, addresses, VLAN ids, ofports and chain
+ * ids collide, which exercises duplicate flows, rejected resources and the
+ * claimants of a flow across render units. */
+#ifndef FS_TEST_RWORLD_H
+#define FS_TEST_RWORLD_H 1
+
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hash.h"
+#include "model/model.h"
+#include "openvswitch/dynamic-string.h"
+#include "render/render.h"
+#include "simap.h"
+#include "util.h"
+
+/* Pool sizes: ids are "<kind>-<n>", n < the pool size. */
+struct rw_sizes {
+    int networks, ports, pairs, groups, classifiers, chains;
+};
+
+struct rworld {
+    struct fs_model *model;
+    struct fs_local_facts facts;
+    struct fs_render_node node;
+    struct fs_bridge_mapping *mappings; /* flowsteerd's setting. */
+    size_t n_mappings;
+    struct rw_sizes sizes;
+    int64_t rev; /* Last etcd revision used. */
+    /* VIF ofports are 1..max_ofport; the patch ports' are the last 5 of
+     * that range, so a VIF's random ofport may collide with them. */
+    int max_ofport;
+    struct simap created; /* key -> create_revision of live keys. */
+    uint64_t rng;
+    char what[160]; /* What the last step did, for failure messages. */
+};
+
+static inline uint32_t rw_rand(struct rworld *w)
+{
+    /* xorshift64*. */
+    w->rng ^= w->rng >> 12;
+    w->rng ^= w->rng << 25;
+    w->rng ^= w->rng >> 27;
+    return (w->rng * UINT64_C(2685821657736338717)) >> 32;
+}
+
+/* Returns a number in [0, n). */
+static inline int rw_pick(struct rworld *w, int n)
+{
+    return rw_rand(w) % n;
+}
+
+/* True with 'percent' % probability. */
+static inline bool rw_chance(struct rworld *w, int percent)
+{
+    return rw_pick(w, 100) < percent;
+}
+
+static inline void rw_put(struct rworld *w, const char *key, const char *value)
+{
+    int64_t rev = ++w->rev;
+    int64_t created = simap_get(&w->created, key);
+    if (!created) {
+        simap_put(&w->created, key, rev);
+        created = rev;
+    }
+    fs_model_put(w->model, key, strlen(key), value, strlen(value), created,
+                 rev);
+    fs_model_set_revision(w->model, rev);
+}
+
+static inline void rw_delete(struct rworld *w, const char *key)
+{
+    fs_model_delete(w->model, key, strlen(key));
+    simap_find_and_delete(&w->created, key);
+    fs_model_set_revision(w->model, ++w->rev);
+}
+
+static const char *const rw_physnets[] = {"physnet1", "physnet2", "physnet3",
+                                          "a-physnet-name-too-long-for-ifname"};
+
+static inline void rw_network(struct rworld *w, int i)
+{
+    /* Networks 0..2 (on physnet1..3 mostly) may be flat: one flat network
+     * per physnet. */
+    int r = rw_pick(w, 10);
+    const char *type = r < 1 ? "vxlan" : r < 4 && i < 3 ? "flat" : "vlan";
+    struct ds v = DS_EMPTY_INITIALIZER;
+    ds_put_format(&v,
+                  "{\"network\": {\"id\": \"net-%d\", "
+                  "\"provider:network_type\": \"%s\"",
+                  i, type);
+    if (strcmp(type, "vxlan")) {
+        int physnet = rw_chance(w, 80) ? i % 3 : rw_pick(w, 4);
+        ds_put_format(&v, ", \"provider:physical_network\": \"%s\"",
+                      rw_physnets[physnet]);
+    }
+    if (strcmp(type, "flat")) {
+        ds_put_format(&v, ", \"provider:segmentation_id\": %d",
+                      100 + (rw_chance(w, 80) ? i : rw_pick(w, 8)));
+    }
+    ds_put_cstr(&v, "}}");
+    char *key = xasprintf(FS_PREFIX "networks/net-%d", i);
+    rw_put(w, key, ds_cstr(&v));
+    free(key);
+    ds_destroy(&v);
+}
+
+/* An address from a small pool: IPv4 mostly, sometimes IPv6 or a prefix. */
+static inline void rw_address(struct rworld *w, struct ds *s)
+{
+    int n = rw_pick(w, 6);
+    switch (rw_pick(w, 5)) {
+    case 0:
+        ds_put_format(s, "2001:db8::%d", n + 1);
+        break;
+    case 1:
+        ds_put_format(s, "10.1.%d.0/24", n);
+        break;
+    default:
+        ds_put_format(s, "10.0.0.%d", n + 1);
+    }
+}
+
+static inline void rw_mac(struct rworld *w, struct ds *s)
+{
+    ds_put_format(s, "fa:16:3e:00:00:%02x", rw_pick(w, 10));
+}
+
+/* Port i belongs to device "dev-<i/2>" so that ports 2m and 2m+1 can make a
+ * port pair. */
+static inline void rw_port(struct rworld *w, int i)
+{
+    struct ds v = DS_EMPTY_INITIALIZER;
+    ds_put_format(&v,
+                  "{\"port\": {\"id\": \"port-%02d\", \"network_id\": "
+                  "\"net-%d\", \"device_id\": \"dev-%d\", "
+                  "\"binding:host_id\": \"%s\"",
+                  i, rw_pick(w, w->sizes.networks), i / 2,
+                  rw_chance(w, 80) ? "node1" : "node2");
+    if (rw_chance(w, 90)) {
+        ds_put_cstr(&v, ", \"mac_address\": \"");
+        rw_mac(w, &v);
+        ds_put_char(&v, '"');
+    }
+    if (rw_chance(w, 3)) {
+        ds_put_cstr(&v, ", \"binding:profile\": {\"port_key\": "
+                        "\"remote_port\", \"host_ip\": \"192.0.2.9\"}");
+    }
+    ds_put_cstr(&v, ", \"fixed_ips\": [");
+    for (int k = rw_pick(w, 3); k > 0; k--) {
+        ds_put_format(&v, "{\"ip_address\": \"%s%d\"}%s",
+                      rw_chance(w, 20) ? "2001:db8::" : "10.0.0.",
+                      rw_pick(w, 6) + 1, k > 1 ? ", " : "");
+    }
+    bool insecure = rw_chance(w, 20);
+    ds_put_cstr(&v, "], \"allowed_address_pairs\": [");
+    for (int k = insecure ? 0 : rw_pick(w, 3); k > 0; k--) {
+        ds_put_cstr(&v, "{\"ip_address\": \"");
+        rw_address(w, &v);
+        ds_put_char(&v, '"');
+        if (rw_chance(w, 50)) {
+            ds_put_cstr(&v, ", \"mac_address\": \"");
+            rw_mac(w, &v);
+            ds_put_char(&v, '"');
+        }
+        ds_put_format(&v, "}%s", k > 1 ? ", " : "");
+    }
+    ds_put_char(&v, ']');
+    if (insecure || rw_chance(w, 10)) {
+        ds_put_format(&v, ", \"port_security_enabled\": %s",
+                      insecure ? "false" : "true");
+    }
+    ds_put_cstr(&v, "}}");
+    char *key = xasprintf(FS_PREFIX "ports/port-%02d", i);
+    rw_put(w, key, ds_cstr(&v));
+    free(key);
+    ds_destroy(&v);
+}
+
+static inline void rw_pair(struct rworld *w, int i)
+{
+    int r = rw_pick(w, 50);
+    const char *corr = r < 1 ? "nsh" : r < 16 ? "mpls" : "none";
+    int m = rw_pick(w, w->sizes.ports / 2);
+    bool swap = rw_chance(w, 20);
+    char *v = xasprintf(
+        "{\"port_pair\": {\"id\": \"pp-%d\", \"ingress\": \"port-%02d\", "
+        "\"egress\": \"port-%02d\", \"service_function_parameters\": "
+        "{\"correlation\": \"%s\", \"weight\": %d}}}",
+        i, 2 * m + swap, 2 * m + !swap, corr, 1 + rw_pick(w, 3));
+    char *key = xasprintf(FS_PREFIX "port_pairs/pp-%d", i);
+    rw_put(w, key, v);
+    free(key);
+    free(v);
+}
+
+/* Appends 1..max distinct "<prefix>-<n>" (n < pool) as a JSON list, each
+ * mostly (92%) from the 'home' ids home[0..n_home) so that resources are
+ * seldom claimed twice (a group in two chains rejects the later chain). */
+static inline void rw_id_list(struct rworld *w, struct ds *s,
+                              const char *prefix, int pool, int max,
+                              const int *home, int n_home)
+{
+    int n = 1 + rw_pick(w, max), taken[8], n_taken = 0;
+    ds_put_char(s, '[');
+    for (int k = 0; k < n && k < ARRAY_SIZE(taken); k++) {
+        int id = rw_chance(w, 92) ? home[rw_pick(w, n_home)] : rw_pick(w, pool);
+        bool dup = id >= pool;
+        for (int j = 0; j < n_taken; j++) {
+            dup |= taken[j] == id;
+        }
+        if (!dup) {
+            ds_put_format(s, "%s\"%s-%d\"", n_taken ? ", " : "", prefix, id);
+            taken[n_taken++] = id;
+        }
+    }
+    if (!n_taken) {
+        ds_put_format(s, "\"%s-%d\"", prefix, home[0] % pool);
+    }
+    ds_put_char(s, ']');
+}
+
+static inline void rw_group(struct rworld *w, int i)
+{
+    struct ds v = DS_EMPTY_INITIALIZER;
+    ds_put_format(&v,
+                  "{\"port_pair_group\": {\"id\": \"pg-%d\", "
+                  "\"port_pairs\": ",
+                  i);
+    int home[] = {i, i + w->sizes.groups};
+    rw_id_list(w, &v, "pp", w->sizes.pairs, 3, home, ARRAY_SIZE(home));
+    if (rw_chance(w, 30)) {
+        ds_put_cstr(&v, ", \"port_pair_group_parameters\": {\"lb_fields\": "
+                        "[\"ip_src\", \"tcp_dst\"]}");
+    }
+    ds_put_cstr(&v, "}}");
+    char *key = xasprintf(FS_PREFIX "port_pair_groups/pg-%d", i);
+    rw_put(w, key, ds_cstr(&v));
+    free(key);
+    ds_destroy(&v);
+}
+
+/* A port range of 'what' ("source"/"destination"), sometimes. */
+static inline void rw_range(struct rworld *w, struct ds *v, const char *what)
+{
+    if (rw_chance(w, 50)) {
+        int min = rw_pick(w, 1100);
+        int max = rw_chance(w, 30) ? min : min + rw_pick(w, 300);
+        ds_put_format(v,
+                      ", \"%s_port_range_min\": %d, "
+                      "\"%s_port_range_max\": %d",
+                      what, min, what, max);
+    }
+}
+
+static inline void rw_classifier(struct rworld *w, int i)
+{
+    bool v6 = rw_chance(w, 20);
+    int proto = rw_pick(w, 4); /* tcp, udp, none, icmp */
+    struct ds v = DS_EMPTY_INITIALIZER;
+    ds_put_format(&v,
+                  "{\"flow_classifier\": {\"id\": \"fc-%d\", \"ethertype\": "
+                  "\"%s\", \"logical_source_port\": \"port-%02d\"",
+                  i, v6 ? "IPv6" : "IPv4", rw_pick(w, w->sizes.ports));
+    if (rw_chance(w, 75)) {
+        ds_put_format(&v, ", \"logical_destination_port\": \"port-%02d\"",
+                      rw_pick(w, w->sizes.ports));
+    }
+    if (proto < 2) {
+        ds_put_format(&v, ", \"protocol\": \"%s\"", proto ? "udp" : "tcp");
+        rw_range(w, &v, "source");
+        rw_range(w, &v, "destination");
+    } else if (proto == 3) {
+        ds_put_format(&v, ", \"protocol\": \"%s\"", v6 ? "icmpv6" : "icmp");
+    }
+    if (rw_chance(w, 40)) {
+        ds_put_format(&v, ", \"source_ip_prefix\": \"%s\"",
+                      v6 ? "2001:db8:1::/48" : "10.0.0.0/24");
+    }
+    if (rw_chance(w, 40)) {
+        ds_put_format(&v, ", \"destination_ip_prefix\": \"%s%d%s\"",
+                      v6 ? "2001:db8:2::" : "172.16.0.", rw_pick(w, 4),
+                      v6 ? "/128" : "/32");
+    }
+    ds_put_cstr(&v, "}}");
+    char *key = xasprintf(FS_PREFIX "flow_classifiers/fc-%d", i);
+    rw_put(w, key, ds_cstr(&v));
+    free(key);
+    ds_destroy(&v);
+}
+
+static inline void rw_chain(struct rworld *w, int i)
+{
+    struct ds v = DS_EMPTY_INITIALIZER;
+    ds_put_format(&v,
+                  "{\"port_chain\": {\"id\": \"pc-%d\", "
+                  "\"port_pair_groups\": ",
+                  i);
+    int home[] = {2 * i, 2 * i + 1};
+    rw_id_list(w, &v, "pg", w->sizes.groups, 3, home, 2);
+    ds_put_cstr(&v, ", \"flow_classifiers\": ");
+    rw_id_list(w, &v, "fc", w->sizes.classifiers, 2, home, 2);
+    ds_put_format(&v,
+                  ", \"chain_parameters\": {\"correlation\": \"%s\", "
+                  "\"symmetric\": %s",
+                  rw_chance(w, 85) ? "mpls" : "none",
+                  rw_chance(w, 40) ? "true" : "false");
+    if (rw_chance(w, 70)) {
+        ds_put_format(&v, ", \"chain_id\": %d",
+                      1 + (rw_chance(w, 80) ? i : rw_pick(w, 8)));
+    }
+    ds_put_cstr(&v, "}}}");
+    char *key = xasprintf(FS_PREFIX "port_chains/pc-%d", i);
+    rw_put(w, key, ds_cstr(&v));
+    free(key);
+    ds_destroy(&v);
+}
+
+/* Allocates (or, half the time, releases) a path id for chain i: the two
+ * keys flowsteerd writes (docs/architecture.md, "Key allocation"). */
+static inline void rw_allocation(struct rworld *w, int i)
+{
+    char *chain_key = xasprintf(FS_KEYS_CHAIN_PATHS "pc-%d", i);
+    int n = 1 + rw_pick(w, 8);
+    char *path_key = xasprintf(FS_KEYS_PATH_IDS "%d", n);
+    if (rw_chance(w, 50)) {
+        char *id = xasprintf("pc-%d", i), *num = xasprintf("%d", n);
+        rw_put(w, chain_key, num);
+        rw_put(w, path_key, id);
+        free(id);
+        free(num);
+    } else {
+        rw_delete(w, chain_key);
+        rw_delete(w, path_key);
+    }
+    free(chain_key);
+    free(path_key);
+}
+
+static inline void rw_chassis(struct rworld *w)
+{
+    if (rw_chance(w, 50)) {
+        rw_delete(w, FS_PREFIX "chassis/node1");
+        return;
+    }
+    char *v = xasprintf("{\"chassis\": {\"id\": \"node1\", \"ip\": "
+                        "\"192.0.2.1\", \"bridge_mappings\": "
+                        "\"physnet%d:br-p%d,%s:br-long\"}}",
+                        1 + rw_pick(w, 3), 1 + rw_pick(w, 3), rw_physnets[3]);
+    rw_put(w, FS_PREFIX "chassis/node1", v);
+    free(v);
+}
+
+/* flowsteerd's own bridge-mappings setting (used while there is no chassis
+ * document for node1). */
+static inline void rw_config_mappings(struct rworld *w)
+{
+    static const char *const choices[] = {
+        "physnet1:br-p1,physnet2:br-p2",
+        "physnet1:br-p2,physnet3:br-p3",
+        "physnet2:br-p2,a-physnet-name-too-long-for-ifname:br-long",
+        "",
+    };
+    fs_bridge_mappings_free(w->mappings, w->n_mappings);
+    w->mappings = NULL;
+    w->n_mappings = 0;
+    char *error = fs_bridge_mappings_parse(
+        choices[rw_pick(w, ARRAY_SIZE(choices))], &w->mappings, &w->n_mappings);
+    free(error);
+    w->node.bridge_mappings = w->mappings;
+    w->node.n_bridge_mappings = w->n_mappings;
+}
+
+/* An ofport for port i: mostly one of its own (i + 1, or that plus the
+ * number of ports after a re-plug), sometimes any, which may collide with
+ * another port's. */
+static inline int rw_ofport(struct rworld *w, int i)
+{
+    return rw_chance(w, 85) ? i + 1 + w->sizes.ports * rw_pick(w, 2)
+                            : 1 + rw_pick(w, w->max_ofport);
+}
+
+/* The ofport of patch port n (0..4). */
+static inline int rw_patch_ofport(const struct rworld *w, int n)
+{
+    return w->max_ofport - 4 + n;
+}
+
+/* One change of the local facts. */
+static inline void rw_fact(struct rworld *w)
+{
+    char *hashed = xasprintf("fsi-%08" PRIx32, hash_string(rw_physnets[3], 0));
+    const char *const patches[] = {"fsi-physnet1", "fsi-physnet2",
+                                   "fsi-physnet3", hashed};
+    static const char *const bridges[] = {"br-p1", "br-p2", "br-p3", "br-long"};
+    int port = rw_pick(w, w->sizes.ports);
+    char *id = xasprintf("port-%02d", port);
+    const char *patch = patches[rw_pick(w, ARRAY_SIZE(patches))];
+    const char *bridge = bridges[rw_pick(w, ARRAY_SIZE(bridges))];
+    switch (rw_pick(w, 6)) {
+    case 0:
+    case 1:
+    case 2:
+        simap_put(&w->facts.ofports, id, rw_ofport(w, port));
+        break;
+    case 3:
+        simap_find_and_delete(&w->facts.ofports, id);
+        break;
+    case 4:
+        if (rw_chance(w, 70)) {
+            simap_put(&w->facts.owned_ofports, patch,
+                      rw_patch_ofport(w, rw_pick(w, 5)));
+        } else {
+            simap_find_and_delete(&w->facts.owned_ofports, patch);
+        }
+        break;
+    default:
+        if (rw_chance(w, 70)) {
+            sset_add(&w->facts.bridges, bridge);
+        } else {
+            sset_find_and_delete(&w->facts.bridges, bridge);
+        }
+    }
+    w->facts.generation++;
+    snprintf(w->what, sizeof w->what, "fact change (%s, %s, %s)", id, patch,
+             bridge);
+    free(id);
+    free(hashed);
+}
+
+/* Deletes a random resource. */
+static inline void rw_delete_one(struct rworld *w)
+{
+    static const char *const kinds[] = {"networks",         "ports",
+                                        "port_pairs",       "port_pair_groups",
+                                        "flow_classifiers", "port_chains"};
+    static const char *const prefixes[] = {"net", "port", "pp",
+                                           "pg",  "fc",   "pc"};
+    const int pools[] = {w->sizes.networks,    w->sizes.ports,
+                         w->sizes.pairs,       w->sizes.groups,
+                         w->sizes.classifiers, w->sizes.chains};
+    static const int weights[] = {0, 1, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 5};
+    int k = weights[rw_pick(w, ARRAY_SIZE(weights))];
+    int n = rw_pick(w, pools[k]);
+    char *key = k == 1
+                    ? xasprintf(FS_PREFIX "ports/port-%02d", n)
+                    : xasprintf(FS_PREFIX "%s/%s-%d", kinds[k], prefixes[k], n);
+    rw_delete(w, key);
+    snprintf(w->what, sizeof w->what, "delete %s", key);
+    free(key);
+}
+
+/* Makes one random change to the world; w->what says which. */
+static inline void rw_step(struct rworld *w)
+{
+    int r = rw_pick(w, 100);
+    const struct rw_sizes *s = &w->sizes;
+    int i;
+    if (r < 8) {
+        rw_network(w, i = rw_pick(w, s->networks));
+        snprintf(w->what, sizeof w->what, "put net-%d", i);
+    } else if (r < 26) {
+        rw_port(w, i = rw_pick(w, s->ports));
+        snprintf(w->what, sizeof w->what, "put port-%02d", i);
+    } else if (r < 33) {
+        rw_pair(w, i = rw_pick(w, s->pairs));
+        snprintf(w->what, sizeof w->what, "put pp-%d", i);
+    } else if (r < 40) {
+        rw_group(w, i = rw_pick(w, s->groups));
+        snprintf(w->what, sizeof w->what, "put pg-%d", i);
+    } else if (r < 50) {
+        rw_classifier(w, i = rw_pick(w, s->classifiers));
+        snprintf(w->what, sizeof w->what, "put fc-%d", i);
+    } else if (r < 57) {
+        rw_chain(w, i = rw_pick(w, s->chains));
+        snprintf(w->what, sizeof w->what, "put pc-%d", i);
+    } else if (r < 61) {
+        rw_allocation(w, i = rw_pick(w, s->chains));
+        snprintf(w->what, sizeof w->what, "allocation of pc-%d", i);
+    } else if (r < 63) {
+        rw_chassis(w);
+        snprintf(w->what, sizeof w->what, "chassis node1");
+    } else if (r < 64) {
+        rw_config_mappings(w);
+        snprintf(w->what, sizeof w->what, "config bridge mappings");
+    } else if (r < 68) {
+        rw_delete_one(w);
+    } else {
+        rw_fact(w);
+    }
+}
+
+/* A new world of pools 'sizes' from 'seed', populated: every resource put
+ * once, most ports plugged, bridges and patch ports present. */
+static inline void rw_init(struct rworld *w, uint64_t seed,
+                           struct rw_sizes sizes)
+{
+    memset(w, 0, sizeof *w);
+    w->rng = seed * 2 + 1;
+    w->sizes = sizes;
+    w->max_ofport = 2 * sizes.ports + 5;
+    w->model = fs_model_create();
+    simap_init(&w->created);
+    fs_local_facts_init(&w->facts);
+    w->node = (struct fs_render_node){.name = "node1",
+                                      .integration_bridge = "br-int"};
+    rw_config_mappings(w);
+    for (int i = 0; i < sizes.networks; i++) {
+        rw_network(w, i);
+    }
+    for (int i = 0; i < sizes.ports; i++) {
+        rw_port(w, i);
+        if (rw_chance(w, 92)) {
+            char *id = xasprintf("port-%02d", i);
+            simap_put(&w->facts.ofports, id, rw_ofport(w, i));
+            free(id);
+        }
+    }
+    for (int i = 0; i < sizes.pairs; i++) {
+        rw_pair(w, i);
+    }
+    for (int i = 0; i < sizes.groups; i++) {
+        rw_group(w, i);
+    }
+    for (int i = 0; i < sizes.classifiers; i++) {
+        rw_classifier(w, i);
+    }
+    for (int i = 0; i < sizes.chains; i++) {
+        rw_chain(w, i);
+    }
+    static const char *const bridges[] = {"br-int", "br-p1", "br-p2", "br-p3",
+                                          "br-long"};
+    for (size_t i = 0; i < ARRAY_SIZE(bridges); i++) {
+        sset_add(&w->facts.bridges, bridges[i]);
+    }
+    simap_put(&w->facts.owned_ofports, "fsi-physnet1", rw_patch_ofport(w, 0));
+    simap_put(&w->facts.owned_ofports, "fsi-physnet2", rw_patch_ofport(w, 1));
+    simap_put(&w->facts.owned_ofports, "fsi-physnet3", rw_patch_ofport(w, 2));
+}
+
+static inline void rw_destroy(struct rworld *w)
+{
+    fs_model_destroy(w->model);
+    fs_local_facts_destroy(&w->facts);
+    fs_bridge_mappings_free(w->mappings, w->n_mappings);
+    simap_destroy(&w->created);
+}
+
+#endif /* tests/unit/rworld.h */
