@@ -41,6 +41,8 @@ static const char usage_text[] =
     "                    full check of flowsteer's flows in OVS, a safety\n"
     "                    net: a flow monitor sees changes by others at once\n"
     "                    (default 3600; 0 = never)\n"
+    "  --no-ovs          render and report status only, with no OVS\n"
+    "                    connection (dry runs, fan-out benchmarks)\n"
     "  --config FILE     read 'key = value' settings (same keys as the\n"
     "                    long options); options given after it win\n"
     "  --log-file FILE   also log to FILE\n"
@@ -223,6 +225,7 @@ char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[])
         {"bridge-mappings", required_argument, NULL, 'm'},
         {"openflow", required_argument, NULL, 'o'},
         {"audit-interval", required_argument, NULL, 'a'},
+        {"no-ovs", no_argument, NULL, 'N'},
         {"config", required_argument, NULL, 'c'},
         {"log-file", required_argument, NULL, 'l'},
         {"verbose", no_argument, NULL, 'v'},
@@ -290,6 +293,9 @@ char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[])
             continue;
         case 'v':
             cfg->verbose = true;
+            continue;
+        case 'N':
+            cfg->no_ovs = true;
             continue;
         case 'h':
             fputs(usage_text, stdout);

@@ -22,6 +22,7 @@ struct fs_config {
     int audit_interval_s; /* "audit-interval": full check of our flows in
                            * OVS every so many seconds; 0 = never. */
     bool verbose;         /* Debug logging. */
+    bool no_ovs;          /* --no-ovs: render and report only. */
     /* "bridge-mappings": provider bridges used when the snapshot has no
      * chassis document for 'node'. */
     struct fs_bridge_mapping *bridge_mappings;
@@ -54,8 +55,8 @@ char *fs_config_load(struct fs_config *cfg, const char *path);
  * --etcd-key,
  * --etcd-user, --ovsdb, --bridge,
  * --bridge-mappings, --audit-interval,
- * --openflow, --log-file, -v/--verbose, -h/--help, -V/--version.  Returns
- * NULL on success, "" when the program should exit 0 (help or version
+ * --openflow, --no-ovs, --log-file, -v/--verbose, -h/--help, -V/--version.
+ * Returns NULL on success, "" when the program should exit 0 (help or version
  * printed), or an error message; the caller frees non-NULL results. */
 char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[]);
 

@@ -195,7 +195,11 @@ static void render_now(struct fs_daemon *d)
         d->converging_revision = delta->revision;
         d->change_ms = 0;
     }
-    fs_ovs_post_delta(d->ovs, delta);
+    if (d->ovs) {
+        fs_ovs_post_delta(d->ovs, delta);
+    } else {
+        fs_desired_delta_destroy(delta); /* --no-ovs: render only. */
+    }
     write_status(d);
 }
 
@@ -774,7 +778,12 @@ int fs_daemon_run(struct ev_loop *loop, struct fs_config *cfg)
         .audit_interval_ms = cfg->audit_interval_s * 1000,
     };
     d.engine = fs_render_engine_create();
-    d.ovs = fs_ovs_start(&ovs_cfg, ovs_notify, &d);
+    if (cfg->no_ovs) {
+        d.facts_ready = true; /* No local ports: render and report only. */
+        VLOG_INFO("--no-ovs: rendering and reporting only, no OVS");
+    } else {
+        d.ovs = fs_ovs_start(&ovs_cfg, ovs_notify, &d);
+    }
     /* Creating the OVS thread registered this one with OVS's RCU; it
      * never quiesces by itself (it does not run poll_block()), which would
      * hold back every ovsrcu_postpone() of the OVS thread. */
