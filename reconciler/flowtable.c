@@ -11,6 +11,8 @@
 #include "openvswitch/ofp-flow.h"
 #include "openvswitch/ofp-protocol.h"
 #include "openvswitch/ofpbuf.h"
+#include "reconciler/ofbridge.h"
+#include "render/pipeline.h"
 #include "util.h"
 
 #define PROTOCOL OFPUTIL_P_OF15_OXM
@@ -25,8 +27,8 @@ void fs_flowtable_init(struct fs_flowtable *ft)
     hmap_init(&ft->by_text);
     ovs_list_init(&ft->dirty);
     ovs_list_init(&ft->conflicts);
-    fs_of_state_init(&ft->groups_desired);
-    fs_of_state_init(&ft->groups_installed);
+    fs_groups_init(&ft->groups_desired);
+    fs_groups_init(&ft->groups_installed);
 }
 
 static uint32_t key_hash(uint8_t table_id, uint16_t priority,
@@ -275,20 +277,15 @@ static void apply_group_delta(struct fs_flowtable *ft,
                               size_t *n_bad)
 {
     if (d->full) {
-        struct fs_of_state empty;
-        fs_of_state_init(&empty);
-        fs_of_state_swap(&empty, &ft->groups_desired);
-        fs_of_state_destroy(&empty);
+        fs_groups_clear(&ft->groups_desired);
     }
     for (size_t i = 0; i < d->n_remove_groups; i++) {
-        fs_of_state_remove_group(&ft->groups_desired, d->remove_groups[i]);
+        fs_groups_remove(&ft->groups_desired, d->remove_groups[i]);
     }
     for (size_t i = 0; i < d->n_add_groups; i++) {
-        fs_of_state_remove_group(&ft->groups_desired,
-                                 d->add_groups[i].group_id);
-        keep_error(first, n_bad,
-                   fs_of_state_add_desired_group(&ft->groups_desired,
-                                                 &d->add_groups[i]));
+        keep_error(
+            first, n_bad,
+            fs_groups_add_desired(&ft->groups_desired, &d->add_groups[i]));
     }
     ft->groups_dirty |= d->full || d->n_remove_groups || d->n_add_groups;
 }
@@ -343,7 +340,7 @@ void fs_flowtable_forget_installed(struct fs_flowtable *ft)
             free_entry(ft, e);
         }
     }
-    fs_of_state_clear(&ft->groups_installed);
+    fs_groups_clear(&ft->groups_installed);
     ft->groups_dirty = true;
 }
 
@@ -431,13 +428,13 @@ static void push_flow(struct ovs_list *msgs, const struct fs_ft_entry *e,
 void fs_flowtable_changes(const struct fs_flowtable *ft,
                           struct fs_of_changes *ch)
 {
-    *ch = (struct fs_of_changes){.conflicts = NULL};
+    *ch = (struct fs_of_changes){.flow_mods = 0};
     ovs_list_init(&ch->msgs);
     struct ovs_list deletes = OVS_LIST_INITIALIZER(&deletes);
     struct ovs_list group_deletes = OVS_LIST_INITIALIZER(&group_deletes);
     if (ft->groups_dirty) {
-        fs_of_diff_groups(&ft->groups_installed, &ft->groups_desired, &ch->msgs,
-                          &group_deletes, &ch->group_mods);
+        fs_groups_diff(&ft->groups_installed, &ft->groups_desired, &ch->msgs,
+                       &group_deletes, &ch->group_mods);
     }
     const struct fs_ft_entry *e;
     LIST_FOR_EACH(e, dirty_node, &ft->dirty)
@@ -465,20 +462,6 @@ void fs_flowtable_changes(const struct fs_flowtable *ft,
     ovs_list_push_back_all(&ch->msgs, &group_deletes);
 }
 
-static void commit_groups(struct fs_flowtable *ft)
-{
-    fs_of_state_clear(&ft->groups_installed);
-    const struct fs_of_group *g;
-    HMAP_FOR_EACH(g, node, &ft->groups_desired.groups)
-    {
-        struct fs_of_group *copy = xzalloc(sizeof *copy);
-        copy->group_id = g->group_id;
-        copy->canon = xstrdup(g->canon);
-        hmap_insert(&ft->groups_installed.groups, &copy->node, g->node.hash);
-    }
-    ft->groups_dirty = false;
-}
-
 void fs_flowtable_commit(struct fs_flowtable *ft)
 {
     struct fs_ft_entry *e;
@@ -497,7 +480,8 @@ void fs_flowtable_commit(struct fs_flowtable *ft)
         maybe_free(ft, e);
     }
     if (ft->groups_dirty) {
-        commit_groups(ft);
+        fs_groups_copy_installed(&ft->groups_installed, &ft->groups_desired);
+        ft->groups_dirty = false;
     }
 }
 
@@ -571,6 +555,6 @@ void fs_flowtable_destroy(struct fs_flowtable *ft)
     }
     hmap_destroy(&ft->by_key);
     hmap_destroy(&ft->by_text);
-    fs_of_state_destroy(&ft->groups_desired);
-    fs_of_state_destroy(&ft->groups_installed);
+    fs_groups_destroy(&ft->groups_desired);
+    fs_groups_destroy(&ft->groups_installed);
 }

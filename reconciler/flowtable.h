@@ -23,9 +23,10 @@
 #include "openvswitch/hmap.h"
 #include "openvswitch/list.h"
 #include "openvswitch/match.h"
-#include "reconciler/flowdiff.h"
+#include "reconciler/groups.h"
 #include "render/engine.h"
 
+struct fs_of_changes;
 struct ofpact;
 
 /* What the switch holds at an entry's key under flowsteer's cookie. */
@@ -73,11 +74,13 @@ struct fs_flowtable {
     struct ovs_list dirty;
     struct ovs_list conflicts;
     size_t n_desired, n_installed, n_conflicts;
-    struct fs_of_state groups_desired, groups_installed;
+    struct fs_groups groups_desired, groups_installed;
     bool groups_dirty;
     uint32_t audit; /* Current audit round. */
 };
 
+/* Initializes an empty table (nothing desired, nothing known installed) /
+ * frees everything in it. */
 void fs_flowtable_init(struct fs_flowtable *);
 void fs_flowtable_destroy(struct fs_flowtable *);
 
@@ -107,10 +110,11 @@ void fs_flowtable_note_flow(struct fs_flowtable *, uint8_t table_id,
 void fs_flowtable_mark_all_dirty(struct fs_flowtable *);
 
 /* Builds the changes for the dirty entries and the groups (see
- * fs_of_changes in flowdiff.h: group adds and modifies, flow changes, flow
- * deletes, group deletes).  New conflicts go to changes->conflicts.  The
- * table is not changed: call fs_flowtable_commit() once the switch took
- * them. */
+ * fs_of_changes in ofbridge.h: group adds and modifies, flow changes, flow
+ * deletes, group deletes).  A desired flow whose key another owner's flow
+ * holds is left out (fs_flowtable_commit() makes it a conflict).  The table
+ * is not changed: call fs_flowtable_commit() once the switch took them.
+ * The caller frees 'changes' with fs_of_changes_destroy(). */
 void fs_flowtable_changes(const struct fs_flowtable *, struct fs_of_changes *);
 
 /* The changes were committed: the installed side of every dirty entry
