@@ -202,6 +202,28 @@ static struct fs_ft_entry *new_entry(struct fs_flowtable *ft, uint8_t table_id,
     return e;
 }
 
+/* Replaces 'fm''s actions by what the switch reports for them: their
+ * OpenFlow 1.5 encoding decoded again (some are written otherwise, e.g.
+ * mod_vlan_vid as push_vlan and set_field), so that a flow read back from
+ * the switch compares equal to the desired one.  Actions that do not
+ * survive the trip are kept as they are (the switch refuses them). */
+static void to_wire_form(struct ofputil_flow_mod *fm)
+{
+    struct ofpbuf openflow, ofpacts;
+    ofpbuf_init(&openflow, 64);
+    ofpacts_put_openflow_instructions(fm->ofpacts, fm->ofpacts_len, &openflow,
+                                      OFP15_VERSION);
+    ofpbuf_init(&ofpacts, fm->ofpacts_len);
+    if (!ofpacts_pull_openflow_instructions(
+            &openflow, openflow.size, OFP15_VERSION, NULL, NULL, &ofpacts)) {
+        free(fm->ofpacts);
+        fm->ofpacts_len = ofpacts.size;
+        fm->ofpacts = ofpbuf_steal_data(&ofpacts);
+    }
+    ofpbuf_uninit(&ofpacts);
+    ofpbuf_uninit(&openflow);
+}
+
 /* Parses one desired flow and makes it the desired side of its entry.
  * Returns an error (caller frees) if it does not parse or another desired
  * flow already holds its key under another text. */
@@ -212,15 +234,21 @@ static char *add_flow(struct fs_flowtable *ft, const struct fs_flow *flow)
     enum ofputil_protocol usable;
     char *error =
         parse_ofp_flow_mod_str(&fm, text, NULL, NULL, OFPFC_ADD, &usable);
+    struct fs_ft_entry *e =
+        find_text(ft, flow->table_id, flow->priority, flow->match);
     if (error) {
+        /* Left out: its earlier version, if any, is no longer desired
+         * either. */
+        if (e) {
+            clear_desired(ft, e);
+        }
         char *msg = xasprintf("flow \"%s\": %s", text, error);
         free(error);
         free(text);
         return msg;
     }
     free(text);
-    struct fs_ft_entry *e =
-        find_text(ft, flow->table_id, flow->priority, flow->match);
+    to_wire_form(&fm);
     if (!e) {
         e = find_key(ft, fm.table_id, fm.priority, &fm.match);
         if (e && e->desired) {
@@ -363,6 +391,8 @@ void fs_flowtable_note_flow(struct fs_flowtable *ft, uint8_t table_id,
     e->seen = ft->audit;
     if ((cookie & FS_COOKIE_MASK) == FS_COOKIE_BASE) {
         if (present) {
+            /* One flow per key: ours replaced any other owner's. */
+            e->foreign = false;
             set_installed(ft, e, FS_FT_OTHER, cookie,
                           xmemdup(ofpacts, ofpacts_len), ofpacts_len);
             resync(ft, e);

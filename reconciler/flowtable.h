@@ -5,7 +5,8 @@
  * One entry per flow key (table, priority, match as libopenvswitch parses
  * it).  An entry holds:
  *   - the desired flow, if render/ wants one there (parsed once, when it
- *     arrives in a delta: cookie and ofpacts);
+ *     arrives in a delta: cookie and ofpacts, the latter as the switch
+ *     reports them back);
  *   - what the switch has there under flowsteer's cookie: nothing, the
  *     desired flow ("in sync": no second copy is kept), or another flow of
  *     ours (its cookie and ofpacts);
@@ -85,9 +86,11 @@ void fs_flowtable_init(struct fs_flowtable *);
 void fs_flowtable_destroy(struct fs_flowtable *);
 
 /* Applies a render/ delta to the desired side.  Each added flow is parsed
- * once; one that libopenvswitch cannot parse is left out and named in the
- * returned error (caller frees; NULL if all parsed: only the first is
- * named, with the count of the others).  A full delta first drops every
+ * once.  One that libopenvswitch cannot parse is left out (and its earlier
+ * version, if any, is no longer desired either: the delta replaced it), as
+ * is one with the key of another desired flow; the returned error names
+ * them (caller frees; NULL if none: only the first is named, with the
+ * count of the others).  Groups likewise.  A full delta first drops every
  * desired flow and group.  Touched entries become dirty. */
 char *fs_flowtable_apply_delta(struct fs_flowtable *,
                                const struct fs_desired_delta *);
@@ -99,8 +102,10 @@ void fs_flowtable_forget_installed(struct fs_flowtable *);
 
 /* The switch reported a flow (initial read, monitor update or audit):
  * 'present' false means it is gone.  Updates the installed or foreign side
- * of its key and makes the entry dirty when it differs from the desired
- * side.  'ofpacts' are copied. */
+ * of its key (the switch holds one flow per key: a flow reported present
+ * replaces whatever the table knew there, ours or another owner's) and
+ * makes the entry dirty when it differs from the desired side.  'ofpacts'
+ * are copied. */
 void fs_flowtable_note_flow(struct fs_flowtable *, uint8_t table_id,
                             uint16_t priority, const struct match *,
                             uint64_t cookie, const struct ofpact *ofpacts,
@@ -129,7 +134,8 @@ void fs_flowtable_conflicts(const struct fs_flowtable *,
 /* Audit: starts a round (every entry not seen by the end of it is not in
  * the switch), then fs_flowtable_note_flow() for each flow of a dump, then
  * finishes it: installed entries of ours not seen are marked gone and
- * dirty.  Returns the number of entries repaired this way. */
+ * dirty (entries committed while the round ran count as seen).  Returns
+ * the number of entries repaired this way. */
 void fs_flowtable_audit_start(struct fs_flowtable *);
 size_t fs_flowtable_audit_finish(struct fs_flowtable *);
 
