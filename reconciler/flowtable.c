@@ -11,6 +11,8 @@
 #include "openvswitch/ofp-flow.h"
 #include "openvswitch/ofp-protocol.h"
 #include "openvswitch/ofpbuf.h"
+#include "reconciler/ofbridge.h"
+#include "render/pipeline.h"
 #include "util.h"
 
 #define PROTOCOL OFPUTIL_P_OF15_OXM
@@ -25,8 +27,8 @@ void fs_flowtable_init(struct fs_flowtable *ft)
     hmap_init(&ft->by_text);
     ovs_list_init(&ft->dirty);
     ovs_list_init(&ft->conflicts);
-    fs_of_state_init(&ft->groups_desired);
-    fs_of_state_init(&ft->groups_installed);
+    fs_groups_init(&ft->groups_desired);
+    fs_groups_init(&ft->groups_installed);
 }
 
 static uint32_t key_hash(uint8_t table_id, uint16_t priority,
@@ -200,6 +202,28 @@ static struct fs_ft_entry *new_entry(struct fs_flowtable *ft, uint8_t table_id,
     return e;
 }
 
+/* Replaces 'fm''s actions by what the switch reports for them: their
+ * OpenFlow 1.5 encoding decoded again (some are written otherwise, e.g.
+ * mod_vlan_vid as push_vlan and set_field), so that a flow read back from
+ * the switch compares equal to the desired one.  Actions that do not
+ * survive the trip are kept as they are (the switch refuses them). */
+static void to_wire_form(struct ofputil_flow_mod *fm)
+{
+    struct ofpbuf openflow, ofpacts;
+    ofpbuf_init(&openflow, 64);
+    ofpacts_put_openflow_instructions(fm->ofpacts, fm->ofpacts_len, &openflow,
+                                      OFP15_VERSION);
+    ofpbuf_init(&ofpacts, fm->ofpacts_len);
+    if (!ofpacts_pull_openflow_instructions(
+            &openflow, openflow.size, OFP15_VERSION, NULL, NULL, &ofpacts)) {
+        free(fm->ofpacts);
+        fm->ofpacts_len = ofpacts.size;
+        fm->ofpacts = ofpbuf_steal_data(&ofpacts);
+    }
+    ofpbuf_uninit(&ofpacts);
+    ofpbuf_uninit(&openflow);
+}
+
 /* Parses one desired flow and makes it the desired side of its entry.
  * Returns an error (caller frees) if it does not parse or another desired
  * flow already holds its key under another text. */
@@ -210,15 +234,21 @@ static char *add_flow(struct fs_flowtable *ft, const struct fs_flow *flow)
     enum ofputil_protocol usable;
     char *error =
         parse_ofp_flow_mod_str(&fm, text, NULL, NULL, OFPFC_ADD, &usable);
+    struct fs_ft_entry *e =
+        find_text(ft, flow->table_id, flow->priority, flow->match);
     if (error) {
+        /* Left out: its earlier version, if any, is no longer desired
+         * either. */
+        if (e) {
+            clear_desired(ft, e);
+        }
         char *msg = xasprintf("flow \"%s\": %s", text, error);
         free(error);
         free(text);
         return msg;
     }
     free(text);
-    struct fs_ft_entry *e =
-        find_text(ft, flow->table_id, flow->priority, flow->match);
+    to_wire_form(&fm);
     if (!e) {
         e = find_key(ft, fm.table_id, fm.priority, &fm.match);
         if (e && e->desired) {
@@ -275,20 +305,15 @@ static void apply_group_delta(struct fs_flowtable *ft,
                               size_t *n_bad)
 {
     if (d->full) {
-        struct fs_of_state empty;
-        fs_of_state_init(&empty);
-        fs_of_state_swap(&empty, &ft->groups_desired);
-        fs_of_state_destroy(&empty);
+        fs_groups_clear(&ft->groups_desired);
     }
     for (size_t i = 0; i < d->n_remove_groups; i++) {
-        fs_of_state_remove_group(&ft->groups_desired, d->remove_groups[i]);
+        fs_groups_remove(&ft->groups_desired, d->remove_groups[i]);
     }
     for (size_t i = 0; i < d->n_add_groups; i++) {
-        fs_of_state_remove_group(&ft->groups_desired,
-                                 d->add_groups[i].group_id);
-        keep_error(first, n_bad,
-                   fs_of_state_add_desired_group(&ft->groups_desired,
-                                                 &d->add_groups[i]));
+        keep_error(
+            first, n_bad,
+            fs_groups_add_desired(&ft->groups_desired, &d->add_groups[i]));
     }
     ft->groups_dirty |= d->full || d->n_remove_groups || d->n_add_groups;
 }
@@ -343,7 +368,7 @@ void fs_flowtable_forget_installed(struct fs_flowtable *ft)
             free_entry(ft, e);
         }
     }
-    fs_of_state_clear(&ft->groups_installed);
+    fs_groups_clear(&ft->groups_installed);
     ft->groups_dirty = true;
 }
 
@@ -366,6 +391,8 @@ void fs_flowtable_note_flow(struct fs_flowtable *ft, uint8_t table_id,
     e->seen = ft->audit;
     if ((cookie & FS_COOKIE_MASK) == FS_COOKIE_BASE) {
         if (present) {
+            /* One flow per key: ours replaced any other owner's. */
+            e->foreign = false;
             set_installed(ft, e, FS_FT_OTHER, cookie,
                           xmemdup(ofpacts, ofpacts_len), ofpacts_len);
             resync(ft, e);
@@ -431,13 +458,13 @@ static void push_flow(struct ovs_list *msgs, const struct fs_ft_entry *e,
 void fs_flowtable_changes(const struct fs_flowtable *ft,
                           struct fs_of_changes *ch)
 {
-    *ch = (struct fs_of_changes){.conflicts = NULL};
+    *ch = (struct fs_of_changes){.flow_mods = 0};
     ovs_list_init(&ch->msgs);
     struct ovs_list deletes = OVS_LIST_INITIALIZER(&deletes);
     struct ovs_list group_deletes = OVS_LIST_INITIALIZER(&group_deletes);
     if (ft->groups_dirty) {
-        fs_of_diff_groups(&ft->groups_installed, &ft->groups_desired, &ch->msgs,
-                          &group_deletes, &ch->group_mods);
+        fs_groups_diff(&ft->groups_installed, &ft->groups_desired, &ch->msgs,
+                       &group_deletes, &ch->group_mods);
     }
     const struct fs_ft_entry *e;
     LIST_FOR_EACH(e, dirty_node, &ft->dirty)
@@ -465,20 +492,6 @@ void fs_flowtable_changes(const struct fs_flowtable *ft,
     ovs_list_push_back_all(&ch->msgs, &group_deletes);
 }
 
-static void commit_groups(struct fs_flowtable *ft)
-{
-    fs_of_state_clear(&ft->groups_installed);
-    const struct fs_of_group *g;
-    HMAP_FOR_EACH(g, node, &ft->groups_desired.groups)
-    {
-        struct fs_of_group *copy = xzalloc(sizeof *copy);
-        copy->group_id = g->group_id;
-        copy->canon = xstrdup(g->canon);
-        hmap_insert(&ft->groups_installed.groups, &copy->node, g->node.hash);
-    }
-    ft->groups_dirty = false;
-}
-
 void fs_flowtable_commit(struct fs_flowtable *ft)
 {
     struct fs_ft_entry *e;
@@ -497,7 +510,8 @@ void fs_flowtable_commit(struct fs_flowtable *ft)
         maybe_free(ft, e);
     }
     if (ft->groups_dirty) {
-        commit_groups(ft);
+        fs_groups_copy_installed(&ft->groups_installed, &ft->groups_desired);
+        ft->groups_dirty = false;
     }
 }
 
@@ -571,6 +585,6 @@ void fs_flowtable_destroy(struct fs_flowtable *ft)
     }
     hmap_destroy(&ft->by_key);
     hmap_destroy(&ft->by_text);
-    fs_of_state_destroy(&ft->groups_desired);
-    fs_of_state_destroy(&ft->groups_installed);
+    fs_groups_destroy(&ft->groups_desired);
+    fs_groups_destroy(&ft->groups_installed);
 }

@@ -5,7 +5,8 @@
  * One entry per flow key (table, priority, match as libopenvswitch parses
  * it).  An entry holds:
  *   - the desired flow, if render/ wants one there (parsed once, when it
- *     arrives in a delta: cookie and ofpacts);
+ *     arrives in a delta: cookie and ofpacts, the latter as the switch
+ *     reports them back);
  *   - what the switch has there under flowsteer's cookie: nothing, the
  *     desired flow ("in sync": no second copy is kept), or another flow of
  *     ours (its cookie and ofpacts);
@@ -23,9 +24,10 @@
 #include "openvswitch/hmap.h"
 #include "openvswitch/list.h"
 #include "openvswitch/match.h"
-#include "reconciler/flowdiff.h"
+#include "reconciler/groups.h"
 #include "render/engine.h"
 
+struct fs_of_changes;
 struct ofpact;
 
 /* What the switch holds at an entry's key under flowsteer's cookie. */
@@ -73,18 +75,22 @@ struct fs_flowtable {
     struct ovs_list dirty;
     struct ovs_list conflicts;
     size_t n_desired, n_installed, n_conflicts;
-    struct fs_of_state groups_desired, groups_installed;
+    struct fs_groups groups_desired, groups_installed;
     bool groups_dirty;
     uint32_t audit; /* Current audit round. */
 };
 
+/* Initializes an empty table (nothing desired, nothing known installed) /
+ * frees everything in it. */
 void fs_flowtable_init(struct fs_flowtable *);
 void fs_flowtable_destroy(struct fs_flowtable *);
 
 /* Applies a render/ delta to the desired side.  Each added flow is parsed
- * once; one that libopenvswitch cannot parse is left out and named in the
- * returned error (caller frees; NULL if all parsed: only the first is
- * named, with the count of the others).  A full delta first drops every
+ * once.  One that libopenvswitch cannot parse is left out (and its earlier
+ * version, if any, is no longer desired either: the delta replaced it), as
+ * is one with the key of another desired flow; the returned error names
+ * them (caller frees; NULL if none: only the first is named, with the
+ * count of the others).  Groups likewise.  A full delta first drops every
  * desired flow and group.  Touched entries become dirty. */
 char *fs_flowtable_apply_delta(struct fs_flowtable *,
                                const struct fs_desired_delta *);
@@ -96,8 +102,10 @@ void fs_flowtable_forget_installed(struct fs_flowtable *);
 
 /* The switch reported a flow (initial read, monitor update or audit):
  * 'present' false means it is gone.  Updates the installed or foreign side
- * of its key and makes the entry dirty when it differs from the desired
- * side.  'ofpacts' are copied. */
+ * of its key (the switch holds one flow per key: a flow reported present
+ * replaces whatever the table knew there, ours or another owner's) and
+ * makes the entry dirty when it differs from the desired side.  'ofpacts'
+ * are copied. */
 void fs_flowtable_note_flow(struct fs_flowtable *, uint8_t table_id,
                             uint16_t priority, const struct match *,
                             uint64_t cookie, const struct ofpact *ofpacts,
@@ -107,10 +115,11 @@ void fs_flowtable_note_flow(struct fs_flowtable *, uint8_t table_id,
 void fs_flowtable_mark_all_dirty(struct fs_flowtable *);
 
 /* Builds the changes for the dirty entries and the groups (see
- * fs_of_changes in flowdiff.h: group adds and modifies, flow changes, flow
- * deletes, group deletes).  New conflicts go to changes->conflicts.  The
- * table is not changed: call fs_flowtable_commit() once the switch took
- * them. */
+ * fs_of_changes in ofbridge.h: group adds and modifies, flow changes, flow
+ * deletes, group deletes).  A desired flow whose key another owner's flow
+ * holds is left out (fs_flowtable_commit() makes it a conflict).  The table
+ * is not changed: call fs_flowtable_commit() once the switch took them.
+ * The caller frees 'changes' with fs_of_changes_destroy(). */
 void fs_flowtable_changes(const struct fs_flowtable *, struct fs_of_changes *);
 
 /* The changes were committed: the installed side of every dirty entry
@@ -125,7 +134,8 @@ void fs_flowtable_conflicts(const struct fs_flowtable *,
 /* Audit: starts a round (every entry not seen by the end of it is not in
  * the switch), then fs_flowtable_note_flow() for each flow of a dump, then
  * finishes it: installed entries of ours not seen are marked gone and
- * dirty.  Returns the number of entries repaired this way. */
+ * dirty (entries committed while the round ran count as seen).  Returns
+ * the number of entries repaired this way. */
 void fs_flowtable_audit_start(struct fs_flowtable *);
 size_t fs_flowtable_audit_finish(struct fs_flowtable *);
 

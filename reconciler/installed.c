@@ -69,7 +69,7 @@ static void groups_reply(struct fs_flowtable *ft, const struct ofpbuf *msg)
     while (!ofputil_decode_group_desc_reply(&gd, &b, OFP15_VERSION)) {
         if (gd.group_id >= FS_GROUP_BASE &&
             gd.group_id - FS_GROUP_BASE < FS_GROUP_SPAN) {
-            fs_of_state_add_group_desc(&ft->groups_installed, &gd);
+            fs_groups_add_desc(&ft->groups_installed, &gd);
         }
         ofputil_uninit_group_desc(&gd);
     }

@@ -24,10 +24,16 @@
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vconn.h"
 #include "openvswitch/vlog.h"
+#include "render/pipeline.h"
 #include "timeval.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(ofbridge);
+
+void fs_of_changes_destroy(struct fs_of_changes *ch)
+{
+    ofpbuf_list_delete(&ch->msgs);
+}
 
 int fs_ofbridge_open(const char *target, struct vconn **vconnp)
 {

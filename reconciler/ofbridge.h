@@ -7,10 +7,11 @@
 #define FS_OFBRIDGE_H 1
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "openvswitch/list.h"
 #include "openvswitch/types.h"
-#include "reconciler/flowdiff.h"
 
 struct latch;
 struct ofpbuf;
@@ -26,6 +27,21 @@ struct fs_of_io {
      * appended here, for the caller to process later; NULL: dropped. */
     struct ovs_list *unsolicited;
 };
+
+/* What to send to the switch in one bundle (fs_flowtable_changes() makes
+ * it). */
+struct fs_of_changes {
+    struct ovs_list msgs; /* OpenFlow 1.5 "struct ofpbuf"s, in bundle
+                           * order: group adds and modifies, flow changes
+                           * (add for a new flow; modify_strict under our
+                           * cookie mask for changed actions; delete_strict
+                           * then add for a changed cookie), flow deletes,
+                           * group deletes. */
+    size_t flow_mods, group_mods;
+};
+
+/* Frees the messages of 'changes'. */
+void fs_of_changes_destroy(struct fs_of_changes *changes);
 
 /* Starts opening 'target' ("unix:/run/openvswitch/br-int.mgmt") for
  * OpenFlow 1.5 without blocking: the caller completes it with

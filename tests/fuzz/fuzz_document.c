@@ -10,8 +10,9 @@
  * usable one (so a document can replace a resource of the world, and a valid
  * one is accepted), else "fuzz".  The world is rendered for node1 with every
  * port plugged (the fuzzed document's id included).  Every rendered flow and
- * group must parse as an OpenFlow 1.5 mod (as reconciler/flowdiff.c parses
- * them) and every OVSDB name must fit an interface name: anything else aborts.
+ * group must parse as an OpenFlow 1.5 mod (as reconciler/flowtable.c and
+ * groups.c parse them) and every OVSDB name must fit an interface name:
+ * anything else aborts.
  * The world is put back as it was after each input, and everything is freed (a
  * leak is a finding).  With FS_FUZZ_VERBOSE=1 in the environment (running one
  * input: build/fuzz/fuzz_document FILE), it prints the snapshot's errors, the
