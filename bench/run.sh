@@ -148,6 +148,38 @@ hwm_note() {
 
 say() { echo "bench: $*" >&2; }
 
+# cpu_ticks: "<busy> <all>" clock ticks of the whole machine so far
+# (/proc/stat; idle and iowait are not busy).
+cpu_ticks() {
+	awk '$1 == "cpu" { all = 0; for (i = 2; i <= NF; i++) all += $i
+		print all - $5 - $6, all; exit }' /proc/stat
+}
+
+# our_ticks PID: clock ticks shell PID and everything it started used so
+# far: its own time, that of the children it reaped (a reaped child brings
+# the time of the children it reaped), and that of the sandbox processes
+# still running (SB_PIDS).
+our_ticks() {
+	local pid sum
+	sum=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$1/stat")
+	for pid in "${SB_PIDS[@]}"; do
+		[ -r "/proc/$pid/stat" ] &&
+			sum=$((sum + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat")))
+	done
+	echo "$sum"
+}
+
+# others_pct PID BUSY0 ALL0 OURS0: the share (%) of the machine's CPU
+# time that other users of the machine took since cpu_ticks and
+# our_ticks PID gave BUSY0 ALL0 and OURS0.
+others_pct() {
+	local busy all ours
+	read -r busy all < <(cpu_ticks)
+	ours=$(our_ticks "$1")
+	shift
+	echo $((100 * ((busy - $1) - (ours - $3)) / (all - $2 > 0 ? all - $2 : 1)))
+}
+
 # --- 1. the networking-sfc example ------------------------------------------
 
 bench_example() {
@@ -192,8 +224,11 @@ bench_scale() {
 	local target=$1 gen rev t0 t1 j plan f i
 	local started cold_ms flows groups cold_mods dumped bundle_ms ref=() ref_p50 ref_max
 	local back_ms back_mods key ch cur restart_ms restart_mods min_obs min_flows
-	local t_launch t_accept vsw_ms n_before n_after rss
+	local t_launch t_accept vsw_ms n_before n_after rss me busy0 all0 ours0 others
 	exec 3>&1 1>&2 # stdout: the row only
+	me=$BASHPID
+	read -r busy0 all0 < <(cpu_ticks)
+	ours0=$(our_ticks "$me")
 	started=$(sb_now_ms)
 	BENCH_HWM=0
 	sb_init || return 1
@@ -289,12 +324,13 @@ bench_scale() {
 	rss=$(vm_kb VmRSS "$SB_FLOWSTEERD_PID")
 	hwm_note "$SB_FLOWSTEERD_PID"
 	t1=$(sb_now_ms)
+	others=$(others_pct "$me" "$busy0" "$all0" "$ours0")
 
-	say "$target: done in $(((t1 - started) / 1000)) s"
+	say "$target: done in $(((t1 - started) / 1000)) s; other users of the machine took $others% of its CPU time meanwhile"
 	# | flows / groups | cold converge (x bundle) | bundle add | one change
 	# put -> observed p50 / p99 | in daemon p50 / p99 | flow mods | replace-flows
 	# | restart | vswitchd restart | RSS | bench time |
-	printf >&3 '| %s / %s | %s ms (%s×; %s flow mods) | %s ms | %s / %s ms | %s / %s ms (%s) | %s | %s ms (max %s) | %s ms, %s flow mods; min observed %s, min flows %s | %s ms (%s×) | %s / %s MiB | %s s |\n' \
+	printf >&3 '| %s / %s | %s ms (%s×; %s flow mods) | %s ms | %s / %s ms | %s / %s ms (%s) | %s | %s ms (max %s) | %s ms, %s flow mods; min observed %s, min flows %s | %s ms (%s×) | %s / %s MiB | %s s (%s%%) |\n' \
 		"$(thousands "$flows")" "$groups" \
 		"$(ms "$cold_ms")" "$(ratio "$cold_ms" "$bundle_ms")" "$(thousands "$cold_mods")" \
 		"$bundle_ms" \
@@ -306,7 +342,7 @@ bench_scale() {
 		"$(ms "$restart_ms")" "$restart_mods" "$min_obs" "$(thousands "$min_flows")" \
 		"$(ms "$vsw_ms")" "$(ratio "$vsw_ms" "$bundle_ms")" \
 		"$(mib "$rss")" "$(mib "$BENCH_HWM")" \
-		"$(((t1 - started) / 1000))"
+		"$(((t1 - started) / 1000))" "$others"
 	say "$target: reconcile on ovs-ofctl's flows: $(ms "$back_ms") ms, $back_mods flow mods; $BENCH_CHANGES changes: $(jget "$ch" '[r["ms"] for r in j["rounds"]]')"
 }
 
@@ -410,7 +446,7 @@ fi
 	echo "$about"
 	if [ ${#rows[@]} -gt 0 ]; then
 		echo
-		echo "| flows / groups | cold converge (× bundle add; flow mods) | ovs-ofctl --bundle add-groups + add-flows | one change: put → observed p50 / p99 | in the daemon p50 / p99 (field) | flow mods per change | ovs-ofctl --bundle replace-flows, 1 flow changed: p50 (max) | flowsteerd restart: ready, flow mods; smallest observed / flows shown | ovs-vswitchd restart → all flows back (× bundle add) | RSS steady / peak | bench time |"
+		echo "| flows / groups | cold converge (× bundle add; flow mods) | ovs-ofctl --bundle add-groups + add-flows | one change: put → observed p50 / p99 | in the daemon p50 / p99 (field) | flow mods per change | ovs-ofctl --bundle replace-flows, 1 flow changed: p50 (max) | flowsteerd restart: ready, flow mods; smallest observed / flows shown | ovs-vswitchd restart → all flows back (× bundle add) | RSS steady / peak | bench time (others' CPU share) |"
 		echo "|---|---|---|---|---|---|---|---|---|---|---|"
 		printf '%s\n' "${rows[@]}"
 	fi
