@@ -410,7 +410,7 @@ machine() {
 commit() {
 	local c
 	c=$(git rev-parse --short HEAD 2>/dev/null) || { echo unknown; return; }
-	git diff --quiet HEAD 2>/dev/null || c="$c+changes"
+	git diff --quiet HEAD -- . ':!bench/RESULTS.md' 2>/dev/null || c="$c+changes"
 	echo "$c"
 }
 
