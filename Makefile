@@ -124,8 +124,10 @@ demo-provider: deps $(BUILD)/bin/flowsteerd
 
 # make bench: flowsteerd at scale beside ovs-ofctl on the same flows
 # (bench/run.sh; needs root, starts a private etcd and OVS), appended to
-# bench/RESULTS.md.  About 25 s at 10k flows, 70 s at 100k, 4 min at 300k
-# with today's daemon and BENCH_CHANGES=10.  Also BENCH_REF_CHANGES,
+# bench/RESULTS.md.  With the daemon before the incremental engine and
+# BENCH_CHANGES=10: the example and fan-out sections about 1 min together,
+# 10k flows 20-30 s, 100k 70 s, 300k 4 min; each further change adds about
+# 1.5 s at 100k and 6 s at 300k.  Also BENCH_REF_CHANGES,
 # BENCH_EXAMPLE_ROUNDS, BENCH_FANOUT, BENCH_LABEL (see bench/run.sh).
 BENCH_SCALES  ?= 10000 100000 300000
 BENCH_CHANGES ?= 50
