@@ -217,6 +217,30 @@ sb_restart_vswitchd() {
 	sb_wait_for 10 test -S "$OVS_RUNDIR/br-int.mgmt"
 }
 
+# sb_add_internal_ports BRIDGE < FILE: for each line "<name> <iface-id>" of
+# stdin, an internal port NAME on BRIDGE with external_ids:iface-id, all in
+# one OVSDB transaction.  Such a port has an ofport and nothing else (no
+# namespace, no veth, no traffic: for scale; sb_plug makes ports that carry
+# packets).  Returns once every one has its ofport.
+sb_add_internal_ports() {
+	local br=$1 name id args=() names=()
+	while read -r name id; do
+		args+=(-- add-port "$br" "$name" -- set interface "$name" type=internal
+			"external_ids:iface-id=$id")
+		names+=("$name")
+	done
+	[ ${#names[@]} -gt 0 ] || return 0
+	sb_vsctl "${args[@]}" || return 1
+	sb_wait_for 20 sb_have_ofports "${names[@]}" ||
+		{ echo "sandbox: interfaces without an ofport after 20 s" >&2; return 1; }
+}
+
+# sb_have_ofports NAME...: every interface NAME has an ofport (> 0).
+sb_have_ofports() {
+	! sb_vsctl --format=csv --no-headings --columns=ofport list interface "$@" |
+		grep -qv '^[1-9][0-9]*$'
+}
+
 sb_vsctl() { ovs-vsctl "$@"; }
 sb_ofctl() { ovs-ofctl -O OpenFlow15 "$@"; }
 sb_appctl() { ovs-appctl -t "$OVS_RUNDIR/ovs-vswitchd.$(cat "$OVS_RUNDIR/ovs-vswitchd.pid" 2>/dev/null).ctl" "$@"; }

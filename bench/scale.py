@@ -1,0 +1,296 @@
+#!/usr/bin/env python3
+"""bench/scale.py: manifests for flowsteerd at scale, and their load into etcd.
+
+  bench/scale.py gen --flows N --out DIR [--node NODE] [--groups G]
+  bench/scale.py load --etcd URL DIR
+  bench/scale.py one-flow-changed FLOWS OUT
+
+gen writes DIR/json/<kind>/<name>.json (the Neutron envelope, as examples/
+has them), DIR/ifaces.txt ("<interface name> <iface-id>" per port, for the
+OVS side) and DIR/plan.json (predicted flows and groups, and the classifier
+the bench changes: its key and two values, DIR/change0.json and
+change1.json).  The world, all bound to NODE:
+
+  - 4 networks of 16 ports: 8 VMs (port security, one fixed IP) and 4
+    service functions of 2 ports each (ingress, egress);
+  - chains of two hops (proxy SFs, no correlation): hop 1 on one SF of the
+    network, hop 2 on the next one; the first G chains load-balance hop 1
+    over two SFs (a select group each);
+  - one flow classifier per chain: TCP from a VM (its IP) to a /24 of its
+    own (172.16.0.0/12, so no two classifiers overlap), source ports
+    1001-1999 (9 masked blocks) x destination ports from a short list of
+    ranges (1 to 8 blocks): 9 to 72 table-10 flows per classifier and hop
+    port, about 117 flows per chain;
+  - explicit chain ids (path ids 1..4095, so no allocation transactions).
+
+Networking-sfc keeps a port pair group in one chain and a port pair in one
+group, so with 64 ports every chain has port pairs of its own on the shared
+SF ports (flowsteer accepts several pairs on the same two ports).  Chains
+are added until the predicted count reaches N (it may pass N by one chain).
+
+The prediction follows render/ (l2.c, portsec.c, sfc.c, ranges.c): per VM
+port 15 flows (tables 0, 1 x 12, 55, 75), per SF port 3 (tables 0, 1, 10),
+per network one flood flow, table 10's default, and per chain
+B x (1 + pairs of hop 1 + pairs of hop 2) + 2 flows, B = source blocks x
+destination blocks.
+
+load puts every manifest under /flowsteer/v1/<kind>/<id> through the etcd
+gateway in transactions of 128 puts (etcd's default --max-txn-ops) and
+prints the revision of the last one.
+
+one-flow-changed copies an ovs-ofctl flow file (dump-flows --no-stats
+output) and changes the destination port of its first table-10 flow that
+has one (sets bit 15 of the value), for the replace-flows reference.
+"""
+import argparse
+import base64
+import http.client
+import json
+import os
+import re
+import sys
+import urllib.parse
+
+N_NETWORKS = 4
+VMS_PER_NET = 8
+SFS_PER_NET = 4
+SRC_RANGE = (1001, 1999)
+DST_RANGES = [(80, 89), (8000, 8080), (100, 199), (3000, 3999), (443, 443),
+              (1001, 1099), (8080, 8089), (2001, 2199)]
+MAX_PATH_ID = 4095
+PREFIX = "/flowsteer/v1/"
+TENANT = "d382007aa9904763a801f68ecf065cf5"
+
+
+def blocks(lo, hi):
+    """Number of value/mask matches of the port range [lo, hi]
+    (render/ranges.c)."""
+    if lo < 0 or (lo == 0 and hi == 0xffff):
+        return 1
+    n = 0
+    while lo <= hi:
+        size = (lo & -lo) if lo else 0x10000
+        while lo + size - 1 > hi:
+            size >>= 1
+        n += 1
+        if lo + size > 0xffff:
+            break
+        lo += size
+    return n
+
+
+def uid(kind, net, idx):
+    return "%08x-%04x-4000-8000-%012x" % (kind, net, idx)
+
+
+class World:
+    def __init__(self, node):
+        self.node = node
+        self.docs = []  # (kind, name, envelope, document)
+        self.ifaces = []  # (interface name, iface-id)
+
+    def add(self, kind, env, name, doc):
+        doc = dict({"id": doc["id"], "name": name, "tenant_id": TENANT},
+                   **{k: v for k, v in doc.items() if k != "id"})
+        self.docs.append((kind, name, env, doc))
+        return doc["id"]
+
+
+def network_ports(w, net):
+    """The network, its VMs and SFs; returns (vm ids, vm ips, sf ports)
+    with sf ports [(ingress id, egress id)] per SF."""
+    net_id = w.add("networks", "network", "bench-net%d" % net, {
+        "id": uid(0x1b0e5c4a, net, 0),
+        "provider:network_type": "vxlan",
+        "provider:segmentation_id": 5000 + net})
+    vms, ips, sfs = [], [], []
+    for i in range(VMS_PER_NET):
+        ip = "10.%d.0.%d" % (100 + net, 10 + i)
+        name = "n%d-vm%d" % (net, i)
+        pid = w.add("ports", "port", name, {
+            "id": uid(0x2c9f0a11, net, i),
+            "network_id": net_id,
+            "mac_address": "fa:16:3e:%02x:00:%02x" % (net, i),
+            "device_id": "bench-%s" % name,
+            "binding:host_id": w.node,
+            "fixed_ips": [{"ip_address": ip}]})
+        w.ifaces.append(("b%dvm%d" % (net, i), pid))
+        vms.append(pid)
+        ips.append(ip)
+    for s in range(SFS_PER_NET):
+        pair = []
+        for j, side in enumerate(("in", "out")):
+            name = "n%d-sf%d-%s" % (net, s, side)
+            pid = w.add("ports", "port", name, {
+                "id": uid(0x2c9f0a11, net, 0x100 + 2 * s + j),
+                "network_id": net_id,
+                "mac_address": "fa:16:3e:%02x:%02x:%02x" % (net, 0x10 + s, j),
+                "device_id": "bench-n%d-sf%d" % (net, s),
+                "binding:host_id": w.node,
+                "port_security_enabled": False,
+                "fixed_ips": []})
+            w.ifaces.append(("b%dsf%d%s" % (net, s, side[0]), pid))
+            pair.append(pid)
+        sfs.append(tuple(pair))
+    return vms, ips, sfs
+
+
+def classifier_doc(c, src_port, src_ip, dst):
+    return {
+        "id": uid(0x5f5c3d44, 0, c),
+        "ethertype": "IPv4",
+        "protocol": "tcp",
+        "source_port_range_min": SRC_RANGE[0],
+        "source_port_range_max": SRC_RANGE[1],
+        "destination_port_range_min": dst[0],
+        "destination_port_range_max": dst[1],
+        "source_ip_prefix": src_ip + "/32",
+        "destination_ip_prefix": "172.%d.%d.0/24" % (16 + (c >> 8), c & 255),
+        "logical_source_port": src_port}
+
+
+def gen(args):
+    w = World(args.node)
+    nets = [network_ports(w, n) for n in range(N_NETWORKS)]
+    n_vm = N_NETWORKS * VMS_PER_NET
+    flows = 15 * n_vm + 3 * 2 * N_NETWORKS * SFS_PER_NET + N_NETWORKS + 1
+    groups = 0
+    c = 0
+    candidates = []  # chains without a group whose classifier can change
+    while flows < args.flows:
+        c += 1
+        if c > MAX_PATH_ID:
+            sys.exit("scale.py: %d flows need more than %d chains (path ids)"
+                     % (args.flows, MAX_PATH_ID))
+        net = c % N_NETWORKS
+        j = c // N_NETWORKS
+        vms, ips, sfs = nets[net]
+        hops = [[j % SFS_PER_NET], [(j + 1) % SFS_PER_NET]]
+        if c <= args.groups:
+            hops[0].append((j + 2) % SFS_PER_NET)
+            groups += 1
+        dst = DST_RANGES[c % len(DST_RANGES)]
+        b = blocks(*SRC_RANGE) * blocks(*dst)
+        flows += b * (1 + len(hops[0]) + len(hops[1])) + len(hops)
+        ppgs = []
+        for h, sf_list in enumerate(hops):
+            pps = []
+            for k, s in enumerate(sf_list):
+                pps.append(w.add("port_pairs", "port_pair",
+                                 "c%d-h%d-pp%d" % (c, h, k), {
+                                     "id": uid(0x3d7a1b22, h * 4 + k, c),
+                                     "ingress": sfs[s][0],
+                                     "egress": sfs[s][1]}))
+            ppgs.append(w.add("port_pair_groups", "port_pair_group",
+                              "c%d-h%d" % (c, h), {
+                                  "id": uid(0x4e6b2c33, h, c),
+                                  "port_pairs": pps}))
+        fc = classifier_doc(c, vms[j % VMS_PER_NET], ips[j % VMS_PER_NET], dst)
+        w.add("flow_classifiers", "flow_classifier", "c%d" % c, fc)
+        fc = w.docs[-1][3]
+        w.add("port_chains", "port_chain", "c%d" % c, {
+            "id": uid(0x6a4d4e55, 0, c),
+            "port_pair_groups": ppgs,
+            "flow_classifiers": [fc["id"]],
+            "chain_parameters": {"chain_id": c}})
+        if dst == (100, 199) and len(hops[0]) == 1:
+            candidates.append((c, fc))
+    if not candidates:
+        sys.exit("scale.py: too few chains for a classifier to change")
+    n_chains = c
+    change, fc = candidates[len(candidates) // 2]
+
+    os.makedirs(args.out, exist_ok=True)
+    for kind, name, env, doc in w.docs:
+        d = os.path.join(args.out, "json", kind)
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, name + ".json"), "w") as f:
+            json.dump({env: doc}, f, indent=2)
+            f.write("\n")
+    with open(os.path.join(args.out, "ifaces.txt"), "w") as f:
+        for name, pid in w.ifaces:
+            f.write("%s %s\n" % (name, pid))
+    for i, shift in enumerate((0, 0x8000)):
+        v = dict(fc, destination_port_range_min=100 + shift,
+                 destination_port_range_max=199 + shift)
+        with open(os.path.join(args.out, "change%d.json" % i), "w") as f:
+            json.dump({"flow_classifier": v}, f, indent=2)
+            f.write("\n")
+    b = blocks(*SRC_RANGE) * blocks(100, 199)
+    plan = {"flows": flows, "groups": groups, "chains": n_chains,
+            "keys": len(w.docs), "node": args.node,
+            "change": {"chain": change, "key": PREFIX + "flow_classifiers/" + fc["id"],
+                   "flows": b * 3 + 2, "flow_mods": 2 * b * 3}}
+    with open(os.path.join(args.out, "plan.json"), "w") as f:
+        json.dump(plan, f, indent=2)
+        f.write("\n")
+    print(json.dumps(plan))
+
+
+def b64(s):
+    return base64.b64encode(s.encode()).decode()
+
+
+def load(args):
+    url = urllib.parse.urlparse(args.etcd)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    ops = []
+    for kind in sorted(os.listdir(os.path.join(args.dir, "json"))):
+        d = os.path.join(args.dir, "json", kind)
+        for name in sorted(os.listdir(d)):
+            with open(os.path.join(d, name)) as f:
+                text = f.read()
+            doc = next(iter(json.loads(text).values()))
+            ops.append({"request_put": {
+                "key": b64(PREFIX + kind + "/" + doc["id"]),
+                "value": b64(text)}})
+    revision = 0
+    for i in range(0, len(ops), 128):
+        body = json.dumps({"success": ops[i:i + 128]})
+        conn.request("POST", "/v3/kv/txn", body,
+                     {"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        reply = json.loads(resp.read())
+        if resp.status != 200 or not reply.get("succeeded"):
+            sys.exit("scale.py load: %s" % reply)
+        revision = int(reply["header"]["revision"])
+    print(revision)
+
+
+def one_flow_changed(args):
+    done = False
+    with open(args.flows) as f, open(args.out, "w") as out:
+        for line in f:
+            if not done and "table=10," in line:
+                m = re.search(r"(?:tcp|tp)_dst=(0x[0-9a-f]+|\d+)", line)
+                if m:
+                    v = int(m.group(1), 0) ^ 0x8000
+                    line = line[:m.start(1)] + hex(v) + line[m.end(1):]
+                    done = True
+            out.write(line)
+    if not done:
+        sys.exit("scale.py: no table-10 flow with tcp_dst in %s" % args.flows)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    g = sub.add_parser("gen")
+    g.add_argument("--flows", type=int, required=True)
+    g.add_argument("--out", required=True)
+    g.add_argument("--node", default="node1")
+    g.add_argument("--groups", type=int, default=33,
+                   help="chains whose first hop has two pairs (a group)")
+    l = sub.add_parser("load")
+    l.add_argument("--etcd", required=True)
+    l.add_argument("dir")
+    o = sub.add_parser("one-flow-changed")
+    o.add_argument("flows")
+    o.add_argument("out")
+    args = p.parse_args()
+    {"gen": gen, "load": load, "one-flow-changed": one_flow_changed}[
+        args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()
