@@ -40,6 +40,8 @@
 #      each on one ovs-vswitchd) on one etcd, one network with two ports
 #      per node; BENCH_FANOUT_CHANGES puts of the network, each timed until
 #      every node's status reports it observed.
+#   4. fan-out, render only: BENCH_FANOUT_RENDER flowsteerd --no-ovs on one
+#      etcd (bench/fanout.sh), put -> every node rendered.
 #
 # Status writes are watched through etcd's gateway by bench/probe.py
 # (record, changes), which timestamps each one as it arrives; puts go
@@ -54,7 +56,9 @@
 #   BENCH_REF_CHANGES    replace-flows runs per scale (default 5)
 #   BENCH_EXAMPLE_ROUNDS updates in section 1 (default 20; 0 skips it)
 #   BENCH_FANOUT         flowsteerd processes in section 3 (default 8; 0 skips)
-#   BENCH_FANOUT_CHANGES puts in section 3 (default 20)
+#   BENCH_FANOUT_CHANGES puts in sections 3 and 4 (default 20)
+#   BENCH_FANOUT_RENDER  flowsteerd --no-ovs processes in section 4,
+#                        bench/fanout.sh (default 100; 0 skips)
 #   BENCH_RESULTS        append the tables to this file (make bench:
 #                        bench/RESULTS.md); unset: print only
 #   BENCH_LABEL          a word on what is measured, for the heading
@@ -70,6 +74,7 @@ cd "$(dirname "$0")/.." || exit 1
 : "${BENCH_EXAMPLE_ROUNDS:=20}"
 : "${BENCH_FANOUT:=8}"
 : "${BENCH_FANOUT_CHANGES:=20}"
+: "${BENCH_FANOUT_RENDER:=100}"
 : "${BENCH_RESULTS:=}"
 : "${BENCH_LABEL:=}"
 # shellcheck source=tests/lib/sandbox.sh
@@ -436,6 +441,15 @@ done
 if [ "$BENCH_FANOUT" -gt 0 ]; then
 	say "fan-out"
 	if line=$(bench_fanout "$BENCH_FANOUT"); then notes+=("$line"); else notes+=("Fan-out: failed."); fi
+	echo "${notes[-1]}"
+fi
+if [ "$BENCH_FANOUT_RENDER" -gt 0 ]; then
+	say "fan-out, render only: $BENCH_FANOUT_RENDER flowsteerd --no-ovs"
+	if out=$(FANOUT_NODES=$BENCH_FANOUT_RENDER FANOUT_ROUNDS=$BENCH_FANOUT_CHANGES bench/fanout.sh 2>&1); then
+		notes+=("Fan-out, render only (bench/fanout.sh: flowsteerd --no-ovs, the networking-sfc example, puts of FC1): $(echo "$out" | grep '^fan-out' | tr '\n' ' ')")
+	else
+		notes+=("Fan-out, render only: failed ($(echo "$out" | tail -1)).")
+	fi
 	echo "${notes[-1]}"
 fi
 
