@@ -25,8 +25,9 @@
 
 VLOG_DEFINE_THIS_MODULE(daemon);
 
-/* Coalescing delay between the first change of a burst and the render. */
-#define RENDER_DELAY_S 0.005
+/* Coalescing delay between the first change of a burst and the render (the
+ * events of one etcd response are all taken before it fires). */
+#define RENDER_DELAY_S 0.001
 /* Backoff of failed status writes: 100 ms doubling to 10 s, with jitter. */
 #define STATUS_RETRY_FIRST_MS 100
 #define STATUS_RETRY_MAX_MS 10000
@@ -165,7 +166,9 @@ static void replace_errors(struct fs_errors *dst, const struct fs_errors *src,
 
 static void render_now(struct fs_daemon *d)
 {
+    long long t0 = time_msec();
     struct fs_snapshot *snap = fs_snapshot_build(d->model);
+    long long snapshot_ms = time_msec() - t0;
     fs_alloc_run(&d->alloc, snap);
     struct fs_render_node node = {
         .name = d->cfg->node,
@@ -181,10 +184,11 @@ static void render_now(struct fs_daemon *d)
     replace_errors(&d->errors, &snap->errors, "rejected");
     replace_errors(&d->notes, &delta->notes, "not rendered:");
     d->desired_revision = delta->revision;
-    VLOG_DBG("rendered revision %" PRId64 " in %.0f ms: %zu of %zu units, "
+    VLOG_DBG("rendered revision %" PRId64 " in %lld + %.0f ms (snapshot, "
+             "engine): %zu of %zu units, "
              "%zu flows added or changed, %zu removed; %zu flows, %zu groups, "
              "%zu errors",
-             delta->revision, d->render_ms, delta->units_rendered,
+             delta->revision, snapshot_ms, d->render_ms, delta->units_rendered,
              delta->n_units, delta->n_add_flows, delta->n_remove_flows,
              delta->n_flows, delta->n_groups, snap->errors.n);
     fs_snapshot_destroy(snap);

@@ -205,9 +205,13 @@ static int bundle_control(const struct fs_of_io *io,
     return error;
 }
 
+/* Errors the switch sends while a bundle is filled are read every this
+ * many messages (a receive per message would cost a system call each). */
+#define DRAIN_EVERY 64
+
 static int bundle_add(const struct fs_of_io *io,
                       const struct ofputil_bundle_ctrl_msg *bc,
-                      struct ofpbuf *msg, struct ovs_list *errors)
+                      struct ofpbuf *msg, size_t i, struct ovs_list *errors)
 {
     ofpmsg_update_length(msg);
     struct ofputil_bundle_add_msg bam = {
@@ -217,7 +221,9 @@ static int bundle_add(const struct fs_of_io *io,
     };
     int error = io_send(
         io, ofputil_encode_bundle_add(vconn_get_version(io->vconn), &bam));
-    return error ? error : io_drain_errors(io, errors);
+    return error                                ? error
+           : i % DRAIN_EVERY == DRAIN_EVERY - 1 ? io_drain_errors(io, errors)
+                                                : 0;
 }
 
 static int barrier(const struct fs_of_io *io, struct ovs_list *errors)
@@ -261,12 +267,13 @@ int fs_ofbridge_apply(const struct fs_of_io *io, struct fs_of_changes *ch,
     };
     int error = bundle_control(io, &bc, OFPBCT_OPEN_REQUEST, &errors);
     struct ofpbuf *msg;
+    size_t i = 0;
     LIST_FOR_EACH(msg, list_node, &ch->msgs)
     {
         if (error) {
             break;
         }
-        error = bundle_add(io, &bc, msg, &errors);
+        error = bundle_add(io, &bc, msg, i++, &errors);
     }
     /* A message the switch refuses is left out of the bundle, not fatal to
      * it: know about every refusal before committing. */
