@@ -97,7 +97,7 @@ void render_provider(struct render_ctx *);
 /* Port security: table 1 (render/portsec.c). */
 void render_portsec(struct render_ctx *);
 
-/* L2 switching per network: tables 0, 55 and 75 (render/l2.c). */
+/* L2 switching per network: tables 0, 55, 56 and 75 (render/l2.c). */
 void render_l2(struct render_ctx *);
 
 /* Service function chains: tables 10 and 15 (render/sfc.c). */
