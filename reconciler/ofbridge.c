@@ -7,15 +7,18 @@
 #include "reconciler/ofbridge.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "byte-order.h"
 #include "latch.h"
+#include "model/text.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-bundle.h"
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/ofp-flow.h"
 #include "openvswitch/ofp-group.h"
+#include "openvswitch/ofp-match.h"
 #include "openvswitch/ofp-monitor.h"
 #include "openvswitch/ofp-msgs.h"
 #include "openvswitch/ofp-print.h"
@@ -240,19 +243,107 @@ static int barrier(const struct fs_of_io *io, struct ovs_list *errors)
     return error;
 }
 
+/* A bundled message travels inside an OFPT_BUNDLE_ADD_MESSAGE (header,
+ * bundle id, flags) whose 16-bit length counts both. */
+#define MAX_BUNDLED                                                            \
+    (UINT16_MAX - sizeof(struct ofp_header) -                                  \
+     sizeof(struct ofp14_bundle_ctrl_msg))
+
+/* Longest part of a flow's match that an error quotes. */
+#define MATCH_TEXT_MAX 160
+
+/* Appends to 's' which flow the flow mod at 'data' ('len' bytes) is about,
+ * "flow table=T,priority=P,MATCH (add, cookie 0x...)" with MATCH escaped
+ * and cut after MATCH_TEXT_MAX bytes; a bundle add message carrying a
+ * flow mod is looked into.  Reads only the fixed part and the match (which
+ * come before the instructions), so a message too long for its 16-bit
+ * length field works too.  Returns false, appending nothing, for anything
+ * else. */
+static bool describe_flow_mod(struct ds *s, const void *data, size_t len)
+{
+    struct ofpbuf b = ofpbuf_const_initializer(data, len);
+    enum ofpraw raw;
+    if (ofpraw_pull(&raw, &b)) {
+        return false;
+    } else if (raw == OFPRAW_OFPT14_BUNDLE_ADD_MESSAGE) {
+        return ofpbuf_try_pull(&b, sizeof(struct ofp14_bundle_ctrl_msg)) &&
+               describe_flow_mod(s, b.data, b.size);
+    }
+    const struct ofp11_flow_mod *ofm =
+        raw == OFPRAW_OFPT11_FLOW_MOD ? ofpbuf_try_pull(&b, sizeof *ofm) : NULL;
+    struct match match;
+    if (!ofm || ofputil_pull_ofp11_match(&b, NULL, NULL, &match, NULL)) {
+        return false;
+    }
+    struct ds m = DS_EMPTY_INITIALIZER;
+    match_format(&match, NULL, &m, OFP_DEFAULT_PRIORITY);
+    ds_put_format(s, "flow table=%" PRIu8 ",priority=%" PRIu16 ",",
+                  ofm->table_id, ntohs(ofm->priority));
+    fs_text_escape(s, m.string, m.length, MATCH_TEXT_MAX, false);
+    ds_destroy(&m);
+    static const char *const commands[] = {"add", "modify", "modify_strict",
+                                           "delete", "delete_strict"};
+    ds_put_format(s, " (%s",
+                  ofm->command < ARRAY_SIZE(commands) ? commands[ofm->command]
+                                                      : "?");
+    if (ofm->command == OFPFC_ADD) {
+        ds_put_format(s, ", cookie %#" PRIx64, ntohll(ofm->cookie));
+    }
+    ds_put_char(s, ')');
+    return true;
+}
+
+/* "bundle rejected: ERROR: flow ...; ERROR (about OFPT_...)" for the
+ * switch's OpenFlow errors: each error's name and the flow it is about
+ * (describe_flow_mod()), or the type of the message it is about; an error
+ * that does not decode as ovs-ofctl prints it. */
 static char *rejection(const struct ovs_list *errors)
 {
     struct ds s = DS_EMPTY_INITIALIZER;
     ds_put_cstr(&s, "bundle rejected");
+    const char *sep = ": ";
     struct ofpbuf *msg;
     LIST_FOR_EACH(msg, list_node, errors)
     {
-        ds_put_cstr(&s, ": ");
-        char *text = ofp_to_string(msg->data, msg->size, NULL, NULL, 1);
-        ds_put_cstr(&s, text);
-        free(text);
+        ds_put_cstr(&s, sep);
+        sep = "; ";
+        struct ofpbuf payload;
+        enum ofperr error = ofperr_decode_msg(msg->data, &payload);
+        enum ofpraw raw;
+        if (!error) {
+            char *text = ofp_to_string(msg->data, msg->size, NULL, NULL, 1);
+            ds_put_cstr(&s, text);
+            free(text);
+            ds_chomp(&s, '\n');
+            continue;
+        }
+        ds_put_format(&s, "%s: ", ofperr_get_name(error));
+        if (!describe_flow_mod(&s, payload.data, payload.size)) {
+            ds_truncate(&s, s.length - 2);
+            if (payload.size >= sizeof(struct ofp_header) &&
+                !ofpraw_decode_partial(&raw, payload.data, payload.size)) {
+                ds_put_format(&s, " (about %s)", ofpraw_get_name(raw));
+            }
+        }
     }
-    ds_chomp(&s, '\n');
+    return ds_steal_cstr(&s);
+}
+
+/* Returns why 'msg' cannot be bundled (caller frees), or NULL if it can. */
+static char *too_big(const struct ofpbuf *msg)
+{
+    if (msg->size <= MAX_BUNDLED) {
+        return NULL;
+    }
+    struct ds s = DS_EMPTY_INITIALIZER;
+    ds_put_cstr(&s, "bundle not sent: ");
+    if (!describe_flow_mod(&s, msg->data, msg->size)) {
+        ds_put_cstr(&s, "a message");
+    }
+    ds_put_format(&s,
+                  " is %" PRIu32 " bytes, more than an OpenFlow message "
+                  "holds (%" PRIuSIZE " in a bundle)",
+                  msg->size, MAX_BUNDLED);
     return ds_steal_cstr(&s);
 }
 
@@ -260,13 +351,23 @@ int fs_ofbridge_apply(const struct fs_of_io *io, struct fs_of_changes *ch,
                       char **rejected)
 {
     *rejected = NULL;
+    struct ofpbuf *msg;
+    /* Before anything is sent: a longer message would wrap its 16-bit
+     * length field, and the switch would read the rest of it as more
+     * messages. */
+    LIST_FOR_EACH(msg, list_node, &ch->msgs)
+    {
+        *rejected = too_big(msg);
+        if (*rejected) {
+            return EPROTO;
+        }
+    }
     struct ovs_list errors;
     ovs_list_init(&errors);
     struct ofputil_bundle_ctrl_msg bc = {
         .flags = OFPBF_ATOMIC | OFPBF_ORDERED,
     };
     int error = bundle_control(io, &bc, OFPBCT_OPEN_REQUEST, &errors);
-    struct ofpbuf *msg;
     size_t i = 0;
     LIST_FOR_EACH(msg, list_node, &ch->msgs)
     {

@@ -53,9 +53,14 @@ int fs_ofbridge_open(const char *target, struct vconn **vconnp);
  * barrier (so that a message the switch refuses is known before the
  * commit), then the commit, and waits for the commit reply.  Returns 0; or
  * EPROTO when the switch refused it (the bundle is discarded) with
- * '*rejected' set to the switch's OpenFlow errors and the offending
- * messages (caller frees); or another errno value for the transport
- * (ETIMEDOUT, ECANCELED, EOF...): the connection is then unusable. */
+ * '*rejected' set to the switch's OpenFlow errors, each naming the flow it
+ * is about ("bundle rejected: OFPFMFC_TABLE_FULL: flow table=55,
+ * priority=100,metadata=0x1d1f2a1,dl_dst=... (add, cookie 0x...)", the
+ * match cut after 160 bytes; caller frees); or EPROTO, nothing sent, when
+ * a message is too long for a bundle (OpenFlow's 16-bit lengths), with
+ * '*rejected' naming it the same way; or another errno value for the
+ * transport (ETIMEDOUT, ECANCELED, EOF...): the connection is then
+ * unusable. */
 int fs_ofbridge_apply(const struct fs_of_io *, struct fs_of_changes *changes,
                       char **rejected);
 

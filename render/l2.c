@@ -3,8 +3,9 @@
  * classifies local VIFs (network in metadata, port key in reg6) and
  * provider uplinks; table 55 maps (network, destination MAC) to a port key
  * in reg7, floods broadcast and multicast to the network's local ports and
- * its egress, and sends unknown unicast to the egress; table 75 outputs to
- * a local port or hands an uplink's traffic to table 80 (provider.c).
+ * its egress (through table 56 in chunks for a large network), and sends
+ * unknown unicast to the egress; table 75 outputs to a local port or hands
+ * an uplink's traffic to table 80 (provider.c).
  * Service function ports are classified but take no part in L2 forwarding
  * or flooding (a bridging SF would loop).  Render units (render/units.c):
  * each local port's flows are its port unit's, each network's flood and
@@ -75,15 +76,50 @@ static void l2_port(struct render_ctx *ctx, const struct fs_port *p, int ofport)
     }
 }
 
+/* Appends "output:P," for ports 'ofports[0..n-1]' to 'actions'.  A local
+ * VIF's table FS_T_EGRESS flow is output:P and nothing else, so a flood
+ * outputs to it directly instead of a set_field and a resubmit per port. */
+static void put_outputs(struct ds *actions, const int *ofports, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        ds_put_format(actions, "output:%d,", ofports[i]);
+    }
+}
+
+/* Table FS_T_FLOOD: chunk 'chunk' of network 'net''s flood outputs to its
+ * 'n' ports 'ofports'. */
+static void flood_chunk(struct render_ctx *ctx, const struct fs_network *net,
+                        size_t chunk, const int *ofports, size_t n)
+{
+    char *match =
+        xasprintf("metadata=0x%" PRIx64 "," FS_REG_FLOOD "=%" PRIuSIZE,
+                  render_net_key(ctx, net->meta.id), chunk);
+    struct ds actions = DS_EMPTY_INITIALIZER;
+    put_outputs(&actions, ofports, n);
+    ds_chomp(&actions, ',');
+    render_flow(ctx, net->meta.key, FS_T_FLOOD, 100,
+                net_cookie(ctx, net->meta.id), match, ds_cstr(&actions));
+    ds_destroy(&actions);
+    free(match);
+}
+
 /* Floods broadcast and multicast to every local non-SF port of 'net' (in
- * port id order), then to its egress if it has one.  Never back to the
- * input port: OpenFlow's output drops a packet whose output port is its
- * in_port (only the in_port action sends it back), so a flood from a VIF
- * skips that VIF and a flood from the uplink does not return to it. */
+ * port id order), then to its egress if it has one.  Up to FS_FLOOD_CHUNK
+ * ports, one table FS_T_L2 flow outputs to them; beyond, that flow
+ * resubmits, one chunk after the other (never nested: the depth stays 2),
+ * to table FS_T_FLOOD with the chunk number in FS_REG_FLOOD, where one
+ * flow per chunk outputs to its FS_FLOOD_CHUNK ports (render/pipeline.h).
+ * The egress comes last, through table FS_T_EGRESS (which hands it to
+ * provider.c's table, where a VLAN tag is pushed inside clone()).  Never
+ * back to the input port: OpenFlow's output drops a packet whose output
+ * port is its in_port (only the in_port action sends it back), and
+ * resubmit keeps the in_port, so a flood from a VIF skips that VIF and a
+ * flood from the uplink does not return to it. */
 static void flood_network(struct render_ctx *ctx, const struct fs_network *net,
                           const struct render_uplink *up)
 {
-    struct ds actions = DS_EMPTY_INITIALIZER;
+    size_t n = 0, allocated = 0;
+    int *ofports = NULL;
     size_t n_ports;
     const struct fs_port *const *ports =
         render_network_ports(ctx, net->meta.id, &n_ports);
@@ -92,8 +128,25 @@ static void flood_network(struct render_ctx *ctx, const struct fs_network *net,
         int ofport = render_local_ofport(ctx, p->meta.id);
         if (ofport && !strcmp(p->network_id, net->meta.id) &&
             !render_is_sf_port(ctx, p->meta.id)) {
-            ds_put_format(&actions, "set_field:%d->reg7,resubmit(,%d),", ofport,
-                          FS_T_EGRESS);
+            if (n >= allocated) {
+                ofports = x2nrealloc(ofports, &allocated, sizeof *ofports);
+            }
+            ofports[n++] = ofport;
+        }
+    }
+
+    struct ds actions = DS_EMPTY_INITIALIZER;
+    if (n <= FS_FLOOD_CHUNK) {
+        put_outputs(&actions, ofports, n);
+    } else {
+        for (size_t c = 0; c * FS_FLOOD_CHUNK < n; c++) {
+            size_t first = c * FS_FLOOD_CHUNK;
+            flood_chunk(ctx, net, c, ofports + first,
+                        MIN(n - first, FS_FLOOD_CHUNK));
+            ds_put_format(&actions,
+                          "set_field:%" PRIuSIZE "->" FS_REG_FLOOD
+                          ",resubmit(,%d),",
+                          c, FS_T_FLOOD);
         }
     }
     if (up) {
@@ -110,6 +163,7 @@ static void flood_network(struct render_ctx *ctx, const struct fs_network *net,
         free(match);
     }
     ds_destroy(&actions);
+    free(ofports);
 }
 
 /* Unknown unicast (and unicast to ports of 'net' bound elsewhere) goes to

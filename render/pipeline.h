@@ -22,6 +22,8 @@ enum fs_table {
     FS_T_SFC_FWD = 15,     /* sfc.c: (path id, hop index) -> next SF. */
     FS_T_L2 = 55,          /* l2.c: metadata + dl_dst -> reg7; flooding;
                             * unknown unicast to the network's egress. */
+    FS_T_FLOOD = 56,       /* l2.c: one chunk of a large network's flood
+                            * (metadata + chunk number in FS_REG_FLOOD). */
     FS_T_EGRESS = 75,      /* l2.c: reg7 local port -> output; reg7 an
                             * uplink -> FS_T_PROVIDER_OUT. */
     FS_T_PROVIDER_OUT = 80 /* provider.c: push the network's VLAN tag,
@@ -29,11 +31,24 @@ enum fs_table {
 };
 
 /* Registers (as Dragonflow): metadata = network key, reg6 = source port
- * key, reg7 = destination port key, reg5 = chain label (SFC).  For ports of
- * this node, the port key is the OpenFlow port number. */
+ * key, reg7 = destination port key, reg5 = chain label (SFC), reg4 = flood
+ * chunk number (set by table FS_T_L2 just before each resubmit to
+ * FS_T_FLOOD; means nothing elsewhere).  For ports of this node, the port
+ * key is the OpenFlow port number. */
 #define FS_REG_SRC "reg6"
 #define FS_REG_DST "reg7"
 #define FS_REG_LABEL "reg5"
+#define FS_REG_FLOOD "reg4"
+
+/* Local ports per flood flow.  A network's flood outputs to its local
+ * ports directly (output:N, 16 bytes of OpenFlow 1.5 each); with more than
+ * FS_FLOOD_CHUNK of them, its table FS_T_L2 flood flow instead resubmits,
+ * one after the other, to one FS_T_FLOOD flow per chunk of FS_FLOOD_CHUNK
+ * ports in port id order (32 bytes and one of OVS's 4096 resubmits per
+ * packet each).  256 keeps every flood flow near 4 KiB, far below
+ * OpenFlow's 64 KiB per message, and what a port added or removed
+ * rewrites small (the chunks from its position on). */
+#define FS_FLOOD_CHUNK 256
 
 /* High 16 bits of every flowsteer flow cookie; dumps and deletes use
  * FS_COOKIE_MASK so that other software's flows are never touched. */

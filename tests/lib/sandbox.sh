@@ -200,9 +200,13 @@ sb_start_ovs() {
 }
 
 # sb_run_vswitchd: starts ovs-vswitchd in $SB_OVSNS; waits until it answers.
+# SB_VSWITCHD_ARGS (unset by default) adds options, split on blanks (e.g.
+# --enable-dummy: interfaces of type "dummy", datapath ports without a
+# kernel device, cheap by the thousand).
 sb_run_vswitchd() {
+	# shellcheck disable=SC2086
 	ip netns exec "$SB_OVSNS" ovs-vswitchd "$SB_OVSDB" --pidfile \
-		--log-file >/dev/null 2>&1 &
+		--log-file ${SB_VSWITCHD_ARGS:-} >/dev/null 2>&1 &
 	SB_VSWITCHD_PID=$!
 	sb_track $SB_VSWITCHD_PID
 	sb_wait_for 20 sb_appctl version ||

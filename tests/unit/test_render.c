@@ -176,9 +176,9 @@ static void test_base_pipeline(void **state)
                   "goto_table:75");
     assert_has(d, "table=55,priority=90," L2C ",metadata=" NET
                   ",dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,"
-                  "actions=set_field:1->reg7,resubmit(,75),"
-                  "set_field:2->reg7,resubmit(,75)");
+                  "actions=output:1,output:2");
     assert_int_equal(count_flows(d, 55, ""), 3);
+    assert_int_equal(count_flows(d, 56, ""), 0); /* Small: no chunks. */
     assert_has(d, "table=75,priority=100," L2C ",reg7=1,actions=output:1");
     assert_has(d, "table=75,priority=100," L2C ",reg7=2,actions=output:2");
     assert_int_equal(count_flows(d, 75, ""), 2);
