@@ -86,6 +86,11 @@ static void mark_dirty(struct fs_flowtable *ft, struct fs_ft_entry *e)
 static void set_conflict(struct fs_flowtable *ft, struct fs_ft_entry *e,
                          bool conflict)
 {
+    if (!conflict && e->refusal) {
+        free(e->refusal);
+        e->refusal = NULL;
+        ft->n_refused--;
+    }
     if (conflict && !e->conflict) {
         ovs_list_push_back(&ft->conflicts, &e->conflict_node);
         ft->n_conflicts++;
@@ -279,6 +284,9 @@ static char *add_flow(struct fs_flowtable *ft, const struct fs_flow *flow)
             free(e->ofpacts);
         }
     }
+    if (e->refusal) {
+        set_conflict(ft, e, false); /* A new flow: try it. */
+    }
     e->cookie = ntohll(fm.new_cookie);
     e->ofpacts = fm.ofpacts;
     e->ofpacts_len = fm.ofpacts_len;
@@ -424,8 +432,8 @@ void fs_flowtable_mark_all_dirty(struct fs_flowtable *ft)
     ft->groups_dirty = true;
 }
 
-static void push_flow(struct ovs_list *msgs, const struct fs_ft_entry *e,
-                      uint16_t command)
+static void push_flow(struct fs_of_changes *ch, struct ovs_list *msgs,
+                      const struct fs_ft_entry *e, uint16_t command)
 {
     struct ofputil_flow_mod fm = {
         .match = e->match,
@@ -451,8 +459,15 @@ static void push_flow(struct ovs_list *msgs, const struct fs_ft_entry *e,
         fm.ofpacts = NULL;
         fm.ofpacts_len = 0;
     }
-    ovs_list_push_back(msgs,
-                       &ofputil_encode_flow_mod(&fm, PROTOCOL)->list_node);
+    struct ofpbuf *msg = ofputil_encode_flow_mod(&fm, PROTOCOL);
+    ovs_list_push_back(msgs, &msg->list_node);
+    if (ch->n_tags >= ch->allocated_tags) {
+        ch->tags = x2nrealloc(ch->tags, &ch->allocated_tags, sizeof *ch->tags);
+    }
+    ch->tags[ch->n_tags++] = (struct fs_of_tag){
+        .xid = ((const struct ofp_header *)msg->data)->xid,
+        .owner = CONST_CAST(struct fs_ft_entry *, e),
+    };
 }
 
 void fs_flowtable_changes(const struct fs_flowtable *ft,
@@ -469,22 +484,24 @@ void fs_flowtable_changes(const struct fs_flowtable *ft,
     const struct fs_ft_entry *e;
     LIST_FOR_EACH(e, dirty_node, &ft->dirty)
     {
-        if (e->desired && e->installed == FS_FT_NONE) {
+        if (e->desired && e->refusal) {
+            continue; /* Refused by the switch: not again. */
+        } else if (e->desired && e->installed == FS_FT_NONE) {
             if (!e->foreign) {
-                push_flow(&ch->msgs, e, OFPFC_ADD);
+                push_flow(ch, &ch->msgs, e, OFPFC_ADD);
                 ch->flow_mods++;
             }
         } else if (e->desired && e->installed == FS_FT_OTHER) {
             if (e->inst_cookie != e->cookie) {
-                push_flow(&ch->msgs, e, OFPFC_DELETE_STRICT);
-                push_flow(&ch->msgs, e, OFPFC_ADD);
+                push_flow(ch, &ch->msgs, e, OFPFC_DELETE_STRICT);
+                push_flow(ch, &ch->msgs, e, OFPFC_ADD);
                 ch->flow_mods += 2;
             } else {
-                push_flow(&ch->msgs, e, OFPFC_MODIFY_STRICT);
+                push_flow(ch, &ch->msgs, e, OFPFC_MODIFY_STRICT);
                 ch->flow_mods++;
             }
         } else if (!e->desired && e->installed != FS_FT_NONE) {
-            push_flow(&deletes, e, OFPFC_DELETE_STRICT);
+            push_flow(ch, &deletes, e, OFPFC_DELETE_STRICT);
             ch->flow_mods++;
         }
     }
@@ -501,6 +518,8 @@ void fs_flowtable_commit(struct fs_flowtable *ft)
         e->seen = ft->audit;
         if (!e->desired) {
             set_installed(ft, e, FS_FT_NONE, 0, NULL, 0);
+        } else if (e->refusal) {
+            /* Not sent: the switch keeps what it had. */
         } else if (e->installed == FS_FT_NONE && e->foreign) {
             set_conflict(ft, e, true);
         } else {
@@ -548,12 +567,45 @@ void fs_flowtable_conflicts(const struct fs_flowtable *ft,
             break;
         }
         char *key = entry_key(e);
-        fs_errors_add(errors, key, "$",
-                      "a flow of another controller (cookie 0x%" PRIx64
-                      ") holds this match; left alone",
-                      e->foreign_cookie);
+        if (e->refusal) {
+            fs_errors_add(errors, key, "$",
+                          "%s; left out (cookie 0x%" PRIx64 "), the rest is "
+                          "installed",
+                          e->refusal, e->cookie);
+        } else {
+            fs_errors_add(errors, key, "$",
+                          "a flow of another controller (cookie 0x%" PRIx64
+                          ") holds this match; left alone",
+                          e->foreign_cookie);
+        }
         free(key);
     }
+}
+
+void fs_flowtable_refuse(struct fs_flowtable *ft, struct fs_ft_entry *e,
+                         const char *why)
+{
+    if (e->desired) {
+        set_conflict(ft, e, true);
+        ft->n_refused += !e->refusal;
+        free(e->refusal);
+        e->refusal = xstrdup(why);
+    }
+}
+
+size_t fs_flowtable_retry_refused(struct fs_flowtable *ft)
+{
+    size_t n = 0;
+    struct fs_ft_entry *e;
+    LIST_FOR_EACH_SAFE(e, conflict_node, &ft->conflicts)
+    {
+        if (e->refusal) {
+            set_conflict(ft, e, false);
+            mark_dirty(ft, e);
+            n++;
+        }
+    }
+    return n;
 }
 
 void fs_flowtable_audit_start(struct fs_flowtable *ft)

@@ -63,6 +63,10 @@ struct fs_ft_entry {
      * fs_flowtable.conflicts while set. */
     bool conflict;
     struct ovs_list conflict_node;
+    /* The switch refused the desired flow (why; owned), or NULL.  Not sent
+     * again until the desired flow changes or the connection is made
+     * again; listed with the conflicts. */
+    char *refusal;
     uint32_t seen; /* Audit round that last saw it (fs_flowtable.audit). */
 };
 
@@ -75,6 +79,7 @@ struct fs_flowtable {
     struct ovs_list dirty;
     struct ovs_list conflicts;
     size_t n_desired, n_installed, n_conflicts;
+    size_t n_refused; /* Entries with a refusal (counted in n_conflicts). */
     struct fs_groups groups_desired, groups_installed;
     bool groups_dirty;
     uint32_t audit; /* Current audit round. */
@@ -127,7 +132,19 @@ void fs_flowtable_changes(const struct fs_flowtable *, struct fs_of_changes *);
  * entries with nothing left are freed. */
 void fs_flowtable_commit(struct fs_flowtable *);
 
-/* Adds every current conflict to 'errors' as status reports them. */
+/* The switch refused the flow of 'entry' (an owner of fs_of_changes' tags)
+ * for 'why' (copied): it is left out of the next changes and listed with
+ * the conflicts, so that everything else converges. */
+void fs_flowtable_refuse(struct fs_flowtable *, struct fs_ft_entry *entry,
+                         const char *why);
+
+/* Makes every refused entry try again (their refusal is cleared, they are
+ * dirty): the switch may take them now (a table no longer full).  Returns
+ * how many. */
+size_t fs_flowtable_retry_refused(struct fs_flowtable *);
+
+/* Adds every current conflict and refusal to 'errors' as status reports
+ * them. */
 void fs_flowtable_conflicts(const struct fs_flowtable *,
                             struct fs_errors *errors);
 

@@ -36,6 +36,35 @@ VLOG_DEFINE_THIS_MODULE(ofbridge);
 void fs_of_changes_destroy(struct fs_of_changes *ch)
 {
     ofpbuf_list_delete(&ch->msgs);
+    free(ch->tags);
+    for (size_t i = 0; i < ch->n_refused; i++) {
+        free(ch->refused[i].why);
+    }
+    free(ch->refused);
+}
+
+static void add_refusal(struct fs_of_changes *ch, ovs_be32 xid, char *why)
+{
+    ch->refused =
+        xrealloc(ch->refused, (ch->n_refused + 1) * sizeof *ch->refused);
+    ch->refused[ch->n_refused++] = (struct fs_of_refusal){xid, why};
+}
+
+/* The switch's errors as refusals of the messages they are about. */
+static void note_refusals(struct fs_of_changes *ch,
+                          const struct ovs_list *errors)
+{
+    const struct ofpbuf *msg;
+    LIST_FOR_EACH(msg, list_node, errors)
+    {
+        struct ofpbuf payload;
+        enum ofperr error = ofperr_decode_msg(msg->data, &payload);
+        if (error) {
+            add_refusal(
+                ch, ((const struct ofp_header *)msg->data)->xid,
+                xasprintf("the switch refused it: %s", ofperr_get_name(error)));
+        }
+    }
 }
 
 int fs_ofbridge_open(const char *target, struct vconn **vconnp)
@@ -357,10 +386,18 @@ int fs_ofbridge_apply(const struct fs_of_io *io, struct fs_of_changes *ch,
      * messages. */
     LIST_FOR_EACH(msg, list_node, &ch->msgs)
     {
-        *rejected = too_big(msg);
-        if (*rejected) {
-            return EPROTO;
+        char *why = too_big(msg);
+        if (why) {
+            add_refusal(ch, xid_of(msg), xstrdup(why));
+            if (!*rejected) {
+                *rejected = why;
+            } else {
+                free(why);
+            }
         }
+    }
+    if (*rejected) {
+        return EPROTO;
     }
     struct ovs_list errors;
     ovs_list_init(&errors);
@@ -390,6 +427,7 @@ int fs_ofbridge_apply(const struct fs_of_io *io, struct fs_of_changes *ch,
     }
     if (error == EPROTO) {
         *rejected = rejection(&errors);
+        note_refusals(ch, &errors);
     }
     ofpbuf_list_delete(&errors);
     return error;

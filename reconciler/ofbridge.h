@@ -38,6 +38,22 @@ struct fs_of_changes {
                            * then add for a changed cookie), flow deletes,
                            * group deletes. */
     size_t flow_mods, group_mods;
+    /* The transaction id of each flow message and what it is for (an
+     * opaque pointer of the caller's: the flow table's entry), so that
+     * the flows the switch refuses can be named and left out. */
+    struct fs_of_tag {
+        ovs_be32 xid;
+        void *owner;
+    } * tags;
+    size_t n_tags, allocated_tags;
+    /* Set by fs_ofbridge_apply() when it returns EPROTO: the messages
+     * refused (by the switch, or too long to send), by xid, each with the
+     * reason (owned). */
+    struct fs_of_refusal {
+        ovs_be32 xid;
+        char *why;
+    } * refused;
+    size_t n_refused;
 };
 
 /* Frees the messages of 'changes'. */
@@ -58,7 +74,8 @@ int fs_ofbridge_open(const char *target, struct vconn **vconnp);
  * priority=100,metadata=0x1d1f2a1,dl_dst=... (add, cookie 0x...)", the
  * match cut after 160 bytes; caller frees); or EPROTO, nothing sent, when
  * a message is too long for a bundle (OpenFlow's 16-bit lengths), with
- * '*rejected' naming it the same way; or another errno value for the
+ * '*rejected' naming it the same way.  On EPROTO, changes->refused lists
+ * the messages refused, by transaction id; or another errno value for the
  * transport (ETIMEDOUT, ECANCELED, EOF...): the connection is then
  * unusable. */
 int fs_ofbridge_apply(const struct fs_of_io *, struct fs_of_changes *changes,

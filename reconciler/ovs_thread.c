@@ -86,6 +86,8 @@ struct ovs_side {
     struct fs_reads reads;       /* Requests in flight on 'vconn'. */
     struct ovs_list unsolicited; /* Received, not processed yet. */
     bool apply_needed;
+    bool apply_again; /* A bundle was refused for flows now left out: send
+                       * the rest at once, without backoff. */
 
     /* The OVSDB transaction of the apply in progress, and its result to be
      * posted when the transaction completes. */
@@ -95,6 +97,9 @@ struct ovs_side {
 
     /* Retry with backoff after a failed apply (reconciler/backoff.h). */
     struct fs_backoff retry;
+    /* Flows the switch refused are tried again with this backoff while
+     * everything else is installed without them. */
+    struct fs_backoff refused_retry;
 
     char *waiting; /* As last reported (fs_ovs_take_waiting()). */
 };
@@ -349,6 +354,9 @@ static void finish_apply(struct fs_ovs *ovs, struct ovs_side *side,
     r->apply_ms = time_msec() - r->apply_ms;
     if (r->ok) {
         apply_succeeded(side);
+    } else if (side->apply_again) {
+        side->apply_again = false;
+        side->apply_needed = true; /* At once: only refused flows failed. */
     } else {
         retry_later(side, r->error);
     }
@@ -358,6 +366,25 @@ static void finish_apply(struct fs_ovs *ovs, struct ovs_side *side,
              r->error ? ": " : "", r->error ? r->error : "");
     post_result(ovs, r);
     *r = (struct fs_ovs_result){.row_errors = FS_ERRORS_INITIALIZER};
+}
+
+/* Marks the flows of the messages the switch refused (changes->refused)
+ * in the table.  Returns true if there was one: the bundle can be sent
+ * again without them.  O(messages) for each refusal: refusals are rare. */
+static bool refuse_flows(struct ovs_side *side, const struct fs_of_changes *ch)
+{
+    bool any = false;
+    for (size_t i = 0; i < ch->n_refused; i++) {
+        for (size_t j = 0; j < ch->n_tags; j++) {
+            if (ch->tags[j].xid == ch->refused[i].xid) {
+                fs_flowtable_refuse(&side->table, ch->tags[j].owner,
+                                    ch->refused[i].why);
+                any = true;
+                break;
+            }
+        }
+    }
+    return any;
 }
 
 /* Flows and groups: the dirty entries of the table, one bundle.  Returns
@@ -380,6 +407,13 @@ static bool apply_flows(struct fs_ovs *ovs, struct ovs_side *side,
         fs_flowtable_commit(&side->table);
         fs_flowtable_conflicts(&side->table, &r->row_errors);
         r->error = nullable_xstrdup(side->parse_error);
+    } else if (rejected && refuse_flows(side, &ch)) {
+        /* Discarded; the refused flows are left out and everything else
+         * is sent again at once. */
+        VLOG_WARN("%s; sending the rest again without it", rejected);
+        fs_backoff_failed(&side->refused_retry, time_msec());
+        r->error = rejected;
+        side->apply_again = true;
     } else if (rejected) {
         r->error = rejected; /* Discarded: the entries stay dirty. */
     } else if (error == ECANCELED) {
@@ -558,6 +592,19 @@ static void process_unsolicited(struct fs_ovs *ovs, struct ovs_side *side)
     }
 }
 
+/* Flows the switch refused: tried again after a backoff (100 ms doubling
+ * to 10 s), the rest of the table staying installed. */
+static void retry_refused(struct ovs_side *side)
+{
+    if (!side->table.n_refused) {
+        fs_backoff_succeeded(&side->refused_retry);
+    } else if (fs_backoff_ready(&side->refused_retry, time_msec()) &&
+               !side->txn) {
+        fs_flowtable_retry_refused(&side->table);
+        side->apply_needed = true;
+    }
+}
+
 /* Starts a rare full audit of our flows (the flow monitor sees changes as
  * they happen; this is the safety net).  Its replies are read flow by
  * flow into the table, over loop iterations. */
@@ -620,6 +667,7 @@ static void run_once(struct fs_ovs *ovs, struct ovs_side *side)
     }
     if (side->connected) {
         maybe_audit(ovs, side);
+        retry_refused(side);
     }
     run_txn(ovs, side);
     if (side->connected && side->apply_needed && side->current && !side->txn &&
@@ -656,6 +704,9 @@ static void wait_once(struct fs_ovs *ovs, struct ovs_side *side)
         if (side->apply_needed) {
             poll_timer_wait_until(side->retry.next_ms);
         }
+        if (side->table.n_refused) {
+            poll_timer_wait_until(side->refused_retry.next_ms);
+        }
     } else {
         poll_timer_wait_until(side->next_connect);
     }
@@ -667,6 +718,7 @@ static void *ovs_main(void *ovs_)
     struct ovs_side side = {
         .audit_interval_ms = ovs->audit_interval_ms,
         .retry = FS_BACKOFF_INIT(RETRY_FIRST_MS, RETRY_MAX_MS),
+        .refused_retry = FS_BACKOFF_INIT(RETRY_FIRST_MS, RETRY_MAX_MS),
     };
     fs_local_facts_init(&side.facts);
     fs_flowtable_init(&side.table);

@@ -905,6 +905,58 @@ static void test_stray_flow_of_ours_deleted(void **state)
     fs_flowtable_destroy(&ft);
 }
 
+/* A flow the switch refuses (its message's xid in the bundle's errors) is
+ * left out of the next changes and listed; the rest goes on; a retry or a
+ * new desired flow tries it again. */
+static void test_refused_flow_left_out(void **state)
+{
+    struct fs_flowtable ft;
+    fs_flowtable_init(&ft);
+    struct fs_desired_delta *d = delta_new(true);
+    delta_add(d, 0, 100, "in_port=1", L2, "set_field:1->reg6,goto_table:10");
+    delta_add(d, 10, 100, CLASSIFIER, L2, "set_field:511->reg5");
+    apply_ok(&ft, d);
+    struct fs_of_changes ch;
+    fs_flowtable_changes(&ft, &ch);
+    assert_int_equal(n_msgs(&ch), 2);
+    assert_int_equal(ch.n_tags, 2);
+    /* The switch refuses the classifier flow. */
+    struct fs_ft_entry *refused = NULL;
+    for (size_t i = 0; i < ch.n_tags; i++) {
+        struct fs_ft_entry *e = ch.tags[i].owner;
+        if (e->table_id == 10) {
+            refused = e;
+        }
+    }
+    assert_non_null(refused);
+    fs_flowtable_refuse(&ft, refused, "the switch refused it: TABLE_FULL");
+    fs_of_changes_destroy(&ch);
+    fs_flowtable_changes(&ft, &ch);
+    assert_int_equal(n_msgs(&ch), 1);
+    assert_int_equal(flow_at(&ch, 0).table_id, 0);
+    fs_of_changes_destroy(&ch);
+    fs_flowtable_commit(&ft);
+    assert_int_equal(ft.n_refused, 1);
+    struct fs_errors errors = FS_ERRORS_INITIALIZER;
+    fs_flowtable_conflicts(&ft, &errors);
+    assert_int_equal(errors.n, 1);
+    assert_non_null(strstr(errors.items[0].key, "flow table=10,priority=100,"));
+    assert_non_null(strstr(errors.items[0].message, "TABLE_FULL; left out"));
+    fs_errors_destroy(&errors);
+    assert_no_changes(&ft);
+    /* Tried again: one add, and no refusal left. */
+    assert_int_equal(fs_flowtable_retry_refused(&ft), 1);
+    assert_int_equal(ft.n_refused, 0);
+    fs_flowtable_changes(&ft, &ch);
+    assert_int_equal(n_msgs(&ch), 1);
+    assert_int_equal(flow_at(&ch, 0).command, OFPFC_ADD);
+    assert_int_equal(flow_at(&ch, 0).table_id, 10);
+    fs_of_changes_destroy(&ch);
+    fs_flowtable_commit(&ft);
+    assert_counts(&ft, 2, 2, 0);
+    fs_flowtable_destroy(&ft);
+}
+
 static void test_foreign_flow_replaced_by_ours(void **state)
 {
     struct fs_flowtable ft;
@@ -1816,6 +1868,7 @@ int main(void)
         cmocka_unit_test(test_audit_repairs_missing),
         cmocka_unit_test(test_stray_flow_of_ours_deleted),
         cmocka_unit_test(test_foreign_flow_replaced_by_ours),
+        cmocka_unit_test(test_refused_flow_left_out),
         cmocka_unit_test(test_random_against_switch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
