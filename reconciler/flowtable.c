@@ -2,6 +2,7 @@
 #include "reconciler/flowtable.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "byte-order.h"
@@ -13,6 +14,7 @@
 #include "openvswitch/ofpbuf.h"
 #include "reconciler/ofbridge.h"
 #include "render/pipeline.h"
+#include "ovs-thread.h"
 #include "util.h"
 
 #define PROTOCOL OFPUTIL_P_OF15_OXM
@@ -229,31 +231,84 @@ static void to_wire_form(struct ofputil_flow_mod *fm)
     ofpbuf_uninit(&openflow);
 }
 
-/* Parses one desired flow and makes it the desired side of its entry.
- * Returns an error (caller frees) if it does not parse or another desired
- * flow already holds its key under another text. */
-static char *add_flow(struct fs_flowtable *ft, const struct fs_flow *flow)
+/* One desired flow parsed: 'fm' (its match and actions owned), or why it
+ * does not parse ('error', owned). */
+struct parsed_flow {
+    struct ofputil_flow_mod fm;
+    char *error;
+};
+
+static void parse_flow(const struct fs_flow *flow, struct parsed_flow *p)
 {
     char *text = fs_flow_to_string(flow);
-    struct ofputil_flow_mod fm;
     enum ofputil_protocol usable;
     char *error =
-        parse_ofp_flow_mod_str(&fm, text, NULL, NULL, OFPFC_ADD, &usable);
+        parse_ofp_flow_mod_str(&p->fm, text, NULL, NULL, OFPFC_ADD, &usable);
+    p->error = NULL;
+    if (error) {
+        p->error = xasprintf("flow \"%s\": %s", text, error);
+        free(error);
+    } else {
+        to_wire_form(&p->fm);
+    }
+    free(text);
+}
+
+/* Parsing is most of the cost of a big delta (a cold start: 100k flows),
+ * and libopenvswitch's parser keeps no state: above this many flows half
+ * of them are parsed on a second thread (the main thread is idle then). */
+#define PARALLEL_PARSE_MIN 20000
+
+struct parse_job {
+    const struct fs_flow *flows;
+    struct parsed_flow *out;
+    size_t n;
+};
+
+static void *parse_job_main(void *job_)
+{
+    struct parse_job *job = job_;
+    for (size_t i = 0; i < job->n; i++) {
+        parse_flow(&job->flows[i], &job->out[i]);
+    }
+    return NULL;
+}
+
+/* Returns the 'n' flows parsed (caller frees the array; each entry's 'fm'
+ * or 'error' goes to insert_flow()). */
+static struct parsed_flow *parse_flows(const struct fs_flow *flows, size_t n)
+{
+    struct parsed_flow *out = xmalloc(MAX(n, 1) * sizeof *out);
+    size_t half = n >= PARALLEL_PARSE_MIN ? n / 2 : 0;
+    struct parse_job job = {flows + half, out + half, n - half};
+    pthread_t thread;
+    bool threaded =
+        half && !pthread_create(&thread, NULL, parse_job_main, &job);
+    struct parse_job mine = {flows, out, threaded ? half : n};
+    parse_job_main(&mine);
+    if (threaded) {
+        xpthread_join(thread, NULL);
+    }
+    return out;
+}
+
+/* Makes parsed flow 'p' (consumed) the desired side of the entry of
+ * 'flow'.  Returns an error (caller frees) if it did not parse or another
+ * desired flow already holds its key under another text. */
+static char *insert_flow(struct fs_flowtable *ft, const struct fs_flow *flow,
+                         struct parsed_flow *p)
+{
+    struct ofputil_flow_mod fm = p->fm;
     struct fs_ft_entry *e =
         find_text(ft, flow->table_id, flow->priority, flow->match);
-    if (error) {
+    if (p->error) {
         /* Left out: its earlier version, if any, is no longer desired
          * either. */
         if (e) {
             clear_desired(ft, e);
         }
-        char *msg = xasprintf("flow \"%s\": %s", text, error);
-        free(error);
-        free(text);
-        return msg;
+        return p->error;
     }
-    free(text);
-    to_wire_form(&fm);
     if (!e) {
         e = find_key(ft, fm.table_id, fm.priority, &fm.match);
         if (e && e->desired) {
@@ -347,9 +402,12 @@ char *fs_flowtable_apply_delta(struct fs_flowtable *ft,
     char *first = NULL;
     size_t n_bad = 0;
     apply_group_delta(ft, d, &first, &n_bad);
+    struct parsed_flow *parsed = parse_flows(d->add_flows, d->n_add_flows);
     for (size_t i = 0; i < d->n_add_flows; i++) {
-        keep_error(&first, &n_bad, add_flow(ft, &d->add_flows[i]));
+        keep_error(&first, &n_bad,
+                   insert_flow(ft, &d->add_flows[i], &parsed[i]));
     }
+    free(parsed);
     if (n_bad > 1) {
         char *msg = xasprintf("%s (and %zu more)", first, n_bad - 1);
         free(first);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hash.h"
+#include "model/parse.h"
 #include "render/deps.h"
 #include "util.h"
 
@@ -90,23 +91,6 @@ static const void *kind_array(const struct fs_snapshot *s, enum fs_kind kind,
     }
 }
 
-/* Size of one element of the snapshot's array of 'kind'. */
-static size_t kind_size(enum fs_kind kind)
-{
-    static const size_t sizes[FS_N_KINDS] = {
-        [FS_NETWORK] = sizeof(struct fs_network),
-        [FS_PORT] = sizeof(struct fs_port),
-        [FS_CHASSIS] = sizeof(struct fs_chassis),
-        [FS_PORT_PAIR] = sizeof(struct fs_port_pair),
-        [FS_PORT_PAIR_GROUP] = sizeof(struct fs_port_pair_group),
-        [FS_FLOW_CLASSIFIER] = sizeof(struct fs_flow_classifier),
-        [FS_PORT_CHAIN] = sizeof(struct fs_port_chain),
-        [FS_SLICE] = sizeof(struct fs_meta),
-        [FS_FLOWSPACE] = sizeof(struct fs_meta),
-    };
-    return sizes[kind];
-}
-
 /* Every (id, version) of 'kind', hashed into 64 bits; computed once per
  * world. */
 static uint64_t scan_value(const struct render_world *w_, enum fs_kind kind)
@@ -117,7 +101,7 @@ static uint64_t scan_value(const struct render_world *w_, enum fs_kind kind)
         const char *array = kind_array(w->snap, kind, &n);
         uint32_t a = n, b = ~a;
         for (size_t i = 0; i < n; i++) {
-            const void *res = array + i * kind_size(kind);
+            const void *res = array + i * fs_kind_size(kind);
             const struct fs_meta *meta = res;
             uint64_t version = res_version(kind, res);
             a = hash_uint64_basis(version, hash_string(meta->id, a));
