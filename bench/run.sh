@@ -307,7 +307,9 @@ bench_scale() {
 	sb_stop_flowsteerd
 	t0=$(sb_now_ms)
 	sb_start_flowsteerd
-	j=$(status_until "$t0" "d['observed_revision'] >= $cur" 1800 1) || return 1
+	# Ready: this run's first apply is done (not the revision carried over
+	# from the previous run's status, "observed_carried").
+	j=$(status_until "$t0" "d['observed_revision'] >= $cur and not d.get('observed_carried')" 1800 1) || return 1
 	restart_ms=$(jget "$j" 'j["ms"]')
 	restart_mods=$(jget "$j" 'j["doc"]["last_apply"]["flow_mods"]')
 	min_obs=$(jget "$j" 'j["min_observed"]')

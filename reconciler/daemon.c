@@ -568,6 +568,7 @@ static void write_status(struct fs_daemon *d)
     struct fs_status st = {
         .node = d->cfg->node,
         .observed_revision = d->observed_revision,
+        .carried = d->carried,
         .desired_revision = d->desired_revision,
         .n_flows = d->carried ? d->carried_flows : d->last.n_flows,
         .n_groups = d->carried ? d->carried_groups : d->last.n_groups,

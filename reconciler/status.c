@@ -142,6 +142,9 @@ char *fs_status_to_json(const struct fs_status *st)
     json_object_set_new(doc, "node", bounded_string(st->node));
     json_object_set_new(doc, "observed_revision",
                         json_integer(st->observed_revision));
+    if (st->carried) {
+        json_object_set_new(doc, "observed_carried", json_true());
+    }
     json_object_set_new(doc, "desired_revision",
                         json_integer(st->desired_revision));
     json_object_set_new(doc, "flows", json_integer(st->n_flows));

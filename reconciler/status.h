@@ -29,7 +29,10 @@
 struct fs_status {
     const char *node;
     int64_t observed_revision; /* In OVS (after the barrier); 0 = none. */
-    int64_t desired_revision;  /* Last rendered. */
+    bool carried; /* 'observed_revision', flows and groups are the previous
+                   * run's, until this run's first apply: written as
+                   * "observed_carried": true. */
+    int64_t desired_revision; /* Last rendered. */
     size_t n_flows, n_groups;
     size_t flow_mods, group_mods; /* Of the last apply. */
     size_t ovsdb_txns;            /* Of the last apply. */
