@@ -35,12 +35,16 @@ const void *fs_build_res(const struct fs_build *b, enum fs_kind kind,
 }
 
 /* Step 1: every parsed document is a candidate; parse errors, then the
- * keys that name no resource, go to the snapshot's errors. */
+ * keys that name no resource, go to the snapshot's errors.  In hash order,
+ * not sorted (a third of the build at 5,000 documents): every later step
+ * that depends on order sorts what it walks (by id or by creation), and
+ * status sorts the errors. */
 static void collect(struct fs_build *b)
 {
-    const struct shash_node **nodes = shash_sort(&b->m->docs);
-    for (size_t i = 0; i < shash_count(&b->m->docs); i++) {
-        struct fs_doc *doc = nodes[i]->data;
+    const struct shash_node *node;
+    SHASH_FOR_EACH(node, &b->m->docs)
+    {
+        struct fs_doc *doc = node->data;
         if (doc->res) {
             const struct fs_meta *meta = doc->res;
             shash_add(&b->valid[doc->kind], meta->id, doc);
@@ -48,7 +52,6 @@ static void collect(struct fs_build *b)
             fs_errors_extend(&b->snap->errors, &doc->errors);
         }
     }
-    free(nodes);
     fs_model_bad_key_errors(b->m, &b->snap->errors);
 }
 
