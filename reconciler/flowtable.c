@@ -172,13 +172,11 @@ static void maybe_free(struct fs_flowtable *ft, struct fs_ft_entry *e)
     }
 }
 
-/* The desired side goes; a SYNCED installed flow keeps the actions it had
- * (they move to the installed side). */
-static void clear_desired(struct fs_flowtable *ft, struct fs_ft_entry *e)
+/* The desired actions of 'e' go; a SYNCED installed flow keeps them (they
+ * move to the installed side). */
+static void release_desired_actions(struct fs_flowtable *ft,
+                                    struct fs_ft_entry *e)
 {
-    if (!e->desired) {
-        return;
-    }
     if (e->installed == FS_FT_SYNCED) {
         set_installed(ft, e, FS_FT_OTHER, e->cookie, e->ofpacts,
                       e->ofpacts_len);
@@ -187,6 +185,15 @@ static void clear_desired(struct fs_flowtable *ft, struct fs_ft_entry *e)
     }
     e->ofpacts = NULL;
     e->ofpacts_len = 0;
+}
+
+/* The desired side goes. */
+static void clear_desired(struct fs_flowtable *ft, struct fs_ft_entry *e)
+{
+    if (!e->desired) {
+        return;
+    }
+    release_desired_actions(ft, e);
     hmap_remove(&ft->by_text, &e->text_node);
     free(e->match_text);
     e->match_text = NULL;
@@ -332,12 +339,7 @@ static char *insert_flow(struct fs_flowtable *ft, const struct fs_flow *flow,
         ft->n_desired++;
     } else {
         minimatch_destroy(&fm.match);
-        if (e->installed == FS_FT_SYNCED) {
-            set_installed(ft, e, FS_FT_OTHER, e->cookie, e->ofpacts,
-                          e->ofpacts_len);
-        } else {
-            free(e->ofpacts);
-        }
+        release_desired_actions(ft, e);
     }
     if (e->refusal) {
         set_conflict(ft, e, false); /* A new flow: try it. */
@@ -427,10 +429,6 @@ void fs_flowtable_forget_installed(struct fs_flowtable *ft)
         if (e->desired) {
             mark_dirty(ft, e);
         } else {
-            if (e->dirty) {
-                ovs_list_remove(&e->dirty_node);
-                e->dirty = false;
-            }
             free_entry(ft, e);
         }
     }
@@ -490,6 +488,8 @@ void fs_flowtable_mark_all_dirty(struct fs_flowtable *ft)
     ft->groups_dirty = true;
 }
 
+/* Encodes the flow mod 'command' for entry 'e' onto 'msgs', counted in
+ * ch->flow_mods and tagged with the entry (for refusals). */
 static void push_flow(struct fs_of_changes *ch, struct ovs_list *msgs,
                       const struct fs_ft_entry *e, uint16_t command)
 {
@@ -519,6 +519,7 @@ static void push_flow(struct fs_of_changes *ch, struct ovs_list *msgs,
     }
     struct ofpbuf *msg = ofputil_encode_flow_mod(&fm, PROTOCOL);
     ovs_list_push_back(msgs, &msg->list_node);
+    ch->flow_mods++;
     if (ch->n_tags >= ch->allocated_tags) {
         ch->tags = x2nrealloc(ch->tags, &ch->allocated_tags, sizeof *ch->tags);
     }
@@ -547,20 +548,16 @@ void fs_flowtable_changes(const struct fs_flowtable *ft,
         } else if (e->desired && e->installed == FS_FT_NONE) {
             if (!e->foreign) {
                 push_flow(ch, &ch->msgs, e, OFPFC_ADD);
-                ch->flow_mods++;
             }
         } else if (e->desired && e->installed == FS_FT_OTHER) {
             if (e->inst_cookie != e->cookie) {
                 push_flow(ch, &ch->msgs, e, OFPFC_DELETE_STRICT);
                 push_flow(ch, &ch->msgs, e, OFPFC_ADD);
-                ch->flow_mods += 2;
             } else {
                 push_flow(ch, &ch->msgs, e, OFPFC_MODIFY_STRICT);
-                ch->flow_mods++;
             }
         } else if (!e->desired && e->installed != FS_FT_NONE) {
             push_flow(ch, &deletes, e, OFPFC_DELETE_STRICT);
-            ch->flow_mods++;
         }
     }
     ovs_list_push_back_all(&ch->msgs, &deletes);

@@ -43,6 +43,11 @@ void fs_of_changes_destroy(struct fs_of_changes *ch)
     free(ch->refused);
 }
 
+static ovs_be32 xid_of(const struct ofpbuf *msg)
+{
+    return ((const struct ofp_header *)msg->data)->xid;
+}
+
 static void add_refusal(struct fs_of_changes *ch, ovs_be32 xid, char *why)
 {
     ch->refused =
@@ -61,7 +66,7 @@ static void note_refusals(struct fs_of_changes *ch,
         enum ofperr error = ofperr_decode_msg(msg->data, &payload);
         if (error) {
             add_refusal(
-                ch, ((const struct ofp_header *)msg->data)->xid,
+                ch, xid_of(msg),
                 xasprintf("the switch refused it: %s", ofperr_get_name(error)));
         }
     }
@@ -155,11 +160,6 @@ static bool is_error(const struct ofpbuf *msg)
 {
     enum ofptype type;
     return !ofptype_decode(&type, msg->data) && type == OFPTYPE_ERROR;
-}
-
-static ovs_be32 xid_of(const struct ofpbuf *msg)
-{
-    return ((const struct ofp_header *)msg->data)->xid;
 }
 
 /* Receives the reply with transaction id 'xid'; OpenFlow errors about other
