@@ -7,6 +7,8 @@
 #include "model/model.h"
 #include "simap.h"
 
+struct fs_doc; /* model/parse.h */
+
 /* 'valid[kind]' maps id -> struct fs_doc for every resource still accepted;
  * a rule that fails removes it with fs_build_reject().  'path_ids' maps each
  * accepted chain's id to its path id (0 = pending), filled by
@@ -16,6 +18,7 @@ struct fs_build {
     struct fs_snapshot *snap;
     struct shash valid[FS_N_KINDS];
     struct simap path_ids;
+    struct simap vnis; /* Accepted overlay network id -> VNI (0 pending). */
 };
 
 /* Removes resource 'id' of 'kind' from the accepted set and records why, at
@@ -29,6 +32,12 @@ void fs_build_reject(struct fs_build *, enum fs_kind kind, const char *id,
 const void *fs_build_res(const struct fs_build *, enum fs_kind kind,
                          const char *id);
 
+/* Returns the accepted documents of 'kind', earliest created first
+ * (create_revision, then etcd key): who came first wins a rule.  Caller
+ * frees the array, not the documents; '*n' gets the count. */
+struct fs_doc **fs_build_by_creation(struct fs_build *, enum fs_kind kind,
+                                     size_t *n);
+
 /* Applies every cross-resource rule (model/refs.c). */
 void fs_check_references(struct fs_build *);
 
@@ -38,6 +47,15 @@ void fs_check_references(struct fs_build *);
  * error naming the earlier one.  Runs before the port rules, so the ports of
  * a rejected network are rejected too. */
 void fs_check_provider_networks(struct fs_build *);
+
+/* Overlay network rules and VNIs (model/vnis.c): a VNI (explicit or
+ * allocated) used by two vxlan/geneve networks rejects the one created
+ * later; fills 'vnis'. */
+void fs_check_overlay_networks(struct fs_build *);
+
+/* Fills the snapshot's VNIs: each overlay network's 'vni', the pending
+ * networks, the orphan allocations and the used VNIs (model/vnis.c). */
+void fs_assign_vnis(struct fs_build *);
 
 /* Port chain rules and path ids (model/chains.c). */
 void fs_check_chains(struct fs_build *);

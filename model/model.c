@@ -34,6 +34,8 @@ struct fs_model *fs_model_create(void)
     hmap_init(&m->bad_keys);
     simap_init(&m->chain_paths);
     shash_init(&m->path_ids);
+    simap_init(&m->network_vnis);
+    shash_init(&m->vnis);
     return m;
 }
 
@@ -60,6 +62,8 @@ void fs_model_clear(struct fs_model *m)
     }
     simap_clear(&m->chain_paths);
     shash_clear_free_data(&m->path_ids);
+    simap_clear(&m->network_vnis);
+    shash_clear_free_data(&m->vnis);
 }
 
 void fs_model_destroy(struct fs_model *m)
@@ -70,6 +74,8 @@ void fs_model_destroy(struct fs_model *m)
         hmap_destroy(&m->bad_keys);
         simap_destroy(&m->chain_paths);
         shash_destroy(&m->path_ids);
+        simap_destroy(&m->network_vnis);
+        shash_destroy(&m->vnis);
         free(m);
     }
 }
@@ -232,32 +238,46 @@ static bool starts_with(const char *s, const char *prefix)
     return !strncmp(s, prefix, strlen(prefix));
 }
 
-/* Allocation keys: keys/port_chains/<uuid> -> n, keys/path_ids/<n> -> uuid.
- * A keys/port_chains value that is not a number in 1..FS_MAX_CHAIN_ID counts
- * as no allocation. */
+/* Stores "<n>" of 'v' in 'map' under 'name' when it is a number in
+ * 1..'max', else forgets 'name' (a bad value counts as no allocation). */
+static void put_number(struct simap *map, const char *name, const char *v,
+                       unsigned long max)
+{
+    char *end;
+    unsigned long n = strtoul(v, &end, 10);
+    if (isdigit((unsigned char)v[0]) && !*end && n > 0 && n <= max) {
+        simap_put(map, name, n);
+    } else {
+        simap_find_and_delete(map, name);
+    }
+}
+
+/* Allocation keys: keys/port_chains/<uuid> -> n, keys/path_ids/<n> ->
+ * uuid, keys/networks/<id> -> VNI, keys/vnis/<VNI> -> id.  A
+ * keys/port_chains value that is not a number in 1..FS_MAX_CHAIN_ID (a
+ * keys/networks value not in 1..FS_MAX_VNI) counts as no allocation. */
 static bool put_alloc(struct fs_model *m, const char *key, const char *value,
                       size_t len)
 {
     char *v = xmemdup0(value, len);
-    bool changed = true;
     if (starts_with(key, FS_KEYS_CHAIN_PATHS)) {
-        char *end;
-        unsigned long n = strtoul(v, &end, 10);
-        const char *chain = key + strlen(FS_KEYS_CHAIN_PATHS);
-        if (isdigit((unsigned char)v[0]) && !*end && n > 0 &&
-            n <= FS_MAX_CHAIN_ID) {
-            simap_put(&m->chain_paths, chain, n);
-        } else {
-            simap_find_and_delete(&m->chain_paths, chain);
-        }
-        free(v);
+        put_number(&m->chain_paths, key + strlen(FS_KEYS_CHAIN_PATHS), v,
+                   FS_MAX_CHAIN_ID);
+    } else if (starts_with(key, FS_KEYS_NETWORK_VNIS)) {
+        put_number(&m->network_vnis, key + strlen(FS_KEYS_NETWORK_VNIS), v,
+                   FS_MAX_VNI);
     } else if (starts_with(key, FS_KEYS_PATH_IDS)) {
         free(shash_replace(&m->path_ids, key + strlen(FS_KEYS_PATH_IDS), v));
+        return true;
+    } else if (starts_with(key, FS_KEYS_VNIS)) {
+        free(shash_replace(&m->vnis, key + strlen(FS_KEYS_VNIS), v));
+        return true;
     } else {
         free(v);
-        changed = false;
+        return false;
     }
-    return changed;
+    free(v);
+    return true;
 }
 
 static void put_doc(struct fs_model *m, const char *key, enum fs_kind kind,
@@ -319,9 +339,17 @@ static bool delete_clean(struct fs_model *m, const char *key)
     if (starts_with(key, FS_KEYS_CHAIN_PATHS)) {
         return simap_find_and_delete(&m->chain_paths,
                                      key + strlen(FS_KEYS_CHAIN_PATHS));
-    } else if (starts_with(key, FS_KEYS_PATH_IDS)) {
-        char *v =
-            shash_find_and_delete(&m->path_ids, key + strlen(FS_KEYS_PATH_IDS));
+    } else if (starts_with(key, FS_KEYS_NETWORK_VNIS)) {
+        return simap_find_and_delete(&m->network_vnis,
+                                     key + strlen(FS_KEYS_NETWORK_VNIS));
+    }
+    struct shash *names = starts_with(key, FS_KEYS_PATH_IDS) ? &m->path_ids
+                          : starts_with(key, FS_KEYS_VNIS)   ? &m->vnis
+                                                             : NULL;
+    if (names) {
+        const char *prefix =
+            names == &m->path_ids ? FS_KEYS_PATH_IDS : FS_KEYS_VNIS;
+        char *v = shash_find_and_delete(names, key + strlen(prefix));
         free(v);
         return v != NULL;
     }

@@ -24,6 +24,16 @@
 #define FS_KEYS_PATH_IDS FS_PREFIX "keys/path_ids/"
 #define FS_KEYS_CHAIN_PATHS FS_PREFIX "keys/port_chains/"
 
+/* VNIs allocated in etcd for vxlan and geneve networks without a
+ * provider:segmentation_id, the same way:
+ *   FS_PREFIX "keys/vnis/<n>"              -> network id
+ *   FS_PREFIX "keys/networks/<id>"         -> "<n>"  */
+#define FS_KEYS_VNIS FS_PREFIX "keys/vnis/"
+#define FS_KEYS_NETWORK_VNIS FS_PREFIX "keys/networks/"
+
+/* VXLAN and Geneve carry a 24-bit VNI (RFC 7348, RFC 8926). */
+#define FS_MAX_VNI 16777215
+
 /* Longest etcd key, in bytes, that can name a resource (a longer one is
  * an error, shown cut): ids are UUIDs or names of at most 255 characters
  * (Neutron). */
@@ -74,7 +84,15 @@ struct fs_network {
     char *physical_network;  /* NULL if absent. */
     int64_t segmentation_id; /* -1 if absent. */
     char *controller;        /* "host[:port]", NULL if absent. */
+    /* Effective VNI of an overlay network (fs_network_is_overlay()): its
+     * segmentation id, else its allocation in etcd; 0 for other networks
+     * and while the allocation is pending. */
+    uint32_t vni;
 };
+
+/* Returns true if 'n' is an overlay network flowsteer renders tunnels for:
+ * provider:network_type vxlan or geneve. */
+bool fs_network_is_overlay(const struct fs_network *n);
 
 struct fs_fixed_ip {
     char *subnet_id;  /* NULL if absent. */
@@ -252,6 +270,21 @@ struct fs_snapshot {
     uint32_t *orphan_path_ids;
     size_t n_orphans;
 
+    /* Overlay networks without a VNI yet (no segmentation id, no
+     * allocation): ids, owned.  VNI allocations whose network document no
+     * longer exists, or no longer needs one (it has a segmentation id or is
+     * not an overlay network): network ids and VNIs, to be released.  Every
+     * VNI taken (explicit segmentation ids of overlay network documents
+     * that parsed, and allocation keys of both kinds), sorted, for
+     * fs_snapshot_free_vni(). */
+    char **pending_networks;
+    size_t n_pending_networks;
+    char **orphan_networks;
+    uint32_t *orphan_vnis;
+    size_t n_orphan_vnis;
+    uint32_t *used_vnis;
+    size_t n_used_vnis;
+
     /* Path ids in use (see fs_snapshot_free_path_id()), a bitmap of
      * FS_MAX_CHAIN_ID + 1 bits (OVS lib/bitmap.h). */
     unsigned long *used_path_ids;
@@ -287,6 +320,10 @@ const void *fs_snapshot_find(const struct fs_snapshot *, enum fs_kind kind,
  * by a cross-reference rule) nor by an allocation key of either kind (also
  * keys of chains that no longer exist), or 0 if all are taken. */
 uint32_t fs_snapshot_free_path_id(const struct fs_snapshot *);
+
+/* Returns the lowest VNI in 1..FS_MAX_VNI not in the snapshot's used_vnis,
+ * or 0 if all are taken. */
+uint32_t fs_snapshot_free_vni(const struct fs_snapshot *);
 
 /* Returns the chain that uses port pair group 'ppg_id', or NULL. */
 const struct fs_port_chain *

@@ -14,33 +14,6 @@
 #include "model/text.h"
 #include "util.h"
 
-/* Orders documents by creation: create_revision, then etcd key. */
-static int compare_created(const void *a_, const void *b_)
-{
-    const struct fs_doc *a = *(const struct fs_doc *const *)a_;
-    const struct fs_doc *b = *(const struct fs_doc *const *)b_;
-    if (a->create_revision != b->create_revision) {
-        return a->create_revision < b->create_revision ? -1 : 1;
-    }
-    return strcmp(a->key, b->key);
-}
-
-/* Returns the accepted network documents, earliest created first (caller
- * frees the array, not the documents); '*n' gets the count. */
-static struct fs_doc **networks_by_creation(struct fs_build *b, size_t *n)
-{
-    struct shash *valid = &b->valid[FS_NETWORK];
-    struct fs_doc **docs = xcalloc(shash_count(valid) + 1, sizeof *docs);
-    struct shash_node *node;
-    *n = 0;
-    SHASH_FOR_EACH(node, valid)
-    {
-        docs[(*n)++] = node->data;
-    }
-    qsort(docs, *n, sizeof *docs, compare_created);
-    return docs;
-}
-
 /* Claims what network 'doc' uses on its physnet in 'owners' (slot -> id of
  * the earlier network), or rejects it if an earlier network has it. */
 static void claim(struct fs_build *b, struct shash *owners,
@@ -73,7 +46,7 @@ void fs_check_provider_networks(struct fs_build *b)
 {
     struct shash owners = SHASH_INITIALIZER(&owners);
     size_t n;
-    struct fs_doc **docs = networks_by_creation(b, &n);
+    struct fs_doc **docs = fs_build_by_creation(b, FS_NETWORK, &n);
     for (size_t i = 0; i < n; i++) {
         const struct fs_network *net = docs[i]->res;
         if (net->network_type && net->physical_network &&

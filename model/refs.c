@@ -132,6 +132,7 @@ static void check_classifiers(struct fs_build *b)
 void fs_check_references(struct fs_build *b)
 {
     fs_check_provider_networks(b);
+    fs_check_overlay_networks(b);
     check_ports(b);
     check_port_pairs(b);
     check_groups(b);

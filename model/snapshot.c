@@ -34,6 +34,32 @@ const void *fs_build_res(const struct fs_build *b, enum fs_kind kind,
     return doc ? doc->res : NULL;
 }
 
+/* Orders documents by creation: create_revision, then etcd key. */
+static int compare_created(const void *a_, const void *b_)
+{
+    const struct fs_doc *a = *(const struct fs_doc *const *)a_;
+    const struct fs_doc *b = *(const struct fs_doc *const *)b_;
+    if (a->create_revision != b->create_revision) {
+        return a->create_revision < b->create_revision ? -1 : 1;
+    }
+    return strcmp(a->key, b->key);
+}
+
+struct fs_doc **fs_build_by_creation(struct fs_build *b, enum fs_kind kind,
+                                     size_t *n)
+{
+    struct shash *valid = &b->valid[kind];
+    struct fs_doc **docs = xcalloc(shash_count(valid) + 1, sizeof *docs);
+    struct shash_node *node;
+    *n = 0;
+    SHASH_FOR_EACH(node, valid)
+    {
+        docs[(*n)++] = node->data;
+    }
+    qsort(docs, *n, sizeof *docs, compare_created);
+    return docs;
+}
+
 /* Step 1: every parsed document is a candidate; parse errors, then the
  * keys that name no resource, go to the snapshot's errors.  In hash order,
  * not sorted (a third of the build at 5,000 documents): every later step
@@ -151,6 +177,7 @@ struct fs_snapshot *fs_snapshot_build(struct fs_model *m)
     struct fs_snapshot *s = xzalloc(sizeof *s);
     struct fs_build b = {.m = m, .snap = s};
     simap_init(&b.path_ids);
+    simap_init(&b.vnis);
     s->revision = m->revision;
     for (int k = 0; k < FS_N_KINDS; k++) {
         shash_init(&b.valid[k]);
@@ -174,11 +201,13 @@ struct fs_snapshot *fs_snapshot_build(struct fs_model *m)
     s->flowspaces = materialise(&b, FS_FLOWSPACE, &s->n_flowspaces);
     assign_path_ids(&b);
     find_orphans(&b);
+    fs_assign_vnis(&b);
 
     for (int k = 0; k < FS_N_KINDS; k++) {
         shash_destroy(&b.valid[k]);
     }
     simap_destroy(&b.path_ids);
+    simap_destroy(&b.vnis);
     return s;
 }
 
@@ -209,6 +238,16 @@ void fs_snapshot_destroy(struct fs_snapshot *s)
     free(s->orphan_chains);
     free(s->orphan_path_ids);
     bitmap_free(s->used_path_ids);
+    for (size_t i = 0; i < s->n_pending_networks; i++) {
+        free(s->pending_networks[i]);
+    }
+    free(s->pending_networks);
+    for (size_t i = 0; i < s->n_orphan_vnis; i++) {
+        free(s->orphan_networks[i]);
+    }
+    free(s->orphan_networks);
+    free(s->orphan_vnis);
+    free(s->used_vnis);
     shash_destroy(&s->chain_of_group);
     fs_errors_destroy(&s->errors);
     free(s);

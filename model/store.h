@@ -10,10 +10,12 @@
 #include "simap.h"
 
 struct fs_model {
-    struct shash docs;        /* etcd key -> struct fs_doc. */
-    struct hmap bad_keys;     /* struct fs_bad_key, by raw key bytes. */
-    struct simap chain_paths; /* chain id -> allocated path id. */
-    struct shash path_ids;    /* "<n>" -> chain id (char *), allocations. */
+    struct shash docs;         /* etcd key -> struct fs_doc. */
+    struct hmap bad_keys;      /* struct fs_bad_key, by raw key bytes. */
+    struct simap chain_paths;  /* chain id -> allocated path id. */
+    struct shash path_ids;     /* "<n>" -> chain id (char *), allocations. */
+    struct simap network_vnis; /* network id -> allocated VNI. */
+    struct shash vnis;         /* "<n>" -> network id (char *). */
     int64_t revision;
 };
 

@@ -13,18 +13,20 @@
 
 /* A resource's version: its etcd mod_revision (a new one with every change
  * of its document), and for a port chain also its path id (which comes
- * from allocation keys, not from the chain's document); 0 when it is not
- * in the snapshot.  mod_revision is assumed below 2^43. */
+ * from allocation keys, not from the chain's document), for a network its
+ * VNI (the same); 0 when it is not in the snapshot.  mod_revision is
+ * assumed below 2^39 (the VNI takes 24 bits). */
 static uint64_t res_version(enum fs_kind kind, const void *res)
 {
     if (!res) {
         return 0;
     }
     const struct fs_meta *meta = res;
-    uint64_t path_id = kind == FS_PORT_CHAIN
-                           ? ((const struct fs_port_chain *)res)->path_id
-                           : 0;
-    return UINT64_C(1) << 63 | (uint64_t)meta->mod_revision << 20 | path_id;
+    uint64_t path_id =
+        kind == FS_PORT_CHAIN ? ((const struct fs_port_chain *)res)->path_id
+        : kind == FS_NETWORK  ? ((const struct fs_network *)res)->vni
+                              : 0;
+    return UINT64_C(1) << 63 | (uint64_t)meta->mod_revision << 24 | path_id;
 }
 
 static int local_ofport(const struct render_world *w, const char *port_id)
@@ -45,6 +47,12 @@ static uint64_t net_key(const struct render_world *w, const char *network_id)
 static uint64_t uplink_value(const struct render_uplink *u)
 {
     return u ? (uint64_t)u->ofport << 32 | (uint32_t)u->vlan : 0;
+}
+
+static int tunnel_ofport(const struct render_world *w, const char *name)
+{
+    const struct render_tunnel *t = shash_find_data(&w->tunnels, name);
+    return t ? t->ofport : 0;
 }
 
 static const struct render_port_list *
@@ -133,6 +141,8 @@ uint64_t render_dep_value(const struct render_world *w,
         return l ? l->version : 0;
     case RENDER_DEP_SCAN:
         return scan_value(w, kind);
+    case RENDER_DEP_TUNNEL:
+        return tunnel_ofport(w, id);
     default:
         OVS_NOT_REACHED();
     }
@@ -167,6 +177,13 @@ const struct render_uplink *render_uplink(const struct render_ctx *ctx,
         shash_find_data(&ctx->w->uplinks, network_id);
     render_record(ctx, RENDER_DEP_UPLINK, 0, network_id, uplink_value(u));
     return u;
+}
+
+int render_tunnel(const struct render_ctx *ctx, const char *name)
+{
+    int ofport = tunnel_ofport(ctx->w, name);
+    render_record(ctx, RENDER_DEP_TUNNEL, 0, name, ofport);
+    return ofport;
 }
 
 bool render_is_sf_port(const struct render_ctx *ctx, const char *port_id)

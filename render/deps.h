@@ -25,6 +25,7 @@ enum render_dep_type {
     RENDER_DEP_SF,        /* Port id: 1 if it is an SF port. */
     RENDER_DEP_NET_PORTS, /* Network id: the ids of its ports. */
     RENDER_DEP_SCAN,      /* Kind: every (id, version) of it. */
+    RENDER_DEP_TUNNEL,    /* Chassis name: its tunnel's ofport, 0 none. */
 };
 
 /* One interned dependency. */

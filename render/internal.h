@@ -27,6 +27,12 @@ struct render_uplink {
     int vlan;   /* 1..4094, or -1 for flat. */
 };
 
+/* A tunnel port to another chassis or to a remote device's VTEP, from
+ * overlay.c (node-wide) to the units that send through it. */
+struct render_tunnel {
+    int ofport; /* 0 while the port has no ofport yet. */
+};
+
 /* The ports of one network, in id order, and a 64-bit hash of their ids
  * (what a unit that lists them depends on). */
 struct render_port_list {
@@ -50,6 +56,9 @@ struct render_world {
      * ofport). */
     struct shash uplinks;
     struct simap patch_ofports;
+    /* Remote chassis name (a remote device: its VTEP IP) -> struct
+     * render_tunnel *, the tunnels this node has (overlay.c). */
+    struct shash tunnels;
     /* Versions of whole kinds (render_scan()), computed once per world. */
     uint64_t scans[FS_N_KINDS];
     bool scanned[FS_N_KINDS];
@@ -145,6 +154,10 @@ uint64_t render_net_key(const struct render_ctx *, const char *network_id);
 const struct render_uplink *render_uplink(const struct render_ctx *,
                                           const char *network_id);
 
+/* Returns the ofport of the tunnel to chassis 'name' (a remote device: its
+ * VTEP IP), 0 if this node has none (yet). */
+int render_tunnel(const struct render_ctx *, const char *name);
+
 /* Returns true if port 'id' is the ingress or egress of a port pair. */
 bool render_is_sf_port(const struct render_ctx *, const char *port_id);
 
@@ -213,7 +226,24 @@ char *render_patch_name(const char *prefix, const char *physnet);
  * the world's uplinks (render/provider.c). */
 void render_provider(struct render_ctx *);
 
-/* Node-wide: tables 0 and 75 for each uplink (render/l2.c). */
+/* Node-wide: the tunnel ports this node needs (OVSDB), the world's
+ * tunnels, table 4's MPLS hand-off (render/overlay.c). */
+void render_overlay_tunnels(struct render_ctx *);
+
+/* Network unit of overlay network 'net' present here (it has a local port,
+ * SF ports included): table 4 (its VNI), table 55 for its 'n' ports bound
+ * elsewhere 'remote' (unicast into their tunnel), table 57 (the flood's
+ * head-end replication).  Returns true if table 57 has a flow for it
+ * (render/overlay.c). */
+bool render_overlay_network(struct render_ctx *, const struct fs_network *net,
+                            const struct fs_port *const *remote, size_t n);
+
+/* Returns the chassis port 'p' is reached through from node 'node': a
+ * remote device's VTEP IP, else its binding:host_id; NULL if it is bound
+ * nowhere or here (render/overlay.c). */
+const char *render_port_chassis(const struct fs_port *p, const char *node);
+
+/* Node-wide: tables 0 and 75 for each uplink and tunnel (render/l2.c). */
 void render_l2_uplinks(struct render_ctx *);
 
 /* Node-wide: table 10's default flow (render/sfc.c). */

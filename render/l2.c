@@ -103,38 +103,70 @@ static void flood_chunk(struct render_ctx *ctx, const struct fs_network *net,
     free(match);
 }
 
-/* Floods broadcast and multicast to every local non-SF port of 'net' (in
- * port id order), then to its egress if it has one.  Up to FS_FLOOD_CHUNK
- * ports, one table FS_T_L2 flow outputs to them; beyond, that flow
- * resubmits, one chunk after the other (never nested: the depth stays 2),
- * to table FS_T_FLOOD with the chunk number in FS_REG_FLOOD, where one
- * flow per chunk outputs to its FS_FLOOD_CHUNK ports (render/pipeline.h).
- * The egress comes last, through table FS_T_EGRESS (which hands it to
- * provider.c's table, where a VLAN tag is pushed inside clone()).  Never
- * back to the input port: OpenFlow's output drops a packet whose output
- * port is its in_port (only the in_port action sends it back), and
- * resubmit keeps the in_port, so a flood from a VIF skips that VIF and a
- * flood from the uplink does not return to it. */
-static void flood_network(struct render_ctx *ctx, const struct fs_network *net,
-                          const struct render_uplink *up)
+/* What a network unit sees of its network's ports: the local non-SF
+ * ports' ofports (the flood), whether any port is local (SF ports too),
+ * and, for an overlay network, its ports bound elsewhere. */
+struct net_members {
+    int *ofports;
+    size_t n, allocated;
+    bool present;
+    const struct fs_port **remote;
+    size_t n_remote, allocated_remote;
+};
+
+static void collect_members(struct render_ctx *ctx,
+                            const struct fs_network *net, struct net_members *m)
 {
-    size_t n = 0, allocated = 0;
-    int *ofports = NULL;
+    bool overlay = fs_network_is_overlay(net) && net->vni;
     size_t n_ports;
     const struct fs_port *const *ports =
         render_network_ports(ctx, net->meta.id, &n_ports);
     for (size_t i = 0; i < n_ports; i++) {
         const struct fs_port *p = ports[i];
         int ofport = render_local_ofport(ctx, p->meta.id);
-        if (ofport && !strcmp(p->network_id, net->meta.id) &&
-            !render_is_sf_port(ctx, p->meta.id)) {
-            if (n >= allocated) {
-                ofports = x2nrealloc(ofports, &allocated, sizeof *ofports);
+        if (ofport) {
+            m->present = true;
+            if (!render_is_sf_port(ctx, p->meta.id)) {
+                if (m->n >= m->allocated) {
+                    m->ofports = x2nrealloc(m->ofports, &m->allocated,
+                                            sizeof *m->ofports);
+                }
+                m->ofports[m->n++] = ofport;
             }
-            ofports[n++] = ofport;
+        } else if (overlay) {
+            /* Its binding and MAC: the port's version. */
+            p = render_find(ctx, FS_PORT, p->meta.id);
+            if (p && render_port_chassis(p, ctx->node)) {
+                if (m->n_remote >= m->allocated_remote) {
+                    m->remote = x2nrealloc(m->remote, &m->allocated_remote,
+                                           sizeof *m->remote);
+                }
+                m->remote[m->n_remote++] = p;
+            }
         }
     }
+}
 
+/* Floods broadcast and multicast to every local non-SF port of 'net' (in
+ * port id order), then to its egress if it has one, then into its tunnels.
+ * Up to FS_FLOOD_CHUNK
+ * ports, one table FS_T_L2 flow outputs to them; beyond, that flow
+ * resubmits, one chunk after the other (never nested: the depth stays 2),
+ * to table FS_T_FLOOD with the chunk number in FS_REG_FLOOD, where one
+ * flow per chunk outputs to its FS_FLOOD_CHUNK ports (render/pipeline.h).
+ * The egress comes next, through table FS_T_EGRESS (which hands it to
+ * provider.c's table, where a VLAN tag is pushed inside clone()), and an
+ * overlay network's tunnels last (table FS_T_TUNNEL_FLOOD, overlay.c).
+ * Never back to the input port: OpenFlow's output drops a packet whose
+ * output port is its in_port (only the in_port action sends it back), and
+ * resubmit keeps the in_port, so a flood from a VIF skips that VIF and a
+ * flood from the uplink does not return to it. */
+static void flood_network(struct render_ctx *ctx, const struct fs_network *net,
+                          const struct render_uplink *up,
+                          const struct net_members *m, bool tunnels)
+{
+    size_t n = m->n;
+    const int *ofports = m->ofports;
     struct ds actions = DS_EMPTY_INITIALIZER;
     if (n <= FS_FLOOD_CHUNK) {
         put_outputs(&actions, ofports, n);
@@ -153,6 +185,9 @@ static void flood_network(struct render_ctx *ctx, const struct fs_network *net,
         ds_put_format(&actions, "set_field:%d->reg7,resubmit(,%d),", up->ofport,
                       FS_T_EGRESS);
     }
+    if (tunnels) {
+        ds_put_format(&actions, "resubmit(,%d),", FS_T_TUNNEL_FLOOD);
+    }
     ds_chomp(&actions, ',');
     if (actions.length) {
         char *match = xasprintf("metadata=0x%" PRIx64
@@ -163,7 +198,6 @@ static void flood_network(struct render_ctx *ctx, const struct fs_network *net,
         free(match);
     }
     ds_destroy(&actions);
-    free(ofports);
 }
 
 /* Unknown unicast (and unicast to ports of 'net' bound elsewhere) goes to
@@ -186,8 +220,34 @@ static void unknown_unicast(struct render_ctx *ctx,
  * traffic goes to provider.c's ingress table, and reg7 = its ofport to
  * provider.c's egress table.  Shared by the networks of one physnet:
  * cookie object 0. */
+/* Table 0 and 75 for each tunnel: its traffic is marked as from a tunnel
+ * (split horizon) and goes to overlay.c's ingress table; reg7 = its ofport
+ * outputs into it, unless the packet came from a tunnel. */
+static void l2_tunnels(struct render_ctx *ctx)
+{
+    const uint64_t cookie = FS_COOKIE(FS_COOKIE_OVERLAY, 0);
+    struct shash_node *node;
+    SHASH_FOR_EACH(node, &ctx->w->tunnels)
+    {
+        const struct render_tunnel *t = node->data;
+        char *match = xasprintf("in_port=%d", t->ofport);
+        char *actions = xasprintf("set_field:1->" FS_REG_FROM_TUNNEL
+                                  ",set_field:%d->reg6,goto_table:%d",
+                                  t->ofport, FS_T_TUNNEL_IN);
+        render_flow(ctx, "", FS_T_CLASSIFY, 100, cookie, match, actions);
+        free(match);
+        free(actions);
+        match = xasprintf("reg7=%d," FS_REG_FROM_TUNNEL "=0", t->ofport);
+        actions = xasprintf("output:%d", t->ofport);
+        render_flow(ctx, "", FS_T_EGRESS, 100, cookie, match, actions);
+        free(match);
+        free(actions);
+    }
+}
+
 void render_l2_uplinks(struct render_ctx *ctx)
 {
+    l2_tunnels(ctx);
     const uint64_t cookie = FS_COOKIE(FS_COOKIE_PROVIDER, 0);
     struct simap_node *node;
     SIMAP_FOR_EACH(node, &ctx->w->patch_ofports)
@@ -216,8 +276,14 @@ void render_l2_port(struct render_ctx *ctx, const struct fs_port *p, int ofport)
 void render_l2_network(struct render_ctx *ctx, const struct fs_network *net)
 {
     const struct render_uplink *up = render_uplink(ctx, net->meta.id);
-    flood_network(ctx, net, up);
+    struct net_members m = {0};
+    collect_members(ctx, net, &m);
+    bool tunnels =
+        m.present && render_overlay_network(ctx, net, m.remote, m.n_remote);
+    flood_network(ctx, net, up, &m, tunnels);
     if (up) {
         unknown_unicast(ctx, net, up);
     }
+    free(m.ofports);
+    free(m.remote);
 }

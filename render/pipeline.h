@@ -10,24 +10,35 @@
 
 /* Tables, and the feature (render/ file) that writes each. */
 enum fs_table {
-    FS_T_CLASSIFY = 0,     /* l2.c: in_port -> VIF (metadata, reg6) or
-                            * provider patch port (to FS_T_PROVIDER_IN). */
-    FS_T_PORT_SEC = 1,     /* portsec.c: a VIF sends only with its own MAC
-                            * and IPs (Neutron port security). */
-    FS_T_PROVIDER_IN = 3,  /* provider.c: VLAN id / untagged on a patch
-                            * port -> metadata (pop the tag). */
-    FS_T_SLICE = 5,        /* Slices (later issue). */
-    FS_T_SFC_CLASS = 10,   /* sfc.c: flow classifiers, SF egress
-                            * re-classification; default to FS_T_L2. */
-    FS_T_SFC_FWD = 15,     /* sfc.c: (path id, hop index) -> next SF. */
-    FS_T_L2 = 55,          /* l2.c: metadata + dl_dst -> reg7; flooding;
-                            * unknown unicast to the network's egress. */
-    FS_T_FLOOD = 56,       /* l2.c: one chunk of a large network's flood
-                            * (metadata + chunk number in FS_REG_FLOOD). */
-    FS_T_EGRESS = 75,      /* l2.c: reg7 local port -> output; reg7 an
-                            * uplink -> FS_T_PROVIDER_OUT. */
-    FS_T_PROVIDER_OUT = 80 /* provider.c: push the network's VLAN tag,
-                            * output to the patch port. */
+    FS_T_CLASSIFY = 0,      /* l2.c: in_port -> VIF (metadata, reg6) or
+                             * provider patch port (to FS_T_PROVIDER_IN). */
+    FS_T_PORT_SEC = 1,      /* portsec.c: a VIF sends only with its own MAC
+                             * and IPs (Neutron port security). */
+    FS_T_PROVIDER_IN = 3,   /* provider.c: VLAN id / untagged on a patch
+                             * port -> metadata (pop the tag). */
+    FS_T_TUNNEL_IN = 4,     /* overlay.c: from a tunnel, tun_id (VNI) ->
+                             * metadata, on to FS_T_L2; MPLS (a chain's
+                             * hop) to FS_T_SFC_REMOTE. */
+    FS_T_SLICE = 5,         /* Slices (later issue). */
+    FS_T_SFC_CLASS = 10,    /* sfc.c: flow classifiers, SF egress
+                             * re-classification; default to FS_T_L2. */
+    FS_T_SFC_FWD = 15,      /* sfc.c: (path id, hop index) -> next SF,
+                             * here or through a tunnel. */
+    FS_T_SFC_REMOTE = 16,   /* sfc.c: a hop's MPLS label from a tunnel ->
+                             * pop the header, label to reg5. */
+    FS_T_SFC_LOCAL = 17,    /* sfc.c: label -> the hop's pairs on this
+                             * node only (never back into a tunnel). */
+    FS_T_L2 = 55,           /* l2.c: metadata + dl_dst -> reg7; flooding;
+                             * unknown unicast to the network's egress. */
+    FS_T_FLOOD = 56,        /* l2.c: one chunk of a large network's flood
+                             * (metadata + chunk number in FS_REG_FLOOD). */
+    FS_T_TUNNEL_FLOOD = 57, /* overlay.c: head-end replication of an
+                             * overlay network's flood to every chassis
+                             * with a port of it (not from a tunnel). */
+    FS_T_EGRESS = 75,       /* l2.c: reg7 local port -> output; reg7 an
+                             * uplink -> FS_T_PROVIDER_OUT. */
+    FS_T_PROVIDER_OUT = 80  /* provider.c: push the network's VLAN tag,
+                             * output to the patch port. */
 };
 
 /* Registers (as Dragonflow): metadata = network key, reg6 = source port
@@ -39,6 +50,11 @@ enum fs_table {
 #define FS_REG_DST "reg7"
 #define FS_REG_LABEL "reg5"
 #define FS_REG_FLOOD "reg4"
+
+/* reg3 = 1 on packets that came in from a tunnel (table FS_T_CLASSIFY sets
+ * it): split horizon, such a packet never goes back into a tunnel (tables
+ * FS_T_EGRESS and FS_T_TUNNEL_FLOOD match reg3=0). */
+#define FS_REG_FROM_TUNNEL "reg3"
 
 /* Local ports per flood flow.  A network's flood outputs to its local
  * ports directly (output:N, 16 bytes of OpenFlow 1.5 each); with more than
@@ -62,14 +78,18 @@ enum fs_table {
 #define FS_COOKIE_SFC UINT64_C(2)
 #define FS_COOKIE_PROVIDER UINT64_C(3)
 #define FS_COOKIE_PORT_SEC UINT64_C(4)
+#define FS_COOKIE_OVERLAY UINT64_C(5)
 #define FS_COOKIE(KIND, OBJ)                                                   \
     (FS_COOKIE_BASE | ((uint64_t)(KIND) << 32) | (uint32_t)(OBJ))
 
-/* Group ids flowsteer owns: FS_GROUP_BASE | label, label < 2^20.  Groups
- * outside [FS_GROUP_BASE, FS_GROUP_BASE + FS_GROUP_SPAN) are never read as
- * ours or deleted. */
+/* Group ids flowsteer owns: FS_GROUP_BASE | label (table FS_T_SFC_FWD:
+ * every pair of a hop, here or through tunnels) and FS_GROUP_BASE |
+ * FS_GROUP_LOCAL | label (table FS_T_SFC_LOCAL: the hop's pairs on this
+ * node), label < 2^20.  Groups outside [FS_GROUP_BASE, FS_GROUP_BASE +
+ * FS_GROUP_SPAN) are never read as ours or deleted. */
 #define FS_GROUP_BASE UINT32_C(0xf5000000)
-#define FS_GROUP_SPAN UINT32_C(0x00100000)
+#define FS_GROUP_LOCAL UINT32_C(0x00100000)
+#define FS_GROUP_SPAN UINT32_C(0x00200000)
 
 /* OVSDB ownership: every Bridge, Port and Interface row flowsteer creates
  * carries external_ids:flowsteer-owner=<what it is for> (e.g.
@@ -86,5 +106,10 @@ enum fs_table {
 #define FS_PATCH_INT_PREFIX "fsi-"
 #define FS_PATCH_PHYS_PREFIX "fsp-"
 #define FS_PORT_NAME_MAX 15
+
+/* Tunnel ports on the integration bridge: FS_TUNNEL_PREFIX + the remote
+ * chassis' name (a remote device's VTEP: its IP), or + 8 hex digits of its
+ * hash, as patch ports; external_ids FS_OWNER_KEY=tunnel:<chassis>. */
+#define FS_TUNNEL_PREFIX "fst-"
 
 #endif /* render/pipeline.h */

@@ -16,12 +16,21 @@
 #include "model/text.h"
 #include "util.h"
 
-/* One hop of a chain as served on this node: the group and those of its
- * pairs whose two ports are plugged here (the others get a note). */
+/* A port pair as this node reaches it: here (both ports plugged here) or
+ * through the tunnel to the chassis both its ports are bound to, with the
+ * VNI of its ingress port's network as tun_id. */
+struct hop_pair {
+    const struct fs_port_pair *pp;
+    int tunnel; /* 0: served here. */
+    uint32_t vni;
+};
+
+/* One hop of a chain as this node renders it: the group and those of its
+ * pairs it can reach (the others get a note). */
 struct hop {
     const struct fs_port_pair_group *ppg;
-    const struct fs_port_pair **pairs;
-    size_t n_pairs;
+    struct hop_pair *pairs;
+    size_t n_pairs, n_local;
 };
 
 /* What one chain renders from: its hops in the chain's order. */
@@ -30,6 +39,7 @@ struct plan {
     struct hop *hops;
     size_t n_hops;
     bool v4, v6; /* Ethertypes of the chain's classifiers. */
+    bool spans;  /* A port of the chain is bound to another chassis. */
 };
 
 /* One direction of a chain. */
@@ -203,8 +213,18 @@ static void render_entry(struct render_ctx *ctx, const struct path *p)
  * outputs it as is; an MPLS-aware pair gets the label and TTL = hop index
  * (set_field rather than set_mpls_ttl, which OpenFlow 1.5 deprecates). */
 static char *deliver_actions(const struct render_ctx *ctx, const struct path *p,
-                             size_t i, const struct fs_port_pair *pp)
+                             size_t i, const struct hop_pair *hp)
 {
+    const struct fs_port_pair *pp = hp->pp;
+    if (hp->tunnel) {
+        /* networking-sfc's encapsulation between nodes: MPLS inside the
+         * tunnel, pushed after the select group chose on the intact
+         * packet. */
+        return xasprintf("push_mpls:0x8847,set_field:%" PRIu32 "->mpls_label,"
+                         "set_field:%" PRIu32 "->mpls_ttl,"
+                         "set_field:%" PRIu32 "->tun_id,output:%d",
+                         label(p, i), hop_index(p, i), hp->vni, hp->tunnel);
+    }
     int ofport = render_local_ofport(ctx, pair_in(p, pp));
     if (pp->correlation == FS_CORR_MPLS) {
         return xasprintf("push_mpls:0x8847,set_field:%" PRIu32 "->mpls_label,"
@@ -248,33 +268,68 @@ static void put_hash_fields(struct ds *s, const struct plan *plan,
     ds_put_char(s, ')');
 }
 
-/* Table 15 for hop 'i': the one pair's actions, or a select group with one
- * bucket per pair (weight from the pair). */
-static void render_forward(struct render_ctx *ctx, const struct path *p,
-                           size_t i)
+/* Adds to 'table' the flow matching 'match' that hands hop 'i''s packets
+ * to its pairs 'pairs' ('n'): the one pair's actions, or select group
+ * 'gid' with one bucket per pair (weight from the pair). */
+static void render_to_pairs(struct render_ctx *ctx, const struct path *p,
+                            size_t i, const struct hop_pair *pairs, size_t n,
+                            uint8_t table, const char *match, uint32_t gid)
 {
-    const struct hop *h = path_hop(p, i);
-    char *match = xasprintf("reg5=%" PRIu32, label(p, i));
     char *actions;
-    if (h->n_pairs == 1) {
-        actions = deliver_actions(ctx, p, i, h->pairs[0]);
+    if (n == 1) {
+        actions = deliver_actions(ctx, p, i, &pairs[0]);
     } else {
-        uint32_t gid = FS_GROUP_BASE | label(p, i);
         struct ds spec = DS_EMPTY_INITIALIZER;
         ds_put_cstr(&spec, "type=select");
-        put_hash_fields(&spec, p->plan, h->ppg);
-        for (size_t k = 0; k < h->n_pairs; k++) {
-            char *bucket = deliver_actions(ctx, p, i, h->pairs[k]);
+        put_hash_fields(&spec, p->plan, path_hop(p, i)->ppg);
+        for (size_t k = 0; k < n; k++) {
+            char *bucket = deliver_actions(ctx, p, i, &pairs[k]);
             ds_put_format(&spec, ",bucket=bucket_id:%zu,weight:%d,actions=%s",
-                          k, h->pairs[k]->weight, bucket);
+                          k, pairs[k].pp->weight, bucket);
             free(bucket);
         }
         render_group(ctx, gid, ds_steal_cstr(&spec));
         actions = xasprintf("group:%" PRIu32, gid);
     }
-    render_flow(ctx, p->pc->meta.key, FS_T_SFC_FWD, 100, p->cookie, match,
+    render_flow(ctx, p->pc->meta.key, table, 100, p->cookie, match, actions);
+    free(actions);
+}
+
+/* Table 15 for hop 'i': every pair it can reach, here or through
+ * tunnels. */
+static void render_forward(struct render_ctx *ctx, const struct path *p,
+                           size_t i)
+{
+    const struct hop *h = path_hop(p, i);
+    char *match = xasprintf("reg5=%" PRIu32, label(p, i));
+    render_to_pairs(ctx, p, i, h->pairs, h->n_pairs, FS_T_SFC_FWD, match,
+                    FS_GROUP_BASE | label(p, i));
+    free(match);
+}
+
+/* Tables 16 and 17 for hop 'i' of a chain across chassis, when some of its
+ * pairs are here: its packets from a tunnel (MPLS, label of the hop) lose
+ * the header and go to this node's pairs only, so a packet never goes back
+ * into a tunnel for the hop it came for.  The pop recirculates, so a
+ * select group here hashes on the inner packet. */
+static void render_arrival(struct render_ctx *ctx, const struct path *p,
+                           size_t i)
+{
+    const struct hop *h = path_hop(p, i);
+    if (!p->plan->spans || !h->n_local) {
+        return;
+    }
+    char *match = xasprintf("mpls,mpls_label=%" PRIu32, label(p, i));
+    char *actions = xasprintf(
+        "pop_mpls:%s,set_field:%" PRIu32 "->reg5,goto_table:%d",
+        p->plan->v6 ? "0x86dd" : "0x0800", label(p, i), FS_T_SFC_LOCAL);
+    render_flow(ctx, p->pc->meta.key, FS_T_SFC_REMOTE, 100, p->cookie, match,
                 actions);
     free(actions);
+    free(match);
+    match = xasprintf("reg5=%" PRIu32, label(p, i));
+    render_to_pairs(ctx, p, i, h->pairs, h->n_local, FS_T_SFC_LOCAL, match,
+                    FS_GROUP_BASE | FS_GROUP_LOCAL | label(p, i));
     free(match);
 }
 
@@ -303,8 +358,8 @@ static void render_return(struct render_ctx *ctx, const struct path *p,
                           size_t i)
 {
     const struct hop *h = path_hop(p, i);
-    for (size_t k = 0; k < h->n_pairs; k++) {
-        const struct fs_port_pair *pp = h->pairs[k];
+    for (size_t k = 0; k < h->n_local; k++) {
+        const struct fs_port_pair *pp = h->pairs[k].pp;
         int out = render_local_ofport(ctx, pair_out(p, pp));
         if (pp->correlation == FS_CORR_MPLS) {
             render_mpls_return(ctx, p, i, out);
@@ -329,66 +384,141 @@ static void render_path(struct render_ctx *ctx, const struct plan *plan,
     render_entry(ctx, &p);
     for (size_t i = 0; i < plan->n_hops; i++) {
         render_forward(ctx, &p, i);
+        render_arrival(ctx, &p, i);
         render_return(ctx, &p, i);
     }
 }
 
-/* Returns NULL if port pair 'pp' can be served here, else why not (caller
- * frees). */
-static char *pair_problem(const struct render_ctx *ctx,
-                          const struct fs_port_pair *pp)
+/* Returns the chassis port 'id' is bound to ("" if none). */
+static const char *port_host(const struct render_ctx *ctx, const char *id)
 {
-    const char *ports[2] = {pp->ingress, pp->egress};
-    for (int j = 0; j < 2; j++) {
-        if (!render_local_ofport(ctx, ports[j])) {
-            const struct fs_port *port = render_find(ctx, FS_PORT, ports[j]);
-            const char *host = port && port->host_id ? port->host_id : "";
-            return xasprintf("port pair %s: %s port %s is not plugged on "
-                             "chassis %s (bound to %s); hops on other chassis "
-                             "need tunnels, not supported yet: not rendered",
-                             fs_quote(pp->meta.id).s, j ? "egress" : "ingress",
-                             fs_quote(ports[j]).s, fs_quote(ctx->node).s,
-                             fs_quote(host).s);
-        }
+    const struct fs_port *port = render_find(ctx, FS_PORT, id);
+    return port && port->host_id && !port->remote ? port->host_id : "";
+}
+
+/* Returns true if port 'id' (NULL: none) is bound to another chassis. */
+static bool bound_elsewhere(const struct render_ctx *ctx, const char *id)
+{
+    const char *host = id ? port_host(ctx, id) : "";
+    return *host && strcmp(host, ctx->node);
+}
+
+/* Fills 'hp' for port pair 'pp' reached through a tunnel: both its ports
+ * bound to one other chassis, which this node has a tunnel to.  Returns
+ * NULL, or why not (caller frees). */
+static char *remote_pair(const struct render_ctx *ctx,
+                         const struct fs_port_pair *pp, struct hop_pair *hp)
+{
+    const char *in = port_host(ctx, pp->ingress);
+    const char *out = port_host(ctx, pp->egress);
+    if (strcmp(in, out)) {
+        return xasprintf("port pair %s: its ingress port is bound to %s and "
+                         "its egress port to %s: not rendered",
+                         fs_quote(pp->meta.id).s, fs_quote(in).s,
+                         fs_quote(out).s);
+    } else if (!*in || !strcmp(in, ctx->node)) {
+        return xasprintf("port pair %s: its ports are not plugged on chassis "
+                         "%s yet: not rendered",
+                         fs_quote(pp->meta.id).s, fs_quote(ctx->node).s);
     }
+    hp->tunnel = render_tunnel(ctx, in);
+    if (!hp->tunnel) {
+        return xasprintf("port pair %s is on chassis %s, which this node has "
+                         "no tunnel to (a chassis without a tunnel endpoint, "
+                         "or its tunnel port is not up yet): not rendered",
+                         fs_quote(pp->meta.id).s, fs_quote(in).s);
+    }
+    const struct fs_port *ingress = render_find(ctx, FS_PORT, pp->ingress);
+    const struct fs_network *net =
+        render_find(ctx, FS_NETWORK, ingress->network_id);
+    hp->vni = net ? net->vni : 0;
+    return NULL;
+}
+
+/* Fills 'hp' for port pair 'pp'.  Returns NULL if this node can reach it
+ * (here or through a tunnel), else why not (caller frees). */
+static char *pair_problem(const struct render_ctx *ctx,
+                          const struct fs_port_pair *pp, struct hop_pair *hp)
+{
+    *hp = (struct hop_pair){.pp = pp};
     if (pp->correlation == FS_CORR_NSH) {
         return xasprintf("port pair %s: nsh correlation is not "
                          "supported yet: not rendered",
                          fs_quote(pp->meta.id).s);
     }
-    return NULL;
+    bool in = render_local_ofport(ctx, pp->ingress) != 0;
+    bool out = render_local_ofport(ctx, pp->egress) != 0;
+    return in && out ? NULL : remote_pair(ctx, pp, hp);
 }
 
-/* Fills hop 'j' of 'plan' with the pairs served here; notes the others.
- * Returns false if none is. */
+/* Fills hop 'j' of 'plan' with the pairs this node reaches, those served
+ * here first; notes the others.  Returns false if none is. */
 static bool plan_hop(struct render_ctx *ctx, struct plan *plan, size_t j)
 {
     const struct fs_port_chain *pc = plan->pc;
     struct hop *h = &plan->hops[j];
     h->ppg = render_find(ctx, FS_PORT_PAIR_GROUP, pc->port_pair_groups[j]);
     h->pairs = xcalloc(h->ppg->n_port_pairs, sizeof *h->pairs);
+    struct hop_pair *remote = xcalloc(h->ppg->n_port_pairs, sizeof *remote);
+    size_t n_remote = 0;
     for (size_t k = 0; k < h->ppg->n_port_pairs; k++) {
         const struct fs_port_pair *pp =
             render_find(ctx, FS_PORT_PAIR, h->ppg->port_pairs[k]);
-        char *why = pair_problem(ctx, pp);
+        struct hop_pair hp;
+        char *why = pair_problem(ctx, pp, &hp);
         if (why) {
             char *path = xasprintf("$.port_chain.port_pair_groups[%zu]", j);
             fs_errors_add(&ctx->out->notes, pc->meta.key, path, "%s", why);
             free(path);
             free(why);
+        } else if (hp.tunnel) {
+            remote[n_remote++] = hp;
+            plan->spans = true;
         } else {
-            h->pairs[h->n_pairs++] = pp;
+            h->pairs[h->n_pairs++] = hp;
         }
     }
+    h->n_local = h->n_pairs;
+    memcpy(&h->pairs[h->n_pairs], remote, n_remote * sizeof *remote);
+    h->n_pairs += n_remote;
+    free(remote);
     if (!h->n_pairs) {
         char *path = xasprintf("$.port_chain.port_pair_groups[%zu]", j);
         fs_errors_add(&ctx->out->notes, pc->meta.key, path,
-                      "port pair group %s has no port pair served on "
-                      "chassis %s: the chain is not rendered here",
+                      "port pair group %s has no port pair chassis %s can "
+                      "reach: the chain is not rendered here",
                       fs_quote(h->ppg->meta.id).s, fs_quote(ctx->node).s);
         free(path);
     }
     return h->n_pairs > 0;
+}
+
+/* Returns true if a pair of some group of 'pc' has a port plugged here
+ * and a port of the chain (a pair's or a classifier's) is bound to another
+ * chassis: packets of the chain may come here through a tunnel. */
+static bool serves_remote_chain(const struct render_ctx *ctx,
+                                const struct fs_port_chain *pc)
+{
+    bool local = false, elsewhere = false;
+    for (size_t j = 0; j < pc->n_port_pair_groups; j++) {
+        const struct fs_port_pair_group *g =
+            render_find(ctx, FS_PORT_PAIR_GROUP, pc->port_pair_groups[j]);
+        for (size_t k = 0; k < g->n_port_pairs; k++) {
+            const struct fs_port_pair *pp =
+                render_find(ctx, FS_PORT_PAIR, g->port_pairs[k]);
+            local |= render_local_ofport(ctx, pp->ingress) ||
+                     render_local_ofport(ctx, pp->egress);
+            elsewhere |= bound_elsewhere(ctx, pp->ingress) ||
+                         bound_elsewhere(ctx, pp->egress);
+        }
+    }
+    for (size_t i = 0; local && !elsewhere && i < pc->n_flow_classifiers; i++) {
+        const struct fs_flow_classifier *fc =
+            render_find(ctx, FS_FLOW_CLASSIFIER, pc->flow_classifiers[i]);
+        elsewhere = bound_elsewhere(ctx, fc->logical_source_port) ||
+                    bound_elsewhere(ctx, fc->logical_destination_port);
+    }
+    return local && elsewhere;
 }
 
 /* Returns true if some classifier of 'pc' enters a path on this node. */
@@ -426,6 +556,8 @@ static bool plan_chain(struct render_ctx *ctx, const struct fs_port_chain *pc,
             render_find(ctx, FS_FLOW_CLASSIFIER, pc->flow_classifiers[i]);
         plan->v4 |= fc->ethertype != 6;
         plan->v6 |= fc->ethertype == 6;
+        plan->spans |= bound_elsewhere(ctx, fc->logical_source_port) ||
+                       bound_elsewhere(ctx, fc->logical_destination_port);
     }
     plan->hops = xcalloc(pc->n_port_pair_groups, sizeof *plan->hops);
     plan->n_hops = pc->n_port_pair_groups;
@@ -474,10 +606,14 @@ void render_sfc_port(struct render_ctx *ctx, const struct fs_port *p,
     }
 }
 
-/* Chain 'pc', if it has a path id and a classifier enters it here. */
+/* Chain 'pc', if it has a path id and a classifier enters it here or a
+ * pair of it is here. */
 void render_sfc_chain(struct render_ctx *ctx, const struct fs_port_chain *pc)
 {
-    if (!pc->path_id || !has_local_entry(ctx, pc)) {
+    if (!pc->path_id) {
+        return;
+    }
+    if (!has_local_entry(ctx, pc) && !serves_remote_chain(ctx, pc)) {
         return;
     }
     struct plan plan;

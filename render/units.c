@@ -15,6 +15,7 @@ static void node_unit(struct render_ctx *ctx)
     ctx->snap = ctx->w->snap;
     ctx->facts = ctx->w->facts;
     render_provider(ctx);
+    render_overlay_tunnels(ctx);
     render_l2_uplinks(ctx);
     render_sfc_base(ctx);
 }

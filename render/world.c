@@ -81,6 +81,7 @@ void render_world_init(struct render_world *w, const struct fs_snapshot *snap,
     shash_init(&w->net_ports);
     shash_init(&w->uplinks);
     simap_init(&w->patch_ofports);
+    shash_init(&w->tunnels);
     assign_net_keys(w);
     collect_sf_ports(w);
     index_network_ports(w);
@@ -99,4 +100,5 @@ void render_world_destroy(struct render_world *w)
     sset_destroy(&w->sf_ports);
     shash_destroy_free_data(&w->uplinks);
     simap_destroy(&w->patch_ofports);
+    shash_destroy_free_data(&w->tunnels);
 }

@@ -386,7 +386,7 @@ static void test_provider_no_clash(void **state)
            15);
     put_at(m, NETS "g",
            NET("\"provider:network_type\": \"geneve\", "
-               "\"provider:segmentation_id\": 100"),
+               "\"provider:segmentation_id\": 101"),
            16);
     struct fs_snapshot *s = fs_snapshot_build(m);
     assert_no_errors(s);

@@ -1,0 +1,356 @@
+/* Overlay networks across chassis (docs/architecture.md, "Overlay"):
+ * tunnel ports to the other chassis this node needs and to remote
+ * devices' VTEPs (Dragonflow's remote device,
+ * ../shared/seeds/dragonflow-remote-device.txt), table 4 (from a tunnel:
+ * VNI -> network), unicast to ports bound elsewhere (table 55) and the
+ * head-end replication of a flood (table 57).  The tunnel ports, table 4's
+ * MPLS hand-off and the world's tunnels are the node-wide unit's; an
+ * overlay network's flows its network unit's (render/units.c). */
+#include <inttypes.h>
+#include <string.h>
+
+#include "openvswitch/dynamic-string.h"
+#include "render/internal.h"
+#include "model/text.h"
+#include "socket-util.h"
+#include "util.h"
+
+/* One remote endpoint this node needs a tunnel to. */
+struct need {
+    const char *name; /* Chassis name, or the VTEP's IP (the key in the
+                       * map of needs). */
+    const char *ip;   /* Remote endpoint. */
+    const char *type; /* vxlan, geneve. */
+    const char *key;  /* Resource that wants it (for notes and rows). */
+    const char *path; /* JSON path in it. */
+};
+
+const char *render_port_chassis(const struct fs_port *p, const char *node)
+{
+    if (p->remote) {
+        return p->remote_host_ip;
+    }
+    return p->host_id && *p->host_id && strcmp(p->host_id, node) ? p->host_id
+                                                                 : NULL;
+}
+
+/* Adds a need for chassis 'name' (a chassis document's ip and encap) on
+ * behalf of resource 'key' unless there is one. */
+static void need_chassis(struct shash *needs, const struct render_ctx *ctx,
+                         const char *name, const char *key)
+{
+    if (!name || !*name || !strcmp(name, ctx->node) ||
+        shash_find(needs, name)) {
+        return;
+    }
+    const struct fs_chassis *ch = fs_snapshot_find(ctx->snap, FS_CHASSIS, name);
+    struct need *n = xmalloc(sizeof *n);
+    if (ch && ch->ip) {
+        *n = (struct need){name, ch->ip, ch->encap, ch->meta.key,
+                           "$.chassis.ip"};
+    } else {
+        *n = (struct need){name, NULL, NULL, key, "$"};
+    }
+    n->name = shash_add(needs, name, n)->name; /* 'name' may not live. */
+}
+
+/* A remote device port 'p' of overlay network 'net': its VTEP, named by
+ * its IP, with the network's type as encap. */
+static void need_vtep(struct shash *needs, const struct fs_port *p,
+                      const struct fs_network *net)
+{
+    if (p->remote_host_ip && !shash_find(needs, p->remote_host_ip)) {
+        struct need *n = xmalloc(sizeof *n);
+        *n = (struct need){p->remote_host_ip, p->remote_host_ip,
+                           net->network_type, p->meta.key,
+                           "$.port.binding:profile.host_ip"};
+        shash_add(needs, p->remote_host_ip, n);
+    }
+}
+
+/* Networks with a port bound to this node (plugged or not: the tunnels are
+ * ready before the port is). */
+static void present_networks(const struct render_ctx *ctx, struct sset *nets)
+{
+    for (size_t i = 0; i < ctx->snap->n_ports; i++) {
+        const struct fs_port *p = &ctx->snap->ports[i];
+        if (!p->remote && p->host_id && !strcmp(p->host_id, ctx->node)) {
+            sset_add(nets, p->network_id);
+        }
+    }
+}
+
+/* Every other chassis with a port of an overlay network present here, and
+ * every remote device of such a network. */
+static void network_needs(const struct render_ctx *ctx, struct shash *needs)
+{
+    struct sset nets = SSET_INITIALIZER(&nets);
+    present_networks(ctx, &nets);
+    for (size_t i = 0; i < ctx->snap->n_ports; i++) {
+        const struct fs_port *p = &ctx->snap->ports[i];
+        if (!sset_contains(&nets, p->network_id)) {
+            continue;
+        }
+        const struct fs_network *net =
+            fs_snapshot_find(ctx->snap, FS_NETWORK, p->network_id);
+        if (!net || !fs_network_is_overlay(net) || !net->vni) {
+            continue;
+        }
+        if (p->remote) {
+            need_vtep(needs, p, net);
+        } else {
+            need_chassis(needs, ctx, p->host_id, p->meta.key);
+        }
+    }
+    sset_destroy(&nets);
+}
+
+/* Adds the chassis port 'id' is bound to (if any) to 'chassis'. */
+static void add_port_chassis(const struct render_ctx *ctx, struct sset *chassis,
+                             const char *id)
+{
+    const struct fs_port *p =
+        id ? fs_snapshot_find(ctx->snap, FS_PORT, id) : NULL;
+    if (p && !p->remote && p->host_id && *p->host_id) {
+        sset_add(chassis, p->host_id);
+    }
+}
+
+/* The chassis of every port chain 'pc' uses: classifiers' source and
+ * destination ports, every pair's two ports. */
+static void chain_chassis(const struct render_ctx *ctx,
+                          const struct fs_port_chain *pc, struct sset *chassis)
+{
+    for (size_t i = 0; i < pc->n_flow_classifiers; i++) {
+        const struct fs_flow_classifier *fc = fs_snapshot_find(
+            ctx->snap, FS_FLOW_CLASSIFIER, pc->flow_classifiers[i]);
+        add_port_chassis(ctx, chassis, fc->logical_source_port);
+        add_port_chassis(ctx, chassis, fc->logical_destination_port);
+    }
+    for (size_t j = 0; j < pc->n_port_pair_groups; j++) {
+        const struct fs_port_pair_group *g = fs_snapshot_find(
+            ctx->snap, FS_PORT_PAIR_GROUP, pc->port_pair_groups[j]);
+        for (size_t k = 0; k < g->n_port_pairs; k++) {
+            const struct fs_port_pair *pp =
+                fs_snapshot_find(ctx->snap, FS_PORT_PAIR, g->port_pairs[k]);
+            add_port_chassis(ctx, chassis, pp->ingress);
+            add_port_chassis(ctx, chassis, pp->egress);
+        }
+    }
+}
+
+/* For each chain this node takes part in (a port of it is bound here):
+ * every other chassis of the chain. */
+static void chain_needs(const struct render_ctx *ctx, struct shash *needs)
+{
+    for (size_t i = 0; i < ctx->snap->n_port_chains; i++) {
+        const struct fs_port_chain *pc = &ctx->snap->port_chains[i];
+        if (!pc->path_id) {
+            continue;
+        }
+        struct sset chassis = SSET_INITIALIZER(&chassis);
+        chain_chassis(ctx, pc, &chassis);
+        if (sset_contains(&chassis, ctx->node)) {
+            const char *name;
+            SSET_FOR_EACH(name, &chassis)
+            {
+                need_chassis(needs, ctx, name, pc->meta.key);
+            }
+        }
+        sset_destroy(&chassis);
+    }
+}
+
+/* Returns true if 'a' and 'b' are addresses of one family. */
+static bool same_family(const char *a, const char *b)
+{
+    return !strchr(a, ':') == !strchr(b, ':');
+}
+
+/* The tunnel port for need 'n' from 'local_ip', or a note saying why
+ * there is none; 'ips' holds the remote IPs already used (two chassis with
+ * one IP would be one tunnel). */
+static void render_tunnel_port(struct render_ctx *ctx, const struct need *n,
+                               const char *local_ip, struct sset *ips)
+{
+    if (!n->ip) {
+        fs_errors_add(&ctx->out->notes, n->key, n->path,
+                      "chassis %s has no tunnel endpoint (no chassis "
+                      "document with an ip): not reachable from %s",
+                      fs_quote(n->name).s, fs_quote(ctx->node).s);
+        return;
+    } else if (!same_family(n->ip, local_ip)) {
+        fs_errors_add(&ctx->out->notes, n->key, n->path,
+                      "tunnel endpoint %s of %s and this node's %s are not of "
+                      "one address family: no tunnel",
+                      n->ip, fs_quote(n->name).s, local_ip);
+        return;
+    } else if (!sset_add(ips, n->ip)) {
+        fs_errors_add(&ctx->out->notes, n->key, n->path,
+                      "tunnel endpoint %s of %s is another chassis' too: no "
+                      "second tunnel to it",
+                      n->ip, fs_quote(n->name).s);
+        return;
+    }
+    char *name = render_patch_name(FS_TUNNEL_PREFIX, n->name);
+    char *owner = xasprintf("tunnel:%s", n->name);
+    struct smap options = SMAP_INITIALIZER(&options);
+    smap_add(&options, "remote_ip", n->ip);
+    smap_add(&options, "local_ip", local_ip);
+    smap_add(&options, "key", "flow");
+    if (!strcmp(n->type, "geneve")) {
+        smap_add(&options, "csum", "true");
+    }
+    if (render_port(ctx, ctx->render_node->integration_bridge, name, n->type,
+                    &options, owner, n->key, n->path)) {
+        int ofport = simap_get(&ctx->facts->owned_ofports, name);
+        if (ofport) {
+            struct render_tunnel *t = xmalloc(sizeof *t);
+            t->ofport = ofport;
+            shash_add(&ctx->w->tunnels, n->name, t);
+        } else {
+            ctx->out->n_waiting++;
+        }
+    }
+    smap_destroy(&options);
+    free(owner);
+    free(name);
+}
+
+/* Table 4: a chain's MPLS-labelled packets from any tunnel go to sfc.c's
+ * table; the network flows are the network units'. */
+static void render_tunnel_mpls(struct render_ctx *ctx)
+{
+    char *actions = xasprintf("goto_table:%d", FS_T_SFC_REMOTE);
+    render_flow(ctx, "", FS_T_TUNNEL_IN, 110, FS_COOKIE(FS_COOKIE_OVERLAY, 0),
+                "mpls", actions);
+    free(actions);
+}
+
+void render_overlay_tunnels(struct render_ctx *ctx)
+{
+    struct shash needs = SHASH_INITIALIZER(&needs);
+    network_needs(ctx, &needs);
+    chain_needs(ctx, &needs);
+    if (shash_is_empty(&needs)) {
+        shash_destroy(&needs);
+        return;
+    }
+    const struct fs_chassis *self =
+        fs_snapshot_find(ctx->snap, FS_CHASSIS, ctx->node);
+    const struct shash_node **sorted = shash_sort(&needs);
+    if (!self || !self->ip) {
+        const struct need *first = sorted[0]->data;
+        fs_errors_add(&ctx->out->notes, first->key, first->path,
+                      "chassis %s has no tunnel endpoint (start flowsteerd "
+                      "with --encap-ip, or put %schassis/%s with an ip): "
+                      "nothing on other chassis is reachable from it",
+                      fs_quote(ctx->node).s, FS_PREFIX, ctx->node);
+    } else {
+        struct sset ips = SSET_INITIALIZER(&ips);
+        for (size_t i = 0; i < shash_count(&needs); i++) {
+            render_tunnel_port(ctx, sorted[i]->data, self->ip, &ips);
+        }
+        sset_destroy(&ips);
+        if (!shash_is_empty(&ctx->w->tunnels)) {
+            render_tunnel_mpls(ctx);
+        }
+    }
+    free(sorted);
+    shash_destroy_free_data(&needs);
+}
+
+/* Cookie of overlay network 'net''s flows. */
+static uint64_t overlay_cookie(const struct render_ctx *ctx,
+                               const struct fs_network *net)
+{
+    return FS_COOKIE(FS_COOKIE_OVERLAY, render_net_key(ctx, net->meta.id));
+}
+
+/* Table 4: packets of 'net''s VNI from any tunnel belong to 'net' and go to
+ * the L2 lookup. */
+static void tunnel_ingress(struct render_ctx *ctx, const struct fs_network *net)
+{
+    char *match = xasprintf("tun_id=%" PRIu32, net->vni);
+    char *actions = xasprintf("set_field:0x%" PRIx64 "->metadata,goto_table:%d",
+                              render_net_key(ctx, net->meta.id), FS_T_L2);
+    render_flow(ctx, net->meta.key, FS_T_TUNNEL_IN, 100,
+                overlay_cookie(ctx, net), match, actions);
+    free(match);
+    free(actions);
+}
+
+/* Table 55: frames to port 'p' (bound elsewhere) go into its chassis'
+ * tunnel 'ofport' with the VNI. */
+static void remote_mac(struct render_ctx *ctx, const struct fs_network *net,
+                       const struct fs_port *p, int ofport)
+{
+    char *match = xasprintf("metadata=0x%" PRIx64 ",dl_dst=%s",
+                            render_net_key(ctx, net->meta.id), p->mac_address);
+    char *actions = xasprintf("set_field:%" PRIu32 "->tun_id,"
+                              "set_field:%d->reg7,goto_table:%d",
+                              net->vni, ofport, FS_T_EGRESS);
+    render_flow(ctx, p->meta.key, FS_T_L2, 100, overlay_cookie(ctx, net), match,
+                actions);
+    free(match);
+    free(actions);
+}
+
+static int compare_ints(const void *a_, const void *b_)
+{
+    int a = *(const int *)a_, b = *(const int *)b_;
+    return (a > b) - (a < b);
+}
+
+/* Table 57: a flood of 'net' that did not come from a tunnel goes once
+ * into each tunnel of 'ofports' ('n', sorted, distinct). */
+static void tunnel_flood(struct render_ctx *ctx, const struct fs_network *net,
+                         const int *ofports, size_t n)
+{
+    char *match = xasprintf("metadata=0x%" PRIx64 "," FS_REG_FROM_TUNNEL "=0",
+                            render_net_key(ctx, net->meta.id));
+    struct ds actions = DS_EMPTY_INITIALIZER;
+    ds_put_format(&actions, "set_field:%" PRIu32 "->tun_id", net->vni);
+    for (size_t i = 0; i < n; i++) {
+        ds_put_format(&actions, ",output:%d", ofports[i]);
+    }
+    render_flow(ctx, net->meta.key, FS_T_TUNNEL_FLOOD, 100,
+                overlay_cookie(ctx, net), match, ds_cstr(&actions));
+    ds_destroy(&actions);
+    free(match);
+}
+
+bool render_overlay_network(struct render_ctx *ctx,
+                            const struct fs_network *net,
+                            const struct fs_port *const *remote, size_t n)
+{
+    if (!net->vni) {
+        return false;
+    }
+    tunnel_ingress(ctx, net);
+    int *ofports = xcalloc(n + 1, sizeof *ofports);
+    size_t n_ofports = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *chassis = render_port_chassis(remote[i], ctx->node);
+        int ofport = chassis ? render_tunnel(ctx, chassis) : 0;
+        if (!ofport) {
+            continue;
+        }
+        if (remote[i]->mac_address) {
+            remote_mac(ctx, net, remote[i], ofport);
+        }
+        ofports[n_ofports++] = ofport;
+    }
+    qsort(ofports, n_ofports, sizeof *ofports, compare_ints);
+    size_t k = 0;
+    for (size_t i = 0; i < n_ofports; i++) {
+        if (!k || ofports[k - 1] != ofports[i]) {
+            ofports[k++] = ofports[i];
+        }
+    }
+    if (k) {
+        tunnel_flood(ctx, net, ofports, k);
+    }
+    free(ofports);
+    return k > 0;
+}
