@@ -1,6 +1,8 @@
 /* reconciler/alloc.h: path id allocation in etcd for chains whose
- * chain_parameters.chain_id is 0 or absent (docs/architecture.md, "Key
- * allocation").  The result comes back through the watch, like any key. */
+ * chain_parameters.chain_id is 0 or absent, and VNI allocation for vxlan
+ * and geneve networks without provider:segmentation_id
+ * (docs/architecture.md, "Key allocation").  The result comes back through
+ * the watch, like any key. */
 #ifndef FS_ALLOC_H
 #define FS_ALLOC_H 1
 
@@ -11,6 +13,7 @@
 
 struct etcd_client;
 struct fs_snapshot;
+struct alloc_kind;
 
 /* Backoff of failed transactions: 200 ms (the old fixed retry) doubling to
  * 10 s, with jitter. */
@@ -28,8 +31,9 @@ struct fs_alloc {
     void (*retry)(void *aux, double delay_s);
     void *aux;
     bool in_flight;
-    char *chain; /* Chain id of the transaction in flight. */
-    uint32_t path_id;
+    const struct alloc_kind *kind; /* Path ids or VNIs, in flight. */
+    char *chain;      /* Chain (network) id of the transaction in flight. */
+    uint32_t path_id; /* Its path id (VNI). */
     struct fs_backoff backoff;
 };
 
@@ -41,10 +45,13 @@ struct fs_alloc {
     }
 
 /* If no transaction is in flight and no backoff is running: releases the first
- * orphan allocation of 'snap' (a deleted chain's keys), else, if 'snap' has
+ * orphan allocation of 'snap' (a deleted chain's keys, then a network's that
+ * is gone or has a segmentation id of its own), else, if 'snap' has
  * pending chains, starts one for the first pending chain with the lowest free
  * path id: create_revision(keys/path_ids/<n>) == 0 and
- * create_revision(keys/port_chains/<chain>) == 0 -> put both. */
+ * create_revision(keys/port_chains/<chain>) == 0 -> put both; else the
+ * same for the first pending network with the lowest free VNI
+ * (keys/vnis/<n>, keys/networks/<id>). */
 void fs_alloc_run(struct fs_alloc *, const struct fs_snapshot *snap);
 
 /* Lets the next fs_alloc_run() start a transaction at once (etcd is back)
