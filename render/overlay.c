@@ -17,6 +17,7 @@
 
 /* One remote endpoint this node needs a tunnel to. */
 struct need {
+    bool chassis;     /* A chassis, not a remote device's VTEP. */
     const char *name; /* Chassis name, or the VTEP's IP (the key in the
                        * map of needs). */
     const char *ip;   /* Remote endpoint. */
@@ -46,10 +47,10 @@ static void need_chassis(struct shash *needs, const struct render_ctx *ctx,
     const struct fs_chassis *ch = fs_snapshot_find(ctx->snap, FS_CHASSIS, name);
     struct need *n = xmalloc(sizeof *n);
     if (ch && ch->ip) {
-        *n = (struct need){name, ch->ip, ch->encap, ch->meta.key,
-                           "$.chassis.ip"};
+        *n = (struct need){true,      name,         ch->ip,
+                           ch->encap, ch->meta.key, "$.chassis.ip"};
     } else {
-        *n = (struct need){name, NULL, NULL, key, "$"};
+        *n = (struct need){true, name, NULL, NULL, key, "$"};
     }
     n->name = shash_add(needs, name, n)->name; /* 'name' may not live. */
 }
@@ -61,8 +62,11 @@ static void need_vtep(struct shash *needs, const struct fs_port *p,
 {
     if (p->remote_host_ip && !shash_find(needs, p->remote_host_ip)) {
         struct need *n = xmalloc(sizeof *n);
-        *n = (struct need){p->remote_host_ip, p->remote_host_ip,
-                           net->network_type, p->meta.key,
+        *n = (struct need){false,
+                           p->remote_host_ip,
+                           p->remote_host_ip,
+                           net->network_type,
+                           p->meta.key,
                            "$.port.binding:profile.host_ip"};
         shash_add(needs, p->remote_host_ip, n);
     }
@@ -167,11 +171,22 @@ static bool same_family(const char *a, const char *b)
     return !strchr(a, ':') == !strchr(b, ':');
 }
 
-/* The tunnel port for need 'n' from 'local_ip', or a note saying why
- * there is none; 'ips' holds the remote IPs already used (two chassis with
- * one IP would be one tunnel). */
+/* The type of the tunnel to 'n' from a chassis of encap 'self': a remote
+ * device's is its network's type; between two chassis it is their encap
+ * when they have the same, else vxlan.  Both ends must pick the same type
+ * (OVS gives a tunnel packet to the port of its type, remote and local IP
+ * and no other), and every OVS does VXLAN. */
+static const char *tunnel_type(const struct need *n, const char *self)
+{
+    return !n->chassis || !strcmp(n->type, self) ? n->type : "vxlan";
+}
+
+/* The tunnel port for need 'n' from 'local_ip' (this chassis' encap
+ * 'encap'), or a note saying why there is none; 'ips' holds the remote IPs
+ * already used (two chassis with one IP would be one tunnel). */
 static void render_tunnel_port(struct render_ctx *ctx, const struct need *n,
-                               const char *local_ip, struct sset *ips)
+                               const char *local_ip, const char *encap,
+                               struct sset *ips)
 {
     if (!n->ip) {
         fs_errors_add(&ctx->out->notes, n->key, n->path,
@@ -198,10 +213,11 @@ static void render_tunnel_port(struct render_ctx *ctx, const struct need *n,
     smap_add(&options, "remote_ip", n->ip);
     smap_add(&options, "local_ip", local_ip);
     smap_add(&options, "key", "flow");
-    if (!strcmp(n->type, "geneve")) {
+    const char *type = tunnel_type(n, encap);
+    if (!strcmp(type, "geneve")) {
         smap_add(&options, "csum", "true");
     }
-    if (render_port(ctx, ctx->render_node->integration_bridge, name, n->type,
+    if (render_port(ctx, ctx->render_node->integration_bridge, name, type,
                     &options, owner, n->key, n->path)) {
         int ofport = simap_get(&ctx->facts->owned_ofports, name);
         if (ofport) {
@@ -249,7 +265,8 @@ void render_overlay_tunnels(struct render_ctx *ctx)
     } else {
         struct sset ips = SSET_INITIALIZER(&ips);
         for (size_t i = 0; i < shash_count(&needs); i++) {
-            render_tunnel_port(ctx, sorted[i]->data, self->ip, &ips);
+            render_tunnel_port(ctx, sorted[i]->data, self->ip, self->encap,
+                               &ips);
         }
         sset_destroy(&ips);
         if (!shash_is_empty(&ctx->w->tunnels)) {
