@@ -537,6 +537,23 @@ static bool has_local_entry(const struct render_ctx *ctx,
     return false;
 }
 
+/* Returns true (with a note) if 'plan' crosses chassis with IPv4 and IPv6
+ * classifiers: table 16 pops the MPLS header to one ethertype for every
+ * packet of a label, which would mislabel one of the two. */
+static bool mixed_across_chassis(struct render_ctx *ctx,
+                                 const struct plan *plan)
+{
+    if (!plan->spans || !plan->v4 || !plan->v6) {
+        return false;
+    }
+    fs_errors_add(&ctx->out->notes, plan->pc->meta.key,
+                  "$.port_chain.flow_classifiers",
+                  "a chain across chassis carries its packets in MPLS, which "
+                  "does not say whether they are IPv4 or IPv6: its flow "
+                  "classifiers must share one ethertype: not rendered");
+    return true;
+}
+
 /* Builds the plan of 'pc'; returns false (with notes) if it cannot be
  * rendered on this node.  The caller frees with plan_destroy(). */
 static bool plan_chain(struct render_ctx *ctx, const struct fs_port_chain *pc,
@@ -565,7 +582,7 @@ static bool plan_chain(struct render_ctx *ctx, const struct fs_port_chain *pc,
     for (size_t j = 0; j < plan->n_hops; j++) {
         ok &= plan_hop(ctx, plan, j);
     }
-    return ok;
+    return ok && !mixed_across_chassis(ctx, plan);
 }
 
 static void plan_destroy(struct plan *plan)

@@ -93,18 +93,24 @@ static inline void rw_network(struct rworld *w, int i)
     /* Networks 0..2 (on physnet1..3 mostly) may be flat: one flat network
      * per physnet. */
     int r = rw_pick(w, 10);
-    const char *type = r < 1 ? "vxlan" : r < 4 && i < 3 ? "flat" : "vlan";
+    const char *type = r < 3            ? "vxlan"
+                       : r < 5          ? "geneve"
+                       : r < 7 && i < 3 ? "flat"
+                                        : "vlan";
+    bool overlay = r < 5;
     struct ds v = DS_EMPTY_INITIALIZER;
     ds_put_format(&v,
                   "{\"network\": {\"id\": \"net-%d\", "
                   "\"provider:network_type\": \"%s\"",
                   i, type);
-    if (strcmp(type, "vxlan")) {
+    if (!overlay) {
         int physnet = rw_chance(w, 80) ? i % 3 : rw_pick(w, 4);
         ds_put_format(&v, ", \"provider:physical_network\": \"%s\"",
                       rw_physnets[physnet]);
     }
-    if (strcmp(type, "flat")) {
+    /* Overlay networks: an explicit VNI (from a pool shared with the
+     * allocations, so they collide) or none (allocated, rw_vni()). */
+    if (strcmp(type, "flat") && (!overlay || rw_chance(w, 60))) {
         ds_put_format(&v, ", \"provider:segmentation_id\": %d",
                       100 + (rw_chance(w, 80) ? i : rw_pick(w, 8)));
     }
@@ -136,6 +142,16 @@ static inline void rw_mac(struct rworld *w, struct ds *s)
     ds_put_format(s, "fa:16:3e:00:00:%02x", rw_pick(w, 10));
 }
 
+/* Remote devices' VTEPs (one is node3's address: a clash). */
+static const char *const rw_vteps[] = {"192.0.2.9", "10.9.9.9", "192.0.2.3"};
+
+/* The chassis a port is bound to: node1 mostly. */
+static inline const char *rw_host(struct rworld *w)
+{
+    int r = rw_pick(w, 20);
+    return r < 15 ? "node1" : r < 17 ? "node2" : r < 19 ? "node3" : "node4";
+}
+
 /* Port i belongs to device "dev-<i/2>" so that ports 2m and 2m+1 can make a
  * port pair. */
 static inline void rw_port(struct rworld *w, int i)
@@ -145,16 +161,17 @@ static inline void rw_port(struct rworld *w, int i)
                   "{\"port\": {\"id\": \"port-%02d\", \"network_id\": "
                   "\"net-%d\", \"device_id\": \"dev-%d\", "
                   "\"binding:host_id\": \"%s\"",
-                  i, rw_pick(w, w->sizes.networks), i / 2,
-                  rw_chance(w, 80) ? "node1" : "node2");
+                  i, rw_pick(w, w->sizes.networks), i / 2, rw_host(w));
     if (rw_chance(w, 90)) {
         ds_put_cstr(&v, ", \"mac_address\": \"");
         rw_mac(w, &v);
         ds_put_char(&v, '"');
     }
-    if (rw_chance(w, 3)) {
-        ds_put_cstr(&v, ", \"binding:profile\": {\"port_key\": "
-                        "\"remote_port\", \"host_ip\": \"192.0.2.9\"}");
+    if (rw_chance(w, 6)) {
+        ds_put_format(&v,
+                      ", \"binding:profile\": {\"port_key\": "
+                      "\"remote_port\", \"host_ip\": \"%s\"}",
+                      rw_vteps[rw_pick(w, ARRAY_SIZE(rw_vteps))]);
     }
     ds_put_cstr(&v, ", \"fixed_ips\": [");
     for (int k = rw_pick(w, 3); k > 0; k--) {
@@ -347,18 +364,67 @@ static inline void rw_allocation(struct rworld *w, int i)
     free(path_key);
 }
 
-static inline void rw_chassis(struct rworld *w)
+/* Tunnel endpoints: node<n>'s own mostly, sometimes another's (a clash),
+ * IPv6 or none. */
+static inline void rw_chassis_ip(struct rworld *w, int n, struct ds *v)
 {
-    if (rw_chance(w, 50)) {
-        rw_delete(w, FS_PREFIX "chassis/node1");
+    int r = rw_pick(w, 20);
+    if (r < 15) {
+        ds_put_format(v, ", \"ip\": \"192.0.2.%d\"", n);
+    } else if (r < 17) {
+        ds_put_format(v, ", \"ip\": \"192.0.2.%d\"", 1 + rw_pick(w, 4));
+    } else if (r < 19) {
+        ds_put_format(v, ", \"ip\": \"2001:db8::%d\"", n);
+    }
+}
+
+/* Puts (or, sometimes, deletes) chassis node<n>'s document: node1's with
+ * bridge mappings, node2's and node3's with an encap. */
+static inline void rw_chassis(struct rworld *w, int n)
+{
+    char *key = xasprintf(FS_PREFIX "chassis/node%d", n);
+    if (rw_chance(w, n == 1 ? 25 : 15)) {
+        rw_delete(w, key);
+        free(key);
         return;
     }
-    char *v = xasprintf("{\"chassis\": {\"id\": \"node1\", \"ip\": "
-                        "\"192.0.2.1\", \"bridge_mappings\": "
-                        "\"physnet%d:br-p%d,%s:br-long\"}}",
-                        1 + rw_pick(w, 3), 1 + rw_pick(w, 3), rw_physnets[3]);
-    rw_put(w, FS_PREFIX "chassis/node1", v);
-    free(v);
+    struct ds v = DS_EMPTY_INITIALIZER;
+    ds_put_format(&v, "{\"chassis\": {\"id\": \"node%d\"", n);
+    rw_chassis_ip(w, n, &v);
+    if (n == 1) {
+        ds_put_format(&v,
+                      ", \"bridge_mappings\": \"physnet%d:br-p%d,%s:br-long\"",
+                      1 + rw_pick(w, 3), 1 + rw_pick(w, 3), rw_physnets[3]);
+    } else if (rw_chance(w, 70)) {
+        ds_put_format(&v, ", \"encap\": \"%s\"",
+                      rw_chance(w, 50) ? "vxlan" : "geneve");
+    }
+    ds_put_cstr(&v, "}}");
+    rw_put(w, key, ds_cstr(&v));
+    ds_destroy(&v);
+    free(key);
+}
+
+/* Allocates (or, half the time, releases) a VNI for network i, as
+ * reconciler/alloc.c writes it; the VNI may collide with an explicit
+ * one. */
+static inline void rw_vni(struct rworld *w, int i)
+{
+    char *net_key = xasprintf(FS_KEYS_NETWORK_VNIS "net-%d", i);
+    int n = 100 + rw_pick(w, 8);
+    char *vni_key = xasprintf(FS_KEYS_VNIS "%d", n);
+    if (rw_chance(w, 60)) {
+        char *id = xasprintf("net-%d", i), *num = xasprintf("%d", n);
+        rw_put(w, net_key, num);
+        rw_put(w, vni_key, id);
+        free(id);
+        free(num);
+    } else {
+        rw_delete(w, net_key);
+        rw_delete(w, vni_key);
+    }
+    free(net_key);
+    free(vni_key);
 }
 
 /* flowsteerd's own bridge-mappings setting (used while there is no chassis
@@ -396,6 +462,23 @@ static inline int rw_patch_ofport(const struct rworld *w, int n)
     return w->max_ofport - 4 + n;
 }
 
+/* A tunnel port of node1 gets, changes or loses its ofport (from the top
+ * of the range: it may collide with a patch port's or a VIF's). */
+static inline void rw_tunnel_fact(struct rworld *w)
+{
+    int k = rw_pick(w, 3 + ARRAY_SIZE(rw_vteps));
+    char *name =
+        k < 3 ? xasprintf("fst-node%d", k + 2)
+              : xasprintf("fst-%08" PRIx32, hash_string(rw_vteps[k - 3], 0));
+    if (rw_chance(w, 75)) {
+        simap_put(&w->facts.owned_ofports, name,
+                  w->max_ofport - 2 + rw_pick(w, 8));
+    } else {
+        simap_find_and_delete(&w->facts.owned_ofports, name);
+    }
+    free(name);
+}
+
 /* One change of the local facts. */
 static inline void rw_fact(struct rworld *w)
 {
@@ -407,11 +490,14 @@ static inline void rw_fact(struct rworld *w)
     char *id = xasprintf("port-%02d", port);
     const char *patch = patches[rw_pick(w, ARRAY_SIZE(patches))];
     const char *bridge = bridges[rw_pick(w, ARRAY_SIZE(bridges))];
-    switch (rw_pick(w, 6)) {
+    switch (rw_pick(w, 7)) {
     case 0:
     case 1:
     case 2:
         simap_put(&w->facts.ofports, id, rw_ofport(w, port));
+        break;
+    case 6:
+        rw_tunnel_fact(w);
         break;
     case 3:
         simap_find_and_delete(&w->facts.ofports, id);
@@ -488,13 +574,16 @@ static inline void rw_step(struct rworld *w)
         rw_allocation(w, i = rw_pick(w, s->chains));
         snprintf(w->what, sizeof w->what, "allocation of pc-%d", i);
     } else if (r < 63) {
-        rw_chassis(w);
-        snprintf(w->what, sizeof w->what, "chassis node1");
+        rw_chassis(w, i = 1 + rw_pick(w, 3));
+        snprintf(w->what, sizeof w->what, "chassis node%d", i);
     } else if (r < 64) {
         rw_config_mappings(w);
         snprintf(w->what, sizeof w->what, "config bridge mappings");
     } else if (r < 68) {
         rw_delete_one(w);
+    } else if (r < 70) {
+        rw_vni(w, i = rw_pick(w, s->networks));
+        snprintf(w->what, sizeof w->what, "VNI allocation of net-%d", i);
     } else {
         rw_fact(w);
     }
@@ -515,8 +604,14 @@ static inline void rw_init(struct rworld *w, uint64_t seed,
     w->node = (struct fs_render_node){.name = "node1",
                                       .integration_bridge = "br-int"};
     rw_config_mappings(w);
+    for (int n = 1; n <= 3; n++) {
+        rw_chassis(w, n);
+    }
     for (int i = 0; i < sizes.networks; i++) {
         rw_network(w, i);
+        if (rw_chance(w, 50)) {
+            rw_vni(w, i);
+        }
     }
     for (int i = 0; i < sizes.ports; i++) {
         rw_port(w, i);
@@ -546,6 +641,9 @@ static inline void rw_init(struct rworld *w, uint64_t seed,
     simap_put(&w->facts.owned_ofports, "fsi-physnet1", rw_patch_ofport(w, 0));
     simap_put(&w->facts.owned_ofports, "fsi-physnet2", rw_patch_ofport(w, 1));
     simap_put(&w->facts.owned_ofports, "fsi-physnet3", rw_patch_ofport(w, 2));
+    for (int k = 0; k < 8; k++) {
+        rw_tunnel_fact(w);
+    }
 }
 
 static inline void rw_destroy(struct rworld *w)

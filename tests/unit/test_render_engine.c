@@ -285,7 +285,27 @@ static bool delta_empty(const struct fs_desired_delta *d)
 struct coverage {
     size_t steps, groups, chain_flows, notes, partial_runs, removes;
     size_t with_chains; /* Steps whose desired set has table 15 flows. */
+    /* Steps whose desired set has tunnel ports, head-end replication
+     * (table 57), chain arrivals from tunnels (table 16). */
+    size_t with_tunnels, with_tunnel_flood, with_arrivals;
 };
+
+/* Counts what of the overlay 'full' has in 'cov'. */
+static void count_overlay(struct coverage *cov, const struct fs_desired *full)
+{
+    bool tunnels = false, flood = false, arrivals = false;
+    for (size_t i = 0; i < full->n_ports; i++) {
+        tunnels |= !strncmp(full->ports[i]->name, FS_TUNNEL_PREFIX,
+                            strlen(FS_TUNNEL_PREFIX));
+    }
+    for (size_t i = 0; i < full->n_flows; i++) {
+        flood |= full->flows[i].table_id == FS_T_TUNNEL_FLOOD;
+        arrivals |= full->flows[i].table_id == FS_T_SFC_REMOTE;
+    }
+    cov->with_tunnels += tunnels;
+    cov->with_tunnel_flood += flood;
+    cov->with_arrivals += arrivals;
+}
 
 /* One run of 'e' on world 'w', checked against fs_render(); returns the
  * delta (caller frees).  'cov' (may be NULL) counts steps with chains. */
@@ -309,6 +329,9 @@ static struct fs_desired_delta *checked_run(struct fs_render_engine *e,
     assert_int_equal(d->revision, s->revision);
     assert_int_equal(d->facts_generation, w->facts.generation);
     assert_true(d->units_rendered <= d->n_units);
+    if (cov) {
+        count_overlay(cov, full);
+    }
     for (size_t i = 0; cov && i < full->n_flows; i++) {
         if (full->flows[i].table_id == FS_T_SFC_FWD) {
             cov->with_chains++;
@@ -362,7 +385,7 @@ static void run_seed(uint64_t seed, struct rw_sizes sizes, int steps,
 static void test_equivalence(void **state)
 {
     struct coverage cov = {0};
-    for (uint64_t seed = 1; seed <= 6; seed++) {
+    for (uint64_t seed = 1; seed <= 8; seed++) {
         run_seed(seed, (struct rw_sizes){6, 32, 20, 10, 12, 5}, 300, &cov);
     }
     /* Smaller pools: more collisions between MACs, ofports, chain ids. */
@@ -374,10 +397,16 @@ static void test_equivalence(void **state)
                   "flows added\n",
                   cov.steps, cov.with_chains, cov.groups, cov.notes,
                   cov.partial_runs, cov.removes, cov.chain_flows);
+    print_message("%zu steps with tunnels, %zu with table 57, %zu with "
+                  "table 16\n",
+                  cov.with_tunnels, cov.with_tunnel_flood, cov.with_arrivals);
     /* The worlds must exercise what they are meant to. */
     assert_true(cov.groups > cov.steps / 20);
     assert_true(cov.chain_flows > 100);
     assert_true(cov.partial_runs > cov.steps * 9 / 10);
+    assert_true(cov.with_tunnels > cov.steps / 4);
+    assert_true(cov.with_tunnel_flood > cov.steps / 10);
+    assert_true(cov.with_arrivals > cov.steps / 20);
 }
 
 /* The networking-sfc example (examples/sfc/) on node1, every port plugged,
