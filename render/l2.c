@@ -133,8 +133,9 @@ static void collect_members(struct render_ctx *ctx,
                 }
                 m->ofports[m->n++] = ofport;
             }
-        } else if (overlay) {
-            /* Its binding and MAC: the port's version. */
+        } else if (overlay && !render_is_sf_port(ctx, p->meta.id)) {
+            /* Its binding and MAC: the port's version.  An SF port takes
+             * no part in L2 on its chassis, so not from here either. */
             p = render_find(ctx, FS_PORT, p->meta.id);
             if (p && render_port_chassis(p, ctx->node)) {
                 if (m->n_remote >= m->allocated_remote) {

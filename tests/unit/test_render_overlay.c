@@ -114,7 +114,8 @@ static void put_remote(struct world *w, const char *id, const char *net,
     free(v);
 }
 
-/* node1 (192.0.2.1), node2 (192.0.2.2, vxlan), node3 (192.0.2.3, geneve),
+/* node1 (192.0.2.1, geneve), node2 (192.0.2.2, vxlan), node3 (192.0.2.3,
+ * geneve),
  * node4 (192.0.2.4); net-v (vxlan 100): v1 and v2 plugged on node1, v3 on
  * node2, v4 on node3, rd behind VTEP; net-w (geneve 200): w2 on node2, w3 on
  * node3, w4 on node4.  node1's tunnels have their ofports. */
@@ -125,7 +126,7 @@ static void world_init(struct world *w)
     fs_local_facts_init(&w->facts);
     w->node = (struct fs_render_node){.name = "node1",
                                       .integration_bridge = "br-int"};
-    put_chassis(w, "node1", "192.0.2.1", NULL);
+    put_chassis(w, "node1", "192.0.2.1", "geneve");
     put_chassis(w, "node2", "192.0.2.2", "vxlan");
     put_chassis(w, "node3", "192.0.2.3", "geneve");
     put_chassis(w, "node4", "192.0.2.4", NULL);
@@ -388,8 +389,9 @@ static char *base_rows(void)
     return rows;
 }
 
-/* node1's tunnel ports: to node2 (vxlan) and node3 (geneve, csum) by their
- * chassis' encap, to the VTEP with the network's type; none to node4, which
+/* node1's tunnel ports (node1's encap is geneve): to node2 vxlan (their
+ * encaps differ: vxlan, which both ends pick), to node3 geneve with csum
+ * (both geneve), to the VTEP with the network's type; none to node4, which
  * only has a port of net-w, absent on node1. */
 static void test_tunnel_ports(void **state)
 {
@@ -988,11 +990,12 @@ static void test_chain_third_node(void **state)
             "510", "254") ",output:51,"
                           "bucket=bucket_id:2,weight:1,actions=" PUSH(
                               "510", "254") ",output:51");
-    /* Tunnels to node1, node2, node4 (net-w) and the VTEP, all vxlan (the
-     * chassis' encap; net-v's type for the VTEP). */
+    /* Tunnels to node1, node2, node4 (net-w) and the VTEP: geneve to node1
+     * (both chassis geneve), vxlan to the others (encaps differ; net-v's
+     * type for the VTEP). */
     assert_int_equal(d->n_ports, 4);
     for (size_t i = 0; i < d->n_ports; i++) {
-        assert_string_equal(d->ports[i]->type, "vxlan");
+        assert_string_equal(d->ports[i]->type, i == 1 ? "geneve" : "vxlan");
     }
     assert_string_equal(d->ports[1]->name, "fst-node1");
     assert_string_equal(d->ports[3]->name, "fst-node4");
