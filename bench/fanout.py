@@ -16,7 +16,7 @@ import time
 
 endpoint, n_nodes, rounds, key, template = sys.argv[1:6]
 n_nodes, rounds = int(n_nodes), int(rounds)
-prefix = "/flowsteer/v1/status/"
+prefix = "/flowsteer/status/"
 rendered = {}  # node -> highest desired_revision seen
 cond = threading.Condition()
 

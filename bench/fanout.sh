@@ -22,7 +22,7 @@ for i in $(seq 0 $((FANOUT_NODES - 1))); do
 	sb_track $!
 done
 all_rendered() {
-	[ "$(sb_etcdctl get --prefix /flowsteer/v1/status/ --print-value-only |
+	[ "$(sb_etcdctl get --prefix /flowsteer/status/ --print-value-only |
 		python3 -c "
 import json, sys
 print(sum(1 for l in sys.stdin if l.strip() and json.loads(l).get('desired_revision', 0) >= $rev))")" -ge "$FANOUT_NODES" ]

@@ -42,7 +42,7 @@ import threading
 import time
 import urllib.parse
 
-STATUS = "/flowsteer/v1/status/"
+STATUS = "/flowsteer/status/"
 
 
 def now_ms():

@@ -136,7 +136,7 @@ status_last() { tail -1 "$BENCH_REC"; }
 # start_recorder: probe.py record of this node's status into $BENCH_REC.
 start_recorder() {
 	BENCH_REC=$SB_DIR/status.jsonl
-	bench/probe.py record --etcd "$ETCD" --prefix "/flowsteer/v1/status/$1" \
+	bench/probe.py record --etcd "$ETCD" --prefix "/flowsteer/status/$1" \
 		--out "$BENCH_REC" --ready "$SB_DIR/recorder.ready" >/dev/null &
 	sb_track $!
 	sb_wait_for 10 test -e "$SB_DIR/recorder.ready" ||
@@ -214,7 +214,7 @@ bench_example() {
 	n=${#lat[@]}
 	sb_stop_flowsteerd
 	sb_start_flowsteerd
-	sb_wait_for 15 sh -c "etcdctl --endpoints=$ETCD get /flowsteer/v1/status/$SB_NODE --print-value-only | grep -q '\"ms\"'"
+	sb_wait_for 15 sh -c "etcdctl --endpoints=$ETCD get /flowsteer/status/$SB_NODE --print-value-only | grep -q '\"ms\"'"
 	sleep 1
 	printf >&3 'Example (examples/sfc, %s flows): put -> flows in OVS over %s updates of FC1 (etcdctl put until ovs-ofctl dump-flows shows it, both process starts included): min %s / median %s / max %s ms; restart: last_apply %s.\n' \
 		"$(sb_status '["flows"]')" "$n" "$(echo "$sorted" | head -1)" \

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "model/fields.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
 #include "util.h"
@@ -41,6 +42,15 @@ static const char usage_text[] =
     "                    full check of flowsteer's flows in OVS, a safety\n"
     "                    net: a flow monitor sees changes by others at once\n"
     "                    (default 3600; 0 = never)\n"
+    "  --node-ttl SECONDS\n"
+    "                    lease of this node's liveness key\n"
+    "                    /flowsteer/nodes/<node>, kept alive every TTL/3\n"
+    "                    (default 10; 2..3600)\n"
+    "  --encap-ip IP     this node's tunnel endpoint (IPv4 or IPv6): writes\n"
+    "                    /flowsteer/v1/chassis/<node> when there is none (an\n"
+    "                    operator's document is never overwritten)\n"
+    "  --encap-type vxlan|geneve\n"
+    "                    tunnel type of the chassis document (default vxlan)\n"
     "  --no-ovs          render and report status only, with no OVS\n"
     "                    connection (dry runs, fan-out benchmarks)\n"
     "  --config FILE     read 'key = value' settings (same keys as the\n"
@@ -50,7 +60,9 @@ static const char usage_text[] =
     "  -h, --help        this help\n"
     "  -V, --version     print the version\n"
     "\n"
-    "Status: /flowsteer/v1/status/<node> in etcd.\n";
+    "etcd: watches desired state under /flowsteer/v1/; writes its status to\n"
+    "/flowsteer/status/<node> and its liveness (a lease) to\n"
+    "/flowsteer/nodes/<node>, outside the watched prefix.\n";
 
 void fs_config_init(struct fs_config *cfg)
 {
@@ -63,6 +75,8 @@ void fs_config_init(struct fs_config *cfg)
         .ovsdb = xstrdup("unix:/var/run/openvswitch/db.sock"),
         .bridge = xstrdup("br-int"),
         .audit_interval_s = 3600,
+        .node_ttl_s = FS_NODE_TTL_DEFAULT,
+        .encap_type = xstrdup("vxlan"),
     };
 }
 
@@ -78,6 +92,8 @@ void fs_config_destroy(struct fs_config *cfg)
     free(cfg->bridge);
     free(cfg->openflow);
     free(cfg->log_file);
+    free(cfg->encap_ip);
+    free(cfg->encap_type);
     fs_bridge_mappings_free(cfg->bridge_mappings, cfg->n_bridge_mappings);
 }
 
@@ -85,6 +101,46 @@ static void replace(char **slot, const char *value)
 {
     free(*slot);
     *slot = xstrdup(value);
+}
+
+/* Parses 'value' as a whole number in [min, max] into '*out'. */
+static bool parse_long(const char *value, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (errno || end == value || *end || v < min || v > max) {
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* The settings of this node's chassis document: "encap-ip", "encap-type".
+ * Returns NULL, or an error (caller frees); "" if 'key' is neither. */
+static char *set_encap(struct fs_config *cfg, const char *key,
+                       const char *value)
+{
+    if (!strcmp(key, "encap-ip")) {
+        char *ip = fs_canonical_ip(value);
+        if (!ip) {
+            return xasprintf("encap-ip: \"%.64s\" is not an IPv4 or IPv6 "
+                             "address",
+                             value);
+        }
+        free(cfg->encap_ip);
+        cfg->encap_ip = ip;
+        return NULL;
+    }
+    if (!strcmp(key, "encap-type")) {
+        if (strcmp(value, "vxlan") && strcmp(value, "geneve")) {
+            return xasprintf("encap-type: \"%.64s\" is not vxlan or geneve",
+                             value);
+        }
+        replace(&cfg->encap_type, value);
+        return NULL;
+    }
+    return xstrdup("");
 }
 
 char *fs_config_set(struct fs_config *cfg, const char *key, const char *value)
@@ -118,11 +174,24 @@ char *fs_config_set(struct fs_config *cfg, const char *key, const char *value)
         cfg->n_bridge_mappings = n;
         return NULL;
     }
+    if (!strcmp(key, "node-ttl")) {
+        long v;
+        if (!parse_long(value, FS_NODE_TTL_MIN, FS_NODE_TTL_MAX, &v)) {
+            return xasprintf("node-ttl: \"%.64s\" is not a number of seconds "
+                             "from %d to %d",
+                             value, FS_NODE_TTL_MIN, FS_NODE_TTL_MAX);
+        }
+        cfg->node_ttl_s = v;
+        return NULL;
+    }
+    char *encap_error = set_encap(cfg, key, value);
+    if (!encap_error || *encap_error) {
+        return encap_error;
+    }
+    free(encap_error);
     if (!strcmp(key, "audit-interval")) {
-        char *end;
-        errno = 0;
-        long v = strtol(value, &end, 10);
-        if (errno || end == value || *end || v < 0 || v > 86400 * 7) {
+        long v;
+        if (!parse_long(value, 0, 86400 * 7, &v)) {
             return xasprintf("audit-interval: \"%.64s\" is not a number of "
                              "seconds from 0 (never) to 604800",
                              value);
@@ -225,6 +294,9 @@ char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[])
         {"bridge-mappings", required_argument, NULL, 'm'},
         {"openflow", required_argument, NULL, 'o'},
         {"audit-interval", required_argument, NULL, 'a'},
+        {"node-ttl", required_argument, NULL, 'T'},
+        {"encap-ip", required_argument, NULL, 'I'},
+        {"encap-type", required_argument, NULL, 'E'},
         {"no-ovs", no_argument, NULL, 'N'},
         {"config", required_argument, NULL, 'c'},
         {"log-file", required_argument, NULL, 'l'},
@@ -289,6 +361,15 @@ char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[])
         case 'l':
             key = "log-file";
             break;
+        case 'T':
+            key = "node-ttl";
+            break;
+        case 'I':
+            key = "encap-ip";
+            break;
+        case 'E':
+            key = "encap-type";
+            break;
         case 'c':
             continue;
         case 'v':
@@ -301,7 +382,7 @@ char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[])
             fputs(usage_text, stdout);
             return xstrdup("");
         case 'V':
-            puts("flowsteerd 0.1.0");
+            puts("flowsteerd " FS_VERSION);
             return xstrdup("");
         default:
             return xasprintf("unknown or incomplete option \"%s\" (try --help)",
@@ -351,7 +432,26 @@ static char *restart_keys(const struct fs_config *a, const struct fs_config *b)
                           keys[i].name);
         }
     }
+    if (a->node_ttl_s != b->node_ttl_s) {
+        ds_put_format(&names, "%snode-ttl", names.length ? ", " : "");
+    }
     return names.length ? ds_steal_cstr(&names) : NULL;
+}
+
+/* Takes "encap-ip" and "encap-type" of 'new' into 'cfg' (swapped, so that
+ * 'new' frees the old ones); returns true if either changed. */
+static bool take_encap(struct fs_config *cfg, struct fs_config *new)
+{
+    if (nullable_string_is_equal(cfg->encap_ip, new->encap_ip) &&
+        !strcmp(cfg->encap_type, new->encap_type)) {
+        return false;
+    }
+    char *ip = cfg->encap_ip, *type = cfg->encap_type;
+    cfg->encap_ip = new->encap_ip;
+    cfg->encap_type = new->encap_type;
+    new->encap_ip = ip;
+    new->encap_type = type;
+    return true;
 }
 
 char *fs_config_reread(struct fs_config *cfg, unsigned int *changed,
@@ -381,6 +481,9 @@ char *fs_config_reread(struct fs_config *cfg, unsigned int *changed,
         new.bridge_mappings = bm;
         new.n_bridge_mappings = n;
         *changed |= FS_CONFIG_BRIDGE_MAPPINGS;
+    }
+    if (take_encap(cfg, &new)) {
+        *changed |= FS_CONFIG_ENCAP;
     }
     *restart = restart_keys(cfg, &new);
     fs_config_destroy(&new);

@@ -8,6 +8,14 @@
 
 #include "model/model.h"
 
+/* flowsteerd's version (--version, the liveness key). */
+#define FS_VERSION "0.1.0"
+
+/* "node-ttl": the liveness key's lease, in seconds (default, range). */
+#define FS_NODE_TTL_DEFAULT 10
+#define FS_NODE_TTL_MIN 2
+#define FS_NODE_TTL_MAX 3600
+
 /* Every string is owned by the config (free with fs_config_destroy()). */
 struct fs_config {
     char *node; /* Chassis name: matches binding:host_id. */
@@ -21,8 +29,14 @@ struct fs_config {
     char *log_file;       /* NULL = stderr only. */
     int audit_interval_s; /* "audit-interval": full check of our flows in
                            * OVS every so many seconds; 0 = never. */
-    bool verbose;         /* Debug logging. */
-    bool no_ovs;          /* --no-ovs: render and report only. */
+    int node_ttl_s;       /* "node-ttl": lease of the liveness key. */
+    /* "encap-ip" (canonical text, NULL = no chassis self-registration)
+     * and "encap-type" ("vxlan" or "geneve"): this node's tunnel endpoint,
+     * written into its chassis document (reconciler/chassis_reg.h). */
+    char *encap_ip;
+    char *encap_type;
+    bool verbose; /* Debug logging. */
+    bool no_ovs;  /* --no-ovs: render and report only. */
     /* "bridge-mappings": provider bridges used when the snapshot has no
      * chassis document for 'node'. */
     struct fs_bridge_mapping *bridge_mappings;
@@ -35,13 +49,15 @@ struct fs_config {
 
 /* Fills 'cfg' with the defaults: node = host name, etcd =
  * http://127.0.0.1:2379, ovsdb = unix:/var/run/openvswitch/db.sock,
- * bridge = br-int. */
+ * bridge = br-int, node-ttl = 10, encap-type = vxlan. */
 void fs_config_init(struct fs_config *cfg);
 void fs_config_destroy(struct fs_config *cfg);
 
 /* Sets 'key' ("node", "etcd", "etcd-cacert", "etcd-cert", "etcd-key",
  * "etcd-user", "ovsdb", "bridge", "bridge-mappings", "audit-interval",
- * "openflow", "log-file", "verbose") to 'value'.  Returns NULL or an error
+ * "openflow", "log-file", "verbose", "node-ttl" (seconds, 2..3600),
+ * "encap-ip" (an IPv4 or IPv6 address, kept canonical), "encap-type"
+ * ("vxlan" or "geneve")) to 'value'.  Returns NULL or an error
  * message (caller frees). */
 char *fs_config_set(struct fs_config *cfg, const char *key, const char *value);
 
@@ -54,7 +70,7 @@ char *fs_config_load(struct fs_config *cfg, const char *path);
  * overridden by the other options), --node, --etcd, --etcd-cacert, --etcd-cert,
  * --etcd-key,
  * --etcd-user, --ovsdb, --bridge,
- * --bridge-mappings, --audit-interval,
+ * --bridge-mappings, --audit-interval, --node-ttl, --encap-ip, --encap-type,
  * --openflow, --no-ovs, --log-file, -v/--verbose, -h/--help, -V/--version.
  * Returns NULL on success, "" when the program should exit 0 (help or version
  * printed), or an error message; the caller frees non-NULL results. */
@@ -64,6 +80,7 @@ char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[]);
 enum {
     FS_CONFIG_VERBOSE = 1 << 0,         /* "verbose": log levels. */
     FS_CONFIG_BRIDGE_MAPPINGS = 1 << 1, /* "bridge-mappings": re-render. */
+    FS_CONFIG_ENCAP = 1 << 2,           /* "encap-ip", "encap-type": chassis. */
 };
 
 /* Reads the settings again as at start (SIGHUP): the --config file of

@@ -13,7 +13,9 @@
 #include "ovs-rcu.h"
 #include "reconciler/alloc.h"
 #include "reconciler/backoff.h"
+#include "reconciler/chassis_reg.h"
 #include "reconciler/config.h"
+#include "reconciler/liveness.h"
 #include "reconciler/ovs.h"
 #include "reconciler/status.h"
 #include "render/engine.h"
@@ -42,6 +44,8 @@ static struct vlog_rate_limit new_error_rl = VLOG_RATE_LIMIT_INIT(60, 100);
 /* Error text from etcd (which may quote a whole response) is cut at this
  * many bytes in the log. */
 #define LOG_ERROR_MAX 200
+/* A clean stop waits at most this long for the liveness lease's revoke. */
+#define STOP_REVOKE_MS 1000
 
 struct fs_daemon {
     struct ev_loop *loop;
@@ -51,6 +55,8 @@ struct fs_daemon {
     struct fs_ovs *ovs;
     struct fs_render_engine *engine;
     struct fs_alloc alloc;
+    struct fs_liveness *liveness;
+    struct fs_chassis_reg *chassis_reg;
     char *status_key;
 
     /* Inputs of the next render. */
@@ -79,6 +85,10 @@ struct fs_daemon {
      * a failure the next waits for 'status_retry' (backoff). */
     char *status_written;
     bool status_in_flight, status_again;
+    /* The previous run's status has been read (status_read()): no write
+     * before, so that it can be carried. */
+    bool status_loaded;
+    bool stopping;
     struct fs_backoff status_backoff;
     char *status_error; /* Last failure logged, while failing. */
 
@@ -227,9 +237,12 @@ static void on_reset(void *aux)
 }
 
 /* This node's status as the previous run left it: carried until the
- * first apply of this run. */
+ * first apply of this run (unless one happened already). */
 static void carry_status(struct fs_daemon *d, const struct etcd_kv *kv)
 {
+    if (d->last.revision) {
+        return;
+    }
     json_t *doc = json_loadb(kv->value, kv->value_len, 0, NULL);
     json_int_t observed = 0, flows = 0, groups = 0;
     if (doc &&
@@ -250,10 +263,8 @@ static void carry_status(struct fs_daemon *d, const struct etcd_kv *kv)
 static void on_put(void *aux, const struct etcd_kv *kv)
 {
     struct fs_daemon *d = aux;
-    if (!d->etcd_synced && !d->last.revision &&
-        kv->key_len == strlen(d->status_key) &&
-        !memcmp(kv->key, d->status_key, kv->key_len)) {
-        carry_status(d, kv);
+    if (fs_chassis_reg_is_key(d->chassis_reg, kv->key, kv->key_len)) {
+        fs_chassis_reg_sync(d->chassis_reg);
     }
     if (fs_model_put(d->model, kv->key, kv->key_len, kv->value, kv->value_len,
                      kv->create_revision, kv->mod_revision)) {
@@ -265,6 +276,9 @@ static void on_del(void *aux, const char *key, size_t key_len,
                    int64_t mod_revision)
 {
     struct fs_daemon *d = aux;
+    if (fs_chassis_reg_is_key(d->chassis_reg, key, key_len)) {
+        fs_chassis_reg_sync(d->chassis_reg); /* Deleted: written again. */
+    }
     if (fs_model_delete(d->model, key, key_len)) {
         schedule_render(d, RENDER_DELAY_S);
     }
@@ -315,6 +329,8 @@ static void on_state(void *aux, bool up, const char *reason)
             schedule_render(d, RENDER_DELAY_S);
         }
         status_retry_now(d);
+        fs_liveness_retry_now(d->liveness);
+        fs_chassis_reg_retry_now(d->chassis_reg);
     } else {
         reason = reason ? reason : "unknown reason";
         VLOG_WARN("etcd: disconnected (%.*s); flows stay as they are",
@@ -487,17 +503,18 @@ static bool same_error(const char *a, const char *b)
     }
 }
 
-/* A status write failed: the next waits for the backoff.  Logs the start
- * of a run of failures and a change of error, not each attempt. */
-static void status_failed(struct fs_daemon *d, const char *error)
+/* A status write (or the read before the first one: 'what') failed: the
+ * next waits for the backoff.  Logs the start of a run of failures and a
+ * change of error, not each attempt. */
+static void status_failed(struct fs_daemon *d, const char *what,
+                          const char *error)
 {
+    error = error ? error : "unknown error";
     if (!fs_backoff_failing(&d->status_backoff)) {
-        VLOG_WARN("writing status to etcd failed: %.*s; retrying with "
-                  "backoff",
-                  LOG_ERROR_MAX, error);
+        VLOG_WARN("%s failed: %.*s; retrying with backoff", what, LOG_ERROR_MAX,
+                  error);
     } else if (!same_error(error, d->status_error)) {
-        VLOG_WARN("writing status to etcd still fails, now: %.*s",
-                  LOG_ERROR_MAX, error);
+        VLOG_WARN("%s still fails, now: %.*s", what, LOG_ERROR_MAX, error);
     }
     free(d->status_error);
     d->status_error = xstrdup(error);
@@ -528,7 +545,7 @@ static void status_done(void *aux, bool ok, const char *error, json_t *result)
         free(d->status_written);
         d->status_written = NULL;
         d->status_again = false;
-        status_failed(d, error);
+        status_failed(d, "writing status to etcd", error);
         return;
     }
     status_succeeded(d);
@@ -553,9 +570,54 @@ static void status_retry_now(struct fs_daemon *d)
     }
 }
 
+/* The previous run's status has been read: carried if there was one;
+ * then the first write. */
+static void status_read_done(void *aux, bool ok, const char *error,
+                             const struct etcd_kv *kv)
+{
+    struct fs_daemon *d = aux;
+    d->status_in_flight = false;
+    if (!ok) {
+        d->status_again = false;
+        status_failed(d, "reading this node's previous status from etcd",
+                      error);
+        return;
+    }
+    status_succeeded(d);
+    d->status_loaded = true;
+    if (kv) {
+        carry_status(d, kv);
+    }
+    d->status_again = false;
+    write_status(d);
+}
+
+/* Deletes the status key of flowsteerd before 0.2 (inside the watched
+ * prefix), once, at start; logs it if there was one. */
+static void legacy_status_done(void *aux, bool ok, const char *error,
+                               json_t *result)
+{
+    struct fs_daemon *d = aux;
+    if (!ok) {
+        VLOG_INFO("old status key %s%s not deleted: %.*s",
+                  FS_LEGACY_STATUS_PREFIX, d->cfg->node, LOG_ERROR_MAX, error);
+    } else if (json_is_string(json_object_get(result, "deleted")) ||
+               json_integer_value(json_object_get(result, "deleted")) > 0) {
+        VLOG_INFO("deleted the old status key %s%s (status is now at %s)",
+                  FS_LEGACY_STATUS_PREFIX, d->cfg->node, d->status_key);
+    }
+}
+
+static void delete_legacy_status(struct fs_daemon *d)
+{
+    char *key = xasprintf("%s%s", FS_LEGACY_STATUS_PREFIX, d->cfg->node);
+    etcd_delete(d->etcd, key, legacy_status_done, d);
+    free(key);
+}
+
 /* Writes the status if it changed since the last write that worked: at
  * once, after the write in flight, or when a failed write's backoff is
- * over. */
+ * over.  The first one waits for the read of the previous run's status. */
 static void write_status(struct fs_daemon *d)
 {
     if (d->status_in_flight) {
@@ -563,6 +625,11 @@ static void write_status(struct fs_daemon *d)
         return;
     }
     if (ev_is_active(&d->status_retry)) {
+        return;
+    }
+    if (!d->status_loaded) {
+        d->status_in_flight = true;
+        etcd_get(d->etcd, d->status_key, status_read_done, d);
         return;
     }
     struct fs_status st = {
@@ -610,10 +677,24 @@ static void alloc_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* Signals. */
 
+static void stopped_cb(void *aux)
+{
+    struct fs_daemon *d = aux;
+    ev_break(d->loop, EVBREAK_ALL);
+}
+
+/* SIGINT, SIGTERM: revokes the liveness lease (at most STOP_REVOKE_MS),
+ * then stops; a second signal stops at once. */
 static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
+    struct fs_daemon *d = w->data;
     VLOG_INFO("signal %d: stopping (flows stay installed)", w->signum);
-    ev_break(loop, EVBREAK_ALL);
+    if (d->stopping || !d->liveness) {
+        ev_break(loop, EVBREAK_ALL);
+        return;
+    }
+    d->stopping = true;
+    fs_liveness_stop(d->liveness, STOP_REVOKE_MS, stopped_cb, d);
 }
 
 /* Logs what a re-read of the settings changed. */
@@ -629,6 +710,10 @@ static void log_reread(unsigned int changed, const char *restart,
                       ", bridge-mappings changed (%zu mappings): "
                       "rendering again",
                       cfg->n_bridge_mappings);
+    }
+    if (changed & FS_CONFIG_ENCAP) {
+        ds_put_format(&what, ", encap-ip %s, encap-type %s",
+                      cfg->encap_ip ? cfg->encap_ip : "unset", cfg->encap_type);
     }
     VLOG_INFO("SIGHUP: settings read again:%s",
               changed ? ds_cstr(&what) + 1 : " nothing to change");
@@ -662,6 +747,9 @@ static void sighup_cb(struct ev_loop *loop, ev_signal *w, int revents)
     }
     if (changed & FS_CONFIG_BRIDGE_MAPPINGS) {
         schedule_render(d, 0.);
+    }
+    if (changed & (FS_CONFIG_BRIDGE_MAPPINGS | FS_CONFIG_ENCAP)) {
+        fs_chassis_reg_sync(d->chassis_reg);
     }
     log_reread(changed, restart, d->cfg);
     free(restart);
@@ -716,6 +804,8 @@ static void daemon_destroy(struct fs_daemon *d)
 {
     fs_ovs_stop(d->ovs);
     etcd_client_destroy(d->etcd);
+    fs_liveness_destroy(d->liveness);
+    fs_chassis_reg_destroy(d->chassis_reg);
     fs_alloc_destroy(&d->alloc);
     fs_render_engine_destroy(d->engine);
     fs_model_destroy(d->model);
@@ -793,6 +883,12 @@ int fs_daemon_run(struct ev_loop *loop, struct fs_config *cfg)
      * never quiesces by itself (it does not run poll_block()), which would
      * hold back every ovsrcu_postpone() of the OVS thread. */
     ovsrcu_quiesce_start();
+    /* This node's own keys first: the previous status (read before the
+     * first status write), the old status key, liveness, chassis. */
+    write_status(&d);
+    delete_legacy_status(&d);
+    d.liveness = fs_liveness_start(loop, d.etcd, cfg->node, cfg->node_ttl_s);
+    d.chassis_reg = fs_chassis_reg_create(loop, d.etcd, cfg);
     etcd_watch_prefix(d.etcd, FS_PREFIX, &watch_handlers, &d);
     VLOG_INFO("flowsteerd on node %s: etcd %s, OVSDB %s, bridge %s", cfg->node,
               cfg->etcd, cfg->ovsdb, cfg->bridge);

@@ -166,5 +166,5 @@ char *fs_status_to_json(const struct fs_status *st)
 
 char *fs_status_key(const char *node)
 {
-    return xasprintf("%sstatus/%s", FS_PREFIX, node);
+    return xasprintf("%s%s", FS_STATUS_PREFIX, node);
 }

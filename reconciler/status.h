@@ -1,5 +1,5 @@
 /* reconciler/status.h: the node's status document in etcd,
- * FS_PREFIX "status/<node>" (format in docs/architecture.md, "Status").
+ * FS_STATUS_PREFIX "<node>" (format in docs/architecture.md, "Status").
  *
  * The document is bounded so that it can always be written (etcd refuses
  * requests over 1.5 MiB by default, issue 10 item 2): at most
@@ -16,6 +16,18 @@
 #include <stdint.h>
 
 #include "model/errors.h"
+#include "model/model.h"
+
+/* The keys a node writes about itself live outside FS_PREFIX, the prefix
+ * every flowsteerd watches for desired state and allocations: under it,
+ * every node would receive every other node's status and keepalive
+ * writes (traffic growing as nodes squared).  docs/architecture.md, "etcd
+ * layout". */
+#define FS_STATUS_PREFIX "/flowsteer/status/" /* <node> -> status JSON */
+#define FS_NODES_PREFIX "/flowsteer/nodes/"   /* <node> -> liveness (lease) */
+/* Where status was before (inside the watched prefix): flowsteerd deletes
+ * its own key there once at start. */
+#define FS_LEGACY_STATUS_PREFIX FS_PREFIX "status/"
 
 #define FS_STATUS_MAX_LISTED 100
 #define FS_STATUS_MAX_FIELD 1024
@@ -53,7 +65,8 @@ struct fs_status {
  * written as "\\xNN" rather than being dropped. */
 char *fs_status_to_json(const struct fs_status *);
 
-/* Returns the etcd key of 'node''s status (caller frees). */
+/* Returns the etcd key of 'node''s status, FS_STATUS_PREFIX "<node>"
+ * (caller frees). */
 char *fs_status_key(const char *node);
 
 #endif /* reconciler/status.h */

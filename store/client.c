@@ -505,6 +505,49 @@ void etcd_delete(struct etcd_client *c, const char *key, etcd_done_cb *done,
           aux);
 }
 
+/* etcd_get(): the caller's callback, called by get_done() through
+ * etcd_deliver_kv(), which decodes the kv. */
+struct get_ctx {
+    etcd_get_cb *done;
+    void *aux;
+    bool called;
+};
+
+static void get_put(void *ctx_, const struct etcd_kv *kv)
+{
+    struct get_ctx *ctx = ctx_;
+    ctx->called = true;
+    ctx->done(ctx->aux, true, NULL, kv);
+}
+
+static void get_done(void *ctx_, bool ok, const char *error, json_t *result)
+{
+    struct get_ctx *ctx = ctx_;
+    static const struct etcd_watch_handlers h = {.put = get_put};
+    if (!ok) {
+        ctx->done(ctx->aux, false, error, NULL);
+    } else {
+        json_t *kvs = json_object_get(result, "kvs");
+        if (json_array_size(kvs)) {
+            etcd_deliver_kv(json_array_get(kvs, 0), &h, ctx);
+        }
+        if (!ctx->called) {
+            ctx->done(ctx->aux, true, NULL, NULL);
+        }
+    }
+    free(ctx);
+}
+
+void etcd_get(struct etcd_client *c, const char *key, etcd_get_cb *done,
+              void *aux)
+{
+    struct get_ctx *ctx = xzalloc(sizeof *ctx);
+    ctx->done = done;
+    ctx->aux = aux;
+    unary(c, "/v3/kv/range", json_pack("{s:o}", "key", b64(key)), get_done,
+          ctx);
+}
+
 /* Compare.CompareResult for 'op' ("=", "!=", ">", "<"). */
 static const char *cmp_result(const char *op)
 {
@@ -519,6 +562,13 @@ json_t *etcd_cmp_create_revision(const char *key, const char *op,
 {
     return json_pack("{s:o, s:s, s:s, s:o}", "key", b64(key), "target",
                      "CREATE", "result", cmp_result(op), "create_revision",
+                     etcd_int64_json(revision));
+}
+
+json_t *etcd_cmp_mod_revision(const char *key, const char *op, int64_t revision)
+{
+    return json_pack("{s:o, s:s, s:s, s:o}", "key", b64(key), "target", "MOD",
+                     "result", cmp_result(op), "mod_revision",
                      etcd_int64_json(revision));
 }
 
@@ -561,4 +611,17 @@ void etcd_lease_keepalive(struct etcd_client *c, int64_t id, etcd_done_cb *done,
 {
     unary(c, "/v3/lease/keepalive",
           json_pack("{s:o}", "ID", etcd_int64_json(id)), done, aux);
+}
+
+void etcd_lease_revoke(struct etcd_client *c, int64_t id, long timeout_ms,
+                       etcd_done_cb *done, void *aux)
+{
+    struct etcd_req *r =
+        etcd_request(c, "/v3/lease/revoke",
+                     json_pack("{s:o}", "ID", etcd_int64_json(id)), false);
+    r->done = done;
+    r->aux = aux;
+    etcd_request_set_timeout(r, MIN(MAX(timeout_ms, 1), 10000));
+    curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS,
+                     MIN(MAX(timeout_ms, 1), 3000));
 }

@@ -100,6 +100,18 @@ void etcd_watch_prefix(struct etcd_client *, const char *prefix,
 void etcd_put(struct etcd_client *, const char *key, const char *value,
               int64_t lease, etcd_done_cb *, void *aux);
 
+/* Completion of etcd_get(): 'kv' is the key's value, or NULL when the key
+ * does not exist (or !ok).  'kv' and its pointers are valid only during the
+ * callback. */
+typedef void etcd_get_cb(void *aux, bool ok, const char *error,
+                         const struct etcd_kv *kv);
+
+/* Reads one key (a linearizable range of exactly 'key'); 'done' gets its
+ * value or NULL.  Bounded by the client's timeouts (3 s to connect, 10 s in
+ * all), as every unary call. */
+void etcd_get(struct etcd_client *, const char *key, etcd_get_cb *done,
+              void *aux);
+
 /* Deletes 'key'. */
 void etcd_delete(struct etcd_client *, const char *key, etcd_done_cb *,
                  void *aux);
@@ -109,6 +121,8 @@ void etcd_delete(struct etcd_client *, const char *key, etcd_done_cb *,
  * ownership of the three arrays (any may be NULL). */
 json_t *etcd_cmp_create_revision(const char *key, const char *op,
                                  int64_t revision);
+json_t *etcd_cmp_mod_revision(const char *key, const char *op,
+                              int64_t revision);
 json_t *etcd_cmp_value(const char *key, const char *op, const char *value);
 json_t *etcd_op_put(const char *key, const char *value);
 json_t *etcd_op_delete(const char *key);
@@ -119,8 +133,15 @@ void etcd_txn(struct etcd_client *, json_t *compare, json_t *success,
 void etcd_lease_grant(struct etcd_client *, int64_t ttl, etcd_done_cb *,
                       void *aux);
 
-/* Refreshes lease 'id' once. */
+/* Refreshes lease 'id' once; result["TTL"] is the time it has left in
+ * seconds (string), absent or "0" when the lease no longer exists. */
 void etcd_lease_keepalive(struct etcd_client *, int64_t id, etcd_done_cb *,
                           void *aux);
+
+/* Revokes lease 'id' (its keys are deleted at once), giving up after
+ * 'timeout_ms' (at most the client's usual 10 s): for a stop that must not
+ * wait long. */
+void etcd_lease_revoke(struct etcd_client *, int64_t id, long timeout_ms,
+                       etcd_done_cb *, void *aux);
 
 #endif /* store/etcd.h */

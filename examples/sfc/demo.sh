@@ -54,7 +54,7 @@ sb_wait_observed "$pc1_rev" 10 || die "flowsteerd did not report revision $pc1_r
 
 section "2. What flowsteerd installed"
 say "  16 etcdctl puts took $((t_put - t0)) ms; the chain's flows were in OVS $((t1 - t_put)) ms after the last"
-say "  status (/flowsteer/v1/status/$SB_NODE): $(sb_status | python3 -c '
+say "  status (/flowsteer/status/$SB_NODE): $(sb_status | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
 rev, flows, groups, errors = (s.get(k) for k in ("observed_revision", "flows", "groups", "errors"))

@@ -2,7 +2,8 @@
 # Integration test: flowsteerd against an etcd that requires TLS with
 # client certificates and has auth (RBAC) on, as docs/architecture.md
 # ("etcd security") sets it up: a node's user reads desired state and
-# writes its own status and the allocation keys, nothing else.  Checks that
+# writes its own status, liveness and chassis keys and the allocation keys,
+# nothing else.  Checks that
 # such a node converges, survives its auth token expiring, and that wrong
 # credentials or a missing client certificate give a clear error and touch
 # no flow.
@@ -29,9 +30,9 @@ as_operator() { sb_etcdctl_as operator:oppw "$@"; }
 start_node() {
 	local tls=(--etcd-cacert "$PKI/ca.pem")
 	[ "${2:-}" = no-cert ] || tls+=(--etcd-cert "$PKI/node1.pem" --etcd-key "$PKI/node1-key.pem")
-	sb_start_flowsteerd "${tls[@]}" --etcd-user "$1"
+	sb_start_flowsteerd "${tls[@]}" --etcd-user "$1" --encap-ip 192.0.2.1
 }
-status_as_root() { as_root get "/flowsteer/v1/status/$SB_NODE" --print-value-only | json_get "$1"; }
+status_as_root() { as_root get "/flowsteer/status/$SB_NODE" --print-value-only | json_get "$1"; }
 observed_at_least() { local r; r=$(status_as_root '["observed_revision"]' 2>/dev/null) && [ "${r:-0}" -ge "$1" ]; }
 l2_flow_of() { sb_ofctl dump-flows --no-stats br-int "table=55,dl_dst=$1" | grep -q "cookie=0xf5e0"; }
 
@@ -44,7 +45,7 @@ sb_start_ovs || exit 1
 sb_add_host hosta port-a "$MAC_A" 10.8.0.1 10.8.0.2 || exit 1
 sb_add_host hostb port-b "$MAC_B" 10.8.0.2 10.8.0.1 || exit 1
 
-step "RBAC: root, an operator role (all desired state), a node role (read desired state, write own status and allocations)"
+step "RBAC: root, an operator role (all desired state), a node role (read desired state, write own status, liveness, chassis and allocations)"
 {
 	as_root user add root --new-user-password=rootpw
 	as_root role add flowsteer-operator
@@ -53,7 +54,9 @@ step "RBAC: root, an operator role (all desired state), a node role (read desire
 	as_root user grant-role operator flowsteer-operator
 	as_root role add "flowsteer-node-$SB_NODE"
 	as_root role grant-permission "flowsteer-node-$SB_NODE" read /flowsteer/v1/ --prefix=true
-	as_root role grant-permission "flowsteer-node-$SB_NODE" readwrite "/flowsteer/v1/status/$SB_NODE"
+	as_root role grant-permission "flowsteer-node-$SB_NODE" readwrite "/flowsteer/status/$SB_NODE"
+	as_root role grant-permission "flowsteer-node-$SB_NODE" readwrite "/flowsteer/nodes/$SB_NODE"
+	as_root role grant-permission "flowsteer-node-$SB_NODE" readwrite "/flowsteer/v1/chassis/$SB_NODE"
 	as_root role grant-permission "flowsteer-node-$SB_NODE" readwrite /flowsteer/v1/keys/ --prefix=true
 	as_root user add "$SB_NODE" --new-user-password=nodepw
 	as_root user grant-role "$SB_NODE" "flowsteer-node-$SB_NODE"
@@ -62,8 +65,10 @@ step "RBAC: root, an operator role (all desired state), a node role (read desire
 check "auth is on" "$(tail -1 "$SB_DIR/rbac.log")" grep -q "Authentication Enabled" "$SB_DIR/rbac.log"
 denied() { ! sb_etcdctl_as "$SB_NODE:nodepw" put "$1" x >/dev/null 2>&1; }
 check "the node's user cannot write desired state" "put refused" denied /flowsteer/v1/ports/x
-check "... nor another node's status" "put refused" denied /flowsteer/v1/status/node2
-check "... but can write its own status" "put accepted" sb_etcdctl_as "$SB_NODE:nodepw" put "/flowsteer/v1/status/$SB_NODE" "{}"
+check "... nor another node's status" "put refused" denied /flowsteer/status/node2
+check "... nor another node's liveness or chassis" "puts refused" \
+	eval 'denied /flowsteer/nodes/node2 && denied /flowsteer/v1/chassis/node2'
+check "... but can write its own status" "put accepted" sb_etcdctl_as "$SB_NODE:nodepw" put "/flowsteer/status/$SB_NODE" "{}"
 
 step "flowsteerd as user $SB_NODE over TLS with its client certificate"
 start_node "$SB_NODE:nodepw"
@@ -72,6 +77,10 @@ as_operator put /flowsteer/v1/ports/port-a "$(port_doc port-a "$MAC_A" 10.8.0.1)
 rev=$(as_operator put /flowsteer/v1/ports/port-b "$(port_doc port-b "$MAC_B" 10.8.0.2)" -w json | sb_json_revision)
 sb_wait_for 15 observed_at_least "$rev"
 check "the node converges and writes its status" "observed $(status_as_root '["observed_revision"]' 2>&1), wanted $rev" observed_at_least "$rev"
+chassis_ip() { as_root get "/flowsteer/v1/chassis/$SB_NODE" --print-value-only | json_get '["chassis"]["ip"]'; }
+check "it registered its chassis" "ip $(chassis_ip 2>&1)" sb_wait_for 5 eval '[ "$(chassis_ip)" = 192.0.2.1 ]'
+live() { as_root get "/flowsteer/nodes/$SB_NODE" --print-value-only | grep -q '"pid"'; }
+check "its liveness key is there" "$(as_root get "/flowsteer/nodes/$SB_NODE" --print-value-only 2>&1)" sb_wait_for 5 live
 ping_ab() { ip netns exec "$SB_PREFIX-hosta" ping -c 1 -W 1 10.8.0.2 >/dev/null; }
 check "a pings b" "ping" sb_wait_for 5 ping_ab
 
@@ -85,6 +94,7 @@ echo "  flowsteerd: $(grep -o 'authenticated as [^ ]*\|auth token no longer vali
 
 step "wrong password: a clear error, no flow touched"
 sb_stop_flowsteerd
+check "a clean stop revoked the liveness lease (the node may revoke its own)" "no key" eval '! live'
 sleep 1
 sb_flow_ages "$SB_COOKIE_OURS" | sort -k2 >"$SB_DIR/ages-before"
 cat "$SB_DIR/flowsteerd.log" >>"$SB_DIR/flowsteerd-earlier.log"; : >"$SB_DIR/flowsteerd.log"

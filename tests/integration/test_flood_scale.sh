@@ -48,10 +48,9 @@ poll() {
 # desired_rev: the etcd revision of the last change of desired state.
 desired_rev() {
 	sb_etcdctl get /flowsteer/v1/ --prefix --keys-only -w json | python3 -c '
-import base64, json, sys
+import json, sys
 kvs = json.load(sys.stdin).get("kvs", [])
-print(max(kv["mod_revision"] for kv in kvs
-          if not base64.b64decode(kv["key"]).startswith((b"/flowsteer/v1/status/", b"/flowsteer/v1/nodes/"))))'
+print(max(kv["mod_revision"] for kv in kvs))'
 }
 
 # plug FIRST LAST [SKIP]: interfaces pFIRST..pLAST but pSKIP (type dummy,

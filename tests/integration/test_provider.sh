@@ -40,7 +40,7 @@ import base64, json, sys
 kvs = json.load(sys.stdin).get("kvs", [])
 print(max([kv["mod_revision"] for kv in kvs
            if not base64.b64decode(kv["key"]).decode().startswith(
-               ("/flowsteer/v1/status/", "/flowsteer/v1/nodes/", "/flowsteer/v1/keys/"))] or [0]))'
+               "/flowsteer/v1/keys/")] or [0]))'
 }
 observed() { # waits until flowsteerd reports the last desired state in OVS
 	sb_wait_observed "$(desired_revision)" "${1:-10}"
@@ -366,7 +366,7 @@ sb_flow_ages "$SB_COOKIE_OURS" | sort -k2 >"$SB_DIR/ages-before"
 sb_start_monitor restart
 sb_start_db_monitor restart || exit 1
 sb_stop_flowsteerd
-rev=$(sb_del_revision "/flowsteer/v1/status/$SB_NODE")
+rev=$(sb_del_revision "/flowsteer/status/$SB_NODE")
 sb_start_flowsteerd
 sb_wait_observed "$rev" 15
 sleep 0.5

@@ -200,7 +200,7 @@ sleep 1
 sb_flow_ages "$SB_COOKIE_OURS" | sort -k2 >"$SB_DIR/ages-before"
 sb_start_monitor restart
 sb_stop_flowsteerd
-rev=$(sb_del_revision "/flowsteer/v1/status/$SB_NODE")
+rev=$(sb_del_revision "/flowsteer/status/$SB_NODE")
 sb_start_flowsteerd
 sb_wait_observed "$rev" 15
 sleep 0.5

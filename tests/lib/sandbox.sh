@@ -382,7 +382,7 @@ sb_stop_flowsteerd() { sb_stop_pid "$SB_FLOWSTEERD_PID"; }
 # printed as JSON for lists and objects, as is for scalars.  Fails if there
 # is no status yet.
 sb_status() {
-	sb_etcdctl get "/flowsteer/v1/status/$SB_NODE" --print-value-only |
+	sb_etcdctl get "/flowsteer/status/$SB_NODE" --print-value-only |
 		python3 -c "
 import json, sys
 v = json.load(sys.stdin)${1:-}

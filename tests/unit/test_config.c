@@ -12,7 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "reconciler/chassis_reg.h"
 #include "reconciler/config.h"
+#include "reconciler/liveness.h"
 #include "reconciler/status.h"
 
 static char *parse(struct fs_config *cfg, int argc, const char **argv)
@@ -222,8 +224,175 @@ static void test_status_json(void **state)
     fs_errors_destroy(&errs);
 
     char *key = fs_status_key("n1");
-    assert_string_equal(key, "/flowsteer/v1/status/n1");
+    assert_string_equal(key, "/flowsteer/status/n1");
     free(key);
+}
+
+/* Returns the error of parsing 'option' 'value' (NULL if none). */
+static char *parse_one(struct fs_config *cfg, const char *option,
+                       const char *value)
+{
+    const char *argv[] = {"flowsteerd", option, value};
+    return parse(cfg, 3, argv);
+}
+
+/* Expects 'option' 'value' to be refused with an error naming 'key'. */
+static void refused(const char *option, const char *value, const char *key)
+{
+    struct fs_config cfg;
+    char *error = parse_one(&cfg, option, value);
+    assert_non_null(error);
+    assert_non_null(strstr(error, key));
+    assert_true(strlen(error) < 200); /* A huge value is quoted cut. */
+    free(error);
+    fs_config_destroy(&cfg);
+}
+
+/* --node-ttl: default 10, 2..3600; config key node-ttl; a change at SIGHUP
+ * needs a restart. */
+static void test_node_ttl(void **state)
+{
+    struct fs_config cfg;
+    const char *argv[] = {"flowsteerd"};
+    assert_null(parse(&cfg, 1, argv));
+    assert_int_equal(cfg.node_ttl_s, 10);
+    fs_config_destroy(&cfg);
+
+    assert_null(parse_one(&cfg, "--node-ttl", "3"));
+    assert_int_equal(cfg.node_ttl_s, 3);
+    fs_config_destroy(&cfg);
+    assert_null(parse_one(&cfg, "--node-ttl", "3600"));
+    assert_int_equal(cfg.node_ttl_s, 3600);
+    fs_config_destroy(&cfg);
+
+    char big[4096];
+    memset(big, '9', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    const char *bad[] = {"1", "0", "-5", "3601", "", "ten", "10s", big};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        refused("--node-ttl", bad[i], "node-ttl");
+    }
+
+    char *path = write_file("node-ttl = 7\n");
+    const char *argv2[] = {"flowsteerd", "--config", path};
+    assert_null(parse(&cfg, 3, argv2));
+    assert_int_equal(cfg.node_ttl_s, 7);
+    rewrite_file(path, "node-ttl = 8\n");
+    unsigned int changed;
+    char *restart;
+    assert_null(fs_config_reread(&cfg, &changed, &restart));
+    assert_int_equal(changed, 0);
+    assert_string_equal(restart, "node-ttl");
+    assert_int_equal(cfg.node_ttl_s, 7);
+    free(restart);
+    fs_config_destroy(&cfg);
+    unlink(path);
+    free(path);
+}
+
+/* --encap-ip (IPv4 or IPv6, kept canonical) and --encap-type
+ * (vxlan|geneve, default vxlan); config keys encap-ip, encap-type; taken
+ * at SIGHUP. */
+static void test_encap(void **state)
+{
+    struct fs_config cfg;
+    const char *argv[] = {"flowsteerd"};
+    assert_null(parse(&cfg, 1, argv));
+    assert_null(cfg.encap_ip);
+    assert_string_equal(cfg.encap_type, "vxlan");
+    fs_config_destroy(&cfg);
+
+    const char *argv2[] = {"flowsteerd", "--encap-ip", "2001:DB8:0::1",
+                           "--encap-type", "geneve"};
+    assert_null(parse(&cfg, 5, argv2));
+    assert_string_equal(cfg.encap_ip, "2001:db8::1");
+    assert_string_equal(cfg.encap_type, "geneve");
+    fs_config_destroy(&cfg);
+    assert_null(parse_one(&cfg, "--encap-ip", "192.0.2.7"));
+    assert_string_equal(cfg.encap_ip, "192.0.2.7");
+    fs_config_destroy(&cfg);
+
+    const char *bad_ips[] = {
+        "",    "10.0.0",   "10.0.0.256", "10.0.0.1/24", "host.example",
+        "::g", "10.0.0.1 "};
+    for (size_t i = 0; i < sizeof bad_ips / sizeof *bad_ips; i++) {
+        refused("--encap-ip", bad_ips[i], "encap-ip");
+    }
+    const char *bad_types[] = {"", "gre", "VXLAN", "stt"};
+    for (size_t i = 0; i < sizeof bad_types / sizeof *bad_types; i++) {
+        refused("--encap-type", bad_types[i], "encap-type");
+    }
+
+    char *path = write_file("encap-ip = 10.0.0.1\nencap-type = vxlan\n");
+    const char *argv3[] = {"flowsteerd", "--config", path};
+    assert_null(parse(&cfg, 3, argv3));
+    assert_string_equal(cfg.encap_ip, "10.0.0.1");
+    rewrite_file(path, "encap-ip = 10.0.0.2\nencap-type = geneve\n");
+    unsigned int changed;
+    char *restart;
+    assert_null(fs_config_reread(&cfg, &changed, &restart));
+    assert_int_equal(changed, FS_CONFIG_ENCAP);
+    assert_null(restart);
+    assert_string_equal(cfg.encap_ip, "10.0.0.2");
+    assert_string_equal(cfg.encap_type, "geneve");
+    rewrite_file(path, "\n");
+    assert_null(fs_config_reread(&cfg, &changed, &restart));
+    assert_int_equal(changed, FS_CONFIG_ENCAP);
+    assert_null(cfg.encap_ip);
+    assert_string_equal(cfg.encap_type, "vxlan");
+    fs_config_destroy(&cfg);
+    unlink(path);
+    free(path);
+}
+
+/* The chassis document carries the settings, the configured bridge
+ * mappings and the managed_by marker; the liveness value is bounded. */
+static void test_chassis_document_and_liveness_value(void **state)
+{
+    struct fs_config cfg;
+    const char *argv[] = {"flowsteerd",
+                          "--node",
+                          "n1",
+                          "--encap-ip",
+                          "10.0.0.1",
+                          "--bridge-mappings",
+                          "physnet1:br-a,physnet2:br-b"};
+    assert_null(parse(&cfg, 7, argv));
+    json_t *doc = fs_chassis_reg_document(&cfg);
+    char *text = json_dumps(doc, JSON_COMPACT);
+    assert_string_equal(
+        text, "{\"chassis\":{\"id\":\"n1\",\"ip\":\"10.0.0.1\",\"encap\":"
+              "\"vxlan\",\"bridge_mappings\":[\"physnet1:br-a\",\"physnet2:"
+              "br-b\"],\"managed_by\":\"flowsteerd\"}}");
+    assert_true(fs_chassis_reg_is_managed(doc));
+    free(text);
+    json_decref(doc);
+    json_t *op = json_pack("{s:{s:s}}", "chassis", "ip", "10.0.0.9");
+    assert_false(fs_chassis_reg_is_managed(op));
+    json_decref(op);
+    assert_false(fs_chassis_reg_is_managed(NULL));
+    fs_config_destroy(&cfg);
+
+    assert_null(parse(&cfg, 1, argv));
+    assert_null(fs_chassis_reg_document(&cfg)); /* No encap-ip. */
+    fs_config_destroy(&cfg);
+
+    char *key = fs_liveness_key("n1");
+    assert_string_equal(key, "/flowsteer/nodes/n1");
+    free(key);
+    char *value = fs_liveness_value("n1", 42, 1700000000);
+    assert_string_equal(value, "{\"node\":\"n1\",\"pid\":42,\"started\":"
+                               "1700000000,\"version\":\"" FS_VERSION "\"}");
+    free(value);
+    char huge[100000];
+    memset(huge, '\xff', sizeof huge - 1);
+    huge[sizeof huge - 1] = '\0';
+    value = fs_liveness_value(huge, 1, 1);
+    assert_true(strlen(value) <= FS_LIVENESS_MAX_VALUE);
+    json_t *parsed = json_loads(value, 0, NULL);
+    assert_non_null(parsed);
+    json_decref(parsed);
+    free(value);
 }
 
 int main(void)
@@ -236,6 +405,9 @@ int main(void)
         cmocka_unit_test(test_bridge_mappings),
         cmocka_unit_test(test_config_reread),
         cmocka_unit_test(test_status_json),
+        cmocka_unit_test(test_node_ttl),
+        cmocka_unit_test(test_encap),
+        cmocka_unit_test(test_chassis_document_and_liveness_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -460,8 +460,78 @@ static void test_lease(void **state)
     etcd_watch_prefix(client, "/t6/", &w_handlers, &w);
     wait_synced(&w, 1);
     assert_non_null(strstr(ds_cstr(&w.log), "put /t6/leased=x@"));
+
+    /* Revoked: the key goes; a keepalive then reports TTL 0. */
+    etcd_lease_revoke(client, id, 1000, call_done, &c);
+    wait_call(&c);
+    int64_t rev = etcd_int64(json_object_get(c.result, "header"), "revision");
+    call_free(&c);
+    wait_synced(&w, rev);
+    assert_non_null(strstr(ds_cstr(&w.log), "del /t6/leased"));
+    etcd_lease_keepalive(client, id, call_done, &c);
+    wait_call(&c);
+    assert_int_equal(etcd_int64(c.result, "TTL"), 0);
+    call_free(&c);
     etcd_client_destroy(client);
     ds_destroy(&w.log);
+}
+
+struct got {
+    bool done, ok, found;
+    char value[64];
+    int64_t mod_revision;
+};
+
+static void got_cb(void *aux, bool ok, const char *error,
+                   const struct etcd_kv *kv)
+{
+    struct got *g = aux;
+    g->done = true;
+    g->ok = ok;
+    g->found = kv != NULL;
+    if (kv) {
+        snprintf(g->value, sizeof g->value, "%.*s", (int)kv->value_len,
+                 kv->value);
+        g->mod_revision = kv->mod_revision;
+    }
+}
+
+/* etcd_get: a key's value and revision, or none; a txn comparing the
+ * mod_revision holds only while the key is unchanged. */
+static void test_get_and_mod_revision(void **state)
+{
+    struct etcd_client *client = etcd_client_create(loop, server.url);
+    struct got g = {0};
+    etcd_get(client, "/t7/none", got_cb, &g);
+    assert_true(run_until(&g.done, 10.));
+    assert_true(g.ok);
+    assert_false(g.found);
+
+    struct call c = {0};
+    etcd_put(client, "/t7/k", "v1", 0, call_done, &c);
+    wait_call(&c);
+    call_free(&c);
+    g = (struct got){0};
+    etcd_get(client, "/t7/k", got_cb, &g);
+    assert_true(run_until(&g.done, 10.));
+    assert_true(g.found);
+    assert_string_equal(g.value, "v1");
+    assert_true(g.mod_revision > 0);
+
+    for (int i = 0; i < 2; i++) {
+        json_t *cmp = json_array();
+        json_array_append_new(
+            cmp, etcd_cmp_mod_revision("/t7/k", "=", g.mod_revision));
+        json_t *ops = json_array();
+        json_array_append_new(ops, etcd_op_put("/t7/k", "v2"));
+        etcd_txn(client, cmp, ops, NULL, call_done, &c);
+        wait_call(&c);
+        /* The first holds; the second sees the first's write. */
+        assert_int_equal(json_is_true(json_object_get(c.result, "succeeded")),
+                         i == 0);
+        call_free(&c);
+    }
+    etcd_client_destroy(client);
 }
 
 static void test_bad_endpoint(void **state)
@@ -569,6 +639,7 @@ int main(void)
         cmocka_unit_test(test_list_then_watch),
         cmocka_unit_test(test_txn_create_once),
         cmocka_unit_test(test_lease),
+        cmocka_unit_test(test_get_and_mod_revision),
         cmocka_unit_test(test_bad_endpoint),
         cmocka_unit_test(test_watch_survives_restart),
         cmocka_unit_test(test_compaction_relists),
