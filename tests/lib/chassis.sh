@@ -145,8 +145,10 @@ sb_chassis_start() {
 	SB_CHASSIS=
 	export OVS_RUNDIR=$SB_DIR/$name OVS_DBDIR=$SB_DIR/$name \
 		OVS_LOGDIR=$SB_DIR/$name OVS_SYSCONFDIR=$SB_DIR/$name
-	SB_NODE=$name SB_FLOWSTEERD_PID= SB_FLOWSTEERD_LOG=$SB_DIR/$name/flowsteerd.log
-	SB_UNDERLAY_IP=$ip SB_VSWITCHD_PID=
+	# (Read through SB_CHASSIS_VARS: sandbox.sh's helpers use them.)
+	# shellcheck disable=SC2034
+	SB_NODE=$name SB_FLOWSTEERD_PID='' SB_FLOWSTEERD_LOG=$SB_DIR/$name/flowsteerd.log \
+		SB_UNDERLAY_IP=$ip SB_VSWITCHD_PID=''
 	mkdir -p "$OVS_RUNDIR" || return 1
 	sb_start_ovs "$ns" || return 1
 	SB_CHASSIS=$name
@@ -276,3 +278,14 @@ sb_vtep_del_remote() {
 
 # sb_vtep_fdb NAME: VTEP NAME's vx0 forwarding table (bridge fdb show).
 sb_vtep_fdb() { ip netns exec "$SB_PREFIX-$1" bridge fdb show dev vx0; }
+
+# sb_capture_frames NAME [FILTER]: sb_capture_show, one line per frame:
+# tcpdump prints a VXLAN packet's inner frame on a line of its own (Geneve's
+# on the same line); this joins it to its outer line ("... vni 5001 |
+# 02:00:... > ..., ethertype MPLS unicast (0x8847) ... MPLS (label 77 ...").
+sb_capture_frames() {
+	sb_capture_show "$@" | awk '
+		/^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\./ { if (l != "") print l; l = $0; next }
+		{ l = l " | " $0 }
+		END { if (l != "") print l }'
+}
