@@ -74,6 +74,21 @@ vm_ping() {
 }
 # rtt OUTPUT: the avg of ping's rtt line.
 rtt() { sed -n 's|.*= [0-9.]*/\([0-9.]*\)/.*|\1 ms|p' <<<"$1"; }
+# tcp_bytes FROM TO IP PORT: sends 2 MB over one TCP connection from
+# sandbox host FROM to a socat listening on IP:PORT in host TO; prints the
+# bytes TO received.
+tcp_bytes() {
+	local out=$SB_DIR/tcp-$2-$4 pid
+	ip netns exec "$(sb_ns_of "$2")" socat -u "TCP-LISTEN:$4,reuseaddr" - >"$out" 2>/dev/null &
+	pid=$!
+	sb_track $pid
+	sleep 0.2
+	head -c 2000000 /dev/zero |
+		timeout 10 ip netns exec "$(sb_ns_of "$1")" socat -u - "TCP:$3:$4" 2>/dev/null
+	sb_wait_for 5 sb_not_running $pid
+	sb_stop_pid $pid
+	wc -c <"$out"
+}
 underlay_capture() { sb_capture "$1" underlay ul "${2:-udp}"; }
 
 # --- a. VXLAN ---------------------------------------------------------------
@@ -102,6 +117,8 @@ check "a. first ping with neighbours pinned (sb_chassis_neigh) takes < 100 ms" "
 out=$(vm_ping vm1 $VM2 5)
 check "a. vm1 (node1) pings vm2 (node2) over VXLAN" "$out" grep -q " 0% packet loss" <<<"$out"
 echo "    rtt avg $(rtt "$out")"
+n=$(tcp_bytes vm1 vm2 $VM2 7001)
+check "a. 2 MB over TCP vm1 -> vm2 (1500-byte frames + VXLAN on the 1600 MTU underlay)" "$n bytes" eq "$n" 2000000
 sb_capture_stop a
 line=$(sb_capture_frames a | grep -m1 'VXLAN.*vni 5001.*ICMP echo request')
 check "a. the underlay carries VXLAN vni 5001" "${line:0:160}" test -n "$line"
@@ -120,6 +137,8 @@ ip netns exec "$(sb_ns_of vm1)" ip neigh flush all
 out=$(vm_ping vm1 $VM2 5)
 check "b. vm1 pings vm2 over Geneve" "$out" grep -q " 0% packet loss" <<<"$out"
 echo "    rtt avg $(rtt "$out")"
+n=$(tcp_bytes vm1 vm2 $VM2 7002)
+check "b. 2 MB over TCP vm1 -> vm2 over Geneve" "$n bytes" eq "$n" 2000000
 sb_capture_stop b
 line=$(sb_capture_frames b | grep -m1 'Geneve.*vni 0x138a.*ICMP echo request')
 check "b. the underlay carries Geneve vni 0x138a (5002)" "${line:0:220}" test -n "$line"
@@ -150,6 +169,8 @@ packets() { sb_on_chassis node2 sb_ofctl dump-flows br-int "$1" | grep -o 'n_pac
 packets_ge() { [ "$(packets "$1")" -ge "$2" ]; }
 sb_wait_for 3 packets_ge mpls 5
 check "c. node2's pop_mpls flow matched the requests" "n_packets=$(packets mpls)" packets_ge mpls 5
+n=$(tcp_bytes vm1 vm2 $VM2 7003)
+check "c. 2 MB over TCP vm1 -> vm2 as MPLS in VXLAN" "$n bytes" eq "$n" 2000000
 c_flows goto_table:5
 out=$(vm_ping vm1 $VM2 5)
 check "c. the same with pop_mpls then goto_table:5 (recirculation)" "$out" grep -q " 0% packet loss" <<<"$out"
@@ -203,6 +224,23 @@ n2=$(sb_capture_count e2) n3=$(sb_capture_count e3)
 check "e. the 32 destinations spread over node2 and node3" "node2 $n2, node3 $n3" \
 	test "$n2" -gt 0 -a "$n3" -gt 0 -a $((n2 + n3)) -eq 32
 sb_on_chassis node1 sb_ofctl dump-group-stats br-int | sed 's/^/    /'
+
+# --- f. head-end replication -------------------------------------------------
+step "f. a broadcast from vm1 copied to node2 and node3 (head-end replication)"
+flows node1 "in_port=o-vm1,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00 actions=set_field:5001->tun_id,output:vx2,output:vx3"
+flows node2 "in_port=vx1,tun_id=5001 actions=output:o-vm2"
+flows node3 "in_port=vx1,tun_id=5001 actions=output:o-vm3"
+sb_capture f2 vm2 vm2 "arp"
+sb_capture f3 vm3 vm3 "arp"
+# An address nobody has: vm1 broadcasts ARP requests for it.
+ip netns exec "$(sb_ns_of vm1)" ip route add 10.50.0.9/32 dev vm1
+ip netns exec "$(sb_ns_of vm1)" ping -c 1 -W 1 10.50.0.9 >/dev/null 2>&1
+sleep 0.3
+sb_capture_stop f2
+sb_capture_stop f3
+n2=$(sb_capture_count f2 "arp and src host $VM1") n3=$(sb_capture_count f3 "arp and src host $VM1")
+check "f. vm1's ARP request reached vm2 (node2) and vm3 (node3)" "node2 $n2, node3 $n3" \
+	test "$n2" -ge 1 -a "$n3" -ge 1
 
 step "OVS tunnel neighbour caches"
 for c in node1 node2 node3; do
