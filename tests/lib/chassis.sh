@@ -174,6 +174,26 @@ sb_chassis_start() {
 	sb_chassis_save
 }
 
+# sb_chassis_restart_vswitchd: sb_restart_vswitchd for the current chassis,
+# then what the process held in memory and the namespace may have lost:
+# br-underlay's address (added again if its tap lost it), the route in
+# OVS's table (waited for), and OVS's tunnel neighbour cache (pinned again
+# with sb_chassis_neigh: every other chassis and VTEP).
+sb_chassis_restart_vswitchd() {
+	local ns=$SB_OVSNS ip=$SB_UNDERLAY_IP
+	sb_restart_vswitchd || return 1
+	sb_chassis_save
+	sb_wait_for 10 ip netns exec "$ns" ip link show br-underlay ||
+		{ echo "sb_chassis_restart_vswitchd: no br-underlay device" >&2; return 1; }
+	ip netns exec "$ns" ip -o addr show dev br-underlay | grep -q " $ip/" ||
+		ip netns exec "$ns" ip addr add "$ip/$SB_UNDERLAY_LEN" dev br-underlay ||
+		return 1
+	ip netns exec "$ns" ip link set br-underlay up || return 1
+	sb_wait_for 10 sb_chassis_has_route "$ip" ||
+		{ echo "sb_chassis_restart_vswitchd: no underlay route" >&2; return 1; }
+	sb_chassis_neigh
+}
+
 # sb_chassis_has_route IP: the current chassis' OVS routes IP's subnet out
 # of br-underlay.
 sb_chassis_has_route() {

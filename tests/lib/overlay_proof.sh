@@ -211,6 +211,7 @@ flows node2 "in_port=vx1,tun_id=5001 actions=output:o-vm2"
 flows node3 "in_port=vx1,tun_id=5001 actions=output:o-vm3"
 sb_capture e2 vm2 vm2 "udp and dst net 10.50.9.0/24"
 sb_capture e3 vm3 vm3 "udp and dst net 10.50.9.0/24"
+# shellcheck disable=SC2016 # expanded by the inner bash
 ip netns exec "$(sb_ns_of vm1)" bash -c '
 ip route add 10.50.9.0/24 dev vm1
 for i in $(seq 1 32); do
