@@ -243,6 +243,43 @@ n2=$(sb_capture_count f2 "arp and src host $VM1") n3=$(sb_capture_count f3 "arp 
 check "f. vm1's ARP request reached vm2 (node2) and vm3 (node3)" "node2 $n2, node3 $n3" \
 	test "$n2" -ge 1 -a "$n3" -ge 1
 
+# --- g. a flowsteerd per chassis on one etcd --------------------------------
+FLOWSTEERD=${FLOWSTEERD:-$PWD/build/bin/flowsteerd}
+if [ -x "$FLOWSTEERD" ]; then
+	step "g. one etcd, a flowsteerd per chassis (sb_chassis_use + sb_start_flowsteerd)"
+	sb_start_etcd || exit 1
+	for c in node1 node2 node3; do
+		sb_chassis_use $c
+		# shellcheck disable=SC2119 # no arguments: the defaults
+		sb_start_flowsteerd
+	done
+	for c in node1 node2 node3; do
+		sb_chassis_use $c
+		sb_wait_for 15 sb_status
+		st=$(sb_status '["node"]' 2>&1)
+		check "g. $c's flowsteerd ($SB_FLOWSTEERD_PID) writes the status of node $SB_NODE" \
+			"$st; log $(wc -l <"$SB_FLOWSTEERD_LOG") lines" eq "$st" "$c"
+	done
+else
+	echo "--- g. skipped: no flowsteerd at $FLOWSTEERD"
+fi
+
+# --- h. ovs-vswitchd restart on a chassis ----------------------------------
+step "h. node2's ovs-vswitchd restarted (sb_chassis_restart_vswitchd)"
+t=$(sb_now_ms)
+sb_on_chassis node2 sb_chassis_restart_vswitchd
+ms=$(($(sb_now_ms) - t))
+addr=$(ip netns exec "$(sb_ns_of node2)" ip -br addr show dev br-underlay)
+check "h. br-underlay keeps its address and OVS its route after the restart" \
+	"${addr//  / } in $ms ms" sb_on_chassis node2 sb_chassis_has_route $N2
+flows node1 "in_port=o-vm1 actions=set_field:5001->tun_id,output:vx2" \
+	"in_port=vx2,tun_id=5001 actions=output:o-vm1"
+flows node2 "in_port=o-vm2 actions=set_field:5001->tun_id,output:vx1" \
+	"in_port=vx1,tun_id=5001 actions=output:o-vm2"
+out=$(vm_ping vm1 $VM2 3)
+check "h. vm1 pings vm2 again (flows put back: a restarted ovs-vswitchd has none)" "$out" \
+	grep -q " 0% packet loss" <<<"$out"
+
 step "OVS tunnel neighbour caches"
 for c in node1 node2 node3; do
 	sb_on_chassis $c sb_appctl tnl/neigh/show | sed -n "s/^/    $c /;/172/p"
@@ -253,4 +290,17 @@ for c in node1 node2 node3; do
 	echo "    $c ovs-vswitchd.log: $n warnings/errors"
 	grep '|WARN|\|ERR|\|EMER|' "$SB_DIR/$c/ovs-vswitchd.log" | sed 's/^/      /' | head -5
 done
+# Clean-up leaves nothing: every process started (by pid) and every
+# namespace made is gone.  (Only when all passed: finish's diagnostics
+# need OVS.)
+if [ "$failed" -eq 0 ]; then
+	step "clean-up"
+	pids=("${SB_PIDS[@]}") nss=("${SB_NETNS[@]}")
+	sb_cleanup
+	left=()
+	for pid in "${pids[@]}"; do sb_not_running "$pid" || left+=("pid $pid"); done
+	for ns in "${nss[@]}"; do ip netns list | grep -qw "$ns" && left+=("netns $ns"); done
+	check "clean-up stopped ${#pids[@]} processes and deleted ${#nss[@]} namespaces" \
+		"left: ${left[*]:-nothing}" test ${#left[@]} -eq 0
+fi
 finish
