@@ -23,7 +23,7 @@ step() { echo "--- $*"; }
 finish() {
 	if [ "$failed" -ne 0 ]; then
 		echo "--- flowsteerd log (last 40 lines, no debug)"
-		grep -v '|DBG|' "$SB_DIR/flowsteerd.log" | tail -40
+		grep -v '|DBG|' "${SB_FLOWSTEERD_LOG:-$SB_DIR/flowsteerd.log}" | tail -40
 		echo "--- flowsteer flows"
 		sb_our_flows
 		echo "--- OVS"

@@ -174,14 +174,17 @@ sb_netns() {
 		net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1
 }
 
-# sb_start_ovs: ovsdb-server (socket $SB_DIR/ovs/db.sock), ovs-vswitchd run
-# inside namespace $SB_OVSNS (the netdev datapath's tap devices are global
-# to a namespace), and br-int with datapath_type=netdev, fail_mode=secure,
+# sb_start_ovs [NETNS]: ovsdb-server (socket $OVS_RUNDIR/db.sock, by default
+# $SB_DIR/ovs/db.sock), ovs-vswitchd run inside namespace NETNS (default
+# $SB_PREFIX-ovs; the netdev datapath's tap devices are global to a
+# namespace), and br-int with datapath_type=netdev, fail_mode=secure,
 # OpenFlow 1.0, 1.3-1.5.  Sets SB_OVSDB (unix:...), SB_OVSNS,
 # SB_VSWITCHD_PID.  Returns once br-int's management socket exists.
+# (tests/lib/chassis.sh calls it once per chassis, with OVS_RUNDIR and the
+# others pointing into $SB_DIR/<chassis>.)
 sb_start_ovs() {
 	local d=$OVS_RUNDIR
-	SB_OVSNS=$SB_PREFIX-ovs
+	SB_OVSNS=${1:-$SB_PREFIX-ovs}
 	SB_OVSDB=unix:$d/db.sock
 	ovsdb-tool create "$d/conf.db" /usr/share/openvswitch/vswitch.ovsschema ||
 		return 1
@@ -364,12 +367,13 @@ sb_sf_show() {
 }
 
 # sb_start_flowsteerd [ARGS...]: starts $FLOWSTEERD for node $SB_NODE on the
-# private etcd and OVS, stderr appended to $SB_DIR/flowsteerd.log; sets
-# SB_FLOWSTEERD_PID.
+# private etcd and OVS, stderr appended to $SB_FLOWSTEERD_LOG (default
+# $SB_DIR/flowsteerd.log; each chassis of tests/lib/chassis.sh has its
+# own); sets SB_FLOWSTEERD_PID.
 sb_start_flowsteerd() {
 	[ -x "${FLOWSTEERD:-}" ] || { echo "sandbox: FLOWSTEERD is not set to a binary" >&2; return 1; }
 	"$FLOWSTEERD" --node "$SB_NODE" --etcd "$ETCD" --ovsdb "$SB_OVSDB" \
-		--bridge br-int "$@" >>"$SB_DIR/flowsteerd.log" 2>&1 &
+		--bridge br-int "$@" >>"${SB_FLOWSTEERD_LOG:-$SB_DIR/flowsteerd.log}" 2>&1 &
 	SB_FLOWSTEERD_PID=$!
 	sb_track $SB_FLOWSTEERD_PID
 }
