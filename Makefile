@@ -52,7 +52,7 @@ ASAN_OBJ := $(BUILD)/asan
 objs = $(patsubst %.c,$(1)/%.o,$(2))
 
 .PHONY: all deps ovs check unit integration asan-unit asan-integration \
-	demo demo-sfc demo-provider format format-check bench clean distclean \
+	demo demo-sfc demo-provider demo-overlay format format-check bench clean distclean \
 	fuzz fuzz-build fuzz-smoke
 
 all: $(BUILD)/bin/flowsteerd
@@ -118,12 +118,16 @@ check: deps format-check
 demo: deps $(BUILD)/bin/flowsteerd
 	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/sfc/demo.sh
 	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/provider/demo.sh
+	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/overlay/demo.sh
 
 demo-sfc: deps $(BUILD)/bin/flowsteerd
 	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/sfc/demo.sh
 
 demo-provider: deps $(BUILD)/bin/flowsteerd
 	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/provider/demo.sh
+
+demo-overlay: deps $(BUILD)/bin/flowsteerd
+	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/overlay/demo.sh
 
 # make bench: flowsteerd at scale beside ovs-ofctl on the same flows
 # (bench/run.sh; needs root, starts a private etcd and OVS), appended to
