@@ -3,7 +3,8 @@
  *
  * Input: the first byte picks the kind (modulo FS_N_KINDS), the rest is the
  * value.  The value is put into a model that already holds a small valid
- * world (both provider network types, a chassis with bridge mappings, local
+ * world (both provider network types, overlay networks with ports on
+ * another chassis and behind a VTEP, a chassis with bridge mappings, local
  * VIFs with port security, a symmetric MPLS chain through a group with a
  * pair on another node, a second chain from the same source port), at
  * /flowsteer/v1/<kind>/<id> where <id> is the document's own "id" when it has a
@@ -100,6 +101,22 @@ static const char *const world[][2] = {
      "\"192.0.2.2\"}}"},
     {K("ports", "r2"),
      "{\"network_id\": \"net1\", \"binding:host_id\": \"node2\"}"},
+    {K("ports", "v1"),
+     "{\"network_id\": \"net3\", \"binding:host_id\": \"node1\", "
+     "\"mac_address\": \"fa:16:3e:00:00:31\"}"},
+    {K("ports", "v2"),
+     "{\"network_id\": \"net3\", \"binding:host_id\": \"node2\", "
+     "\"mac_address\": \"fa:16:3e:00:00:32\"}"},
+    {K("ports", "vr"),
+     "{\"network_id\": \"net3\", \"mac_address\": \"fa:16:3e:00:00:33\", "
+     "\"binding:profile\": {\"port_key\": \"remote_port\", \"host_ip\": "
+     "\"198.51.100.9\"}}"},
+    {K("networks", "net4"), "{\"provider:network_type\": \"geneve\"}"},
+    {K("ports", "g1"),
+     "{\"network_id\": \"net4\", \"binding:host_id\": \"node1\"}"},
+    {K("ports", "g2"),
+     "{\"network_id\": \"net4\", \"binding:host_id\": \"node2\", "
+     "\"mac_address\": \"fa:16:3e:00:00:42\"}"},
     {K("ports", "f1"),
      "{\"network_id\": \"net2\", \"binding:host_id\": \"node1\", "
      "\"mac_address\": \"fa:16:3e:00:00:21\"}"},
@@ -141,12 +158,15 @@ static const char *const world[][2] = {
      "  chain_parameters: {correlation: none, chain_id: 9}\n"},
     {FS_KEYS_CHAIN_PATHS "pc1", "7"},
     {FS_KEYS_PATH_IDS "7", "pc1"},
+    {FS_KEYS_NETWORK_VNIS "net4", "8"},
+    {FS_KEYS_VNIS "8", "net4"},
 };
 
 /* ofports of the world's local ports; the fuzzed document's id gets
  * FUZZ_OFPORT. */
-static const char *const plugged[] = {"src", "dst", "p1", "p2", "p3", "p4",
-                                      "p5",  "p6",  "p7", "p8", "f1", "fuzz"};
+static const char *const plugged[] = {"src", "dst", "p1", "p2",  "p3",
+                                      "p4",  "p5",  "p6", "p7",  "p8",
+                                      "f1",  "v1",  "g1", "fuzz"};
 enum { FUZZ_OFPORT = 40 };
 
 static struct fs_model *model;
@@ -188,6 +208,7 @@ static void init(void)
     }
     simap_put(&facts.owned_ofports, "fsi-physnet1", 30);
     simap_put(&facts.owned_ofports, "fsi-physnet2", 31);
+    simap_put(&facts.owned_ofports, "fst-node2", 32);
     sset_add(&facts.bridges, "br-int");
     sset_add(&facts.bridges, "br-phys");
     sset_add(&facts.bridges, "br-phys2");
