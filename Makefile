@@ -42,6 +42,9 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 LIB_SRCS ?= $(filter-out reconciler/main.c, \
 	$(wildcard store/*.c model/*.c render/*.c reconciler/*.c))
+# flowsteerctl (reconciler/ctl/): its files but main.c are linked into the
+# unit tests too.
+CTL_SRCS := $(filter-out reconciler/ctl/main.c, $(wildcard reconciler/ctl/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 ALL_C    := $(shell find store model render reconciler tests bench tools \
 	-name '*.[ch]' 2>/dev/null)
@@ -55,7 +58,7 @@ objs = $(patsubst %.c,$(1)/%.o,$(2))
 	demo demo-sfc demo-provider demo-overlay format format-check bench clean distclean \
 	fuzz fuzz-build fuzz-smoke
 
-all: $(BUILD)/bin/flowsteerd
+all: $(BUILD)/bin/flowsteerd $(BUILD)/bin/flowsteerctl
 
 deps: $(DEPS_OK) $(OVS_LIB)
 
@@ -82,22 +85,31 @@ $(BUILD)/asan/bin/flowsteerd: $(call objs,$(ASAN_OBJ),$(LIB_SRCS) reconciler/mai
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) $(filter %.o,$^) $(LIBS) -o $@
 
+$(BUILD)/bin/flowsteerctl: $(call objs,$(OBJ),$(LIB_SRCS) $(CTL_SRCS) reconciler/ctl/main.c) $(OVS_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(filter %.o,$^) $(LIBS) -o $@
+
+$(BUILD)/asan/bin/flowsteerctl: $(call objs,$(ASAN_OBJ),$(LIB_SRCS) $(CTL_SRCS) reconciler/ctl/main.c) $(OVS_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) $(filter %.o,$^) $(LIBS) -o $@
+
 UNIT_BINS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 ASAN_UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRCS))
 
-$(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(call objs,$(OBJ),$(LIB_SRCS)) $(OVS_LIB)
+$(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(call objs,$(OBJ),$(LIB_SRCS) $(CTL_SRCS)) $(OVS_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(filter %.o,$^) $(LIBS) -lcmocka -o $@
 
-$(BUILD)/asan/tests/%: $(ASAN_OBJ)/tests/unit/%.o $(call objs,$(ASAN_OBJ),$(LIB_SRCS)) $(OVS_LIB)
+$(BUILD)/asan/tests/%: $(ASAN_OBJ)/tests/unit/%.o $(call objs,$(ASAN_OBJ),$(LIB_SRCS) $(CTL_SRCS)) $(OVS_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) $(filter %.o,$^) $(LIBS) -lcmocka -o $@
 
 unit: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 
-integration: $(BUILD)/bin/flowsteerd
-	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) tests/run-integration.sh
+integration: $(BUILD)/bin/flowsteerd $(BUILD)/bin/flowsteerctl
+	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) \
+		FLOWSTEERCTL=$(abspath $(BUILD)/bin/flowsteerctl) tests/run-integration.sh
 
 asan-unit: $(ASAN_UNIT_BINS)
 	@ASAN_OPTIONS=detect_leaks=1 tests/run-unit.sh $(ASAN_UNIT_BINS)
@@ -105,8 +117,9 @@ asan-unit: $(ASAN_UNIT_BINS)
 # test_flood_scale runs plain only: it spends its time in ovs-vswitchd
 # (4,000 ports), and the daemon code it reaches under ASan is covered by
 # the unit tests (test_flowtable: refusals; test_render_flood: chunks).
-asan-integration: $(BUILD)/asan/bin/flowsteerd
+asan-integration: $(BUILD)/asan/bin/flowsteerd $(BUILD)/asan/bin/flowsteerctl
 	@FLOWSTEERD=$(abspath $(BUILD)/asan/bin/flowsteerd) \
+		FLOWSTEERCTL=$(abspath $(BUILD)/asan/bin/flowsteerctl) \
 		INTEGRATION_SKIP=test_flood_scale.sh tests/run-integration.sh
 
 check: deps format-check
