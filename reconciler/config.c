@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "model/fields.h"
+#include "store/etcd.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
 #include "util.h"
@@ -506,4 +507,23 @@ void fs_config_set_log_levels(const struct fs_config *cfg)
         free(vlog_set_levels_from_string(spec));
         free(spec);
     }
+}
+
+void fs_config_set_etcd_security(const struct fs_config *cfg,
+                                 struct etcd_client *etcd)
+{
+    char *user = nullable_xstrdup(cfg->etcd_user);
+    char *colon = user ? strchr(user, ':') : NULL;
+    if (colon) {
+        *colon = '\0';
+    }
+    struct etcd_security sec = {
+        .cacert = cfg->etcd_cacert,
+        .cert = cfg->etcd_cert,
+        .key = cfg->etcd_key,
+        .user = user,
+        .password = colon ? colon + 1 : NULL,
+    };
+    etcd_client_set_security(etcd, &sec);
+    free(user);
 }

@@ -97,4 +97,13 @@ char *fs_config_reread(struct fs_config *cfg, unsigned int *changed,
  * libopenvswitch's chatty modules at warn, nothing to syslog. */
 void fs_config_set_log_levels(const struct fs_config *cfg);
 
+struct etcd_client;
+
+/* Hands the TLS and auth settings of 'cfg' (etcd-cacert, etcd-cert,
+ * etcd-key, etcd-user as NAME or NAME:PASSWORD, as etcdctl's --user) to
+ * 'etcd'; nothing of 'cfg' is kept.  Shared by flowsteerd and
+ * flowsteerctl. */
+void fs_config_set_etcd_security(const struct fs_config *cfg,
+                                 struct etcd_client *etcd);
+
 #endif /* reconciler/config.h */

@@ -832,27 +832,6 @@ static void daemon_destroy(struct fs_daemon *d)
     ev_signal_stop(d->loop, &d->sighup);
 }
 
-/* TLS and auth settings to the etcd client; "etcd-user" is NAME or
- * NAME:PASSWORD, as etcdctl's --user. */
-static void set_etcd_security(struct etcd_client *etcd,
-                              const struct fs_config *cfg)
-{
-    char *user = nullable_xstrdup(cfg->etcd_user);
-    char *colon = user ? strchr(user, ':') : NULL;
-    if (colon) {
-        *colon = '\0';
-    }
-    struct etcd_security sec = {
-        .cacert = cfg->etcd_cacert,
-        .cert = cfg->etcd_cert,
-        .key = cfg->etcd_key,
-        .user = user,
-        .password = colon ? colon + 1 : NULL,
-    };
-    etcd_client_set_security(etcd, &sec);
-    free(user);
-}
-
 int fs_daemon_run(struct ev_loop *loop, struct fs_config *cfg)
 {
     struct fs_daemon d;
@@ -864,7 +843,7 @@ int fs_daemon_run(struct ev_loop *loop, struct fs_config *cfg)
         daemon_destroy(&d);
         return 1;
     }
-    set_etcd_security(d.etcd, cfg);
+    fs_config_set_etcd_security(cfg, d.etcd);
     d.alloc = (struct fs_alloc)FS_ALLOC_INIT(d.etcd, alloc_retry, &d);
     struct fs_ovs_config ovs_cfg = {
         .ovsdb = cfg->ovsdb,

@@ -88,20 +88,7 @@ struct ctl_etcd *ctl_etcd_open(const struct fs_config *cfg, char **error)
     for (const char *p = cfg->etcd; *p; p++) {
         e->n_members += *p == ',';
     }
-    char *user = nullable_xstrdup(cfg->etcd_user);
-    char *colon = user ? strchr(user, ':') : NULL;
-    if (colon) {
-        *colon = '\0';
-    }
-    struct etcd_security sec = {
-        .cacert = cfg->etcd_cacert,
-        .cert = cfg->etcd_cert,
-        .key = cfg->etcd_key,
-        .user = user,
-        .password = colon ? colon + 1 : NULL,
-    };
-    etcd_client_set_security(e->c, &sec);
-    free(user);
+    fs_config_set_etcd_security(cfg, e->c);
     *error = NULL;
     return e;
 }

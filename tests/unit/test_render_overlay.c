@@ -22,6 +22,7 @@
 #include "openvswitch/ofp-protocol.h"
 #include "render/internal.h"
 #include "render/render.h"
+#include "render_check.h"
 
 #define KEY(KIND, ID) "/flowsteer/v1/" KIND "/" ID
 #define VTEP "198.51.100.7"
@@ -158,20 +159,7 @@ static void world_destroy(struct world *w)
 
 static struct fs_desired *render(struct world *w)
 {
-    struct fs_snapshot *s = fs_snapshot_build(w->model);
-    for (size_t i = 0; i < s->errors.n; i++) {
-        print_error("unexpected: %s %s %s\n", s->errors.items[i].key,
-                    s->errors.items[i].path, s->errors.items[i].message);
-    }
-    assert_int_equal(s->errors.n, 0);
-    struct fs_desired *d = fs_render(s, &w->node, &w->facts);
-    fs_snapshot_destroy(s);
-    return d;
-}
-
-static uint32_t net_key(const char *id)
-{
-    return 0x1000000 | (hash_string(id, 0) & 0xffffff);
+    return rc_render_clean(w->model, &w->node, &w->facts);
 }
 
 /* The flows of 'table' as "priority=P,kind=K/OBJ,MATCH,actions=A" lines;
@@ -185,9 +173,9 @@ static char *dump_table(const struct fs_desired *d, int table)
             continue;
         }
         uint32_t obj = f->cookie & 0xffffffff;
-        char *name = obj == net_key("net-v")   ? xstrdup("net-v")
-                     : obj == net_key("net-w") ? xstrdup("net-w")
-                                               : xasprintf("%" PRIu32, obj);
+        char *name = obj == rc_net_key("net-v")   ? xstrdup("net-v")
+                     : obj == rc_net_key("net-w") ? xstrdup("net-w")
+                                                  : xasprintf("%" PRIu32, obj);
         ds_put_format(&s, "priority=%u,kind=%" PRIu64 "/%s,%s%sactions=%s\n",
                       f->priority, (f->cookie >> 32) & 0xffff, name, f->match,
                       *f->match ? "," : "", f->actions);
@@ -196,42 +184,13 @@ static char *dump_table(const struct fs_desired *d, int table)
     return ds_steal_cstr(&s);
 }
 
-/* Replaces "<net-v>" and "<net-w>" by the network's key in hex. */
-static char *expand(const char *text)
-{
-    struct ds s = DS_EMPTY_INITIALIZER;
-    for (const char *p = text; *p;) {
-        const char *lt = strstr(p, "<net-");
-        if (!lt) {
-            ds_put_cstr(&s, p);
-            break;
-        }
-        const char *gt = strchr(lt, '>');
-        char *id = xmemdup0(lt + 1, gt - lt - 1);
-        ds_put_buffer(&s, p, lt - p);
-        ds_put_format(&s, "0x%" PRIx32, net_key(id));
-        free(id);
-        p = gt + 1;
-    }
-    return ds_steal_cstr(&s);
-}
-
-static size_t count_lines(const char *text)
-{
-    size_t n = 0;
-    for (const char *p = text; (p = strchr(p, '\n')); p++) {
-        n++;
-    }
-    return n;
-}
-
 /* Asserts that the lines of 'got' are exactly those of 'want' (expanded),
  * in any order. */
 static void assert_lines(const char *what, const char *got, const char *want)
 {
-    char *exp = expand(want);
+    char *exp = rc_expand(want);
     char *hay = xasprintf("\n%s", got);
-    bool ok = count_lines(got) == count_lines(exp);
+    bool ok = rc_count_lines(got) == rc_count_lines(exp);
     for (char *line = exp, *nl; ok && (nl = strchr(line, '\n'));
          line = nl + 1) {
         char *needle = xasprintf("\n%.*s\n", (int)(nl - line), line);
@@ -328,38 +287,6 @@ static bool has_note(const struct fs_desired *d, const char *key,
     print_error("want note %s %s %s; got:\n", key, path, message);
     print_notes(d);
     return false;
-}
-
-/* Every flow and group parses as an OpenFlow 1.5 flow / group mod. */
-static void assert_all_parse(const struct fs_desired *d)
-{
-    for (size_t i = 0; i < d->n_flows; i++) {
-        char *text = fs_flow_to_string(&d->flows[i]);
-        struct ofputil_flow_mod fm;
-        enum ofputil_protocol usable;
-        char *error =
-            parse_ofp_flow_mod_str(&fm, text, NULL, NULL, OFPFC_ADD, &usable);
-        if (error) {
-            print_error("%s: %s\n", text, error);
-        }
-        assert_null(error);
-        free(CONST_CAST(struct ofpact *, fm.ofpacts));
-        minimatch_destroy(&fm.match);
-        free(text);
-    }
-    for (size_t i = 0; i < d->n_groups; i++) {
-        char *text = fs_group_to_string(&d->groups[i]);
-        struct ofputil_group_mod gm;
-        enum ofputil_protocol usable;
-        char *error = parse_ofp_group_mod_str(&gm, OFPGC15_ADD, text, NULL,
-                                              NULL, &usable);
-        if (error) {
-            print_error("%s: %s\n", text, error);
-        }
-        assert_null(error);
-        ofputil_uninit_group_mod(&gm);
-        free(text);
-    }
 }
 
 /* The three tunnel rows node1 needs in the base world. */
@@ -501,7 +428,7 @@ static void test_overlay_pipeline(void **state)
         assert_null(strstr(tab, "net-w"));
         free(tab);
     }
-    assert_all_parse(d);
+    rc_assert_all_parse(d);
     fs_desired_destroy(d);
     world_destroy(&w);
 }
@@ -779,7 +706,7 @@ static void test_chain_source_node(void **state)
                                   "510", "254") ",output:11");
     assert_table(d, 16, "");
     assert_table(d, 17, "");
-    assert_all_parse(d);
+    rc_assert_all_parse(d);
     fs_desired_destroy(d);
     world_destroy(&w);
 }
@@ -860,7 +787,7 @@ static void test_chain_pair_node(void **state)
                  "priority=110,kind=5/0,mpls,actions=goto_table:16\n"
                  "priority=100,kind=5/net-v,tun_id=100,actions=set_field:"
                  "<net-v>->metadata,goto_table:55\n");
-    assert_all_parse(d);
+    rc_assert_all_parse(d);
     fs_desired_destroy(d);
     world_destroy(&w);
 }
@@ -999,7 +926,7 @@ static void test_chain_third_node(void **state)
     }
     assert_string_equal(d->ports[1]->name, "fst-node1");
     assert_string_equal(d->ports[3]->name, "fst-node4");
-    assert_all_parse(d);
+    rc_assert_all_parse(d);
     fs_desired_destroy(d);
     world_destroy(&w);
 }

@@ -25,6 +25,7 @@
 #include "openvswitch/ofp-protocol.h"
 #include "render/internal.h"
 #include "render/render.h"
+#include "render_check.h"
 
 #define KEY(KIND, ID) "/flowsteer/v1/" KIND "/" ID
 #define CHASSIS_KEY KEY("chassis", "node1")
@@ -147,16 +148,7 @@ static struct fs_snapshot *snapshot(struct world *w)
 
 static struct fs_desired *render(struct world *w)
 {
-    struct fs_snapshot *s = snapshot(w);
-    struct fs_desired *d = fs_render(s, &w->node, &w->facts);
-    fs_snapshot_destroy(s);
-    return d;
-}
-
-/* Network key as render/ assigns it (no collisions among these ids). */
-static uint32_t net_key(const char *id)
-{
-    return 0x1000000 | (hash_string(id, 0) & 0xffffff);
+    return rc_render_clean(w->model, &w->node, &w->facts);
 }
 
 /* The flows of 'table' as "priority=P,cookie=C,MATCH,actions=A" lines, in
@@ -174,7 +166,7 @@ static char *dump_table(const struct fs_desired *d, int table)
         uint32_t obj = f->cookie & 0xffffffff;
         const char *name = obj ? "?" : "0";
         for (size_t k = 0; k < ARRAY_SIZE(nets); k++) {
-            name = obj == net_key(nets[k]) ? nets[k] : name;
+            name = obj == rc_net_key(nets[k]) ? nets[k] : name;
         }
         assert_true((f->cookie & FS_COOKIE_MASK) == FS_COOKIE_BASE);
         ds_put_format(&s, "priority=%u,kind=%" PRIu64 "/%s,%s%sactions=%s\n",
@@ -184,35 +176,6 @@ static char *dump_table(const struct fs_desired *d, int table)
     return ds_steal_cstr(&s);
 }
 
-/* Replaces "<net-a>" etc. in 'text' by the network's key in hex. */
-static char *expand(const char *text)
-{
-    struct ds s = DS_EMPTY_INITIALIZER;
-    for (const char *p = text; *p;) {
-        const char *lt = strstr(p, "<net-");
-        if (!lt) {
-            ds_put_cstr(&s, p);
-            break;
-        }
-        const char *gt = strchr(lt, '>');
-        char *id = xmemdup0(lt + 1, gt - lt - 1);
-        ds_put_buffer(&s, p, lt - p);
-        ds_put_format(&s, "0x%" PRIx32, net_key(id));
-        free(id);
-        p = gt + 1;
-    }
-    return ds_steal_cstr(&s);
-}
-
-static size_t count_lines(const char *text)
-{
-    size_t n = 0;
-    for (const char *p = text; (p = strchr(p, '\n')); p++) {
-        n++;
-    }
-    return n;
-}
-
 /* Asserts that the flows of 'table' are exactly the lines of 'want' (in
  * any order: within a priority the order is by match text, which depends
  * on the network keys; test_deterministic checks the sorting). */
@@ -220,9 +183,9 @@ static void assert_table(const struct fs_desired *d, int table,
                          const char *want)
 {
     char *got = dump_table(d, table);
-    char *exp = expand(want);
+    char *exp = rc_expand(want);
     char *hay = xasprintf("\n%s", got);
-    bool ok = count_lines(got) == count_lines(exp);
+    bool ok = rc_count_lines(got) == rc_count_lines(exp);
     for (char *line = exp, *nl; ok && (nl = strchr(line, '\n'));
          line = nl + 1) {
         char *needle = xasprintf("\n%.*s\n", (int)(nl - line), line);
@@ -272,26 +235,6 @@ static const struct fs_error *find_note(const struct fs_desired *d,
         }
     }
     return NULL;
-}
-
-/* Every flow parses as an OpenFlow 1.5 flow mod. */
-static void assert_all_parse(const struct fs_desired *d)
-{
-    for (size_t i = 0; i < d->n_flows; i++) {
-        char *text = fs_flow_to_string(&d->flows[i]);
-        struct ofputil_flow_mod fm;
-        enum ofputil_protocol usable;
-        char *error =
-            parse_ofp_flow_mod_str(&fm, text, NULL, NULL, OFPFC_ADD, &usable);
-        if (error) {
-            print_error("%s: %s\n", text, error);
-        }
-        assert_null(error);
-        assert_true(usable & OFPUTIL_P_OF15_OXM);
-        free(CONST_CAST(struct ofpact *, fm.ofpacts));
-        minimatch_destroy(&fm.match);
-        free(text);
-    }
 }
 
 static const char *const pair_rows =
@@ -355,7 +298,7 @@ static void test_provider_pipeline(void **state)
                  "priority=100,kind=1/net-b,reg7=3,actions=output:3\n"
                  "priority=100,kind=1/net-f,reg7=4,actions=output:4\n"
                  "priority=100,kind=1/net-x,reg7=5,actions=output:5\n");
-    assert_all_parse(d);
+    rc_assert_all_parse(d);
     fs_desired_destroy(d);
     world_destroy(&w);
 }
@@ -674,7 +617,7 @@ static void test_deterministic(void **state)
              (p->priority > q->priority ||
               (p->priority == q->priority && strcmp(p->match, q->match) < 0))));
     }
-    assert_all_parse(a);
+    rc_assert_all_parse(a);
     free(da);
     free(db);
     fs_desired_destroy(a);
@@ -697,9 +640,9 @@ static void test_cookies_per_network(void **state)
         const struct fs_flow *f = &d->flows[i];
         uint32_t obj = f->cookie & 0xffffffff;
         for (size_t k = 0; k < ARRAY_SIZE(nets); k++) {
-            char *hex = xasprintf("0x%" PRIx32, net_key(nets[k]));
+            char *hex = xasprintf("0x%" PRIx32, rc_net_key(nets[k]));
             if (strstr(f->match, hex) || strstr(f->actions, hex)) {
-                assert_int_equal(obj, net_key(nets[k]));
+                assert_int_equal(obj, rc_net_key(nets[k]));
                 per_net[k]++;
             }
             free(hex);
@@ -710,7 +653,7 @@ static void test_cookies_per_network(void **state)
                         strstr(f->match, "reg6=") || strstr(f->match, "reg7="));
         }
     }
-    assert_true(net_key("net-a") != net_key("net-b"));
+    assert_true(rc_net_key("net-a") != rc_net_key("net-b"));
     /* net-a: table 0 x2, 3, 55 x4 (2 MACs, flood, unknown), 80. */
     assert_int_equal(per_net[0], 2 + 1 + 4 + 1);
     assert_int_equal(per_net[1], 1 + 1 + 3 + 1);
@@ -780,7 +723,7 @@ static void test_port_security(void **state)
     assert_table(d, 1, want);
     free(want);
     assert_int_equal(d->notes.n, 0);
-    assert_all_parse(d);
+    rc_assert_all_parse(d);
     fs_desired_destroy(d);
 
     /* Port security without a MAC: everything dropped, with a note. */
@@ -860,12 +803,12 @@ static void test_port_security_json(void **state)
                              "goto_table:10\n");
     for (char *l = exempt, *nl; (nl = strchr(l, '\n')); l = nl + 1) {
         char *raw = xmemdup0(l, nl - l + 1);
-        char *line = expand(raw);
+        char *line = rc_expand(raw);
         assert_non_null(strstr(t1, line));
         free(line);
         free(raw);
     }
-    char *pa1 = expand(pa1_port_security);
+    char *pa1 = rc_expand(pa1_port_security);
     for (char *l = pa1, *nl; (nl = strchr(l, '\n')); l = nl + 1) {
         char *line = xmemdup0(l, nl - l + 1);
         assert_non_null(strstr(t1, line));
@@ -878,12 +821,12 @@ static void test_port_security_json(void **state)
     /* Frames to the pair's own MAC are delivered to the port (table 55),
      * once, beside the port's MAC. */
     char *t55 = dump_table(d, 55);
-    char *pair = expand("priority=100,kind=1/net-a,metadata=<net-a>,"
-                        "dl_dst=" MAC9 ",actions=set_field:1->reg7,"
-                        "goto_table:75\n");
-    char *own = expand("priority=100,kind=1/net-a,metadata=<net-a>,"
-                       "dl_dst=" MAC1 ",actions=set_field:1->reg7,"
-                       "goto_table:75\n");
+    char *pair = rc_expand("priority=100,kind=1/net-a,metadata=<net-a>,"
+                           "dl_dst=" MAC9 ",actions=set_field:1->reg7,"
+                           "goto_table:75\n");
+    char *own = rc_expand("priority=100,kind=1/net-a,metadata=<net-a>,"
+                          "dl_dst=" MAC1 ",actions=set_field:1->reg7,"
+                          "goto_table:75\n");
     assert_non_null(strstr(t55, pair));
     assert_non_null(strstr(t55, own));
     assert_int_equal(d->notes.n, 0);
