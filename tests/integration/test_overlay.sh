@@ -67,6 +67,11 @@ PUT_TO_PING_MS=$(($(sb_now_ms) - t0))
 check "blue1 (node1) reaches blue2 (node2) after blue2's put" "$PUT_TO_PING_MS ms from the put, etcdctl included" \
 	px_ping blue1 "$BLUE2"
 ox_all_observed 10
+CONVERGENCE=""
+for n in "${OX_NODES[@]}"; do
+	CONVERGENCE+="$n $(status "$n" '["last_apply"]["convergence_ms"]') ms, "
+done
+ox_all_observed 10
 
 step "VXLAN between node1 and node2, Geneve between node2 and node3"
 underlay ul1 "udp"
@@ -163,6 +168,7 @@ for n in "${OX_NODES[@]}"; do
 	echo "    $n: tunnels $(ox_tunnels "$n")| flows $(flows "$n") | groups $(status "$n" '["groups"]')"
 done
 echo "    put of blue2 (node2) -> first answered ping from blue1 (node1): $PUT_TO_PING_MS ms (etcdctl included)"
+echo "    that put, watch event -> in OVS (status convergence_ms): ${CONVERGENCE%, }"
 
 step "net-red deleted with its ports: its flows, its VNI and its unused tunnels go"
 ox_del_rev ports red1 >/dev/null
