@@ -71,7 +71,6 @@ CONVERGENCE=""
 for n in "${OX_NODES[@]}"; do
 	CONVERGENCE+="$n $(status "$n" '["last_apply"]["convergence_ms"]') ms, "
 done
-ox_all_observed 10
 
 step "VXLAN between node1 and node2, Geneve between node2 and node3"
 underlay ul1 "udp"
