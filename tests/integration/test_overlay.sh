@@ -80,6 +80,9 @@ check "blue1 pings blue3 (node1 - node3)" "" px_ping blue1 "$BLUE3"
 ox_server blue2 7001
 check "TCP blue1 -> blue2 across chassis" "" ox_send blue1 "$BLUE2" 7001 hello-blue2
 check "blue2 received it" "" ox_received blue2 7001 hello-blue2
+ox_server blue3 7002
+check "TCP blue2 -> blue3 across chassis (Geneve)" "" ox_send blue2 "$BLUE3" 7002 hello-blue3
+check "blue3 received it" "" ox_received blue3 7002 hello-blue3
 sb_capture_stop ul1
 check "underlay: VXLAN with VNI 5001 between node1 and node2" \
 	"$(frames ul1 "172.31.0.1\.[0-9]+ > 172.31.0.2\.4789: VXLAN.*vni 5001")" \
