@@ -13,7 +13,8 @@
 #   - a --metrics-address in use: flowsteerd exits non-zero, saying so;
 #     --metrics-address off: nothing listens;
 #   - NOTIFY_SOCKET (a socat datagram socket): READY=1 after the first
-#     convergence, not before; STOPPING=1 at SIGTERM.
+#     convergence, not before; STOPPING=1 at SIGTERM;
+#   - `systemd-analyze verify` of examples/systemd/flowsteerd.service.
 # Each check prints "PASS: what (saw: ...)" or "FAIL: ..."; the script exits
 # non-zero if any check failed.  SB_KEEP=1 keeps the sandbox's temp dir.
 set -u
@@ -155,6 +156,12 @@ sb_stop_pid $p3
 step "SIGTERM"
 sb_stop_flowsteerd
 check "STOPPING=1 sent at SIGTERM" "$(tr '\n' ' ' <"$SB_DIR/notify.txt")" sb_wait_for 5 notified STOPPING=1
+
+step "the unit file"
+sed "s|^ExecStart=/usr/local/bin/flowsteerd|ExecStart=$FLOWSTEERD|" \
+	examples/systemd/flowsteerd.service >"$SB_DIR/flowsteerd.service"
+verify=$(timeout 30 systemd-analyze verify "$SB_DIR/flowsteerd.service" 2>&1)
+check "systemd-analyze verify examples/systemd/flowsteerd.service" "${verify:-no complaint}" test -z "$verify"
 
 echo "--- a scrape (excerpt)"
 grep -v '_bucket\|^#' "$SB_DIR/metrics.txt" | head -40
