@@ -12,8 +12,9 @@
 #   - other paths 404, other methods 405;
 #   - a --metrics-address in use: flowsteerd exits non-zero, saying so;
 #     --metrics-address off: nothing listens;
-#   - NOTIFY_SOCKET (a socat datagram socket): READY=1 after the first
-#     convergence, not before; STOPPING=1 at SIGTERM;
+#   - NOTIFY_SOCKET (a socat datagram socket): WATCHDOG=1 pings with
+#     WATCHDOG_USEC; READY=1 after the first convergence, not before;
+#     STOPPING=1 at SIGTERM;
 #   - `systemd-analyze verify` of examples/systemd/flowsteerd.service.
 # Each check prints "PASS: what (saw: ...)" or "FAIL: ..."; the script exits
 # non-zero if any check failed.  SB_KEEP=1 keeps the sandbox's temp dir.
@@ -78,7 +79,7 @@ URL=http://127.0.0.1:$PORT
 socat -u UNIX-RECV:"$SB_DIR/notify.sock" - >"$SB_DIR/notify.txt" 2>&1 &
 sb_track $!
 sb_wait_for 5 test -S "$SB_DIR/notify.sock"
-NOTIFY_SOCKET=$SB_DIR/notify.sock "$FLOWSTEERD" --node "$SB_NODE" --etcd "$ETCD" \
+NOTIFY_SOCKET=$SB_DIR/notify.sock WATCHDOG_USEC=1000000 "$FLOWSTEERD" --node "$SB_NODE" --etcd "$ETCD" \
 	--ovsdb "unix:$OVS_RUNDIR/db.sock" --bridge br-int \
 	--metrics-address "127.0.0.1:$PORT" >>"$SB_DIR/flowsteerd.log" 2>&1 &
 SB_FLOWSTEERD_PID=$!
@@ -86,6 +87,7 @@ sb_track $SB_FLOWSTEERD_PID
 check "/healthz answers 200 \"ok\"" "$(code /healthz) $(body)" sb_wait_for 5 eval '[ "$(code /healthz)" = 200 ]'
 waits_for_ovsdb() { [ "$(code /readyz)" = 503 ] && body | grep -q "waiting: .*OVSDB unix:"; }
 check "/readyz: 503 with the reason while OVSDB is not there" "$(code /readyz) $(body)" sb_wait_for 10 waits_for_ovsdb
+check "WATCHDOG=1 pings (WATCHDOG_USEC=1 s: every 0.5 s)" "$(grep -c WATCHDOG=1 "$SB_DIR/notify.txt")" sb_wait_for 3 notified WATCHDOG=1
 check "no READY=1 before the first convergence" "$(cat "$SB_DIR/notify.txt")" eval '! notified READY=1'
 check "an unknown path: 404" "$(code /nope)" eq "$(code /nope)" 404
 check "POST /metrics: 405" "$(code /metrics -X POST)" eq "$(code /metrics -X POST)" 405
