@@ -21,7 +21,8 @@ APT_PKGS := etcd-server etcd-client openvswitch-switch openvswitch-source \
 	openvswitch-testcontroller libcurl4-openssl-dev libjansson-dev libev-dev \
 	libyaml-dev libcmocka-dev libssl-dev libcap-ng-dev pkg-config autoconf \
 	automake libtool python3 iproute2 tcpdump iputils-ping netcat-openbsd \
-	procps clang-format ethtool socat openssl $(FUZZ_PKGS)
+	procps clang-format ethtool socat openssl libmicrohttpd-dev \
+	libsystemd-dev $(FUZZ_PKGS)
 
 CC       ?= gcc
 # OVS headers use typeof (ARRAY_SIZE, CONTAINER_OF...): strict C11 spells it
@@ -36,7 +37,7 @@ INCLUDES := -I. -include $(OVS_DIR)/config.h -I$(OVS_DIR)/include \
 CFLAGS   ?= -g -O2
 ALL_CFLAGS = $(CSTD) $(WARN) $(INCLUDES) $(CFLAGS) -MMD -MP
 LIBS     := $(OVS_LIB) -lcurl -ljansson -lev -lyaml -lssl -lcrypto -lcap-ng \
-	-latomic -lm -lpthread
+	-lmicrohttpd -lsystemd -latomic -lm -lpthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 
@@ -62,9 +63,17 @@ all: $(BUILD)/bin/flowsteerd $(BUILD)/bin/flowsteerctl
 
 deps: $(DEPS_OK) $(OVS_LIB)
 
-$(DEPS_OK):
+# The stamp holds the package list it was made for: a change of APT_PKGS
+# (a new dependency) makes it again, so a machine set up before gets the
+# new packages on its next build.
+DEPS_STALE := $(if $(filter-out $(APT_PKGS),$(shell cat $(DEPS_OK) \
+	2>/dev/null))$(filter-out $(shell cat $(DEPS_OK) 2>/dev/null),$(APT_PKGS)),FORCE)
+$(DEPS_OK): $(DEPS_STALE)
 	@tools/install-deps.sh $(APT_PKGS)
-	@mkdir -p $(dir $@) && touch $@
+	@mkdir -p $(dir $@) && echo $(APT_PKGS) >$@
+
+.PHONY: FORCE
+FORCE:
 
 ovs $(OVS_LIB): | $(DEPS_OK)
 	@tools/build-libopenvswitch.sh $(OVS_BUILD)

@@ -387,7 +387,7 @@ bench_fanout() {
 	rev=$(bench/scale.py load --etcd "$ETCD" "$SB_DIR/fan") || return 1
 	for k in "${nodes[@]}"; do
 		"$FLOWSTEERD" --node "$k" --etcd "$ETCD" --ovsdb "$SB_OVSDB" \
-			--bridge "br-$k" >>"$SB_DIR/flowsteerd-$k.log" 2>&1 &
+			--bridge "br-$k" --metrics-address off >>"$SB_DIR/flowsteerd-$k.log" 2>&1 &
 		sb_track $!
 	done
 	for k in "${nodes[@]}"; do

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "model/fields.h"
+#include "reconciler/http.h"
 #include "store/etcd.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
@@ -57,6 +58,11 @@ static const char usage_text[] =
     "  --config FILE     read 'key = value' settings (same keys as the\n"
     "                    long options); options given after it win\n"
     "  --log-file FILE   also log to FILE\n"
+    "  --metrics-address HOST:PORT|[IPV6]:PORT|off\n"
+    "                    serve Prometheus /metrics, /healthz and /readyz\n"
+    "                    there (default " FS_METRICS_ADDRESS_DEFAULT "; off:\n"
+    "                    none); flowsteerd does not start if it cannot\n"
+    "                    listen there\n"
     "  -v, --verbose     debug logging\n"
     "  -h, --help        this help\n"
     "  -V, --version     print the version\n"
@@ -78,6 +84,7 @@ void fs_config_init(struct fs_config *cfg)
         .audit_interval_s = 3600,
         .node_ttl_s = FS_NODE_TTL_DEFAULT,
         .encap_type = xstrdup("vxlan"),
+        .metrics_address = xstrdup(FS_METRICS_ADDRESS_DEFAULT),
     };
 }
 
@@ -95,6 +102,7 @@ void fs_config_destroy(struct fs_config *cfg)
     free(cfg->log_file);
     free(cfg->encap_ip);
     free(cfg->encap_type);
+    free(cfg->metrics_address);
     fs_bridge_mappings_free(cfg->bridge_mappings, cfg->n_bridge_mappings);
 }
 
@@ -115,6 +123,28 @@ static bool parse_long(const char *value, long min, long max, long *out)
     }
     *out = v;
     return true;
+}
+
+/* "metrics-address": "off", or an address fs_http_split_address()
+ * takes. */
+static char *set_metrics_address(struct fs_config *cfg, const char *value)
+{
+    char *host;
+    int port;
+    if (!strcmp(value, "off")) {
+        free(cfg->metrics_address);
+        cfg->metrics_address = NULL;
+        return NULL;
+    }
+    char *error = fs_http_split_address(value, &host, &port);
+    if (error) {
+        char *e = xasprintf("metrics-address: %s", error);
+        free(error);
+        return e;
+    }
+    free(host);
+    replace(&cfg->metrics_address, value);
+    return NULL;
 }
 
 /* The settings of this node's chassis document: "encap-ip", "encap-type".
@@ -199,6 +229,9 @@ char *fs_config_set(struct fs_config *cfg, const char *key, const char *value)
         }
         cfg->audit_interval_s = v;
         return NULL;
+    }
+    if (!strcmp(key, "metrics-address")) {
+        return set_metrics_address(cfg, value);
     }
     if (!strcmp(key, "verbose")) {
         cfg->verbose = !strcmp(value, "true") || !strcmp(value, "1") ||
@@ -301,6 +334,7 @@ char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[])
         {"no-ovs", no_argument, NULL, 'N'},
         {"config", required_argument, NULL, 'c'},
         {"log-file", required_argument, NULL, 'l'},
+        {"metrics-address", required_argument, NULL, 'M'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -361,6 +395,9 @@ char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[])
             break;
         case 'l':
             key = "log-file";
+            break;
+        case 'M':
+            key = "metrics-address";
             break;
         case 'T':
             key = "node-ttl";
@@ -425,6 +462,7 @@ static char *restart_keys(const struct fs_config *a, const struct fs_config *b)
         {"bridge", a->bridge, b->bridge},
         {"openflow", a->openflow, b->openflow},
         {"log-file", a->log_file, b->log_file},
+        {"metrics-address", a->metrics_address, b->metrics_address},
     };
     struct ds names = DS_EMPTY_INITIALIZER;
     for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {

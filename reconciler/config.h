@@ -16,6 +16,9 @@
 #define FS_NODE_TTL_MIN 2
 #define FS_NODE_TTL_MAX 3600
 
+/* "metrics-address" default. */
+#define FS_METRICS_ADDRESS_DEFAULT "127.0.0.1:9464"
+
 /* Every string is owned by the config (free with fs_config_destroy()). */
 struct fs_config {
     char *node; /* Chassis name: matches binding:host_id. */
@@ -23,10 +26,13 @@ struct fs_config {
     /* etcd TLS and auth, as etcdctl's --cacert, --cert, --key, --user
      * (NAME or NAME:PASSWORD); NULL = not used. */
     char *etcd_cacert, *etcd_cert, *etcd_key, *etcd_user;
-    char *ovsdb;          /* OVSDB remote. */
-    char *bridge;         /* Integration bridge. */
-    char *openflow;       /* OpenFlow target, NULL = derived from ovsdb. */
-    char *log_file;       /* NULL = stderr only. */
+    char *ovsdb;    /* OVSDB remote. */
+    char *bridge;   /* Integration bridge. */
+    char *openflow; /* OpenFlow target, NULL = derived from ovsdb. */
+    char *log_file; /* NULL = stderr only. */
+    /* "metrics-address": HOST:PORT or [IPv6]:PORT of /metrics, /healthz
+     * and /readyz (default FS_METRICS_ADDRESS_DEFAULT); NULL = "off". */
+    char *metrics_address;
     int audit_interval_s; /* "audit-interval": full check of our flows in
                            * OVS every so many seconds; 0 = never. */
     int node_ttl_s;       /* "node-ttl": lease of the liveness key. */
@@ -49,7 +55,8 @@ struct fs_config {
 
 /* Fills 'cfg' with the defaults: node = host name, etcd =
  * http://127.0.0.1:2379, ovsdb = unix:/var/run/openvswitch/db.sock,
- * bridge = br-int, node-ttl = 10, encap-type = vxlan. */
+ * bridge = br-int, node-ttl = 10, encap-type = vxlan, metrics-address =
+ * 127.0.0.1:9464. */
 void fs_config_init(struct fs_config *cfg);
 void fs_config_destroy(struct fs_config *cfg);
 
@@ -57,7 +64,8 @@ void fs_config_destroy(struct fs_config *cfg);
  * "etcd-user", "ovsdb", "bridge", "bridge-mappings", "audit-interval",
  * "openflow", "log-file", "verbose", "node-ttl" (seconds, 2..3600),
  * "encap-ip" (an IPv4 or IPv6 address, kept canonical), "encap-type"
- * ("vxlan" or "geneve")) to 'value'.  Returns NULL or an error
+ * ("vxlan" or "geneve"), "metrics-address" (HOST:PORT, [IPv6]:PORT or
+ * "off")) to 'value'.  Returns NULL or an error
  * message (caller frees). */
 char *fs_config_set(struct fs_config *cfg, const char *key, const char *value);
 
@@ -71,9 +79,10 @@ char *fs_config_load(struct fs_config *cfg, const char *path);
  * --etcd-key,
  * --etcd-user, --ovsdb, --bridge,
  * --bridge-mappings, --audit-interval, --node-ttl, --encap-ip, --encap-type,
- * --openflow, --no-ovs, --log-file, -v/--verbose, -h/--help, -V/--version.
- * Returns NULL on success, "" when the program should exit 0 (help or version
- * printed), or an error message; the caller frees non-NULL results. */
+ * --openflow, --no-ovs, --log-file, --metrics-address, -v/--verbose, -h/--help,
+ * -V/--version. Returns NULL on success, "" when the program should exit 0
+ * (help or version printed), or an error message; the caller frees non-NULL
+ * results. */
 char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[]);
 
 /* Settings that fs_config_reread() takes at run time. */

@@ -15,7 +15,10 @@
 #include "reconciler/backoff.h"
 #include "reconciler/chassis_reg.h"
 #include "reconciler/config.h"
+#include "reconciler/http.h"
 #include "reconciler/liveness.h"
+#include "reconciler/metrics.h"
+#include "reconciler/notify.h"
 #include "reconciler/ovs.h"
 #include "reconciler/status.h"
 #include "render/engine.h"
@@ -98,6 +101,14 @@ struct fs_daemon {
     char *waiting_logged; /* As the log last said it. */
     double waiting_logged_at, waiting_since;
 
+    /* Metrics and health (reconciler/metrics.h, reconciler/http.h). */
+    struct fs_metrics metrics;
+    struct fs_http *http;
+    struct fs_watchdog *watchdog;
+    bool converged;   /* A first convergence happened in this run. */
+    bool etcd_was_up; /* The watch was up at least once. */
+    bool listed;      /* The first list was reset, for relists. */
+
     ev_timer render_timer, status_retry, status_soon, alloc_timer;
     ev_timer waiting_timer;
     ev_async ovs_async;
@@ -174,6 +185,19 @@ static void replace_errors(struct fs_errors *dst, const struct fs_errors *src,
     fs_errors_extend(dst, src);
 }
 
+/* The first convergence of this run: readiness (/readyz). */
+static void converged(struct fs_daemon *d)
+{
+    if (!d->converged) {
+        d->converged = true;
+        VLOG_INFO("first convergence: ready");
+        char *status =
+            xasprintf("converged: revision %" PRId64, d->observed_revision);
+        fs_notify_ready(status);
+        free(status);
+    }
+}
+
 static void render_now(struct fs_daemon *d)
 {
     long long t0 = time_msec();
@@ -194,6 +218,10 @@ static void render_now(struct fs_daemon *d)
     replace_errors(&d->errors, &snap->errors, "rejected");
     replace_errors(&d->notes, &delta->notes, "not rendered:");
     d->desired_revision = delta->revision;
+    fs_metrics_set_resources(&d->metrics, snap);
+    fs_histogram_observe(&d->metrics.render,
+                         (snapshot_ms + d->render_ms) / 1000.);
+    d->metrics.ovsdb_rows = delta->n_ports + delta->n_bridges;
     VLOG_DBG("rendered revision %" PRId64 " in %lld + %.0f ms (snapshot, "
              "engine): %zu of %zu units, "
              "%zu flows added or changed, %zu removed; %zu flows, %zu groups, "
@@ -213,6 +241,7 @@ static void render_now(struct fs_daemon *d)
         fs_ovs_post_delta(d->ovs, delta);
     } else {
         fs_desired_delta_destroy(delta); /* --no-ovs: render only. */
+        converged(d);
     }
     write_status(d);
 }
@@ -234,6 +263,8 @@ static void on_reset(void *aux)
      * never reaches OVS. */
     d->etcd_synced = false;
     fs_model_clear(d->model);
+    d->metrics.etcd_relists += d->listed;
+    d->listed = true;
 }
 
 /* This node's status as the previous run left it: carried until the
@@ -322,6 +353,8 @@ static void on_state(void *aux, bool up, const char *reason)
     d->etcd_waiting = NULL;
     if (up) {
         VLOG_INFO("etcd: connected");
+        d->metrics.etcd_reconnects += d->etcd_was_up;
+        d->etcd_was_up = true;
         /* etcd is back: retry what waits for it now, not after the
          * backoff. */
         if (fs_backoff_failing(&d->alloc.backoff)) {
@@ -362,6 +395,11 @@ static void take_result(struct fs_daemon *d, struct fs_ovs_result *r)
             if (d->converging_ms && r->revision >= d->converging_revision) {
                 d->convergence_ms = time_msec() - d->converging_ms;
                 d->converging_ms = 0;
+                fs_histogram_observe(&d->metrics.convergence,
+                                     d->convergence_ms / 1000.);
+            }
+            if (d->etcd_synced) {
+                converged(d);
             }
         }
         if (r->flow_mods || r->group_mods || r->row_changes) {
@@ -398,6 +436,7 @@ static void ovs_async_cb(struct ev_loop *loop, ev_async *w, int revents)
         d->facts_ready = true;
         schedule_render(d, RENDER_DELAY_S);
     }
+    fs_ovs_take_counters(d->ovs, &d->metrics.ovs);
     struct fs_ovs_result r;
     bool any = false;
     while (fs_ovs_take_result(d->ovs, &r)) {
@@ -472,6 +511,11 @@ static void waiting_changed(struct fs_daemon *d)
     }
     free(d->waiting);
     d->waiting = waiting;
+    if (waiting) {
+        fs_notify_status("waiting for %s", waiting);
+    } else {
+        fs_notify_status("%s", d->converged ? "running" : "starting");
+    }
     log_waiting(d);
     write_status_soon(d);
 }
@@ -689,6 +733,9 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
     struct fs_daemon *d = w->data;
     VLOG_INFO("signal %d: stopping (flows stay installed)", w->signum);
+    if (!d->stopping) {
+        fs_notify_stopping();
+    }
     if (d->stopping || !d->liveness) {
         ev_break(loop, EVBREAK_ALL);
         return;
@@ -802,6 +849,8 @@ static void daemon_init(struct fs_daemon *d, struct ev_loop *loop,
 
 static void daemon_destroy(struct fs_daemon *d)
 {
+    fs_http_stop(d->http);
+    fs_watchdog_stop(d->watchdog);
     fs_ovs_stop(d->ovs);
     etcd_client_destroy(d->etcd);
     fs_liveness_destroy(d->liveness);
@@ -832,6 +881,45 @@ static void daemon_destroy(struct fs_daemon *d)
     ev_signal_stop(d->loop, &d->sighup);
 }
 
+/* Metrics and health. */
+
+/* GET /metrics: the gauges as status reports them, then the text. */
+static void http_metrics(void *aux, struct ds *body)
+{
+    struct fs_daemon *d = aux;
+    struct fs_metrics *m = &d->metrics;
+    m->flows = d->carried ? d->carried_flows : d->last.n_flows;
+    m->groups = d->carried ? d->carried_groups : d->last.n_groups;
+    m->observed_revision = d->observed_revision;
+    m->desired_revision = d->desired_revision;
+    fs_metrics_render(m, body);
+}
+
+/* GET /readyz: NULL once the first convergence of this run is done and
+ * neither etcd nor OVS is waited for; else why not. */
+static char *http_not_ready(void *aux)
+{
+    struct fs_daemon *d = aux;
+    if (d->stopping) {
+        return xstrdup("stopping");
+    } else if (d->waiting) {
+        return xasprintf("waiting: %s", d->waiting);
+    } else if (!d->etcd_synced) {
+        return xasprintf("waiting: the list of %s from etcd %s", FS_PREFIX,
+                         d->cfg->etcd);
+    } else if (!d->facts_ready) {
+        return xasprintf("waiting: the first read of OVSDB %s", d->cfg->ovsdb);
+    } else if (!d->converged) {
+        return xstrdup("waiting: the first apply to OVS");
+    }
+    return NULL;
+}
+
+static const struct fs_http_handlers http_handlers = {
+    .metrics = http_metrics,
+    .not_ready = http_not_ready,
+};
+
 int fs_daemon_run(struct ev_loop *loop, struct fs_config *cfg)
 {
     struct fs_daemon d;
@@ -844,6 +932,20 @@ int fs_daemon_run(struct ev_loop *loop, struct fs_config *cfg)
         return 1;
     }
     fs_config_set_etcd_security(cfg, d.etcd);
+    if (cfg->metrics_address) {
+        char *error = fs_http_start(loop, cfg->metrics_address, &http_handlers,
+                                    &d, &d.http);
+        if (error) {
+            VLOG_ERR("%s; not starting (--metrics-address off to run without "
+                     "metrics)",
+                     error);
+            free(error);
+            daemon_destroy(&d);
+            return 1;
+        }
+        VLOG_INFO("metrics, /healthz and /readyz on http://%s",
+                  cfg->metrics_address);
+    }
     d.alloc = (struct fs_alloc)FS_ALLOC_INIT(d.etcd, alloc_retry, &d);
     struct fs_ovs_config ovs_cfg = {
         .ovsdb = cfg->ovsdb,
@@ -872,6 +974,7 @@ int fs_daemon_run(struct ev_loop *loop, struct fs_config *cfg)
     VLOG_INFO("flowsteerd on node %s: etcd %s, OVSDB %s, bridge %s", cfg->node,
               cfg->etcd, cfg->ovsdb, cfg->bridge);
 
+    d.watchdog = fs_watchdog_start(loop);
     ev_run(loop, 0);
     daemon_destroy(&d);
     return 0;

@@ -453,6 +453,7 @@ void fs_flowtable_note_flow(struct fs_flowtable *ft, uint8_t table_id,
         e = new_entry(ft, table_id, priority, &m);
     }
     e->seen = ft->audit;
+    bool was_synced = e->desired && e->installed == FS_FT_SYNCED;
     if ((cookie & FS_COOKIE_MASK) == FS_COOKIE_BASE) {
         if (present) {
             /* One flow per key: ours replaced any other owner's. */
@@ -474,6 +475,9 @@ void fs_flowtable_note_flow(struct fs_flowtable *ft, uint8_t table_id,
     if (e->desired ? e->installed != FS_FT_SYNCED || e->conflict
                    : e->installed != FS_FT_NONE) {
         mark_dirty(ft, e);
+    }
+    if (was_synced && (e->installed != FS_FT_SYNCED || e->conflict)) {
+        ft->n_drifted++;
     }
     maybe_free(ft, e);
 }
@@ -675,6 +679,7 @@ size_t fs_flowtable_audit_finish(struct fs_flowtable *ft)
     HMAP_FOR_EACH_SAFE(e, key_node, &ft->by_key)
     {
         if (e->installed != FS_FT_NONE && e->seen != ft->audit) {
+            ft->n_drifted += e->desired && e->installed == FS_FT_SYNCED;
             set_installed(ft, e, FS_FT_NONE, 0, NULL, 0);
             mark_dirty(ft, e);
             n++;

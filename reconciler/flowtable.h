@@ -83,6 +83,10 @@ struct fs_flowtable {
     struct fs_groups groups_desired, groups_installed;
     bool groups_dirty;
     uint32_t audit; /* Current audit round. */
+    /* Desired flows that were in the switch as desired and that another
+     * owner changed or deleted since the table was made (monitor updates
+     * and audits): each is repaired by the next apply. */
+    uint64_t n_drifted;
 };
 
 /* Initializes an empty table (nothing desired, nothing known installed) /

@@ -13,7 +13,11 @@ static int setup_logging(const struct fs_config *cfg)
 {
     vlog_set_levels(NULL, VLF_SYSLOG, VLL_OFF);
     fs_config_set_log_levels(cfg);
-    vlog_set_pattern(VLF_CONSOLE, "%D{%H:%M:%S.###}|%c|%p|%m");
+    /* Under systemd (stderr to the journal), journald stamps each line:
+     * no second timestamp. */
+    vlog_set_pattern(VLF_CONSOLE, getenv("JOURNAL_STREAM")
+                                      ? "%c|%p|%m"
+                                      : "%D{%H:%M:%S.###}|%c|%p|%m");
     if (cfg->log_file && vlog_set_log_file(cfg->log_file)) {
         fprintf(stderr, "flowsteerd: cannot open log file %s\n", cfg->log_file);
         return -1;

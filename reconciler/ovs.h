@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "reconciler/metrics.h"
 #include "render/engine.h"
 #include "render/render.h"
 
@@ -98,6 +99,12 @@ bool fs_ovs_take_result(struct fs_ovs *, struct fs_ovs_result *result);
  * NULL.  A connection that is still being made without an error yet is not
  * reported. */
 bool fs_ovs_take_waiting(struct fs_ovs *, char **waiting);
+
+/* If the OVS thread's counters changed since the last call, copies them
+ * into '*counters' and returns true.  They are cumulative since
+ * fs_ovs_start(), so no update is lost when the main thread takes them
+ * late. */
+bool fs_ovs_take_counters(struct fs_ovs *, struct fs_ovs_counters *counters);
 
 /* Stops and joins the thread, closing OVSDB and OpenFlow connections; an
  * exchange in progress is abandoned at once.  Flows stay installed. */

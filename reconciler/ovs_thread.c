@@ -63,6 +63,9 @@ struct fs_ovs {
     /* For fs_ovs_take_waiting(). */
     char *waiting OVS_GUARDED;
     bool waiting_new OVS_GUARDED;
+    /* For fs_ovs_take_counters(). */
+    struct fs_ovs_counters counters OVS_GUARDED;
+    bool counters_new OVS_GUARDED;
 };
 
 /* State only the OVS thread touches. */
@@ -102,6 +105,11 @@ struct ovs_side {
     struct fs_backoff refused_retry;
 
     char *waiting; /* As last reported (fs_ovs_take_waiting()). */
+
+    /* Metrics (fs_ovs_take_counters()): as counted, as last published;
+     * whether OpenFlow and the OVSDB ever worked, and the IDL's state. */
+    struct fs_ovs_counters counters, published;
+    bool of_worked, db_worked, db_connected;
 };
 
 static char *default_openflow(const char *ovsdb, const char *bridge)
@@ -123,9 +131,21 @@ static void idl_setup(struct ovs_side *side, const char *remote)
     fs_facts_idl_setup(side->idl);
 }
 
+/* Counts the OVSDB connection coming back after it worked once. */
+static void count_db_reconnect(struct ovs_side *side)
+{
+    bool connected = ovsdb_idl_is_connected(side->idl);
+    if (connected && !side->db_connected) {
+        side->counters.reconnects += side->db_worked;
+        side->db_worked = true;
+    }
+    side->db_connected = connected;
+}
+
 static void run_idl(struct fs_ovs *ovs, struct ovs_side *side)
 {
     ovsdb_idl_run(side->idl);
+    count_db_reconnect(side);
     unsigned int seqno = ovsdb_idl_get_seqno(side->idl);
     if (seqno != side->idl_seqno && !side->vconn && side->reconnect_ms) {
         /* Perhaps ovs-vswitchd is back: try now. */
@@ -299,6 +319,8 @@ static void connect_bridge(struct fs_ovs *ovs, struct ovs_side *side)
     free(side->of_error);
     side->of_error = NULL;
     side->connected = true;
+    side->counters.reconnects += side->of_worked;
+    side->of_worked = true;
     side->reconnect_ms = 0;
     fs_backoff_retry_now(&side->retry); /* A new connection: apply now. */
     start_reads(ovs, side);
@@ -360,6 +382,10 @@ static void finish_apply(struct fs_ovs *ovs, struct ovs_side *side,
     } else {
         retry_later(side, r->error);
     }
+    side->counters.flow_mods += r->flow_mods;
+    side->counters.group_mods += r->group_mods;
+    side->counters.ovsdb_txns += r->ovsdb_txns;
+    fs_histogram_observe(&side->counters.apply, r->apply_ms / 1000.);
     VLOG_DBG("revision %" PRId64 ": %zu flow mods, %zu group mods, %zu row "
              "changes%s%s",
              r->revision, r->flow_mods, r->group_mods, r->row_changes,
@@ -651,6 +677,21 @@ static void report_waiting(struct fs_ovs *ovs, struct ovs_side *side)
     ovs->notify(ovs->aux);
 }
 
+/* Publishes the counters (fs_ovs_take_counters()) when they changed. */
+static void publish_counters(struct fs_ovs *ovs, struct ovs_side *side)
+{
+    side->counters.drift_repairs = side->table.n_drifted;
+    if (!memcmp(&side->counters, &side->published, sizeof side->counters)) {
+        return;
+    }
+    side->published = side->counters;
+    ovs_mutex_lock(&ovs->mutex);
+    ovs->counters = side->counters;
+    ovs->counters_new = true;
+    ovs_mutex_unlock(&ovs->mutex);
+    ovs->notify(ovs->aux);
+}
+
 static void run_once(struct fs_ovs *ovs, struct ovs_side *side)
 {
     run_idl(ovs, side);
@@ -677,6 +718,7 @@ static void run_once(struct fs_ovs *ovs, struct ovs_side *side)
         process_unsolicited(ovs, side); /* What came during the apply. */
     }
     report_waiting(ovs, side);
+    publish_counters(ovs, side);
 }
 
 static void wait_once(struct fs_ovs *ovs, struct ovs_side *side)
@@ -811,6 +853,18 @@ bool fs_ovs_take_waiting(struct fs_ovs *ovs, char **waiting)
         *waiting = ovs->waiting;
         ovs->waiting = NULL;
         ovs->waiting_new = false;
+    }
+    ovs_mutex_unlock(&ovs->mutex);
+    return changed;
+}
+
+bool fs_ovs_take_counters(struct fs_ovs *ovs, struct fs_ovs_counters *counters)
+{
+    ovs_mutex_lock(&ovs->mutex);
+    bool changed = ovs->counters_new;
+    if (changed) {
+        *counters = ovs->counters;
+        ovs->counters_new = false;
     }
     ovs_mutex_unlock(&ovs->mutex);
     return changed;

@@ -29,7 +29,7 @@ start_fs() {
 	local node=$1 log=$SB_DIR/flowsteerd.log
 	shift
 	[ "$node" = node1 ] || log=$SB_DIR/flowsteerd-$node.log
-	"$FLOWSTEERD" --node "$node" --etcd "$ETCD" --no-ovs --node-ttl "$TTL" "$@" >>"$log" 2>&1 &
+	"$FLOWSTEERD" --node "$node" --etcd "$ETCD" --no-ovs --node-ttl "$TTL" --metrics-address off "$@" >>"$log" 2>&1 &
 	FS_PID=$!
 	sb_track "$FS_PID"
 }

@@ -369,11 +369,12 @@ sb_sf_show() {
 # sb_start_flowsteerd [ARGS...]: starts $FLOWSTEERD for node $SB_NODE on the
 # private etcd and OVS, stderr appended to $SB_FLOWSTEERD_LOG (default
 # $SB_DIR/flowsteerd.log; each chassis of tests/lib/chassis.sh has its
-# own); sets SB_FLOWSTEERD_PID.
+# own); sets SB_FLOWSTEERD_PID.  Without metrics (--metrics-address off:
+# several daemons run at once) unless ARGS give a --metrics-address.
 sb_start_flowsteerd() {
 	[ -x "${FLOWSTEERD:-}" ] || { echo "sandbox: FLOWSTEERD is not set to a binary" >&2; return 1; }
 	"$FLOWSTEERD" --node "$SB_NODE" --etcd "$ETCD" --ovsdb "$SB_OVSDB" \
-		--bridge br-int "$@" >>"${SB_FLOWSTEERD_LOG:-$SB_DIR/flowsteerd.log}" 2>&1 &
+		--bridge br-int --metrics-address off "$@" >>"${SB_FLOWSTEERD_LOG:-$SB_DIR/flowsteerd.log}" 2>&1 &
 	SB_FLOWSTEERD_PID=$!
 	sb_track $SB_FLOWSTEERD_PID
 }
