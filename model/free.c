@@ -37,6 +37,7 @@ static void free_fields(enum fs_kind kind, void *res)
         free(n->network_type);
         free(n->physical_network);
         free(n->controller);
+        free(n->controller_target);
         break;
     }
     case FS_PORT:

@@ -83,7 +83,13 @@ struct fs_network {
     char *network_type;      /* flat|vlan|vxlan|geneve|gre, NULL if absent. */
     char *physical_network;  /* NULL if absent. */
     int64_t segmentation_id; /* -1 if absent. */
-    char *controller;        /* "host[:port]", NULL if absent. */
+    /* The FlowVisor plugin's 'controller' as written, NULL if absent, and
+     * the OpenFlow target it names, normalized ("tcp:10.0.0.1:6633",
+     * "tcp:[2001:db8::1]:6633", "ssl:ctl.example:6653"; see
+     * fs_parse_controller() in model/fields.h), NULL if absent.  A network
+     * whose controller does not parse is rejected, and so are its ports. */
+    char *controller;
+    char *controller_target;
     /* Effective VNI of an overlay network (fs_network_is_overlay()): its
      * segmentation id, else its allocation in etcd; 0 for other networks
      * and while the allocation is pending. */

@@ -119,7 +119,9 @@ static void *parse_network(struct pctx *c, json_t *o)
             fs_get_int(c, o, "provider:segmentation_id", 1, max, -1);
     }
     check_provider(c, o, n);
-    char *why = n->controller ? fs_check_host_port(n->controller) : NULL;
+    char *why = n->controller
+                    ? fs_parse_controller(n->controller, &n->controller_target)
+                    : NULL;
     if (why) {
         fs_perr(c, "controller", "%s", why);
         free(why);
