@@ -206,6 +206,46 @@ struct fs_port_chain {
                         * 0 while waiting for the allocation. */
 };
 
+/* A FlowVisor slice (../shared/seeds/flowvisor-quantum-plugin.txt: "a
+ * slice ... controlled by a single OpenFlow controller"): the networks
+ * whose traffic only 'controller' sees and programs.  Rules
+ * (model/slices.c): every network exists and is valid; a network is in at
+ * most one slice (the later slice, by create_revision then key, is
+ * rejected); a slice naming a network that has its own 'controller' is
+ * rejected when it came later, else that network is rejected (with its
+ * ports) and the slice kept: its 'networks' may then name a network the
+ * snapshot does not have.  Strings owned as fs_meta's. */
+struct fs_slice {
+    struct fs_meta meta;
+    char *controller;        /* As written (required). */
+    char *controller_target; /* Normalized: fs_parse_controller(). */
+    char **networks;         /* Network ids, in the document's order. */
+    size_t n_networks;
+};
+
+/* What a flowspace matches: a FlowVisor flow match (OpenFlow 1.0 field
+ * names).  NULL or -1: any. */
+struct fs_flowspace_match {
+    char *dl_src, *dl_dst; /* Lower-case "aa:bb:cc:dd:ee:ff". */
+    int dl_vlan;           /* 0..4095. */
+    char *nw_src, *nw_dst; /* Canonical prefix "addr/len" (IPv4 or IPv6). */
+    int nw_proto;          /* 0..255. */
+    int tp_src, tp_dst;    /* 0..65535; need nw_proto 6, 17 or 132. */
+    char *in_port;         /* A Neutron port id (valid). */
+};
+
+/* A FlowVisor flowspace: the traffic 'match' selects belongs to slice
+ * 'slice' at 'priority' (0..65535, an OpenFlow priority; default 0).  Two
+ * flowspaces of different slices that can match one packet at one priority
+ * clash: the later one (create_revision, then key) is rejected
+ * (model/flowspaces.c). */
+struct fs_flowspace {
+    struct fs_meta meta;
+    char *slice; /* Slice id (valid). */
+    int priority;
+    struct fs_flowspace_match match;
+};
+
 /* The mutable collection of raw documents, keyed by etcd key. */
 struct fs_model;
 
@@ -301,12 +341,11 @@ struct fs_snapshot {
     /* Every rejected resource: key, JSON path, reason. */
     struct fs_errors errors;
 
-    /* Slices and flowspaces (FlowVisor): accepted when the value is an
-     * object with a consistent id, not validated further yet; sorted by id
-     * and in by_id like the other kinds. */
-    struct fs_meta *slices;
+    /* Slices and flowspaces (FlowVisor), valid ones sorted by id and in
+     * by_id like the other kinds. */
+    struct fs_slice *slices;
     size_t n_slices;
-    struct fs_meta *flowspaces;
+    struct fs_flowspace *flowspaces;
     size_t n_flowspaces;
 };
 
