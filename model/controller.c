@@ -44,8 +44,9 @@ static bool valid_hostname(const char *s, size_t len)
 
 /* Canonical host: an IP address as inet_ntop writes it (IPv6 in
  * brackets), a host name in lower case.  Returns NULL (after setting
- * '*why') if 'host' is neither, or an IPv6 address is not where one may
- * be ('v6_ok': brackets, or a bare plugin host without port). */
+ * '*why') if 'host' is neither, or if it was in brackets ('bracketed') and
+ * is no IPv6 address.  'v6_ok': an IPv6 address may be here (in brackets,
+ * or bare in the plugin's form without port). */
 static char *canonical_host(const char *host, bool v6_ok, bool bracketed,
                             char **why)
 {
@@ -61,9 +62,6 @@ static char *canonical_host(const char *host, bool v6_ok, bool bracketed,
         *why = xasprintf("%s is not an IPv6 address (only IPv6 goes in "
                          "brackets)",
                          fs_quote(host).s);
-    } else if (v6) {
-        *why = xasprintf("IPv6 address %s needs brackets: [%s]:port",
-                         fs_quote(host).s, host);
     } else if (!valid_hostname(host, strlen(host))) {
         *why =
             xasprintf("%s is not a host name or IP address", fs_quote(host).s);
@@ -112,8 +110,8 @@ static char *split(const char *text, const char *form, bool bare_v6,
     const char *colon = strchr(text, ':');
     bool v6 = colon && strchr(colon + 1, ':');
     if (v6 && !bare_v6) {
-        return xasprintf("IPv6 address %s needs brackets: %s", fs_quote(text).s,
-                         form);
+        return xasprintf("%s: an IPv6 address needs brackets in %s",
+                         fs_quote(text).s, form);
     }
     size_t hlen = colon && !v6 ? (size_t)(colon - text) : strlen(text);
     *host = xmemdup0(text, hlen);
