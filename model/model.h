@@ -283,7 +283,9 @@ void fs_model_set_revision(struct fs_model *, int64_t revision);
 
 /* An immutable, validated, indexed view of the whole desired world.  Only
  * valid resources whose references all resolve are in the arrays (sorted by
- * id); every rejected one has an entry in 'errors'. */
+ * id; one exception: a slice's 'networks' may name a network rejected for
+ * having its own controller, see struct fs_slice); every rejected one has
+ * an entry in 'errors'. */
 struct fs_snapshot {
     int64_t revision; /* etcd revision this snapshot reflects. */
 
