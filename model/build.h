@@ -65,4 +65,24 @@ void fs_check_chains(struct fs_build *);
 bool fs_classifiers_overlap(const struct fs_flow_classifier *,
                             const struct fs_flow_classifier *);
 
+/* Slice rules (model/slices.c), after the network rules and before the
+ * port rules (a network rejected here takes its ports along): a slice's
+ * networks exist and are valid; a network in two slices rejects the later
+ * slice (create_revision, then key); a network with its own controller in
+ * a slice rejects the later of the two documents. */
+void fs_check_slices(struct fs_build *);
+
+/* Flowspace rules (model/flowspaces.c), after slices and ports: the slice
+ * and match.in_port are valid; of two flowspaces of different slices at one
+ * priority whose matches overlap (fs_flowspaces_overlap()), the later one
+ * is rejected.  Flowspaces are compared pairwise within one priority only:
+ * O(k^2) for k flowspaces at one priority, O(n log n) to group them. */
+void fs_check_flowspaces(struct fs_build *);
+
+/* Returns true if one packet can match both 'a' and 'b': every field both
+ * give is compatible (equal MACs, VLAN, protocol, ports and in_port; the
+ * same IP version; prefixes that share an address). */
+bool fs_flowspaces_overlap(const struct fs_flowspace_match *a,
+                           const struct fs_flowspace_match *b);
+
 #endif /* model/build.h */

@@ -253,63 +253,6 @@ char *fs_canonical_mac(const char *s)
                      b[4], b[5]);
 }
 
-/* A DNS host name: dot-separated labels of letters, digits and '-'. */
-static bool valid_hostname(const char *s, size_t len)
-{
-    size_t label = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '.') {
-            if (!label) {
-                return false;
-            }
-            label = 0;
-        } else if (isalnum((unsigned char)s[i]) || s[i] == '-') {
-            label++;
-        } else {
-            return false;
-        }
-    }
-    return len > 0 && label > 0 && len <= 253;
-}
-
-char *fs_check_host_port(const char *text)
-{
-    char host[256];
-    const char *port = NULL;
-    size_t hlen;
-    if (text[0] == '[') {
-        const char *close = strchr(text, ']');
-        if (!close || (close[1] && close[1] != ':')) {
-            return xasprintf("%s is not host[:port]", fs_quote(text).s);
-        }
-        hlen = close - text - 1;
-        port = close[1] ? close + 2 : NULL;
-        text++;
-    } else {
-        const char *colon = strchr(text, ':');
-        bool v6 = colon && strchr(colon + 1, ':');
-        hlen = colon && !v6 ? (size_t)(colon - text) : strlen(text);
-        port = colon && !v6 ? colon + 1 : NULL;
-    }
-    if (hlen >= sizeof host) {
-        return xstrdup("host name is too long");
-    }
-    memcpy(host, text, hlen);
-    host[hlen] = '\0';
-    if (!fs_valid_ip(host) && !valid_hostname(host, hlen)) {
-        return xasprintf("%s is not a host name or IP address",
-                         fs_quote(host).s);
-    }
-    if (port) {
-        char *end = NULL;
-        long n = isdigit((unsigned char)*port) ? strtol(port, &end, 10) : -1;
-        if (n < 1 || n > 65535 || *end) {
-            return xasprintf("port %s is not 1..65535", fs_quote(port).s);
-        }
-    }
-    return NULL;
-}
-
 char *fs_canonical_ip(const char *s)
 {
     uint8_t buf[16];

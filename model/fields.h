@@ -66,10 +66,17 @@ bool fs_valid_ip(const char *s);
  * "2001:db8::1"), caller frees; NULL if 's' is not an address. */
 char *fs_canonical_ip(const char *s);
 
-/* Checks "host[:port]" (host: name, IPv4, IPv6 or [IPv6]; port 1..65535),
- * the FlowVisor plugin's 'controller' format.  Returns NULL if valid, else
- * the reason (caller frees). */
-char *fs_check_host_port(const char *text);
+/* Parses an OpenFlow controller target (model/controller.c): the FlowVisor
+ * plugin's "host[:port]" (a host name, an IPv4 address, an IPv6 address
+ * bare or in brackets, in brackets when a port follows; default port 6633,
+ * FlowVisor's) or OVS's active targets "tcp:host[:port]" and
+ * "ssl:host[:port]" (ovs-vswitchd.conf.db(5): IPv6 in brackets; default
+ * port 6653).  On success returns NULL and stores in '*target' (caller
+ * frees) the normalized target: "tcp:HOST:PORT" or "ssl:HOST:PORT", HOST an
+ * address as inet_ntop() writes it (IPv6 in brackets) or a host name in
+ * lower case.  Otherwise returns the reason (caller frees), the value
+ * quoted with fs_quote(). */
+char *fs_parse_controller(const char *text, char **target);
 
 /* Parses a CIDR ("10.0.0.0/8", or a bare address meaning a host prefix) of
  * 'ethertype' (4 or 6).  On success stores the canonical "network/len" in

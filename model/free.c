@@ -37,6 +37,7 @@ static void free_fields(enum fs_kind kind, void *res)
         free(n->network_type);
         free(n->physical_network);
         free(n->controller);
+        free(n->controller_target);
         break;
     }
     case FS_PORT:
@@ -72,7 +73,11 @@ static void free_fields(enum fs_kind kind, void *res)
         break;
     }
     case FS_SLICE:
+        fs_free_slice(res);
+        break;
     case FS_FLOWSPACE:
+        fs_free_flowspace(res);
+        break;
     case FS_N_KINDS:
     default:
         break;

@@ -83,7 +83,13 @@ struct fs_network {
     char *network_type;      /* flat|vlan|vxlan|geneve|gre, NULL if absent. */
     char *physical_network;  /* NULL if absent. */
     int64_t segmentation_id; /* -1 if absent. */
-    char *controller;        /* "host[:port]", NULL if absent. */
+    /* The FlowVisor plugin's 'controller' as written, NULL if absent, and
+     * the OpenFlow target it names, normalized ("tcp:10.0.0.1:6633",
+     * "tcp:[2001:db8::1]:6633", "ssl:ctl.example:6653"; see
+     * fs_parse_controller() in model/fields.h), NULL if absent.  A network
+     * whose controller does not parse is rejected, and so are its ports. */
+    char *controller;
+    char *controller_target;
     /* Effective VNI of an overlay network (fs_network_is_overlay()): its
      * segmentation id, else its allocation in etcd; 0 for other networks
      * and while the allocation is pending. */
@@ -200,6 +206,46 @@ struct fs_port_chain {
                         * 0 while waiting for the allocation. */
 };
 
+/* A FlowVisor slice (../shared/seeds/flowvisor-quantum-plugin.txt: "a
+ * slice ... controlled by a single OpenFlow controller"): the networks
+ * whose traffic only 'controller' sees and programs.  Rules
+ * (model/slices.c): every network exists and is valid; a network is in at
+ * most one slice (the later slice, by create_revision then key, is
+ * rejected); a slice naming a network that has its own 'controller' is
+ * rejected when it came later, else that network is rejected (with its
+ * ports) and the slice kept: its 'networks' may then name a network the
+ * snapshot does not have.  Strings owned as fs_meta's. */
+struct fs_slice {
+    struct fs_meta meta;
+    char *controller;        /* As written (required). */
+    char *controller_target; /* Normalized: fs_parse_controller(). */
+    char **networks;         /* Network ids, in the document's order. */
+    size_t n_networks;
+};
+
+/* What a flowspace matches: a FlowVisor flow match (OpenFlow 1.0 field
+ * names).  NULL or -1: any. */
+struct fs_flowspace_match {
+    char *dl_src, *dl_dst; /* Lower-case "aa:bb:cc:dd:ee:ff". */
+    int dl_vlan;           /* 0..4095. */
+    char *nw_src, *nw_dst; /* Canonical prefix "addr/len" (IPv4 or IPv6). */
+    int nw_proto;          /* 0..255. */
+    int tp_src, tp_dst;    /* 0..65535; need nw_proto 6, 17 or 132. */
+    char *in_port;         /* A Neutron port id (valid). */
+};
+
+/* A FlowVisor flowspace: the traffic 'match' selects belongs to slice
+ * 'slice' at 'priority' (0..65535, an OpenFlow priority; default 0).  Two
+ * flowspaces of different slices that can match one packet at one priority
+ * clash: the later one (create_revision, then key) is rejected
+ * (model/flowspaces.c). */
+struct fs_flowspace {
+    struct fs_meta meta;
+    char *slice; /* Slice id (valid). */
+    int priority;
+    struct fs_flowspace_match match;
+};
+
 /* The mutable collection of raw documents, keyed by etcd key. */
 struct fs_model;
 
@@ -237,7 +283,9 @@ void fs_model_set_revision(struct fs_model *, int64_t revision);
 
 /* An immutable, validated, indexed view of the whole desired world.  Only
  * valid resources whose references all resolve are in the arrays (sorted by
- * id); every rejected one has an entry in 'errors'. */
+ * id; one exception: a slice's 'networks' may name a network rejected for
+ * having its own controller, see struct fs_slice); every rejected one has
+ * an entry in 'errors'. */
 struct fs_snapshot {
     int64_t revision; /* etcd revision this snapshot reflects. */
 
@@ -295,12 +343,11 @@ struct fs_snapshot {
     /* Every rejected resource: key, JSON path, reason. */
     struct fs_errors errors;
 
-    /* Slices and flowspaces (FlowVisor): accepted when the value is an
-     * object with a consistent id, not validated further yet; sorted by id
-     * and in by_id like the other kinds. */
-    struct fs_meta *slices;
+    /* Slices and flowspaces (FlowVisor), valid ones sorted by id and in
+     * by_id like the other kinds. */
+    struct fs_slice *slices;
     size_t n_slices;
-    struct fs_meta *flowspaces;
+    struct fs_flowspace *flowspaces;
     size_t n_flowspaces;
 };
 

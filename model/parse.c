@@ -119,7 +119,9 @@ static void *parse_network(struct pctx *c, json_t *o)
             fs_get_int(c, o, "provider:segmentation_id", 1, max, -1);
     }
     check_provider(c, o, n);
-    char *why = n->controller ? fs_check_host_port(n->controller) : NULL;
+    char *why = n->controller
+                    ? fs_parse_controller(n->controller, &n->controller_target)
+                    : NULL;
     if (why) {
         fs_perr(c, "controller", "%s", why);
         free(why);
@@ -570,12 +572,6 @@ static void *parse_port_chain(struct pctx *c, json_t *o)
     return pc;
 }
 
-static void *parse_opaque(struct pctx *c, json_t *o)
-{
-    /* Slices and flowspaces: kept, validated by a later issue. */
-    return xzalloc(sizeof(struct fs_meta));
-}
-
 size_t fs_kind_size(enum fs_kind kind)
 {
     static const size_t sizes[FS_N_KINDS] = {
@@ -586,8 +582,8 @@ size_t fs_kind_size(enum fs_kind kind)
         [FS_PORT_PAIR_GROUP] = sizeof(struct fs_port_pair_group),
         [FS_FLOW_CLASSIFIER] = sizeof(struct fs_flow_classifier),
         [FS_PORT_CHAIN] = sizeof(struct fs_port_chain),
-        [FS_SLICE] = sizeof(struct fs_meta),
-        [FS_FLOWSPACE] = sizeof(struct fs_meta),
+        [FS_SLICE] = sizeof(struct fs_slice),
+        [FS_FLOWSPACE] = sizeof(struct fs_flowspace),
     };
     return sizes[kind];
 }
@@ -635,8 +631,8 @@ static parse_fn *const parsers[FS_N_KINDS] = {
     [FS_PORT_PAIR_GROUP] = parse_port_pair_group,
     [FS_FLOW_CLASSIFIER] = fs_parse_flow_classifier,
     [FS_PORT_CHAIN] = parse_port_chain,
-    [FS_SLICE] = parse_opaque,
-    [FS_FLOWSPACE] = parse_opaque,
+    [FS_SLICE] = fs_parse_slice,
+    [FS_FLOWSPACE] = fs_parse_flowspace,
 };
 
 struct fs_doc *fs_doc_parse(const char *key, enum fs_kind kind,

@@ -59,4 +59,22 @@ struct pctx;
  * Returns a struct fs_flow_classifier (never NULL); errors go to 'pctx'. */
 void *fs_parse_flow_classifier(struct pctx *, json_t *obj);
 
+/* Parses a slice object (model/slices.c): 'controller' (required,
+ * fs_parse_controller()), 'networks' (network ids, optional, no
+ * repeats).  Returns a struct fs_slice (never NULL); errors go to
+ * 'pctx'. */
+void *fs_parse_slice(struct pctx *, json_t *obj);
+
+/* Frees the fields of slice 's' (not its meta, not 's'). */
+void fs_free_slice(struct fs_slice *s);
+
+/* Parses a flowspace object (model/flowspaces.c): 'slice' (required),
+ * 'priority' (0..65535, default 0), 'match' (required object; unknown
+ * fields are errors).  Returns a struct fs_flowspace (never NULL); errors
+ * go to 'pctx'. */
+void *fs_parse_flowspace(struct pctx *, json_t *obj);
+
+/* Frees the fields of flowspace 'f' (not its meta, not 'f'). */
+void fs_free_flowspace(struct fs_flowspace *f);
+
 #endif /* model/parse.h */

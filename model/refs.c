@@ -1,6 +1,8 @@
 /* Cross-resource rules, applied in dependency order so that a rejection
- * cascades: networks (model/provider.c) <- ports <- port pairs <- groups <-
- * chains, and ports <- flow classifiers <- chains.  Rules from the
+ * cascades: networks (model/provider.c, model/vnis.c) <- slices
+ * (model/slices.c, which may reject a network) <- ports <- port pairs <-
+ * groups <- chains, ports <- flow classifiers <- chains, and slices and
+ * ports <- flowspaces (model/flowspaces.c).  Rules from the
  * networking-sfc API (seeds/networking-sfc-docs.txt) and
  * docs/architecture.md. */
 #include <string.h>
@@ -133,9 +135,11 @@ void fs_check_references(struct fs_build *b)
 {
     fs_check_provider_networks(b);
     fs_check_overlay_networks(b);
+    fs_check_slices(b);
     check_ports(b);
     check_port_pairs(b);
     check_groups(b);
     check_classifiers(b);
     fs_check_chains(b);
+    fs_check_flowspaces(b);
 }

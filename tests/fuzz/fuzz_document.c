@@ -6,7 +6,8 @@
  * world (both provider network types, overlay networks with ports on
  * another chassis and behind a VTEP, a chassis with bridge mappings, local
  * VIFs with port security, a symmetric MPLS chain through a group with a
- * pair on another node, a second chain from the same source port), at
+ * pair on another node, a second chain from the same source port, a slice
+ * of the geneve network with a flowspace), at
  * /flowsteer/v1/<kind>/<id> where <id> is the document's own "id" when it has a
  * usable one (so a document can replace a resource of the world, and a valid
  * one is accepted), else "fuzz".  The world is rendered for node1 with every
@@ -156,6 +157,13 @@ static const char *const world[][2] = {
      "  port_pair_groups: [pg3]\n"
      "  flow_classifiers: [fc2]\n"
      "  chain_parameters: {correlation: none, chain_id: 9}\n"},
+    {K("slices", "sl1"), "{\"slice\": {\"name\": \"tenant\", \"controller\": "
+                         "\"tcp:192.0.2.9:6653\", \"networks\": [\"net4\"]}}"},
+    {K("flowspaces", "fs1"),
+     "slice: sl1\n"
+     "priority: 100\n"
+     "match: {in_port: g1, dl_src: \"fa:16:3e:00:00:42\", nw_proto: 6, "
+     "tp_dst: 22, nw_dst: 10.0.4.0/24}\n"},
     {FS_KEYS_CHAIN_PATHS "pc1", "7"},
     {FS_KEYS_PATH_IDS "7", "pc1"},
     {FS_KEYS_NETWORK_VNIS "net4", "8"},
@@ -317,7 +325,8 @@ static void check_world(void)
 {
     struct fs_snapshot *snap = fs_snapshot_build(model);
     struct fs_desired *d = fs_render(snap, &node1, &facts);
-    if (snap->errors.n || !d->n_flows || !d->n_groups || !d->n_ports) {
+    if (snap->errors.n || !d->n_flows || !d->n_groups || !d->n_ports ||
+        snap->n_slices != 1 || snap->n_flowspaces != 1) {
         print_result(snap, d);
         fprintf(stderr, "the world does not render as it should\n");
         abort();

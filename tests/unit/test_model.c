@@ -692,25 +692,27 @@ static void test_group_hop(void **state)
     fs_model_destroy(m);
 }
 
-/* Slices and flowspaces are kept (validated later); nodes/ keys ignored
- * (keys that are not <kind>/<id>: test_keys.c). */
+/* Slices and flowspaces are in the snapshot (their rules:
+ * test_model_slices.c); nodes/ keys ignored (keys that are not
+ * <kind>/<id>: test_keys.c). */
 static void test_slices_and_ignored_keys(void **state)
 {
     struct fs_model *m = fs_model_create();
-    const char *slice = "{\"slice\": {\"name\": \"red\"}}";
-    const char *flowspace = "name: fs\nslice: s1\n";
+    const char *slice =
+        "{\"slice\": {\"name\": \"red\", \"controller\": \"10.0.0.1\"}}";
+    const char *flowspace = "name: fs\nslice: s1\nmatch: {}\n";
     assert_true(fixture_put_at(m, "/flowsteer/v1/slices/s1", slice, 5));
     assert_true(fixture_put_at(m, "/flowsteer/v1/flowspaces/f1", flowspace, 6));
     assert_false(fixture_put_at(m, "/flowsteer/v1/nodes/node1", "{}", 7));
     struct fs_snapshot *s = fs_snapshot_build(m);
     assert_no_errors(s);
     assert_int_equal(s->n_slices, 1);
-    assert_string_equal(s->slices[0].name, "red");
-    assert_int_equal(s->slices[0].mod_revision, 5);
+    assert_string_equal(s->slices[0].meta.name, "red");
+    assert_int_equal(s->slices[0].meta.mod_revision, 5);
     assert_int_equal(s->n_flowspaces, 1);
-    const struct fs_meta *fs = fs_snapshot_find(s, FS_FLOWSPACE, "f1");
+    const struct fs_flowspace *fs = fs_snapshot_find(s, FS_FLOWSPACE, "f1");
     assert_non_null(fs);
-    assert_string_equal(fs->key, "/flowsteer/v1/flowspaces/f1");
+    assert_string_equal(fs->meta.key, "/flowsteer/v1/flowspaces/f1");
     assert_string_equal(fs_kind_name(FS_FLOWSPACE), "flowspaces");
     assert_string_equal(fs_kind_name(FS_PORT_PAIR_GROUP), "port_pair_groups");
     fs_snapshot_destroy(s);
