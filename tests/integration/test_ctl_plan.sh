@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Integration test: flowsteerctl plan against flowsteerd on a private OVS
+# with the networking-sfc example (tests/lib/sfc_example.sh):
+#   - plan without --ovsdb: made-up ofports with a legend, the chain's
+#     classifier flow, exit 0;
+#   - plan --ovsdb on a converged node: "no changes", exit 0;
+#   - plan --ovsdb -f with FC1's destination port changed: exit 1, only
+#     chain flows change, and their number is the number of flow mods
+#     flowsteerd then sends (status last_apply.flow_mods);
+#   - after that apply: "no changes" again.
+# Each check prints "PASS: what (saw: ...)" or "FAIL: ...".
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+: "${FLOWSTEERD:?set FLOWSTEERD to the flowsteerd binary}"
+: "${FLOWSTEERCTL:?set FLOWSTEERCTL to the flowsteerctl binary}"
+source tests/lib/sandbox.sh
+source tests/lib/sfc_example.sh
+TEST_NAME=test_ctl_plan
+source tests/lib/check.sh
+
+ectl() { "$FLOWSTEERCTL" "$@" --etcd "$ETCD"; }
+
+step "sandbox: etcd, OVS, the sfc example's hosts, flowsteerd"
+sb_init || exit 1
+sb_start_etcd || exit 1
+sb_start_ovs || exit 1
+sb_sfc_topology || exit 1
+sb_start_flowsteerd
+M=$SB_DIR/manifests
+mkdir -p "$M"
+for kind in networks ports port_pairs port_pair_groups flow_classifiers port_chains; do
+	for f in "$EX_DIR"/json/$kind/*.json; do
+		ex_manifest "$kind" "$(basename "$f" .json)" >"$M/$kind-$(basename "$f")"
+	done
+done
+ectl apply -f "$M" | sed 's/^/  /'
+out=$(ectl status --wait-converged --timeout 30 2>&1)
+rc=$?
+check "flowsteerd converged the example" "$(tail -1 <<<"$out"), exit $rc" eq "$rc" 0
+
+step "plan without --ovsdb"
+out=$(ectl plan --node "$SB_NODE" 2>&1)
+rc=$?
+echo "$out" | head -12 | sed 's/^/  /'
+check "exit 0, made-up facts with a legend" "exit $rc, $(grep -c '^#   ofport' <<<"$out") legend lines" \
+	eval '[ "$rc" = 0 ] && grep -q "^# facts: made up" <<<"$out" && grep -q "^#   ofport 1 = port " <<<"$out"'
+check "the classifier flow of FC1 in table 10" "$(grep -c '^table=10,' <<<"$out") table 10 flows" \
+	eval 'grep -q "^table=10,.*tcp_dst=100" <<<"$out"'
+
+step "plan --ovsdb on a converged node"
+out=$(ectl plan --node "$SB_NODE" --ovsdb "$SB_OVSDB" 2>&1)
+rc=$?
+check "no changes, exit 0" "$(tail -1 <<<"$out"), exit $rc" eval '[ "$rc" = 0 ] && [ "$(tail -1 <<<"$out")" = "no changes" ]'
+
+step "plan --ovsdb -f: FC1's destination port 100 -> 101"
+sed 's/"destination_port_range_\(min\|max\)": 100/"destination_port_range_\1": 101/' \
+	"$M/flow_classifiers-FC1.json" >"$SB_DIR/FC1.json"
+cp "$SB_DIR/FC1.json" "$M/flow_classifiers-FC1.json"
+out=$(ectl plan --node "$SB_NODE" --ovsdb "$SB_OVSDB" -f "$M" 2>&1)
+rc=$?
+changes=$(sed -n '/^changes:/,$p' <<<"$out")
+echo "$changes" | sed 's/^/  /'
+n_mods=$(sed -n 's/^changes: \([0-9]*\) flow mods.*/\1/p' <<<"$changes")
+check "exit 1 with flow changes" "exit $rc, ${n_mods:-?} flow mods" eval '[ "$rc" = 1 ] && [ "${n_mods:-0}" -gt 0 ]'
+check "every changed flow is a chain flow (cookie kind 2)" "$(grep -c '^[-+~] table' <<<"$changes") flow lines" \
+	eval '! grep "^[-+~] table" <<<"$changes" | grep -qv "cookie=0xf5e00002"'
+check "the new classifier matches tcp_dst=101" "" eval 'grep -q "^[+~] table=10,.*tcp_dst=101" <<<"$changes"'
+ectl apply -f "$M" | grep -v unchanged | sed 's/^/  /'
+out2=$(ectl status --wait-converged --timeout 30 2>&1)
+sent=$(sb_status '["last_apply"]["flow_mods"]')
+check "flowsteerd sent as many flow mods as plan printed" "plan $n_mods, flowsteerd $sent" eval '[ "$sent" = "$n_mods" ]'
+out=$(ectl plan --node "$SB_NODE" --ovsdb "$SB_OVSDB" 2>&1)
+rc=$?
+check "converged again: no changes, exit 0" "$(tail -1 <<<"$out"), exit $rc" eval '[ "$rc" = 0 ] && [ "$(tail -1 <<<"$out")" = "no changes" ]'
+
+finish
