@@ -3,8 +3,8 @@
  * switch and OVSDB.  docs/architecture.md, "flowsteerctl plan". */
 #include "reconciler/ctl/cmd.h"
 #include "reconciler/ctl/ctl.h"
-#include "reconciler/ctl/etcdio.h"
 #include "reconciler/ctl/node.h"
+#include "reconciler/ctl/world.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,10 +45,7 @@ static const char plan_usage[] =
 
 struct plan {
     struct ctl_opts o;
-    struct ctl_input in;
-    struct ctl_kvs kvs;
-    struct fs_model *model;
-    struct fs_snapshot *snap;
+    struct ctl_world w;
     struct fs_local_facts facts;
     struct ds legend;
     struct ovsdb_idl *idl;
@@ -61,12 +58,7 @@ static void plan_destroy(struct plan *p)
     ctl_ovsdb_close(p->idl);
     ds_destroy(&p->legend);
     fs_local_facts_destroy(&p->facts);
-    fs_snapshot_destroy(p->snap);
-    if (p->model) {
-        fs_model_destroy(p->model);
-    }
-    ctl_kvs_destroy(&p->kvs);
-    ctl_input_destroy(&p->in);
+    ctl_world_destroy(&p->w);
     ctl_opts_destroy(&p->o);
 }
 
@@ -77,38 +69,10 @@ static int fail(char *error)
     return CTL_ERROR;
 }
 
-/* Reads the input and etcd, validates, builds the snapshot.  Returns -1
- * to go on, else an exit code. */
 static int load(struct plan *p)
 {
-    ctl_input_read(&p->in, p->o.files, p->o.n_files);
-    struct ctl_msgs errors = p->in.errors;
-    p->in.errors = (struct ctl_msgs){0};
-    char *error = NULL;
-    struct ctl_etcd *etcd = NULL;
-    if (!errors.n) {
-        etcd = ctl_etcd_open(&p->o.cfg, &error);
-        if (!error) {
-            error = ctl_etcd_list(etcd, FS_PREFIX, &p->kvs);
-        }
-        ctl_etcd_close(etcd);
-    }
-    if (!error && !errors.n && p->in.n) {
-        ctl_check(&p->in, &p->kvs, NULL, &errors);
-    }
-    if (errors.n) {
-        ctl_msgs_sort(&errors);
-        ctl_msgs_print(&errors, stderr);
-        ctl_msgs_destroy(&errors);
-        return fail(error ? error : xstrdup("invalid input"));
-    }
-    ctl_msgs_destroy(&errors);
-    if (error) {
-        return fail(error);
-    }
-    p->model = ctl_model_build(&p->in, &p->kvs, NULL);
-    p->snap = fs_snapshot_build(p->model);
-    return -1;
+    char *error = ctl_world_load(&p->w, &p->o);
+    return error ? fail(error) : -1;
 }
 
 /* Facts made up, or read from --ovsdb; then the render. */
@@ -126,21 +90,21 @@ static int render(struct plan *p)
     } else {
         /* Once for the rows flowsteer's own ports come from, once with
          * ofports for them too. */
-        ctl_fake_facts(p->snap, p->o.node, p->o.bridge, NULL, &p->facts,
+        ctl_fake_facts(p->w.snap, p->o.node, p->o.bridge, NULL, &p->facts,
                        &p->legend);
-        struct fs_desired *first = fs_render(p->snap, &node, &p->facts);
-        ctl_fake_facts(p->snap, p->o.node, p->o.bridge, first, &p->facts,
+        struct fs_desired *first = fs_render(p->w.snap, &node, &p->facts);
+        ctl_fake_facts(p->w.snap, p->o.node, p->o.bridge, first, &p->facts,
                        &p->legend);
         fs_desired_destroy(first);
     }
-    p->d = fs_render(p->snap, &node, &p->facts);
+    p->d = fs_render(p->w.snap, &node, &p->facts);
     return -1;
 }
 
 static void print_header(const struct plan *p)
 {
     printf("# node %s, etcd revision %" PRId64 "%s\n", p->o.node,
-           p->kvs.revision, p->in.n ? " with the input over it" : "");
+           p->w.kvs.revision, p->w.in.n ? " with the input over it" : "");
     if (p->o.ovsdb) {
         printf("# facts: read from %s (bridge %s): %zu ports with an "
                "ofport\n",

@@ -73,4 +73,20 @@ out=$(ectl plan --node "$SB_NODE" --ovsdb "$SB_OVSDB" 2>&1)
 rc=$?
 check "converged again: no changes, exit 0" "$(tail -1 <<<"$out"), exit $rc" eval '[ "$rc" = 0 ] && [ "$(tail -1 <<<"$out")" = "no changes" ]'
 
+step "trace from the example's source port (FC1 now matches tcp 23 -> 101)"
+SRC=$(ex_id ports src)
+out=$(ectl trace --node "$SB_NODE" --ovsdb "$SB_OVSDB" --from src --to dst tcp --sport 23 --dport 101 2>&1)
+rc=$?
+echo "$out" | sed 's/^/  /'
+check "exit 0, the classifier of the chain named" "exit $rc, $(grep -m1 'flow classifier' <<<"$out")" \
+	eval '[ "$rc" = 0 ] && grep -q "↳ flow classifier FC1 of port chain PC1, hop 1 (port pair group PG1)" <<<"$out"'
+check "the group and an SF of PG1 named" "$(grep -m1 '→ group' <<<"$out")" \
+	eval 'grep -q "→ group of PG1 (port chain PC1, hop 1).*→ SF p[13] (port pair PP[12])" <<<"$out"'
+check "port security and L2 of the source port named" "$(grep -m1 'port security' <<<"$out")" \
+	eval 'grep -q "↳ port security of network .*, port src" <<<"$out"'
+out=$(ectl trace --node "$SB_NODE" --ovsdb "$SB_OVSDB" --from "$SRC" --to 172.4.5.6 tcp --dport 80 2>&1)
+rc=$?
+check "another packet: no chain" "exit $rc, $(tail -1 <<<"$out")" \
+	eval '[ "$rc" = 0 ] && [ "$(tail -1 <<<"$out")" = "# no chain: no port chain steers the packet" ]'
+
 finish
