@@ -206,7 +206,9 @@ void ctl_ops_build(const struct fs_flowtable *ft, const struct fs_desired *d,
         entry_op(e, d, ops);
     }
     group_ops(ft, ops);
-    qsort(ops->items, ops->n, sizeof *ops->items, compare_ops);
+    if (ops->n) {
+        qsort(ops->items, ops->n, sizeof *ops->items, compare_ops);
+    }
 }
 
 void ctl_ops_destroy(struct ctl_ops *ops)

@@ -14,7 +14,7 @@
 #include "util.h"
 
 static const char plan_usage[] =
-    "usage: flowsteerctl plan --node NODE [-f FILE|DIR|- ...]\n"
+    "usage: flowsteerctl plan --node NODE [-f FILE|DIR|- ... [--prune]]\n"
     "                         [--ovsdb unix:PATH [--bridge BR]\n"
     "                          [--openflow TARGET]] [--timeout S]\n"
     "Prints the flows (ovs-ofctl syntax, sorted as render/ sorts them),\n"
@@ -24,6 +24,8 @@ static const char plan_usage[] =
     "\n"
     "  --node NODE        the chassis (binding:host_id) to plan for\n"
     "  -f FILE|DIR|-      manifests to apply first (nothing is written)\n"
+    "  --prune            as apply --prune: without the resources\n"
+    "                     labelled as flowsteerctl's that -f lacks\n"
     "  --ovsdb REMOTE     read the node's facts (iface-id -> ofport, its\n"
     "                     ports and bridges) from this OVSDB, as flowsteerd\n"
     "                     does, then its flows and groups over OpenFlow,\n"
@@ -208,10 +210,10 @@ int ctl_cmd_plan(int argc, char *argv[])
 {
     struct plan p = {.legend = DS_EMPTY_INITIALIZER};
     fs_local_facts_init(&p.facts);
-    char *error =
-        ctl_opts_parse(&p.o, argc, argv,
-                       CTL_O_FILES_OPT | CTL_O_NODE | CTL_O_ETCD | CTL_O_WAIT,
-                       0, 0, plan_usage);
+    char *error = ctl_opts_parse(&p.o, argc, argv,
+                                 CTL_O_FILES_OPT | CTL_O_NODE | CTL_O_ETCD |
+                                     CTL_O_PRUNE | CTL_O_WAIT,
+                                 0, 0, plan_usage);
     int rc = -1;
     if (error) {
         rc = *error ? fail(error) : (free(error), CTL_OK);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "reconciler/ctl/etcdio.h"
+#include "reconciler/ctl/plan.h"
 #include "util.h"
 
 /* Lists etcd; returns NULL or an error (caller frees). */
@@ -24,8 +25,10 @@ char *ctl_world_load(struct ctl_world *w, const struct ctl_opts *o)
     struct ctl_msgs errors = w->in.errors;
     w->in.errors = (struct ctl_msgs){0};
     char *error = errors.n ? NULL : list(w, o);
+    struct ctl_plan plan = {0};
     if (!error && !errors.n && w->in.n) {
-        ctl_check(&w->in, &w->kvs, NULL, &errors);
+        ctl_plan_build(&plan, &w->in, &w->kvs, o->prune);
+        ctl_check(&w->in, &w->kvs, &plan.pruned, &errors);
     }
     if (errors.n) {
         ctl_msgs_sort(&errors);
@@ -35,9 +38,10 @@ char *ctl_world_load(struct ctl_world *w, const struct ctl_opts *o)
     }
     ctl_msgs_destroy(&errors);
     if (!error) {
-        w->model = ctl_model_build(&w->in, &w->kvs, NULL);
+        w->model = ctl_model_build(&w->in, &w->kvs, &plan.pruned);
         w->snap = fs_snapshot_build(w->model);
     }
+    ctl_plan_destroy(&plan);
     return error;
 }
 

@@ -16,8 +16,9 @@ struct ctl_world {
 };
 
 /* Fills 'w' (zero-initialised) from the files of 'o' and the etcd of
- * 'o->cfg'.  Returns NULL, or an error (caller frees) after printing the
- * input's errors, if any, to stderr. */
+ * 'o->cfg'; with 'o->prune' (and files), without the resources apply
+ * --prune would delete.  Returns NULL, or an error (caller frees) after
+ * printing the input's errors, if any, to stderr. */
 char *ctl_world_load(struct ctl_world *w, const struct ctl_opts *o);
 void ctl_world_destroy(struct ctl_world *);
 

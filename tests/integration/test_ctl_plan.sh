@@ -7,7 +7,11 @@
 #   - plan --ovsdb -f with FC1's destination port changed: exit 1, only
 #     chain flows change, and their number is the number of flow mods
 #     flowsteerd then sends (status last_apply.flow_mods);
-#   - after that apply: "no changes" again.
+#   - after that apply: "no changes" again;
+#   - trace from the source port: classifier, chain, hop, group and SF
+#     named; another packet: "no chain";
+#   - examples/gitops: the manifests validate, ci.sh runs validate, diff,
+#     plan, apply --prune and status --wait-converged against this etcd.
 # Each check prints "PASS: what (saw: ...)" or "FAIL: ...".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -88,5 +92,25 @@ out=$(ectl trace --node "$SB_NODE" --ovsdb "$SB_OVSDB" --from "$SRC" --to 172.4.
 rc=$?
 check "another packet: no chain" "exit $rc, $(tail -1 <<<"$out")" \
 	eval '[ "$rc" = 0 ] && [ "$(tail -1 <<<"$out")" = "# no chain: no port chain steers the packet" ]'
+
+step "examples/gitops: validate, then ci.sh against this etcd and flowsteerd"
+out=$("$FLOWSTEERCTL" validate -f examples/gitops/manifests 2>&1)
+rc=$?
+check "examples/gitops/manifests are valid" "$out, exit $rc" eq "$rc" 0
+for br in br-phys1 br-phys2; do
+	sb_vsctl add-br "$br" -- set bridge "$br" datapath_type=netdev
+done
+out=$(FLOWSTEERCTL=$FLOWSTEERCTL ETCD=$ETCD OVSDB=$SB_OVSDB TIMEOUT=30 \
+	examples/gitops/ci.sh "$SB_NODE" 2>&1)
+rc=$?
+echo "$out" | grep -E '^(===|changes:|no changes|[a-z_]+/[^ ]+ (created|pruned))' | sed 's/^/  /'
+check "ci.sh: exit 0, applied (created), pruned the sfc example, converged" "exit $rc, $(tail -1 <<<"$out")" \
+	eval '[ "$rc" = 0 ] && grep -q "port_chains/6a4d4e55-0300-4000-8000-000000000001 created" <<<"$out" && grep -q "port_chains/6a4d4e55-0000-4000-8000-000000000001 pruned" <<<"$out" && grep -q "^=== done" <<<"$out"'
+planned=$(sed -n '/^=== 3\/5/,/^=== 4\/5/p' <<<"$out")
+check "ci.sh's plan --prune: the pruned chain's flows deleted" "$(grep '^changes:' <<<"$planned")" \
+	eval 'grep -q "^- table=10,.*cookie=0xf5e0000200000001" <<<"$planned"'
+out=$(ectl plan --node "$SB_NODE" --ovsdb "$SB_OVSDB" 2>&1)
+rc=$?
+check "after ci.sh: plan --ovsdb prints no changes" "$(tail -1 <<<"$out"), exit $rc" eval '[ "$rc" = 0 ] && [ "$(tail -1 <<<"$out")" = "no changes" ]'
 
 finish
