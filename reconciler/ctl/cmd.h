@@ -36,6 +36,7 @@ struct ctl_opts {
     size_t n_files;
     bool prune, dry_run, wait;
     double timeout_s;
+    bool timeout_given; /* --timeout was given (else 'timeout_s' is 60). */
     const char *output; /* "json" (default) or "yaml". */
     /* plan and trace: the node, its OVS (NULL: not given; 'bridge'
      * defaults to "br-int"), and trace's packet. */

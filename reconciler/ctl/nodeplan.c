@@ -64,6 +64,14 @@ static void plan_destroy(struct plan *p)
     ctl_opts_destroy(&p->o);
 }
 
+/* An option error ("plan: ..." from ctl_opts_parse()). */
+static int usage_fail(char *error)
+{
+    fprintf(stderr, "flowsteerctl %s\n", error);
+    free(error);
+    return CTL_ERROR;
+}
+
 static int fail(char *error)
 {
     fprintf(stderr, "flowsteerctl plan: %s\n", error);
@@ -216,11 +224,11 @@ int ctl_cmd_plan(int argc, char *argv[])
                                  0, 0, plan_usage);
     int rc = -1;
     if (error) {
-        rc = *error ? fail(error) : (free(error), CTL_OK);
+        rc = *error ? usage_fail(error) : (free(error), CTL_OK);
     } else if (p.o.wait) {
         rc = fail(xstrdup("--wait-converged is status's option"));
     }
-    if (rc < 0 && p.o.timeout_s == 60) {
+    if (rc < 0 && !p.o.timeout_given) {
         p.o.timeout_s = 10;
     }
     rc = rc < 0 ? load(&p) : rc;

@@ -158,6 +158,7 @@ static char *take(struct ctl_opts *o, int c, const char *arg)
         o->output = arg;
         return NULL;
     case 't':
+        o->timeout_given = true;
         errno = 0;
         o->timeout_s = strtod(arg, &end);
         if (errno || end == arg || *end || !(o->timeout_s > 0) ||

@@ -48,6 +48,14 @@ static const char trace_usage[] =
     "\n"
     "Exit: 0 traced, 2 usage, etcd or OVS error.\n\n";
 
+/* An option error ("plan: ..." from ctl_opts_parse()). */
+static int usage_fail(char *error)
+{
+    fprintf(stderr, "flowsteerctl %s\n", error);
+    free(error);
+    return CTL_ERROR;
+}
+
 static int fail(char *error)
 {
     fprintf(stderr, "flowsteerctl trace: %s\n", error);
@@ -297,11 +305,11 @@ int ctl_cmd_trace(int argc, char *argv[])
         error = xstrdup("trace: --from PORT is required");
     }
     if (error) {
-        int rc = *error ? fail(error) : (free(error), CTL_OK);
+        int rc = *error ? usage_fail(error) : (free(error), CTL_OK);
         ctl_opts_destroy(&o);
         return rc;
     }
-    if (o.timeout_s == 60) {
+    if (!o.timeout_given) {
         o.timeout_s = 10;
     }
     struct ctl_world w = {0};
