@@ -15,6 +15,7 @@
 #include "openvswitch/ofp-protocol.h"
 #include "reconciler/ctl/node.h"
 #include "reconciler/flowtable.h"
+#include "tests/unit/fixtures.h"
 #include "util.h"
 
 #define C1 "0xf5e0000200000007"
@@ -175,6 +176,37 @@ static void test_groups(void **state)
     fs_desired_destroy(d);
 }
 
+/* Made-up facts: the example's ports (all bound to node1) get ofports
+ * 1.. in id order, with a legend; another node gets none. */
+static void test_fake_facts(void **state)
+{
+    struct fs_model *m = fs_model_create();
+    fixture_load_example(m, "json");
+    fs_model_set_revision(m, 300);
+    struct fs_snapshot *s = fs_snapshot_build(m);
+    struct fs_local_facts facts;
+    fs_local_facts_init(&facts);
+    struct ds legend = DS_EMPTY_INITIALIZER;
+    ctl_fake_facts(s, "node1", "br-int", NULL, &facts, &legend);
+    assert_int_equal(simap_count(&facts.ofports), 8);
+    assert_int_equal(simap_get(&facts.ofports, EX_P(1)), 1);
+    assert_int_equal(simap_get(&facts.ofports, EX_SRC), 7);
+    assert_int_equal(simap_get(&facts.ofports, EX_DST), 8);
+    assert_true(sset_contains(&facts.bridges, "br-int"));
+    assert_non_null(
+        strstr(ds_cstr(&legend), "ofport 7 = port " EX_SRC " (src)\n"));
+    fs_local_facts_destroy(&facts);
+    fs_local_facts_init(&facts);
+    ds_clear(&legend);
+    ctl_fake_facts(s, "node2", "br-int", NULL, &facts, &legend);
+    assert_int_equal(simap_count(&facts.ofports), 0);
+    assert_string_equal(ds_cstr(&legend), "");
+    ds_destroy(&legend);
+    fs_local_facts_destroy(&facts);
+    fs_snapshot_destroy(s);
+    fs_model_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -182,6 +214,7 @@ int main(void)
         cmocka_unit_test(test_add_modify_delete),
         cmocka_unit_test(test_foreign_is_conflict),
         cmocka_unit_test(test_groups),
+        cmocka_unit_test(test_fake_facts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
