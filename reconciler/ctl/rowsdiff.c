@@ -9,6 +9,8 @@
 #include "util.h"
 #include "vswitch-idl.h"
 
+static bool bridge_desired(const struct fs_desired *, const char *name);
+
 static void add_line(struct ctl_ops *ops, enum ctl_op op, char *text)
 {
     if (ops->n >= ops->allocated) {
@@ -78,7 +80,18 @@ static void port_ops(struct ovsdb_idl *idl, const struct fs_desired *d,
             found = !strcmp(p->name, w->name) ? p : found;
         }
         const char *what = w->type;
-        if (!found) {
+        bool bridge = bridge_desired(d, w->bridge);
+        const struct ovsrec_bridge *br;
+        OVSREC_BRIDGE_FOR_EACH(br, idl)
+        {
+            bridge |= !strcmp(br->name, w->bridge);
+        }
+        if (!bridge) {
+            add_line(ops, CTL_OP_CONFLICT,
+                     xasprintf("! port %s on %s (%s): the bridge does not "
+                               "exist",
+                               w->name, w->bridge, what));
+        } else if (!found) {
             add_line(
                 ops, CTL_OP_ADD,
                 xasprintf("+ port %s on %s (%s)", w->name, w->bridge, what));
@@ -96,14 +109,43 @@ static void port_ops(struct ovsdb_idl *idl, const struct fs_desired *d,
     const struct ovsrec_port *p;
     OVSREC_PORT_FOR_EACH(p, idl)
     {
+        /* An owned bridge's local port is wanted with its bridge. */
         if (smap_get(&p->external_ids, FS_OWNER_KEY) &&
-            !desired_port(d, p->name)) {
+            !desired_port(d, p->name) && !bridge_desired(d, p->name)) {
             const struct ovsrec_bridge *br = bridge_of(idl, p);
             add_line(ops, CTL_OP_DELETE,
                      xasprintf("- port %s on %s", p->name,
                                br ? br->name : "(no bridge)"));
         }
     }
+}
+
+/* The columns reconciler/rows.c compares (bridge_differs()). */
+static bool bridge_differs(const struct ovsrec_bridge *br,
+                           const struct fs_ovsdb_bridge *w)
+{
+    bool differs = strcmp(br->datapath_type, w->datapath_type) ||
+                   strcmp(br->fail_mode ? br->fail_mode : "", w->fail_mode) ||
+                   br->n_protocols != sset_count(&w->protocols) ||
+                   br->n_controller != sset_count(&w->controllers) ||
+                   !smap_equal(&br->external_ids, &w->external_ids);
+    for (size_t i = 0; !differs && i < br->n_protocols; i++) {
+        differs = !sset_contains(&w->protocols, br->protocols[i]);
+    }
+    for (size_t i = 0; !differs && i < br->n_controller; i++) {
+        differs = !sset_contains(&w->controllers, br->controller[i]->target);
+    }
+    return differs;
+}
+
+static bool bridge_desired(const struct fs_desired *d, const char *name)
+{
+    for (size_t i = 0; i < d->n_bridges; i++) {
+        if (!strcmp(d->bridges[i]->name, name)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 static void bridge_ops(struct ovsdb_idl *idl, const struct fs_desired *d,
@@ -123,18 +165,15 @@ static void bridge_ops(struct ovsdb_idl *idl, const struct fs_desired *d,
                      xasprintf("! bridge %s: a row flowsteer does not own "
                                "has that name",
                                w->name));
-        } else if (!smap_equal(&found->external_ids, &w->external_ids)) {
+        } else if (bridge_differs(found, w)) {
             add_line(ops, CTL_OP_MODIFY, xasprintf("~ bridge %s", w->name));
         }
     }
     const struct ovsrec_bridge *br;
     OVSREC_BRIDGE_FOR_EACH(br, idl)
     {
-        bool wanted = false;
-        for (size_t i = 0; i < d->n_bridges; i++) {
-            wanted |= !strcmp(d->bridges[i]->name, br->name);
-        }
-        if (!wanted && smap_get(&br->external_ids, FS_OWNER_KEY)) {
+        if (!bridge_desired(d, br->name) &&
+            smap_get(&br->external_ids, FS_OWNER_KEY)) {
             add_line(ops, CTL_OP_DELETE, xasprintf("- bridge %s", br->name));
         }
     }

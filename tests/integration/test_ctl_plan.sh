@@ -100,6 +100,10 @@ check "examples/gitops/manifests are valid" "$out, exit $rc" eq "$rc" 0
 for br in br-phys1 br-phys2; do
 	sb_vsctl add-br "$br" -- set bridge "$br" datapath_type=netdev
 done
+# The VMs of the provider networks, plugged: flowsteerd will want patch
+# ports to br-phys1 and br-phys2 (OVSDB rows plan must show).
+sb_add_host v100 2c9f0a11-0300-4000-8000-000000000100 fa:16:3e:03:01:00 10.100.0.31 10.100.0.1 || exit 1
+sb_add_host flat 2c9f0a11-0300-4000-8000-0000000000fa fa:16:3e:03:00:fa 10.250.0.31 10.250.0.1 || exit 1
 out=$(FLOWSTEERCTL=$FLOWSTEERCTL ETCD=$ETCD OVSDB=$SB_OVSDB TIMEOUT=30 \
 	examples/gitops/ci.sh "$SB_NODE" 2>&1)
 rc=$?
@@ -109,8 +113,10 @@ check "ci.sh: exit 0, applied (created), pruned the sfc example, converged" "exi
 planned=$(sed -n '/^=== 3\/5/,/^=== 4\/5/p' <<<"$out")
 check "ci.sh's plan --prune: the pruned chain's flows deleted" "$(grep '^changes:' <<<"$planned")" \
 	eval 'grep -q "^- table=10,.*cookie=0xf5e0000200000001" <<<"$planned"'
+check "ci.sh's plan: the patch ports to create" "$(grep -c '^+ port' <<<"$planned") ports" \
+	eval 'grep -q "^+ port fsi-physnet1 on br-int (patch)" <<<"$planned" && grep -q "^+ port fsp-physnet2 on br-phys2 (patch)" <<<"$planned"'
 out=$(ectl plan --node "$SB_NODE" --ovsdb "$SB_OVSDB" 2>&1)
 rc=$?
-check "after ci.sh: plan --ovsdb prints no changes" "$(tail -1 <<<"$out"), exit $rc" eval '[ "$rc" = 0 ] && [ "$(tail -1 <<<"$out")" = "no changes" ]'
+check "after ci.sh: plan --ovsdb prints no changes (flows and owned rows)" "$(grep -c '^port fs' <<<"$out") patch ports desired, $(tail -1 <<<"$out"), exit $rc" eval '[ "$rc" = 0 ] && [ "$(tail -1 <<<"$out")" = "no changes" ]'
 
 finish
