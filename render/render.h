@@ -140,6 +140,13 @@ char *fs_flow_to_string(const struct fs_flow *);
 /* Returns "group_id=ID,SPEC".  Caller frees. */
 char *fs_group_to_string(const struct fs_group *);
 
+/* Fills 'keys' (initialised by the caller) with the network key render/
+ * gives each network of 'snapshot' (network id -> key): the metadata value
+ * of its flows and the object of its L2, port security, provider and
+ * overlay cookies.  A hash of the id, moved on collision in id order, as
+ * every render of this snapshot computes it (render/world.c). */
+void fs_render_net_keys(const struct fs_snapshot *, struct simap *keys);
+
 /* Facts helpers: init (empty, generation 0), destroy, clone ('dst', already
  * initialised, becomes a copy of 'src', generation included), equal (same
  * contents; the generation is not compared). */

@@ -12,11 +12,11 @@
  * (+1, wrapping in 24 bits) on collision, networks taken in id order (the
  * snapshot's order), so a key only changes if a colliding network with a
  * smaller id appears.  Keys are local to this node (docs/architecture.md). */
-static void assign_net_keys(struct render_world *w)
+void fs_render_net_keys(const struct fs_snapshot *snap, struct simap *keys)
 {
     struct sset used = SSET_INITIALIZER(&used);
-    for (size_t i = 0; i < w->snap->n_networks; i++) {
-        const struct fs_network *n = &w->snap->networks[i];
+    for (size_t i = 0; i < snap->n_networks; i++) {
+        const struct fs_network *n = &snap->networks[i];
         uint32_t low = hash_string(n->meta.id, 0) & 0xffffff;
         for (;; low = (low + 1) & 0xffffff) {
             char name[16];
@@ -25,11 +25,22 @@ static void assign_net_keys(struct render_world *w)
                 break;
             }
         }
-        uint64_t *key = xmalloc(sizeof *key);
-        *key = UINT64_C(0x1000000) | low;
-        shash_add(&w->net_keys, n->meta.id, key);
+        simap_put(keys, n->meta.id, UINT32_C(0x1000000) | low);
     }
     sset_destroy(&used);
+}
+
+static void assign_net_keys(struct render_world *w)
+{
+    struct simap keys = SIMAP_INITIALIZER(&keys);
+    fs_render_net_keys(w->snap, &keys);
+    for (size_t i = 0; i < w->snap->n_networks; i++) {
+        const char *id = w->snap->networks[i].meta.id;
+        uint64_t *key = xmalloc(sizeof *key);
+        *key = simap_get(&keys, id);
+        shash_add(&w->net_keys, id, key);
+    }
+    simap_destroy(&keys);
 }
 
 static void collect_sf_ports(struct render_world *w)

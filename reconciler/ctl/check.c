@@ -138,6 +138,18 @@ static void report(const struct ctl_input *in, const struct fs_error *e,
     free(id);
 }
 
+struct fs_model *ctl_model_build(const struct ctl_input *in,
+                                 const struct ctl_kvs *base,
+                                 const struct ctl_kvs *drop)
+{
+    struct fs_model *m = fs_model_create();
+    put_base(m, base, drop, in);
+    put_input(m, in, base);
+    fs_model_set_revision(m, base ? base->revision + (in->n ? 1 : 0)
+                                  : (int64_t)in->n);
+    return m;
+}
+
 size_t ctl_check(const struct ctl_input *in, const struct ctl_kvs *base,
                  const struct ctl_kvs *drop, struct ctl_msgs *out)
 {
@@ -145,10 +157,7 @@ size_t ctl_check(const struct ctl_input *in, const struct ctl_kvs *base,
     if (base) {
         base_errors(base, &before);
     }
-    struct fs_model *m = fs_model_create();
-    put_base(m, base, drop, in);
-    put_input(m, in, base);
-    fs_model_set_revision(m, base ? base->revision + 1 : (int64_t)in->n);
+    struct fs_model *m = ctl_model_build(in, base, drop);
     struct fs_snapshot *s = fs_snapshot_build(m);
     size_t n = 0;
     for (size_t i = 0; i < s->errors.n; i++) {

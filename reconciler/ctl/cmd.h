@@ -17,12 +17,15 @@ enum {
 
 /* Options a command accepts (a mask of these). */
 enum {
-    CTL_O_FILES = 1 << 0,   /* -f FILE|DIR|- (repeatable) */
-    CTL_O_PRUNE = 1 << 1,   /* --prune */
-    CTL_O_DRY_RUN = 1 << 2, /* --dry-run */
-    CTL_O_OUTPUT = 1 << 3,  /* -o json|yaml */
-    CTL_O_WAIT = 1 << 4,    /* --wait-converged, --timeout S */
-    CTL_O_ETCD = 1 << 5,    /* --etcd ..., --config FILE */
+    CTL_O_FILES = 1 << 0,     /* -f FILE|DIR|- (repeatable) */
+    CTL_O_PRUNE = 1 << 1,     /* --prune */
+    CTL_O_DRY_RUN = 1 << 2,   /* --dry-run */
+    CTL_O_OUTPUT = 1 << 3,    /* -o json|yaml */
+    CTL_O_WAIT = 1 << 4,      /* --wait-converged, --timeout S */
+    CTL_O_ETCD = 1 << 5,      /* --etcd ..., --config FILE */
+    CTL_O_NODE = 1 << 6,      /* --node N, --ovsdb, --bridge, --openflow */
+    CTL_O_FILES_OPT = 1 << 7, /* -f is accepted but not required */
+    CTL_O_TRACE = 1 << 8, /* --from, --to, --sport, --dport, --appctl-target */
 };
 
 /* A command line, parsed.  'cfg' holds the etcd settings (flowsteerd's
@@ -33,8 +36,14 @@ struct ctl_opts {
     size_t n_files;
     bool prune, dry_run, wait;
     double timeout_s;
+    bool timeout_given; /* --timeout was given (else 'timeout_s' is 60). */
     const char *output; /* "json" (default) or "yaml". */
-    char **args;        /* Positional arguments after the command. */
+    /* plan and trace: the node, its OVS (NULL: not given; 'bridge'
+     * defaults to "br-int"), and trace's packet. */
+    const char *node, *ovsdb, *bridge, *openflow;
+    const char *from, *to, *appctl;
+    int sport, dport; /* -1: not given. */
+    char **args;      /* Positional arguments after the command. */
     size_t n_args;
 };
 
@@ -59,5 +68,7 @@ int ctl_cmd_diff(int argc, char *argv[]);
 int ctl_cmd_get(int argc, char *argv[]);
 int ctl_cmd_delete(int argc, char *argv[]);
 int ctl_cmd_status(int argc, char *argv[]);
+int ctl_cmd_plan(int argc, char *argv[]);
+int ctl_cmd_trace(int argc, char *argv[]);
 
 #endif /* reconciler/ctl/cmd.h */

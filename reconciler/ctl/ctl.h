@@ -199,4 +199,12 @@ void ctl_kvs_destroy(struct ctl_kvs *);
 size_t ctl_check(const struct ctl_input *in, const struct ctl_kvs *base,
                  const struct ctl_kvs *drop, struct ctl_msgs *out);
 
+/* The model ctl_check() validates: 'base' (may be NULL) without the keys of
+ * 'drop' (may be NULL) and of the input, then the input over it, with the
+ * revisions ctl_check() gives them (the revision of the listing when the
+ * input is empty).  Caller destroys it with fs_model_destroy(). */
+struct fs_model *ctl_model_build(const struct ctl_input *in,
+                                 const struct ctl_kvs *base,
+                                 const struct ctl_kvs *drop);
+
 #endif /* reconciler/ctl/ctl.h */

@@ -20,6 +20,11 @@ static const char usage[] =
     "  delete KIND ID                    delete one resource\n"
     "  status [NODE] [--wait-converged [--timeout S]]\n"
     "                                    every node's status and liveness\n"
+    "  plan --node N [-f ...] [--ovsdb REMOTE]\n"
+    "                                    node N's flows, groups and rows;\n"
+    "                                    the changes flowsteerd would make\n"
+    "  trace --node N --from PORT [--to PORT|IP] [tcp|udp|icmp]\n"
+    "                                    ofproto/trace, annotated by cookie\n"
     "\n"
     "'flowsteerctl COMMAND --help' describes each.  -V, --version prints\n"
     "the version.\n";
@@ -31,6 +36,7 @@ static const struct {
     {"validate", ctl_cmd_validate}, {"apply", ctl_cmd_apply},
     {"diff", ctl_cmd_diff},         {"get", ctl_cmd_get},
     {"delete", ctl_cmd_delete},     {"status", ctl_cmd_status},
+    {"plan", ctl_cmd_plan},         {"trace", ctl_cmd_trace},
 };
 
 int main(int argc, char *argv[])

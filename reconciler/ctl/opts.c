@@ -34,6 +34,15 @@ static const struct option options[] = {
     {"etcd-key", required_argument, NULL, 'K'},
     {"etcd-user", required_argument, NULL, 'U'},
     {"config", required_argument, NULL, 'c'},
+    {"node", required_argument, NULL, 'n'},
+    {"ovsdb", required_argument, NULL, 'O'},
+    {"bridge", required_argument, NULL, 'b'},
+    {"openflow", required_argument, NULL, 'F'},
+    {"from", required_argument, NULL, 'S'},
+    {"to", required_argument, NULL, 'T'},
+    {"sport", required_argument, NULL, 's'},
+    {"dport", required_argument, NULL, 'd'},
+    {"appctl-target", required_argument, NULL, 'a'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -43,7 +52,18 @@ static unsigned int needs(int c)
 {
     switch (c) {
     case 'f':
-        return CTL_O_FILES;
+        return CTL_O_FILES | CTL_O_FILES_OPT;
+    case 'n':
+    case 'O':
+    case 'b':
+    case 'F':
+        return CTL_O_NODE;
+    case 'S':
+    case 'T':
+    case 's':
+    case 'd':
+    case 'a':
+        return CTL_O_TRACE;
     case 'P':
         return CTL_O_PRUNE;
     case 'D':
@@ -76,11 +96,48 @@ static const char *etcd_key(int c)
     }
 }
 
+/* A TCP/UDP port number option. */
+static char *take_port(int *port, const char *name, const char *arg)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (errno || end == arg || *end || v < 0 || v > 65535) {
+        return xasprintf("--%s: \"%.64s\" is not a port (0..65535)", name, arg);
+    }
+    *port = v;
+    return NULL;
+}
+
+/* Options of plan and trace that take a string; false for others. */
+static bool take_string(struct ctl_opts *o, int c, const char *arg)
+{
+    const char **slot = c == 'n'   ? &o->node
+                        : c == 'O' ? &o->ovsdb
+                        : c == 'b' ? &o->bridge
+                        : c == 'F' ? &o->openflow
+                        : c == 'S' ? &o->from
+                        : c == 'T' ? &o->to
+                        : c == 'a' ? &o->appctl
+                                   : NULL;
+    if (slot) {
+        *slot = arg;
+    }
+    return slot != NULL;
+}
+
 /* One option 'c' with argument 'arg'. */
 static char *take(struct ctl_opts *o, int c, const char *arg)
 {
     char *end;
+    if (take_string(o, c, arg)) {
+        return NULL;
+    }
     switch (c) {
+    case 's':
+        return take_port(&o->sport, "sport", arg);
+    case 'd':
+        return take_port(&o->dport, "dport", arg);
     case 'f':
         o->files = xrealloc(o->files, (o->n_files + 1) * sizeof *o->files);
         o->files[o->n_files++] = (char *)arg;
@@ -101,6 +158,7 @@ static char *take(struct ctl_opts *o, int c, const char *arg)
         o->output = arg;
         return NULL;
     case 't':
+        o->timeout_given = true;
         errno = 0;
         o->timeout_s = strtod(arg, &end);
         if (errno || end == arg || *end || !(o->timeout_s > 0) ||
@@ -121,7 +179,11 @@ char *ctl_opts_parse(struct ctl_opts *o, int argc, char *argv[],
                      unsigned int mask, size_t min_args, size_t max_args,
                      const char *usage)
 {
-    *o = (struct ctl_opts){.output = "json", .timeout_s = 60};
+    *o = (struct ctl_opts){.output = "json",
+                           .timeout_s = 60,
+                           .bridge = "br-int",
+                           .sport = -1,
+                           .dport = -1};
     fs_config_init(&o->cfg);
     optind = 0;
     opterr = 0;
@@ -148,6 +210,9 @@ char *ctl_opts_parse(struct ctl_opts *o, int argc, char *argv[],
         return xasprintf("%s: %s arguments (try %s --help)", argv[0],
                          o->n_args < min_args ? "missing" : "too many",
                          argv[0]);
+    }
+    if ((mask & CTL_O_NODE) && !o->node) {
+        return xasprintf("%s: --node NODE is required", argv[0]);
     }
     if ((mask & CTL_O_FILES) && !o->n_files) {
         return xasprintf("%s: -f FILE|DIR|- is required", argv[0]);
