@@ -72,15 +72,22 @@ static void need_vtep(struct shash *needs, const struct fs_port *p,
     }
 }
 
-/* Networks with a port bound to this node (plugged or not: the tunnels are
- * ready before the port is). */
-static void present_networks(const struct render_ctx *ctx, struct sset *nets)
+/* The networks that have a port bound to this node, plugged or not (the
+ * tunnels are ready before the port is), each looked up once: network id
+ * -> struct fs_network if it is an overlay network with a VNI, else
+ * NULL. */
+static void present_overlays(const struct render_ctx *ctx, struct shash *nets)
 {
     for (size_t i = 0; i < ctx->snap->n_ports; i++) {
         const struct fs_port *p = &ctx->snap->ports[i];
-        if (!p->remote && p->host_id && !strcmp(p->host_id, ctx->node)) {
-            sset_add(nets, p->network_id);
+        if (p->remote || !p->host_id || strcmp(p->host_id, ctx->node) ||
+            shash_find(nets, p->network_id)) {
+            continue;
         }
+        const struct fs_network *net =
+            fs_snapshot_find(ctx->snap, FS_NETWORK, p->network_id);
+        shash_add(nets, p->network_id,
+                  net && fs_network_is_overlay(net) && net->vni ? net : NULL);
     }
 }
 
@@ -88,16 +95,12 @@ static void present_networks(const struct render_ctx *ctx, struct sset *nets)
  * every remote device of such a network. */
 static void network_needs(const struct render_ctx *ctx, struct shash *needs)
 {
-    struct sset nets = SSET_INITIALIZER(&nets);
-    present_networks(ctx, &nets);
-    for (size_t i = 0; i < ctx->snap->n_ports; i++) {
+    struct shash nets = SHASH_INITIALIZER(&nets);
+    present_overlays(ctx, &nets);
+    for (size_t i = 0; i < ctx->snap->n_ports && !shash_is_empty(&nets); i++) {
         const struct fs_port *p = &ctx->snap->ports[i];
-        if (!sset_contains(&nets, p->network_id)) {
-            continue;
-        }
-        const struct fs_network *net =
-            fs_snapshot_find(ctx->snap, FS_NETWORK, p->network_id);
-        if (!net || !fs_network_is_overlay(net) || !net->vni) {
+        const struct fs_network *net = shash_find_data(&nets, p->network_id);
+        if (!net) {
             continue;
         }
         if (p->remote) {
@@ -106,7 +109,7 @@ static void network_needs(const struct render_ctx *ctx, struct shash *needs)
             need_chassis(needs, ctx, p->host_id, p->meta.key);
         }
     }
-    sset_destroy(&nets);
+    shash_destroy(&nets);
 }
 
 /* Adds the chassis port 'id' is bound to (if any) to 'chassis'. */
