@@ -53,6 +53,12 @@ static void index_rows(struct rows_ctx *c)
 
 /* Bridges. */
 
+/* Controllers flowsteer creates connect out of band: the switch reaches
+ * them through the host's network stack, and no in-band hidden flows are
+ * set up on the bridge (ovs-vswitchd.conf.db(5), Controller
+ * connection_mode). */
+static const char *const conn_mode = "out-of-band";
+
 static bool controllers_equal(const struct ovsrec_bridge *br,
                               const struct sset *targets)
 {
@@ -60,11 +66,43 @@ static bool controllers_equal(const struct ovsrec_bridge *br,
         return false;
     }
     for (size_t i = 0; i < br->n_controller; i++) {
-        if (!sset_contains(targets, br->controller[i]->target)) {
+        const struct ovsrec_controller *ctl = br->controller[i];
+        if (!sset_contains(targets, ctl->target) || !ctl->connection_mode ||
+            strcmp(ctl->connection_mode, conn_mode)) {
             return false;
         }
     }
     return true;
+}
+
+/* Points 'br''s controllers at 'targets': the Controller rows it has are
+ * updated in place (a changed target keeps its row: the bridge, its ports
+ * and their ofports stay), rows are added or dropped for a changed
+ * count. */
+static void controllers_write(struct rows_ctx *c,
+                              const struct ovsrec_bridge *br,
+                              const struct sset *targets)
+{
+    size_t n = sset_count(targets), i = 0;
+    struct ovsrec_controller **ctrls = xcalloc(n + 1, sizeof *ctrls);
+    const char **sorted = sset_sort(targets);
+    for (i = 0; i < n; i++) {
+        ctrls[i] = i < br->n_controller ? CONST_CAST(struct ovsrec_controller *,
+                                                     br->controller[i])
+                                        : ovsrec_controller_insert(txn(c));
+        if (!ctrls[i]->target || strcmp(ctrls[i]->target, sorted[i])) {
+            ovsrec_controller_set_target(ctrls[i], sorted[i]);
+        }
+        if (!ctrls[i]->connection_mode ||
+            strcmp(ctrls[i]->connection_mode, conn_mode)) {
+            ovsrec_controller_set_connection_mode(ctrls[i], conn_mode);
+        }
+    }
+    if (n != br->n_controller) {
+        ovsrec_bridge_set_controller(br, ctrls, n);
+    }
+    free(sorted);
+    free(ctrls);
 }
 
 static bool protocols_equal(const struct ovsrec_bridge *br,
@@ -101,16 +139,7 @@ static void bridge_write(struct rows_ctx *c, const struct ovsrec_bridge *br,
     ovsrec_bridge_set_protocols(br, protocols, sset_count(&want->protocols));
     free(protocols);
     if (!controllers_equal(br, &want->controllers)) {
-        size_t n = sset_count(&want->controllers), i = 0;
-        struct ovsrec_controller **ctrls = xcalloc(n + 1, sizeof *ctrls);
-        const char *target;
-        SSET_FOR_EACH(target, &want->controllers)
-        {
-            ctrls[i] = ovsrec_controller_insert(txn(c));
-            ovsrec_controller_set_target(ctrls[i++], target);
-        }
-        ovsrec_bridge_set_controller(br, ctrls, n);
-        free(ctrls);
+        controllers_write(c, br, &want->controllers);
     }
     ovsrec_bridge_set_external_ids(br, &want->external_ids);
 }

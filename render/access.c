@@ -55,6 +55,11 @@ static int tunnel_ofport(const struct render_world *w, const char *name)
     return t ? t->ofport : 0;
 }
 
+static uint64_t slice_net_version(const struct render_slice_net *sn)
+{
+    return sn ? sn->version : 0;
+}
+
 static const struct render_port_list *
 network_ports(const struct render_world *w, const char *network_id)
 {
@@ -143,6 +148,10 @@ uint64_t render_dep_value(const struct render_world *w,
         return scan_value(w, kind);
     case RENDER_DEP_TUNNEL:
         return tunnel_ofport(w, id);
+    case RENDER_DEP_SLICE_NET:
+        return slice_net_version(shash_find_data(&w->slice_nets, id));
+    case RENDER_DEP_SLICE_MEMBER:
+        return simap_get(&w->slice_members, id);
     default:
         OVS_NOT_REACHED();
     }
@@ -183,6 +192,23 @@ int render_tunnel(const struct render_ctx *ctx, const char *name)
 {
     int ofport = tunnel_ofport(ctx->w, name);
     render_record(ctx, RENDER_DEP_TUNNEL, 0, name, ofport);
+    return ofport;
+}
+
+const struct render_slice_net *render_slice_net(const struct render_ctx *ctx,
+                                                const char *network_id)
+{
+    const struct render_slice_net *sn =
+        shash_find_data(&ctx->w->slice_nets, network_id);
+    render_record(ctx, RENDER_DEP_SLICE_NET, 0, network_id,
+                  slice_net_version(sn));
+    return sn;
+}
+
+int render_slice_member(const struct render_ctx *ctx, const char *port_id)
+{
+    int ofport = simap_get(&ctx->w->slice_members, port_id);
+    render_record(ctx, RENDER_DEP_SLICE_MEMBER, 0, port_id, ofport);
     return ofport;
 }
 

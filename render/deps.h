@@ -18,14 +18,16 @@
 #include "render/internal.h"
 
 enum render_dep_type {
-    RENDER_DEP_RES,       /* Resource (kind, id): version, 0 if absent. */
-    RENDER_DEP_LOCAL,     /* Port id: its local ofport, 0 if not local. */
-    RENDER_DEP_NET_KEY,   /* Network id: its key, 0 if unknown. */
-    RENDER_DEP_UPLINK,    /* Network id: its uplink, 0 if none. */
-    RENDER_DEP_SF,        /* Port id: 1 if it is an SF port. */
-    RENDER_DEP_NET_PORTS, /* Network id: the ids of its ports. */
-    RENDER_DEP_SCAN,      /* Kind: every (id, version) of it. */
-    RENDER_DEP_TUNNEL,    /* Chassis name: its tunnel's ofport, 0 none. */
+    RENDER_DEP_RES,          /* Resource (kind, id): version, 0 if absent. */
+    RENDER_DEP_LOCAL,        /* Port id: its local ofport, 0 if not local. */
+    RENDER_DEP_NET_KEY,      /* Network id: its key, 0 if unknown. */
+    RENDER_DEP_UPLINK,       /* Network id: its uplink, 0 if none. */
+    RENDER_DEP_SF,           /* Port id: 1 if it is an SF port. */
+    RENDER_DEP_NET_PORTS,    /* Network id: the ids of its ports. */
+    RENDER_DEP_SCAN,         /* Kind: every (id, version) of it. */
+    RENDER_DEP_TUNNEL,       /* Chassis name: its tunnel's ofport, 0 none. */
+    RENDER_DEP_SLICE_NET,    /* Network id: its slice's version, 0 none. */
+    RENDER_DEP_SLICE_MEMBER, /* Port id: its member patch's ofport. */
 };
 
 /* One interned dependency. */

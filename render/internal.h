@@ -33,6 +33,22 @@ struct render_tunnel {
     int ofport; /* 0 while the port has no ofport yet. */
 };
 
+/* A network of a slice that has a member port here (render/slices.c,
+ * node-wide unit), as the units that switch its traffic see it.  Every
+ * local plugged port of the network that is not an SF port is a member:
+ * its traffic goes through the slice bridge only. */
+struct render_slice_net {
+    char *bridge;   /* The slice bridge's name. */
+    char *slice_id; /* The slice (a network's own: the network id). */
+    int uplink;     /* Ofport of the integration side of the network's
+                     * uplink pair, 0 until it has one. */
+    /* The slice's flowspaces (owned by the snapshot), id order; none: all
+     * of a member's traffic (FlowVisor's two flowspaces per port). */
+    const struct fs_flowspace **flowspaces;
+    size_t n_flowspaces;
+    uint64_t version; /* Hash of all the above: never 0. */
+};
+
 /* The ports of one network, in id order, and a 64-bit hash of their ids
  * (what a unit that lists them depends on). */
 struct render_port_list {
@@ -59,6 +75,12 @@ struct render_world {
     /* Remote chassis name (a remote device: its VTEP IP) -> struct
      * render_tunnel *, the tunnels this node has (overlay.c). */
     struct shash tunnels;
+    /* Network id -> struct render_slice_net * (networks of a slice with a
+     * member port here), and member port id -> ofport of its patch port
+     * on the integration bridge (members whose pair is rendered; 0 until
+     * it has an ofport), filled by the node-wide unit (slices.c). */
+    struct shash slice_nets;
+    struct simap slice_members;
     /* Versions of whole kinds (render_scan()), computed once per world. */
     uint64_t scans[FS_N_KINDS];
     bool scanned[FS_N_KINDS];
@@ -158,6 +180,15 @@ const struct render_uplink *render_uplink(const struct render_ctx *,
  * VTEP IP), 0 if this node has none (yet). */
 int render_tunnel(const struct render_ctx *, const char *name);
 
+/* Returns the slice network 'id' is switched by on this node, or NULL
+ * (owned by the world). */
+const struct render_slice_net *render_slice_net(const struct render_ctx *,
+                                                const char *network_id);
+
+/* Returns the ofport of slice member 'port_id''s patch port on the
+ * integration bridge, 0 if it has none (yet). */
+int render_slice_member(const struct render_ctx *, const char *port_id);
+
 /* Returns true if port 'id' is the ingress or egress of a port pair. */
 bool render_is_sf_port(const struct render_ctx *, const char *port_id);
 
@@ -206,6 +237,19 @@ bool render_port(struct render_ctx *, const char *bridge, const char *name,
                  const char *type, const struct smap *options,
                  const char *owner, const char *key, const char *path);
 
+/* As render_port(), with 'more' (NULL = none) added to its external_ids
+ * beside FS_OWNER_KEY. */
+bool render_port_ids(struct render_ctx *, const char *bridge, const char *name,
+                     const char *type, const struct smap *options,
+                     const char *owner, const struct smap *more,
+                     const char *key, const char *path);
+
+/* Adds OVSDB bridge 'b' (ownership moves to the output).  Bridges are
+ * sorted by name when the render ends; a second bridge of one name in one
+ * unit is dropped (freed) with a note on its key and path: returns false
+ * then. */
+bool render_bridge(struct render_ctx *, struct fs_ovsdb_bridge *b);
+
 /* Splits the port range [min, max] (0..65535) into the fewest value/mask
  * pairs that cover exactly it (aligned power-of-two blocks), as match text
  * for 'field' with a leading comma: ",tcp_src=23", ",tcp_src=0x16/0xfffe".
@@ -243,6 +287,33 @@ bool render_overlay_network(struct render_ctx *, const struct fs_network *net,
  * nowhere or here (render/overlay.c). */
 const char *render_port_chassis(const struct fs_port *p, const char *node);
 
+/* Node-wide: the slice bridges of this node's slices, their patch pairs
+ * (OVSDB), the world's slice networks and members (render/slices.c). */
+void render_slices(struct render_ctx *);
+
+/* Port unit, for slice member 'p' plugged as 'ofport' whose patch port on
+ * the integration bridge is 'member': table 5, into the slice and back
+ * out to the port (render/slices.c). */
+void render_slice_port(struct render_ctx *, const struct fs_port *p,
+                       const struct render_slice_net *sn, int ofport,
+                       int member);
+
+/* Returns the match texts of flowspace match 'm' (NULL: everything) for
+ * every field but in_port, dl_src and dl_dst, which the caller handles:
+ * one text ("" when nothing is left), or two (IPv4 and IPv6) when 'm'
+ * gives a protocol or ports but no address (render/flowspaces.c).  The
+ * texts go to '*out' without a leading comma; caller frees each and the
+ * array. */
+size_t render_flowspace_matches(const struct fs_flowspace_match *m,
+                                char ***out);
+
+/* Returns the name render/ gives an OVS port or bridge for object 'id'
+ * with 'prefix': prefix + id when it fits FS_PORT_NAME_MAX and is of
+ * [A-Za-z0-9_.-], else prefix + its first characters when those are,
+ * else prefix + 8 hex digits of its hash (render/slices.c).  Caller
+ * frees. */
+char *render_slice_name(const char *prefix, const char *id);
+
 /* Node-wide: tables 0 and 75 for each uplink and tunnel (render/l2.c). */
 void render_l2_uplinks(struct render_ctx *);
 
@@ -250,13 +321,21 @@ void render_l2_uplinks(struct render_ctx *);
 void render_sfc_base(struct render_ctx *);
 
 /* Port unit, for local port 'p' plugged as 'ofport': port security, table
- * 1 (render/portsec.c); classification and L2, tables 0, 55 and 75
- * (render/l2.c); the drop of an SF port's unmatched traffic, table 10
- * (render/sfc.c). */
+ * 1, whose allowed packets go on to table 'next' (FS_T_SFC_CLASS, or
+ * FS_T_SLICE for a slice member) (render/portsec.c); classification and
+ * L2, tables 0, 55 and 75 (render/l2.c); the drop of an SF port's
+ * unmatched traffic, table 10 (render/sfc.c). */
 void render_portsec_port(struct render_ctx *, const struct fs_port *p,
-                         int ofport);
+                         int ofport, uint8_t next);
 void render_l2_port(struct render_ctx *, const struct fs_port *p, int ofport);
 void render_sfc_port(struct render_ctx *, const struct fs_port *p, int ofport);
+
+/* Port unit of slice member 'p' (ofport 'ofport', its patch port on the
+ * integration bridge 'member', its network's slice 'sn'): table 0 for the
+ * port and for its patch (to table 5), table 55 for its MACs (into the
+ * slice's uplink, when it has one) (render/l2.c). */
+void render_l2_member(struct render_ctx *, const struct fs_port *p, int ofport,
+                      int member, const struct render_slice_net *sn);
 
 /* Network unit: flooding and unknown unicast, table 55 (render/l2.c). */
 void render_l2_network(struct render_ctx *, const struct fs_network *);

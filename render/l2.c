@@ -37,10 +37,11 @@ static void classify_port(struct render_ctx *ctx, const struct fs_port *p,
     free(actions);
 }
 
-/* Table 55: frames to 'mac' on the port's network go to the port.  An
- * address pair's MAC already delivered (by an earlier port, or twice in
- * this one) is skipped silently; the port's own MAC when another port has
- * it is a note (render_flow()). */
+/* Table 55: frames to 'mac' on the port's network go to port key
+ * 'ofport' (the port, or its slice's uplink).  An address pair's MAC
+ * already delivered (by an earlier port, or twice in this one) is skipped
+ * silently; the port's own MAC when another port has it is a note
+ * (render_flow()). */
 static void l2_mac(struct render_ctx *ctx, const struct fs_port *p, int ofport,
                    const char *mac, bool own)
 {
@@ -55,16 +56,10 @@ static void l2_mac(struct render_ctx *ctx, const struct fs_port *p, int ofport,
     free(actions);
 }
 
-/* Table 75 output, and table 55 entries for the port's MAC and the MACs of
- * its allowed address pairs (Neutron: a pair's MAC is the port's too). */
-static void l2_port(struct render_ctx *ctx, const struct fs_port *p, int ofport)
+/* Table 55 entries for the port's MAC and the MACs of its allowed address
+ * pairs (Neutron: a pair's MAC is the port's too), to port key 'ofport'. */
+static void l2_macs(struct render_ctx *ctx, const struct fs_port *p, int ofport)
 {
-    uint64_t cookie = net_cookie(ctx, p->network_id);
-    char *match = xasprintf("reg7=%d", ofport);
-    char *actions = xasprintf("output:%d", ofport);
-    render_flow(ctx, p->meta.key, FS_T_EGRESS, 100, cookie, match, actions);
-    free(match);
-    free(actions);
     if (p->mac_address) {
         l2_mac(ctx, p, ofport, p->mac_address, true);
     }
@@ -74,6 +69,18 @@ static void l2_port(struct render_ctx *ctx, const struct fs_port *p, int ofport)
             l2_mac(ctx, p, ofport, mac, false);
         }
     }
+}
+
+/* Table 75 output, and the port's table 55 entries. */
+static void l2_port(struct render_ctx *ctx, const struct fs_port *p, int ofport)
+{
+    uint64_t cookie = net_cookie(ctx, p->network_id);
+    char *match = xasprintf("reg7=%d", ofport);
+    char *actions = xasprintf("output:%d", ofport);
+    render_flow(ctx, p->meta.key, FS_T_EGRESS, 100, cookie, match, actions);
+    free(match);
+    free(actions);
+    l2_macs(ctx, p, ofport);
 }
 
 /* Appends "output:P," for ports 'ofports[0..n-1]' to 'actions'.  A local
@@ -114,10 +121,25 @@ struct net_members {
     size_t n_remote, allocated_remote;
 };
 
+/* Adds 'ofport' to the flood of 'm'. */
+static void add_output(struct net_members *m, int ofport)
+{
+    if (m->n >= m->allocated) {
+        m->ofports = x2nrealloc(m->ofports, &m->allocated, sizeof *m->ofports);
+    }
+    m->ofports[m->n++] = ofport;
+}
+
+/* A sliced network's local non-SF ports are its slice's members: the
+ * flood goes to the slice's uplink once, and the slice floods to them. */
 static void collect_members(struct render_ctx *ctx,
                             const struct fs_network *net, struct net_members *m)
 {
     bool overlay = fs_network_is_overlay(net) && net->vni;
+    const struct render_slice_net *sn = render_slice_net(ctx, net->meta.id);
+    if (sn && sn->uplink) {
+        add_output(m, sn->uplink);
+    }
     size_t n_ports;
     const struct fs_port *const *ports =
         render_network_ports(ctx, net->meta.id, &n_ports);
@@ -126,12 +148,8 @@ static void collect_members(struct render_ctx *ctx,
         int ofport = render_local_ofport(ctx, p->meta.id);
         if (ofport) {
             m->present = true;
-            if (!render_is_sf_port(ctx, p->meta.id)) {
-                if (m->n >= m->allocated) {
-                    m->ofports = x2nrealloc(m->ofports, &m->allocated,
-                                            sizeof *m->ofports);
-                }
-                m->ofports[m->n++] = ofport;
+            if (!sn && !render_is_sf_port(ctx, p->meta.id)) {
+                add_output(m, ofport);
             }
         } else if (overlay && !render_is_sf_port(ctx, p->meta.id)) {
             /* Its binding and MAC: the port's version.  An SF port takes
@@ -246,9 +264,41 @@ static void l2_tunnels(struct render_ctx *ctx)
     }
 }
 
+/* Table 0 and 75 for each slice's uplink pair: what the slice sends into
+ * it is its network's traffic, switched by table 55 toward the network's
+ * egress (provider patch, tunnels; its members' MACs lead back into this
+ * uplink, which an output to the in_port drops); reg7 = its ofport (what
+ * table 55 sends into the slice) outputs into it. */
+static void l2_slice_uplinks(struct render_ctx *ctx)
+{
+    struct shash_node *node;
+    SHASH_FOR_EACH(node, &ctx->w->slice_nets)
+    {
+        const struct render_slice_net *sn = node->data;
+        if (!sn->uplink) {
+            continue;
+        }
+        uint64_t key = render_net_key(ctx, node->name);
+        uint64_t cookie = FS_COOKIE(FS_COOKIE_SLICE, key);
+        char *match = xasprintf("in_port=%d", sn->uplink);
+        char *actions = xasprintf("set_field:0x%" PRIx64 "->metadata,"
+                                  "set_field:%d->reg6,goto_table:%d",
+                                  key, sn->uplink, FS_T_L2);
+        render_flow(ctx, "", FS_T_CLASSIFY, 100, cookie, match, actions);
+        free(match);
+        free(actions);
+        match = xasprintf("reg7=%d", sn->uplink);
+        actions = xasprintf("output:%d", sn->uplink);
+        render_flow(ctx, "", FS_T_EGRESS, 100, cookie, match, actions);
+        free(match);
+        free(actions);
+    }
+}
+
 void render_l2_uplinks(struct render_ctx *ctx)
 {
     l2_tunnels(ctx);
+    l2_slice_uplinks(ctx);
     const uint64_t cookie = FS_COOKIE(FS_COOKIE_PROVIDER, 0);
     struct simap_node *node;
     SIMAP_FOR_EACH(node, &ctx->w->patch_ofports)
@@ -271,6 +321,22 @@ void render_l2_port(struct render_ctx *ctx, const struct fs_port *p, int ofport)
     classify_port(ctx, p, ofport);
     if (!render_is_sf_port(ctx, p->meta.id)) {
         l2_port(ctx, p, ofport);
+    }
+}
+
+void render_l2_member(struct render_ctx *ctx, const struct fs_port *p,
+                      int ofport, int member, const struct render_slice_net *sn)
+{
+    classify_port(ctx, p, ofport);
+    char *match = xasprintf("in_port=%d", member);
+    char *actions = xasprintf("goto_table:%d", FS_T_SLICE);
+    uint64_t key = render_net_key(ctx, p->network_id);
+    render_flow(ctx, p->meta.key, FS_T_CLASSIFY, 100,
+                FS_COOKIE(FS_COOKIE_SLICE, key), match, actions);
+    free(match);
+    free(actions);
+    if (sn->uplink) {
+        l2_macs(ctx, p, sn->uplink);
     }
 }
 

@@ -175,6 +175,15 @@ bool render_port(struct render_ctx *ctx, const char *bridge, const char *name,
                  const char *type, const struct smap *options,
                  const char *owner, const char *key, const char *path)
 {
+    return render_port_ids(ctx, bridge, name, type, options, owner, NULL, key,
+                           path);
+}
+
+bool render_port_ids(struct render_ctx *ctx, const char *bridge,
+                     const char *name, const char *type,
+                     const struct smap *options, const char *owner,
+                     const struct smap *more, const char *key, const char *path)
+{
     struct render_out *out = ctx->out;
     if (!sset_add(&ctx->port_names, name)) {
         fs_errors_add(&out->notes, key, path,
@@ -199,6 +208,30 @@ bool render_port(struct render_ctx *ctx, const char *bridge, const char *name,
         smap_clone(&p->options, options);
     }
     smap_init(&p->external_ids);
-    smap_add(&p->external_ids, FS_OWNER_KEY, owner);
+    if (more) {
+        smap_clone(&p->external_ids, more);
+    }
+    smap_replace(&p->external_ids, FS_OWNER_KEY, owner);
+    return true;
+}
+
+bool render_bridge(struct render_ctx *ctx, struct fs_ovsdb_bridge *b)
+{
+    struct render_out *out = ctx->out;
+    for (size_t i = 0; i < out->n_bridges; i++) {
+        if (!strcmp(out->bridges[i]->name, b->name)) {
+            fs_errors_add(&out->notes, b->key, b->path,
+                          "OVS bridge %s is already rendered for another "
+                          "resource; this one is skipped",
+                          fs_quote(b->name).s);
+            fs_ovsdb_bridge_destroy(b);
+            return false;
+        }
+    }
+    if (out->n_bridges >= out->allocated_bridges) {
+        out->bridges = x2nrealloc(out->bridges, &out->allocated_bridges,
+                                  sizeof *out->bridges);
+    }
+    out->bridges[out->n_bridges++] = b;
     return true;
 }

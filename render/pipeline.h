@@ -19,7 +19,9 @@ enum fs_table {
     FS_T_TUNNEL_IN = 4,     /* overlay.c: from a tunnel, tun_id (VNI) ->
                              * metadata, on to FS_T_L2; MPLS (a chain's
                              * hop) to FS_T_SFC_REMOTE. */
-    FS_T_SLICE = 5,         /* Slices (later issue). */
+    FS_T_SLICE = 5,         /* slices.c: a slice member's traffic into
+                             * its slice bridge (source flowspace) and
+                             * back out to it (destination flowspace). */
     FS_T_SFC_CLASS = 10,    /* sfc.c: flow classifiers, SF egress
                              * re-classification; default to FS_T_L2. */
     FS_T_SFC_FWD = 15,      /* sfc.c: (path id, hop index) -> next SF,
@@ -79,6 +81,7 @@ enum fs_table {
 #define FS_COOKIE_PROVIDER UINT64_C(3)
 #define FS_COOKIE_PORT_SEC UINT64_C(4)
 #define FS_COOKIE_OVERLAY UINT64_C(5)
+#define FS_COOKIE_SLICE UINT64_C(6)
 #define FS_COOKIE(KIND, OBJ)                                                   \
     (FS_COOKIE_BASE | ((uint64_t)(KIND) << 32) | (uint32_t)(OBJ))
 
@@ -111,5 +114,24 @@ enum fs_table {
  * chassis' name (a remote device's VTEP: its IP), or + 8 hex digits of its
  * hash, as patch ports; external_ids FS_OWNER_KEY=tunnel:<chassis>. */
 #define FS_TUNNEL_PREFIX "fst-"
+
+/* Slices (render/slices.c): a slice bridge FS_SLICE_BRIDGE_PREFIX + the
+ * slice id (FS_NET_BRIDGE_PREFIX + the network id for a network with its
+ * own controller); per member port a patch pair FS_MEMBER_INT_PREFIX +
+ * port (integration bridge) <-> FS_MEMBER_PREFIX + port (slice bridge,
+ * with external_ids:iface-id = the Neutron port id); per network of the
+ * slice present here an uplink pair FS_UPLINK_INT_PREFIX + network <->
+ * FS_UPLINK_PREFIX + network.  Names as patch ports' (at most 11
+ * characters of [A-Za-z0-9_.-] after the prefix), except that an id too
+ * long keeps its first 11 characters when they are of that set, as Nova
+ * names tap devices after a port's UUID; else 8 hex digits of its hash.
+ * external_ids FS_OWNER_KEY=slice:<slice id> (network:<id> for a
+ * network's own). */
+#define FS_SLICE_BRIDGE_PREFIX "fss-"
+#define FS_NET_BRIDGE_PREFIX "fsn-"
+#define FS_MEMBER_INT_PREFIX "fsm-"
+#define FS_MEMBER_PREFIX "fsv-"
+#define FS_UPLINK_INT_PREFIX "fsu-"
+#define FS_UPLINK_PREFIX "fsw-"
 
 #endif /* render/pipeline.h */

@@ -7,6 +7,7 @@
  * port_security_enabled false.  Each local port's flows belong to its port
  * unit (render/units.c). */
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "render/internal.h"
@@ -42,14 +43,11 @@ static void put(struct render_ctx *ctx, const struct fs_port *p, int ofport,
     free(match);
 }
 
-/* Actions of an allowed packet: on to the SFC classifier. */
-BUILD_ASSERT_DECL(FS_T_SFC_CLASS == 10);
-static const char *const allow = "goto_table:10";
-
 /* Allows IP address or prefix 'ip' with source MAC 'mac': IPv4 and ARP
  * (sender address and sender MAC) for IPv4, IPv6 for IPv6. */
 static void allow_address(struct render_ctx *ctx, const struct fs_port *p,
-                          int ofport, const char *mac, const char *ip)
+                          int ofport, const char *mac, const char *ip,
+                          const char *allow)
 {
     char *what;
     if (strchr(ip, ':')) {
@@ -70,7 +68,7 @@ static void allow_address(struct render_ctx *ctx, const struct fs_port *p,
  * from 0.0.0.0, IPv6 from link-local fe80::/10, DAD and MLD from ::, and
  * ethertypes other than IPv4, ARP and IPv6. */
 static void allow_mac(struct render_ctx *ctx, const struct fs_port *p,
-                      int ofport, const char *mac)
+                      int ofport, const char *mac, const char *allow)
 {
     char *what =
         xasprintf("dl_src=%s,udp,nw_src=0.0.0.0,tp_src=68,tp_dst=67", mac);
@@ -93,18 +91,18 @@ static void allow_mac(struct render_ctx *ctx, const struct fs_port *p,
 
 /* The flows of a port with port security and a MAC. */
 static void secure_port(struct render_ctx *ctx, const struct fs_port *p,
-                        int ofport)
+                        int ofport, const char *allow)
 {
-    allow_mac(ctx, p, ofport, p->mac_address);
+    allow_mac(ctx, p, ofport, p->mac_address, allow);
     for (size_t i = 0; i < p->n_fixed_ips; i++) {
         allow_address(ctx, p, ofport, p->mac_address,
-                      p->fixed_ips[i].ip_address);
+                      p->fixed_ips[i].ip_address, allow);
     }
     for (size_t i = 0; i < p->n_allowed_address_pairs; i++) {
         const struct fs_address_pair *ap = &p->allowed_address_pairs[i];
         const char *mac = ap->mac_address ? ap->mac_address : p->mac_address;
-        allow_mac(ctx, p, ofport, mac);
-        allow_address(ctx, p, ofport, mac, ap->ip_address);
+        allow_mac(ctx, p, ofport, mac, allow);
+        allow_address(ctx, p, ofport, mac, ap->ip_address, allow);
     }
     put(ctx, p, ofport, PRIO_DROP_L3, "ip", "drop");
     put(ctx, p, ofport, PRIO_DROP_L3, "arp", "drop");
@@ -113,8 +111,10 @@ static void secure_port(struct render_ctx *ctx, const struct fs_port *p,
 }
 
 void render_portsec_port(struct render_ctx *ctx, const struct fs_port *p,
-                         int ofport)
+                         int ofport, uint8_t next)
 {
+    char allow[32];
+    snprintf(allow, sizeof allow, "goto_table:%u", next);
     if (render_is_sf_port(ctx, p->meta.id) || !p->port_security_enabled) {
         put(ctx, p, ofport, PRIO_ALLOW, "", allow);
     } else if (!p->mac_address) {
@@ -124,6 +124,6 @@ void render_portsec_port(struct render_ctx *ctx, const struct fs_port *p,
                       fs_quote(p->meta.id).s);
         put(ctx, p, ofport, PRIO_DROP, "", "drop");
     } else {
-        secure_port(ctx, p, ofport);
+        secure_port(ctx, p, ofport, allow);
     }
 }

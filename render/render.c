@@ -274,6 +274,8 @@ void fs_local_facts_init(struct fs_local_facts *f)
     simap_init(&f->ofports);
     simap_init(&f->owned_ofports);
     sset_init(&f->bridges);
+    f->datapath_type = xstrdup("");
+    f->ssl = false;
 }
 
 void fs_local_facts_destroy(struct fs_local_facts *f)
@@ -281,6 +283,7 @@ void fs_local_facts_destroy(struct fs_local_facts *f)
     simap_destroy(&f->ofports);
     simap_destroy(&f->owned_ofports);
     sset_destroy(&f->bridges);
+    free(f->datapath_type);
 }
 
 static void simap_copy(struct simap *dst, const struct simap *src)
@@ -305,6 +308,9 @@ void fs_local_facts_clone(struct fs_local_facts *dst,
     {
         sset_add(&dst->bridges, name);
     }
+    free(dst->datapath_type);
+    dst->datapath_type = xstrdup(src->datapath_type);
+    dst->ssl = src->ssl;
 }
 
 bool fs_local_facts_equal(const struct fs_local_facts *a,
@@ -312,5 +318,6 @@ bool fs_local_facts_equal(const struct fs_local_facts *a,
 {
     return simap_equal(&a->ofports, &b->ofports) &&
            simap_equal(&a->owned_ofports, &b->owned_ofports) &&
-           sset_equals(&a->bridges, &b->bridges);
+           sset_equals(&a->bridges, &b->bridges) &&
+           !strcmp(a->datapath_type, b->datapath_type) && a->ssl == b->ssl;
 }

@@ -37,6 +37,13 @@ struct fs_local_facts {
     struct simap owned_ofports;
     /* Names of every bridge in OVSDB. */
     struct sset bridges;
+    /* The integration bridge's datapath_type ("netdev", "system"; "" =
+     * OVS's default or no such bridge): slice bridges get the same, as a
+     * patch port joins two bridges of one datapath only. */
+    char *datapath_type;
+    /* True if the Open_vSwitch row has SSL settings (ovs-vsctl set-ssl):
+     * without them an "ssl:" controller target cannot connect. */
+    bool ssl;
 };
 
 /* This node, as render/ needs it. */
@@ -62,7 +69,7 @@ struct fs_ovsdb_port {
     char *path; /* JSON path in that resource ("$.chassis.bridge_mappings"). */
 };
 
-/* One OVSDB bridge this node must have (slice bridges, later). */
+/* One OVSDB bridge this node must have (slice bridges). */
 struct fs_ovsdb_bridge {
     char *name;               /* <= 15 chars. */
     char *datapath_type;      /* "" = OVS's default. */

@@ -7,17 +7,32 @@
 #include "util.h"
 
 /* Everything not of one object: the provider networks (which fill the
- * world's uplinks that the network units read), the uplinks' table 0 and
- * 75 flows, and table 10's default.  Reads the snapshot directly: it is
- * rendered on every engine run. */
+ * world's uplinks that the network units read), the tunnels, the slice
+ * bridges (which fill the world's slice networks and members), the
+ * uplinks' table 0 and 75 flows, and table 10's default.  Reads the snapshot
+ * directly: it is rendered on every engine run. */
 static void node_unit(struct render_ctx *ctx)
 {
     ctx->snap = ctx->w->snap;
     ctx->facts = ctx->w->facts;
     render_provider(ctx);
     render_overlay_tunnels(ctx);
+    render_slices(ctx);
     render_l2_uplinks(ctx);
     render_sfc_base(ctx);
+}
+
+/* A slice member: nothing until its patch pair has an ofport (its
+ * traffic is the slice's, never switched here). */
+static void member_unit(struct render_ctx *ctx, const struct fs_port *p,
+                        int ofport, const struct render_slice_net *sn)
+{
+    int member = render_slice_member(ctx, p->meta.id);
+    if (member) {
+        render_portsec_port(ctx, p, ofport, FS_T_SLICE);
+        render_l2_member(ctx, p, ofport, member, sn);
+        render_slice_port(ctx, p, sn, ofport, member);
+    }
 }
 
 /* A port: nothing unless it is bound here and plugged. */
@@ -25,11 +40,19 @@ static void port_unit(struct render_ctx *ctx, const char *id)
 {
     const struct fs_port *p = render_find(ctx, FS_PORT, id);
     int ofport = p ? render_local_ofport(ctx, id) : 0;
-    if (ofport) {
-        render_portsec_port(ctx, p, ofport);
-        render_l2_port(ctx, p, ofport);
-        render_sfc_port(ctx, p, ofport);
+    if (!ofport) {
+        return;
     }
+    const struct render_slice_net *sn =
+        render_is_sf_port(ctx, id) ? NULL
+                                   : render_slice_net(ctx, p->network_id);
+    if (sn) {
+        member_unit(ctx, p, ofport, sn);
+        return;
+    }
+    render_portsec_port(ctx, p, ofport, FS_T_SFC_CLASS);
+    render_l2_port(ctx, p, ofport);
+    render_sfc_port(ctx, p, ofport);
 }
 
 static void network_unit(struct render_ctx *ctx, const char *id)

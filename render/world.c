@@ -93,6 +93,8 @@ void render_world_init(struct render_world *w, const struct fs_snapshot *snap,
     shash_init(&w->uplinks);
     simap_init(&w->patch_ofports);
     shash_init(&w->tunnels);
+    shash_init(&w->slice_nets);
+    simap_init(&w->slice_members);
     assign_net_keys(w);
     collect_sf_ports(w);
     index_network_ports(w);
@@ -112,4 +114,13 @@ void render_world_destroy(struct render_world *w)
     shash_destroy_free_data(&w->uplinks);
     simap_destroy(&w->patch_ofports);
     shash_destroy_free_data(&w->tunnels);
+    SHASH_FOR_EACH(node, &w->slice_nets)
+    {
+        struct render_slice_net *sn = node->data;
+        free(sn->bridge);
+        free(sn->slice_id);
+        free(sn->flowspaces);
+    }
+    shash_destroy_free_data(&w->slice_nets);
+    simap_destroy(&w->slice_members);
 }

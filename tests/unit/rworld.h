@@ -114,11 +114,68 @@ static inline void rw_network(struct rworld *w, int i)
         ds_put_format(&v, ", \"provider:segmentation_id\": %d",
                       100 + (rw_chance(w, 80) ? i : rw_pick(w, 8)));
     }
+    /* Sometimes a network of its own controller (a slice of one
+     * network), which a slice naming it rejects (or is rejected by). */
+    if (rw_chance(w, 12)) {
+        ds_put_format(&v, ", \"controller\": \"10.0.9.%d\"", i + 1);
+    }
     ds_put_cstr(&v, "}}");
     char *key = xasprintf(FS_PREFIX "networks/net-%d", i);
     rw_put(w, key, ds_cstr(&v));
     free(key);
     ds_destroy(&v);
+}
+
+/* Slice sl-i: a controller and one or two random networks (which may
+ * be in another slice or have their own controller: the model rejects
+ * the later). */
+static inline void rw_slice(struct rworld *w, int i)
+{
+    int a = rw_pick(w, w->sizes.networks), b = rw_pick(w, w->sizes.networks);
+    char *nets = a == b || rw_chance(w, 50)
+                     ? xasprintf("\"net-%d\"", a)
+                     : xasprintf("\"net-%d\", \"net-%d\"", a, b);
+    char *v = xasprintf("{\"slice\": {\"id\": \"sl-%d\", \"controller\": "
+                        "\"tcp:10.0.8.%d:%d\", \"networks\": [%s]}}",
+                        i, i + 1, 6633 + rw_pick(w, 2), nets);
+    char *key = xasprintf(FS_PREFIX "slices/sl-%d", i);
+    rw_put(w, key, v);
+    free(key);
+    free(v);
+    free(nets);
+}
+
+/* Flowspace fs-i of a random slice: everything, TCP, one port's traffic,
+ * or broadcast only. */
+static inline void rw_flowspace(struct rworld *w, int i)
+{
+    static const char *const matches[] = {
+        "{}", "{\"nw_proto\": 6, \"tp_dst\": 22}", "{\"in_port\": \"port-01\"}",
+        "{\"dl_dst\": \"ff:ff:ff:ff:ff:ff\"}", "{\"nw_dst\": \"10.0.0.0/8\"}"};
+    char *v = xasprintf("{\"flowspace\": {\"id\": \"fs-%d\", \"slice\": "
+                        "\"sl-%d\", \"priority\": %d, \"match\": %s}}",
+                        i, rw_pick(w, 2), rw_pick(w, 3),
+                        matches[rw_pick(w, ARRAY_SIZE(matches))]);
+    char *key = xasprintf(FS_PREFIX "flowspaces/fs-%d", i);
+    rw_put(w, key, v);
+    free(key);
+    free(v);
+}
+
+/* A slice patch port on the integration bridge (a member's or an
+ * uplink's) gets, changes or loses its ofport. */
+static inline void rw_slice_fact(struct rworld *w)
+{
+    char *name = rw_chance(w, 70)
+                     ? xasprintf("fsm-port-%02d", rw_pick(w, w->sizes.ports))
+                     : xasprintf("fsu-net-%d", rw_pick(w, w->sizes.networks));
+    if (rw_chance(w, 80)) {
+        simap_put(&w->facts.owned_ofports, name,
+                  w->max_ofport + 1 + rw_pick(w, w->sizes.ports));
+    } else {
+        simap_find_and_delete(&w->facts.owned_ofports, name);
+    }
+    free(name);
 }
 
 /* An address from a small pool: IPv4 mostly, sometimes IPv6 or a prefix. */
@@ -490,11 +547,14 @@ static inline void rw_fact(struct rworld *w)
     char *id = xasprintf("port-%02d", port);
     const char *patch = patches[rw_pick(w, ARRAY_SIZE(patches))];
     const char *bridge = bridges[rw_pick(w, ARRAY_SIZE(bridges))];
-    switch (rw_pick(w, 7)) {
+    switch (rw_pick(w, 8)) {
     case 0:
     case 1:
     case 2:
         simap_put(&w->facts.ofports, id, rw_ofport(w, port));
+        break;
+    case 7:
+        rw_slice_fact(w);
         break;
     case 6:
         rw_tunnel_fact(w);
@@ -584,6 +644,19 @@ static inline void rw_step(struct rworld *w)
     } else if (r < 70) {
         rw_vni(w, i = rw_pick(w, s->networks));
         snprintf(w->what, sizeof w->what, "VNI allocation of net-%d", i);
+    } else if (r < 72) {
+        rw_slice(w, i = rw_pick(w, 2));
+        snprintf(w->what, sizeof w->what, "put sl-%d", i);
+    } else if (r < 74) {
+        rw_flowspace(w, i = rw_pick(w, 3));
+        snprintf(w->what, sizeof w->what, "put fs-%d", i);
+    } else if (r < 75) {
+        char *key =
+            xasprintf(FS_PREFIX "%s",
+                      rw_chance(w, 50) ? "slices/sl-0" : "flowspaces/fs-1");
+        rw_delete(w, key);
+        snprintf(w->what, sizeof w->what, "delete %s", key);
+        free(key);
     } else {
         rw_fact(w);
     }
@@ -643,6 +716,15 @@ static inline void rw_init(struct rworld *w, uint64_t seed,
     simap_put(&w->facts.owned_ofports, "fsi-physnet3", rw_patch_ofport(w, 2));
     for (int k = 0; k < 8; k++) {
         rw_tunnel_fact(w);
+    }
+    for (int i = 0; i < 2; i++) {
+        rw_slice(w, i);
+    }
+    for (int i = 0; i < 3; i++) {
+        rw_flowspace(w, i);
+    }
+    for (int k = 0; k < sizes.ports; k++) {
+        rw_slice_fact(w);
     }
 }
 

@@ -217,6 +217,31 @@ static char *rows_diff(struct fs_ovsdb_port *const *ap, size_t an,
     return s.length ? ds_steal_cstr(&s) : (ds_destroy(&s), NULL);
 }
 
+static bool bridges_equal(const struct fs_ovsdb_bridge *a,
+                          const struct fs_ovsdb_bridge *b)
+{
+    return !strcmp(a->name, b->name) &&
+           !strcmp(a->datapath_type, b->datapath_type) &&
+           !strcmp(a->fail_mode, b->fail_mode) &&
+           sset_equals(&a->protocols, &b->protocols) &&
+           sset_equals(&a->controllers, &b->controllers) &&
+           smap_equal(&a->external_ids, &b->external_ids) &&
+           !strcmp(a->key, b->key) && !strcmp(a->path, b->path);
+}
+
+/* Returns NULL if the 'an' bridges 'ab' are 'b''s, else what differs. */
+static char *bridges_diff(struct fs_ovsdb_bridge *const *ab, size_t an,
+                          const struct fs_desired *b)
+{
+    bool same = an == b->n_bridges;
+    for (size_t i = 0; same && i < an; i++) {
+        same = bridges_equal(ab[i], b->bridges[i]);
+    }
+    return same ? NULL
+                : xasprintf("OVSDB bridges differ (%zu vs %zu)\n", an,
+                            b->n_bridges);
+}
+
 static bool flows_equal(const struct fs_flow *a, const struct fs_flow *b)
 {
     return a->table_id == b->table_id && a->priority == b->priority &&
@@ -256,6 +281,11 @@ static char *desired_diff(const struct fs_desired *a,
         ds_put_cstr(&s, rows);
         free(rows);
     }
+    rows = bridges_diff(a->bridges, a->n_bridges, b);
+    if (rows) {
+        ds_put_cstr(&s, rows);
+        free(rows);
+    }
     if (a->revision != b->revision ||
         a->facts_generation != b->facts_generation) {
         ds_put_cstr(&s, "revision or facts generation differs\n");
@@ -288,6 +318,8 @@ struct coverage {
     /* Steps whose desired set has tunnel ports, head-end replication
      * (table 57), chain arrivals from tunnels (table 16). */
     size_t with_tunnels, with_tunnel_flood, with_arrivals;
+    /* Steps whose desired set has a slice bridge, table 5 flows. */
+    size_t with_slices, with_slice_flows;
 };
 
 /* Counts what of the overlay 'full' has in 'cov'. */
@@ -301,6 +333,13 @@ static void count_overlay(struct coverage *cov, const struct fs_desired *full)
     for (size_t i = 0; i < full->n_flows; i++) {
         flood |= full->flows[i].table_id == FS_T_TUNNEL_FLOOD;
         arrivals |= full->flows[i].table_id == FS_T_SFC_REMOTE;
+    }
+    cov->with_slices += full->n_bridges > 0;
+    for (size_t i = 0; i < full->n_flows; i++) {
+        if (full->flows[i].table_id == FS_T_SLICE) {
+            cov->with_slice_flows++;
+            break;
+        }
     }
     cov->with_tunnels += tunnels;
     cov->with_tunnel_flood += flood;
@@ -324,6 +363,8 @@ static struct fs_desired_delta *checked_run(struct fs_render_engine *e,
     check(desired_diff(cur, full), "current vs fs_render()", seed, step, w);
     check(rows_diff(d->ports, d->n_ports, &d->notes, d->n_waiting, full),
           "delta rows vs fs_render()", seed, step, w);
+    check(bridges_diff(d->bridges, d->n_bridges, full),
+          "delta bridges vs fs_render()", seed, step, w);
     assert_int_equal(d->n_flows, full->n_flows);
     assert_int_equal(d->n_groups, full->n_groups);
     assert_int_equal(d->revision, s->revision);
@@ -400,7 +441,11 @@ static void test_equivalence(void **state)
     print_message("%zu steps with tunnels, %zu with table 57, %zu with "
                   "table 16\n",
                   cov.with_tunnels, cov.with_tunnel_flood, cov.with_arrivals);
+    print_message("%zu steps with slice bridges, %zu with table 5\n",
+                  cov.with_slices, cov.with_slice_flows);
     /* The worlds must exercise what they are meant to. */
+    assert_true(cov.with_slices > cov.steps / 4);
+    assert_true(cov.with_slice_flows > cov.steps / 8);
     assert_true(cov.groups > cov.steps / 20);
     assert_true(cov.chain_flows > 100);
     assert_true(cov.partial_runs > cov.steps * 9 / 10);

@@ -1,0 +1,459 @@
+/* FlowVisor slices on this node (../shared/seeds/flowvisor-quantum-plugin.txt;
+ * docs/architecture.md, "Slices"): each slice with a member port here gets
+ * a bridge of its own whose only controller is the slice's, fail_mode
+ * secure, joined to the integration bridge by one patch pair per member
+ * port and one uplink pair per network of the slice present here.  Table 5
+ * lets a member's traffic into its slice bridge (the plugin's source
+ * flowspace: from the port's MAC) and delivers what comes back out of the
+ * member's patch to the port only (the destination flowspace: to its MAC,
+ * or broadcast and multicast).  Whatever the slice's controller installs,
+ * a packet leaves its bridge by a member's patch (to that member only) or
+ * by an uplink (into that network's egress only): nothing enters a slice
+ * from another network, nothing leaves it toward another network.
+ * The bridges and pairs are the node-wide unit's; the member's table 5
+ * flows its port unit's (render/units.c). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hash.h"
+#include "model/text.h"
+#include "openvswitch/dynamic-string.h"
+#include "render/internal.h"
+#include "util.h"
+
+/* Table 5 priorities: what a flowspace lets through, then the rest of a
+ * member's (or a member patch's) traffic, dropped. */
+enum { PRIO_FLOWSPACE = 100, PRIO_DROP = 10 };
+
+/* One slice as this node renders it: a slice document, or a network with
+ * its own controller (a slice of that one network). */
+struct slice_view {
+    const char *id;     /* Slice id, or the network id. */
+    const char *owner;  /* "slice" or "network": FS_OWNER_KEY's prefix. */
+    const char *prefix; /* Bridge name prefix. */
+    const char *target; /* Normalized controller target. */
+    char *const *networks;
+    size_t n_networks;
+    const char *key;                        /* etcd key of the document. */
+    const char *path;                       /* JSON path of its controller. */
+    const struct fs_flowspace **flowspaces; /* The slice's, id order. */
+    size_t n_flowspaces;
+};
+
+static bool name_chars(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                    "0123456789_.-",
+                    s[i]) ||
+            !s[i]) {
+            return false;
+        }
+    }
+    return n > 0;
+}
+
+/* Returns true if 'id' is a UUID's text (8-4-4-4-12 hex digits). */
+static bool uuid_shaped(const char *id)
+{
+    if (strlen(id) != 36) {
+        return false;
+    }
+    for (size_t i = 0; i < 36; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? id[i] != '-' : !strchr("0123456789abcdefABCDEF", id[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+char *render_slice_name(const char *prefix, const char *id)
+{
+    size_t room = FS_PORT_NAME_MAX - strlen(prefix), len = strlen(id);
+    if (len <= room && name_chars(id, len)) {
+        return xasprintf("%s%s", prefix, id);
+    }
+    if (uuid_shaped(id)) {
+        return xasprintf("%s%.*s", prefix, (int)room, id);
+    }
+    return xasprintf("%s%08" PRIx32, prefix, hash_string(id, 0));
+}
+
+/* Returns true if port 'p' of the snapshot is a member here: bound to this
+ * node, plugged, not an SF port (those keep their chain role). */
+static bool is_member(const struct render_ctx *ctx, const struct fs_port *p)
+{
+    return p->host_id && !strcmp(p->host_id, ctx->node) && !p->remote &&
+           simap_get(&ctx->facts->ofports, p->meta.id) > 0 &&
+           !sset_contains(&ctx->w->sf_ports, p->meta.id);
+}
+
+/* The ports of network 'id' ('*n'), from the world's index. */
+static const struct fs_port *const *net_ports(const struct render_ctx *ctx,
+                                              const char *id, size_t *n)
+{
+    const struct render_port_list *l = shash_find_data(&ctx->w->net_ports, id);
+    *n = l ? l->n : 0;
+    return l ? l->ports : NULL;
+}
+
+static bool has_member(const struct render_ctx *ctx, const char *network_id)
+{
+    size_t n;
+    const struct fs_port *const *ports = net_ports(ctx, network_id, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (is_member(ctx, ports[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The slice bridge of 'v' named 'name'. */
+static struct fs_ovsdb_bridge *slice_bridge(const struct render_ctx *ctx,
+                                            const struct slice_view *v,
+                                            const char *name, const char *owner)
+{
+    struct fs_ovsdb_bridge *b = xzalloc(sizeof *b);
+    b->name = xstrdup(name);
+    b->datapath_type = xstrdup(ctx->facts->datapath_type);
+    b->fail_mode = xstrdup("secure");
+    sset_init(&b->protocols);
+    for (int v10 = 0; v10 <= 5; v10++) {
+        sset_add_and_free(&b->protocols, xasprintf("OpenFlow1%d", v10));
+    }
+    sset_init(&b->controllers);
+    sset_add(&b->controllers, v->target);
+    smap_init(&b->external_ids);
+    smap_add(&b->external_ids, FS_OWNER_KEY, owner);
+    b->key = xstrdup(v->key);
+    b->path = xstrdup(v->path);
+    return b;
+}
+
+/* A patch pair: 'int_name' on the integration bridge, 'name' on slice
+ * bridge 'bridge' (with 'more' external_ids).  Returns false, with a note
+ * and neither port, if a name is taken. */
+static bool render_pair(struct render_ctx *ctx, const char *bridge,
+                        const char *int_name, const char *name,
+                        const char *owner, const struct smap *more,
+                        const char *key, const char *path)
+{
+    if (sset_contains(&ctx->port_names, int_name) ||
+        sset_contains(&ctx->port_names, name)) {
+        fs_errors_add(&ctx->out->notes, key, path,
+                      "patch port name %s or %s is already used: not "
+                      "rendered, and its traffic is not switched",
+                      fs_quote(int_name).s, fs_quote(name).s);
+        return false;
+    }
+    struct smap options = SMAP_INITIALIZER(&options);
+    smap_add(&options, "peer", name);
+    render_port_ids(ctx, ctx->render_node->integration_bridge, int_name,
+                    "patch", &options, owner, NULL, key, path);
+    smap_replace(&options, "peer", int_name);
+    render_port_ids(ctx, bridge, name, "patch", &options, owner, more, key,
+                    path);
+    smap_destroy(&options);
+    return true;
+}
+
+/* Member 'p''s pair; records its integration side's ofport as the
+ * member's. */
+static void render_member(struct render_ctx *ctx, const char *bridge,
+                          const char *owner, const struct fs_port *p)
+{
+    char *int_name = render_slice_name(FS_MEMBER_INT_PREFIX, p->meta.id);
+    char *name = render_slice_name(FS_MEMBER_PREFIX, p->meta.id);
+    struct smap more = SMAP_INITIALIZER(&more);
+    smap_add(&more, "iface-id", p->meta.id);
+    if (p->mac_address) {
+        smap_add(&more, "attached-mac", p->mac_address);
+    }
+    if (render_pair(ctx, bridge, int_name, name, owner, &more, p->meta.key,
+                    "$.port")) {
+        int ofport = simap_get(&ctx->facts->owned_ofports, int_name);
+        if (ofport > 0) {
+            simap_put(&ctx->w->slice_members, p->meta.id, ofport);
+        } else {
+            ctx->out->n_waiting++;
+        }
+    }
+    smap_destroy(&more);
+    free(int_name);
+    free(name);
+}
+
+static uint64_t slice_net_version(const struct render_slice_net *sn)
+{
+    uint32_t a = hash_string(sn->bridge, sn->uplink);
+    uint32_t b = hash_string(sn->slice_id, a ^ 0x9e3779b9);
+    for (size_t i = 0; i < sn->n_flowspaces; i++) {
+        const struct fs_meta *m = &sn->flowspaces[i]->meta;
+        a = hash_uint64_basis(m->mod_revision, hash_string(m->id, a));
+        b = hash_uint64_basis(m->mod_revision, hash_string(m->id, b ^ 1));
+    }
+    return UINT64_C(1) << 63 | (uint64_t)a << 31 | b;
+}
+
+/* Network 'net' of slice 'v', which has a member here: its uplink pair,
+ * its members' pairs, and its entry in the world.  'ok' false (the slice
+ * bridge could not be rendered): no pair, and its members are not
+ * switched at all. */
+static void render_slice_network(struct render_ctx *ctx,
+                                 const struct slice_view *v, const char *bridge,
+                                 const char *owner,
+                                 const struct fs_network *net, bool ok)
+{
+    struct render_slice_net *sn = xzalloc(sizeof *sn);
+    sn->bridge = xstrdup(bridge);
+    sn->slice_id = xstrdup(v->id);
+    sn->flowspaces =
+        xmemdup(v->flowspaces, (v->n_flowspaces + 1) * sizeof *v->flowspaces);
+    sn->n_flowspaces = v->n_flowspaces;
+    char *int_name = render_slice_name(FS_UPLINK_INT_PREFIX, net->meta.id);
+    char *name = render_slice_name(FS_UPLINK_PREFIX, net->meta.id);
+    if (ok && render_pair(ctx, bridge, int_name, name, owner, NULL, v->key,
+                          v->path)) {
+        sn->uplink = simap_get(&ctx->facts->owned_ofports, int_name);
+        ctx->out->n_waiting += sn->uplink <= 0;
+        sn->uplink = MAX(sn->uplink, 0);
+    }
+    sn->version = slice_net_version(sn);
+    shash_add(&ctx->w->slice_nets, net->meta.id, sn);
+    free(int_name);
+    free(name);
+
+    size_t n;
+    const struct fs_port *const *ports = net_ports(ctx, net->meta.id, &n);
+    for (size_t i = 0; ok && i < n; i++) {
+        if (is_member(ctx, ports[i])) {
+            render_member(ctx, bridge, owner, ports[i]);
+        }
+    }
+}
+
+/* Slice 'v': nothing unless it has a member here. */
+static void render_slice(struct render_ctx *ctx, const struct slice_view *v)
+{
+    bool present = false;
+    for (size_t i = 0; i < v->n_networks && !present; i++) {
+        present = fs_snapshot_find(ctx->snap, FS_NETWORK, v->networks[i]) &&
+                  has_member(ctx, v->networks[i]);
+    }
+    if (!present) {
+        return;
+    }
+    char *bridge = render_slice_name(v->prefix, v->id);
+    char *owner = xasprintf("%s:%s", v->owner, v->id);
+    bool ok = render_bridge(ctx, slice_bridge(ctx, v, bridge, owner));
+    if (ok && !strncmp(v->target, "ssl:", 4) && !ctx->facts->ssl) {
+        fs_errors_add(&ctx->out->notes, v->key, v->path,
+                      "controller %s needs SSL, and this node's Open vSwitch "
+                      "has no SSL settings (ovs-vsctl set-ssl): bridge %s "
+                      "cannot connect to it",
+                      fs_quote(v->target).s, bridge);
+    }
+    for (size_t i = 0; i < v->n_networks; i++) {
+        const struct fs_network *net =
+            fs_snapshot_find(ctx->snap, FS_NETWORK, v->networks[i]);
+        if (net && has_member(ctx, net->meta.id) &&
+            !shash_find(&ctx->w->slice_nets, net->meta.id)) {
+            render_slice_network(ctx, v, bridge, owner, net, ok);
+        }
+    }
+    free(owner);
+    free(bridge);
+}
+
+/* The flowspaces of slice 'id' (id order; caller frees the array). */
+static const struct fs_flowspace **slice_flowspaces(const struct fs_snapshot *s,
+                                                    const char *id, size_t *n)
+{
+    const struct fs_flowspace **v = xcalloc(s->n_flowspaces + 1, sizeof *v);
+    *n = 0;
+    for (size_t i = 0; i < s->n_flowspaces; i++) {
+        if (!strcmp(s->flowspaces[i].slice, id)) {
+            v[(*n)++] = &s->flowspaces[i];
+        }
+    }
+    return v;
+}
+
+void render_slices(struct render_ctx *ctx)
+{
+    const struct fs_snapshot *s = ctx->snap;
+    for (size_t i = 0; i < s->n_slices; i++) {
+        const struct fs_slice *sl = &s->slices[i];
+        struct slice_view v = {sl->meta.id,
+                               "slice",
+                               FS_SLICE_BRIDGE_PREFIX,
+                               sl->controller_target,
+                               sl->networks,
+                               sl->n_networks,
+                               sl->meta.key,
+                               "$.slice.controller",
+                               NULL,
+                               0};
+        v.flowspaces = slice_flowspaces(s, sl->meta.id, &v.n_flowspaces);
+        render_slice(ctx, &v);
+        free(v.flowspaces);
+    }
+    for (size_t i = 0; i < s->n_networks; i++) {
+        const struct fs_network *net = &s->networks[i];
+        if (net->controller_target) {
+            const struct fs_flowspace *none = NULL;
+            struct slice_view v = {net->meta.id,
+                                   "network",
+                                   FS_NET_BRIDGE_PREFIX,
+                                   net->controller_target,
+                                   &net->meta.id,
+                                   1,
+                                   net->meta.key,
+                                   "$.network.controller",
+                                   &none,
+                                   0};
+            render_slice(ctx, &v);
+        }
+    }
+}
+
+/* The MACs a member sends from: its own and its address pairs', distinct
+ * ('*n' of them, in 'macs', which has room for 1 + the pairs). */
+static size_t member_macs(const struct fs_port *p, const char **macs)
+{
+    size_t n = 0;
+    if (p->mac_address) {
+        macs[n++] = p->mac_address;
+    }
+    for (size_t i = 0; i < p->n_allowed_address_pairs; i++) {
+        const char *mac = p->allowed_address_pairs[i].mac_address;
+        bool seen = !mac;
+        for (size_t j = 0; j < n && !seen; j++) {
+            seen = !strcmp(macs[j], mac);
+        }
+        if (!seen) {
+            macs[n++] = mac;
+        }
+    }
+    return n;
+}
+
+/* What one table 5 flow of a member needs. */
+struct member_flows {
+    struct render_ctx *ctx;
+    const struct fs_port *p;
+    uint64_t cookie;
+    int ofport, member;
+};
+
+static void put(const struct member_flows *mf, const char *match,
+                const char *actions)
+{
+    render_flow_once(mf->ctx, mf->p->meta.key, FS_T_SLICE, PRIO_FLOWSPACE,
+                     mf->cookie, match, actions);
+}
+
+/* Into the slice: from the member with source 'mac', and what flowspace
+ * 'fs' (NULL: none) adds ('extra': its other fields). */
+static void into_slice(const struct member_flows *mf,
+                       const struct fs_flowspace *fs, const char *mac,
+                       const char *extra)
+{
+    if (fs && fs->match.dl_src && strcmp(fs->match.dl_src, mac)) {
+        return;
+    }
+    struct ds m = DS_EMPTY_INITIALIZER;
+    ds_put_format(&m, "reg6=%d,dl_src=%s", mf->ofport, mac);
+    if (fs && fs->match.dl_dst) {
+        ds_put_format(&m, ",dl_dst=%s", fs->match.dl_dst);
+    }
+    ds_put_format(&m, "%s%s", *extra ? "," : "", extra);
+    char *actions = xasprintf("output:%d", mf->member);
+    put(mf, ds_cstr(&m), actions);
+    free(actions);
+    ds_destroy(&m);
+}
+
+/* Out of the slice to the member: from its patch with destination 'dst'
+ * (a MAC, or a value/mask), and what flowspace 'fs' adds. */
+static void out_of_slice(const struct member_flows *mf,
+                         const struct fs_flowspace *fs, const char *dst,
+                         const char *extra)
+{
+    struct ds m = DS_EMPTY_INITIALIZER;
+    ds_put_format(&m, "in_port=%d,dl_dst=%s", mf->member, dst);
+    if (fs && fs->match.dl_src) {
+        ds_put_format(&m, ",dl_src=%s", fs->match.dl_src);
+    }
+    ds_put_format(&m, "%s%s", *extra ? "," : "", extra);
+    char *actions = xasprintf("output:%d", mf->ofport);
+    put(mf, ds_cstr(&m), actions);
+    free(actions);
+    ds_destroy(&m);
+}
+
+/* Returns true if MAC text 'mac' is a group (multicast) address. */
+static bool group_mac(const char *mac)
+{
+    unsigned int first;
+    return sscanf(mac, "%2x", &first) == 1 && (first & 1);
+}
+
+/* The flows of one flowspace 'fs' (NULL: the port's whole traffic) for
+ * the member's 'n' MACs. */
+static void flowspace_flows(const struct member_flows *mf,
+                            const struct fs_flowspace *fs,
+                            const char *const *macs, size_t n)
+{
+    char **extra;
+    size_t n_extra = render_flowspace_matches(fs ? &fs->match : NULL, &extra);
+    const char *want = fs ? fs->match.dl_dst : NULL;
+    for (size_t e = 0; e < n_extra; e++) {
+        for (size_t i = 0; i < n; i++) {
+            into_slice(mf, fs, macs[i], extra[e]);
+            if (!want || !strcmp(want, macs[i])) {
+                out_of_slice(mf, fs, macs[i], extra[e]);
+            }
+        }
+        if (!want) {
+            out_of_slice(mf, fs, "01:00:00:00:00:00/01:00:00:00:00:00",
+                         extra[e]);
+        } else if (group_mac(want)) {
+            out_of_slice(mf, fs, want, extra[e]);
+        }
+        free(extra[e]);
+    }
+    free(extra);
+}
+
+void render_slice_port(struct render_ctx *ctx, const struct fs_port *p,
+                       const struct render_slice_net *sn, int ofport,
+                       int member)
+{
+    struct member_flows mf = {
+        ctx, p, FS_COOKIE(FS_COOKIE_SLICE, render_net_key(ctx, p->network_id)),
+        ofport, member};
+    const char **macs = xcalloc(p->n_allowed_address_pairs + 1, sizeof *macs);
+    size_t n = member_macs(p, macs);
+    if (!sn->n_flowspaces) {
+        flowspace_flows(&mf, NULL, macs, n);
+    }
+    for (size_t i = 0; i < sn->n_flowspaces; i++) {
+        const struct fs_flowspace *fs = sn->flowspaces[i];
+        if (!fs->match.in_port || !strcmp(fs->match.in_port, p->meta.id)) {
+            flowspace_flows(&mf, fs, macs, n);
+        }
+    }
+    free(macs);
+    char *match = xasprintf("reg6=%d", ofport);
+    render_flow(ctx, p->meta.key, FS_T_SLICE, PRIO_DROP, mf.cookie, match,
+                "drop");
+    free(match);
+    match = xasprintf("in_port=%d", member);
+    render_flow(ctx, p->meta.key, FS_T_SLICE, PRIO_DROP, mf.cookie, match,
+                "drop");
+    free(match);
+}
