@@ -172,6 +172,9 @@ static void render_member(struct render_ctx *ctx, const char *bridge,
     if (p->mac_address) {
         smap_add(&more, "attached-mac", p->mac_address);
     }
+    if (p->device_id && *p->device_id) {
+        smap_add(&more, "vm-uuid", p->device_id); /* As os-vif sets it. */
+    }
     if (render_pair(ctx, bridge, int_name, name, owner, &more, p->meta.key,
                     "$.port")) {
         int ofport = simap_get(&ctx->facts->owned_ofports, int_name);

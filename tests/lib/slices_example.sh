@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# tests/lib/slices_example.sh: the FlowVisor slices example of
+# examples/slices/ as namespaces on the sandbox of tests/lib/sandbox.sh
+# (source that first), with a real OpenFlow controller per slice:
+#
+#   a1 10.70.0.11 --+                      +-- fsn-5a1c0a00-00 (net-a's own slice bridge) <-- ovs-testcontroller :6633
+#   a2 10.70.0.12 --+  br-int (flowsteerd) |     fsv-<a1>, fsv-<a2>, fsw-<net-a>
+#   b1 10.70.0.21 --+  table 5 steers each +-- fss-slice-b (slice-b's bridge)             <-- ovs-testcontroller :6634
+#   b2 10.70.0.22 --+  member into its own       fsv-<b1>, fsv-<b2>, fsw-<net-b>
+#                      slice bridge
+#
+# net-a carries the FlowVisor plugin's "controller" field (a slice of one
+# network); net-b is in the slice document slice-b.  All four VMs share
+# one IP subnet with on-link routes to each other, so only the slices
+# decide who reaches whom.  The controllers run in the OVS namespace on
+# 127.0.0.1 (ovs-vswitchd connects from there).  Port ids, MACs and IPs
+# come from examples/slices/json.  Names are sl_*.
+
+SL_DIR=${SL_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../examples/slices" && pwd)}
+SL_VMS="a1 a2 b1 b2"
+
+# sl_field KIND NAME PYEXPR: a field of examples/slices/json/KIND/NAME.json
+# inside its envelope, e.g. sl_field ports a1 '["mac_address"]'.
+sl_field() {
+	python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(next(iter(d.values()))$3)" "$SL_DIR/json/$1/$2.json"
+}
+
+sl_id() { sl_field "$1" "$2" '["id"]'; }
+sl_key() { echo "/flowsteer/v1/$1/$(sl_id "$1" "$2")"; }
+sl_mac() { sl_field ports "$1" '["mac_address"]'; }
+sl_ip() { sl_field ports "$1" '["fixed_ips"][0]["ip_address"]'; }
+
+# sl_manifest KIND NAME: the manifest ("node1" replaced by $SB_NODE in a
+# port's binding:host_id).
+sl_manifest() { sed "/binding:host_id/s/node1/$SB_NODE/" "$SL_DIR/json/$1/$2.json"; }
+
+# sl_network NAME CONTROLLER: network NAME's manifest with its controller
+# set to CONTROLLER ("" removes it).
+sl_network() {
+	sl_manifest networks "$1" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+if sys.argv[1]:
+    d["network"]["controller"] = sys.argv[1]
+else:
+    d["network"].pop("controller", None)
+print(json.dumps(d))' "$2"
+}
+
+# sl_put KIND NAME [VALUE]: etcdctl put of the manifest (or VALUE); prints
+# the etcd revision.
+sl_put() { sb_put_revision "$(sl_key "$1" "$2")" "${3:-$(sl_manifest "$1" "$2")}"; }
+
+# sl_bridge_of NAME: the slice bridge of network NAME's example (net-a's
+# own, slice-b's), as render/slices.c names them.
+sl_bridge_a() { echo "fsn-$(sl_id networks net-a | cut -c1-11)"; }
+sl_bridge_b() { echo fss-slice-b; }
+
+# sl_vms: the four VMs (sb_add_host: IP/32, on-link routes to the others).
+sl_vms() {
+	local vm ip peers all=""
+	for vm in $SL_VMS; do all="$all $(sl_ip "$vm")"; done
+	for vm in $SL_VMS; do
+		ip=$(sl_ip "$vm")
+		peers=$(tr ' ' '\n' <<<"$all" | grep . | grep -vx "$ip")
+		# shellcheck disable=SC2086
+		sb_add_host "$vm" "$(sl_id ports "$vm")" "$(sl_mac "$vm")" "$ip" $peers || return 1
+	done
+}
+
+# sl_controller NAME PORT: ovs-testcontroller (a learning switch; exact
+# match flows, 60 s idle) listening on 127.0.0.1:PORT in the OVS
+# namespace, log $SB_DIR/ctl-NAME.log; sets SL_CTL_<NAME> to its pid.
+# Returns once it listens.
+sl_controller() {
+	ip netns exec "$SB_OVSNS" ovs-testcontroller "ptcp:$2:127.0.0.1" \
+		--log-file="$SB_DIR/ctl-$1.log" >/dev/null 2>&1 &
+	eval "SL_CTL_$1=$!"
+	sb_track $!
+	sb_wait_for 5 sl_listening "$2"
+}
+
+# sl_stop_controller NAME: stops it (by its pid).
+sl_stop_controller() {
+	local var=SL_CTL_$1
+	sb_stop_pid "${!var}"
+}
+
+sl_listening() { ip netns exec "$SB_OVSNS" ss -Hltn "sport = :$1" | grep -q LISTEN; }
+
+# sl_connected PORT: ovs-vswitchd holds a TCP connection to the controller
+# on 127.0.0.1:PORT (what the controller sees as its switch connecting).
+sl_connected() { ip netns exec "$SB_OVSNS" ss -Htn state established "sport = :$1" | grep -q .; }
+
+# sl_ping FROM TO_VM: two pings from VM FROM to VM TO_VM's address, 0.2 s
+# apart; succeeds if one is answered within 1 s.
+sl_ping() {
+	ip netns exec "$SB_PREFIX-$1" ping -c 2 -i 0.2 -W 1 -q "$(sl_ip "$2")" >/dev/null 2>&1
+}
+
+# sl_ping_fails FROM ADDRESS [PING ARGS...]: none of three pings answered.
+sl_ping_fails() {
+	local from=$1 to=$2
+	shift 2
+	! ip netns exec "$SB_PREFIX-$from" ping -c 3 -i 0.2 -W 1 -q "$@" "$to" >/dev/null 2>&1
+}
+
+# sl_ping_ms FROM TO_VM SECONDS: pings every 10 ms until one is answered;
+# prints the milliseconds it took.
+sl_ping_ms() {
+	local ns=$SB_PREFIX-$1 t0
+	ip netns exec "$ns" sysctl -qw "net.ipv4.neigh.$1.retrans_time_ms=50"
+	t0=$(sb_now_ms)
+	ip netns exec "$ns" ping -c 1 -i 0.01 -W 1 -w "$3" -q "$(sl_ip "$2")" >/dev/null 2>&1 || return 1
+	echo $(($(sb_now_ms) - t0))
+}
+
+# sl_server VM PORT: a TCP server on VM appending every line it receives
+# to $SB_DIR/VM-PORT.txt; returns once it listens.
+sl_server() {
+	ip netns exec "$SB_PREFIX-$1" socat -u \
+		"TCP-LISTEN:$2,fork,reuseaddr" "OPEN:$SB_DIR/$1-$2.txt,creat,append" \
+		>/dev/null 2>&1 &
+	sb_track $!
+	sb_wait_for 5 eval "ip netns exec $SB_PREFIX-$1 ss -Hltn 'sport = :$2' | grep -q LISTEN"
+}
+
+# sl_send FROM TO_VM PORT TEXT: a new TCP connection (a new source port:
+# a flow the controller has not seen) that sends the line TEXT; succeeds
+# if TO_VM received it within 3 s.
+sl_send() {
+	echo "$4" | timeout 5 ip netns exec "$SB_PREFIX-$1" socat -u - \
+		"TCP:$(sl_ip "$2"):$3,connect-timeout=2" 2>/dev/null
+	sb_wait_for 3 grep -qx "$4" "$SB_DIR/$2-$3.txt"
+}
+
+# sl_hold FROM TO_VM PORT TEXT N: one TCP connection held about 0.2 * N
+# seconds, sending "TEXT-i" every 0.2 s; succeeds if TO_VM got all N.
+sl_hold() {
+	local i n=$5
+	for ((i = 1; i <= n; i++)); do echo "$4-$i"; sleep 0.2; done |
+		timeout $((n / 5 + 5)) ip netns exec "$SB_PREFIX-$1" socat -u - \
+			"TCP:$(sl_ip "$2"):$3,connect-timeout=2" 2>/dev/null
+	sb_wait_for 3 grep -qx "$4-$n" "$SB_DIR/$2-$3.txt" &&
+		[ "$(grep -c "^$4-[0-9]*\$" "$SB_DIR/$2-$3.txt")" -eq "$n" ]
+}
+
+# sl_ports BRIDGE: the port names `ovs-ofctl show` lists on BRIDGE (what
+# its controller is shown), sorted, on one line.
+sl_ports() {
+	sb_ofctl show "$1" | sed -n 's/^ *\([0-9]*\|LOCAL\)(\([^)]*\)).*/\2/p' | sort | tr '\n' ' '
+}
