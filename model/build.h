@@ -19,6 +19,10 @@ struct fs_build {
     struct shash valid[FS_N_KINDS];
     struct simap path_ids;
     struct simap vnis; /* Accepted overlay network id -> VNI (0 pending). */
+    /* Slice documents that did not parse but name networks (their
+     * 'held'), for fs_check_slices(). */
+    struct fs_doc **bad_slices;
+    size_t n_bad_slices, allocated_bad_slices;
 };
 
 /* Removes resource 'id' of 'kind' from the accepted set and records why, at
@@ -69,7 +73,11 @@ bool fs_classifiers_overlap(const struct fs_flow_classifier *,
  * port rules (a network rejected here takes its ports along): a slice's
  * networks exist and are valid; a network in two slices rejects the later
  * slice (create_revision, then key); a network with its own controller in
- * a slice rejects the later of the two documents. */
+ * a slice rejects the later of the two documents; a rejected slice (a
+ * rule, or 'bad_slices') holds the networks it names that no valid slice
+ * has and that were created with it or after it: they are rejected too
+ * (never switched without the slice meant for them), while a network that
+ * ran before the slice came keeps running. */
 void fs_check_slices(struct fs_build *);
 
 /* Flowspace rules (model/flowspaces.c), after slices and ports: the slice

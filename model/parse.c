@@ -635,6 +635,21 @@ static parse_fn *const parsers[FS_N_KINDS] = {
     [FS_FLOWSPACE] = fs_parse_flowspace,
 };
 
+/* A slice that did not parse still says which networks it wants: they
+ * are held until it is fixed (model/slices.c). */
+static void keep_held(struct fs_doc *doc, enum fs_kind kind, const void *res)
+{
+    const struct fs_slice *sl = res;
+    if (kind != FS_SLICE || !sl->n_networks) {
+        return;
+    }
+    doc->held = xcalloc(sl->n_networks, sizeof *doc->held);
+    for (size_t i = 0; i < sl->n_networks; i++) {
+        doc->held[i] = xstrdup(sl->networks[i]);
+    }
+    doc->n_held = sl->n_networks;
+}
+
 struct fs_doc *fs_doc_parse(const char *key, enum fs_kind kind,
                             const char *key_id, const char *value, size_t len,
                             int64_t mod_revision)
@@ -668,6 +683,7 @@ struct fs_doc *fs_doc_parse(const char *key, enum fs_kind kind,
         fs_parse_meta(&c, obj, key_id, mod_revision, res);
         doc->res = res;
         if (!c.ok) {
+            keep_held(doc, kind, res);
             fs_resource_free(kind, res);
             doc->res = NULL;
         }
@@ -683,6 +699,10 @@ void fs_doc_destroy(struct fs_doc *doc)
     if (doc) {
         fs_resource_free(doc->kind, doc->res);
         fs_errors_destroy(&doc->errors);
+        for (size_t i = 0; i < doc->n_held; i++) {
+            free(doc->held[i]);
+        }
+        free(doc->held);
         free(doc->key);
         free(doc->base);
         free(doc);

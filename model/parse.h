@@ -24,6 +24,10 @@ struct fs_doc {
     /* Port chains: "chain_id" or "chain_parameters.chain_id", where the
      * document gave chain_id (a static string). */
     const char *chain_id_field;
+    /* A slice document that did not parse: the network ids its 'networks'
+     * still gave (model/slices.c holds those networks), else none. */
+    char **held;
+    size_t n_held;
 };
 
 /* Parses 'value' ('len' bytes, JSON or YAML) stored at 'key' as a resource

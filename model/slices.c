@@ -98,6 +98,46 @@ static void claim(struct fs_build *b, struct shash *owners,
     }
 }
 
+/* Holds network 'id', named by rejected slice document 'sdoc': rejects
+ * it unless a valid slice has it ('owners'), it has its own controller, or
+ * it was created before the slice (the running one keeps running). */
+static void hold(struct fs_build *b, const struct shash *owners,
+                 const struct fs_doc *sdoc, const char *id)
+{
+    const struct fs_doc *ndoc = shash_find_data(&b->valid[FS_NETWORK], id);
+    const struct fs_network *net = ndoc ? ndoc->res : NULL;
+    if (!net || net->controller_target || shash_find(owners, id) ||
+        ndoc->create_revision < sdoc->create_revision) {
+        return;
+    }
+    fs_build_reject(b, FS_NETWORK, id, NULL,
+                    "the network is in slice document %s, which was "
+                    "rejected (see its error): a network created for a "
+                    "slice is not switched without it",
+                    fs_quote(sdoc->key).s);
+}
+
+/* Holds the networks of the rejected slices: those a rule rejected among
+ * 'docs' ('n'), and those that did not parse. */
+static void hold_rejected(struct fs_build *b, const struct shash *owners,
+                          struct fs_doc **docs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct fs_slice *sl = docs[i]->res;
+        if (!fs_build_res(b, FS_SLICE, sl->meta.id)) {
+            for (size_t j = 0; j < sl->n_networks; j++) {
+                hold(b, owners, docs[i], sl->networks[j]);
+            }
+        }
+    }
+    for (size_t i = 0; i < b->n_bad_slices; i++) {
+        const struct fs_doc *doc = b->bad_slices[i];
+        for (size_t j = 0; j < doc->n_held; j++) {
+            hold(b, owners, doc, doc->held[j]);
+        }
+    }
+}
+
 void fs_check_slices(struct fs_build *b)
 {
     struct shash owners = SHASH_INITIALIZER(&owners);
@@ -114,6 +154,7 @@ void fs_check_slices(struct fs_build *b)
         }
         sset_destroy(&losers);
     }
+    hold_rejected(b, &owners, docs, n);
     shash_destroy(&owners);
     free(docs);
 }

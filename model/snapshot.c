@@ -76,6 +76,14 @@ static void collect(struct fs_build *b)
             shash_add(&b->valid[doc->kind], meta->id, doc);
         } else {
             fs_errors_extend(&b->snap->errors, &doc->errors);
+            if (doc->n_held) {
+                if (b->n_bad_slices >= b->allocated_bad_slices) {
+                    b->bad_slices =
+                        x2nrealloc(b->bad_slices, &b->allocated_bad_slices,
+                                   sizeof *b->bad_slices);
+                }
+                b->bad_slices[b->n_bad_slices++] = doc;
+            }
         }
     }
     fs_model_bad_key_errors(b->m, &b->snap->errors);
@@ -208,6 +216,7 @@ struct fs_snapshot *fs_snapshot_build(struct fs_model *m)
     }
     simap_destroy(&b.path_ids);
     simap_destroy(&b.vnis);
+    free(b.bad_slices);
     return s;
 }
 

@@ -428,6 +428,60 @@ static void test_network_own_controller(void **state)
     fs_model_destroy(m);
 }
 
+/* A rejected slice holds the networks it names that were created with it
+ * or after it (rejected, and their ports), never one that ran before it,
+ * one another slice has, or one with its own controller; fixed, it
+ * releases them. */
+static void test_rejected_slice_holds(void **state)
+{
+    static const char *const held_msg =
+        "the network is in slice document \"/flowsteer/v1/slices/s\", "
+        "which was rejected (see its error): a network created for a slice "
+        "is not switched without it";
+    struct fs_model *m = fs_model_create();
+    put_net(m, "n-old", NULL, 1);
+    put_net(m, "n-taken", NULL, 2);
+    put_slice(m, "first", "[\"n-taken\"]", 3);
+    assert_true(fixture_put_at(m, SLICES "s",
+                               "{\"slice\": {\"controller\": \"x:y\", "
+                               "\"networks\": [\"n-old\", \"n-same\", "
+                               "\"n-new\", \"n-taken\", \"n-own\"]}}",
+                               5));
+    put_net(m, "n-same", NULL, 5);
+    put_net(m, "n-new", NULL, 6);
+    put_port(m, "p-new", "n-new", 7);
+    put_net(m, "n-own", "10.0.0.8", 8);
+    struct fs_snapshot *s = fs_snapshot_build(m);
+    assert_int_equal(s->errors.n, 4);
+    assert_has_error(s, NETS "n-same", "$.network", held_msg);
+    assert_has_error(s, NETS "n-new", "$.network", held_msg);
+    assert_has_error(s, PORTS "p-new", "$.port.network_id",
+                     "network \"n-new\" does not exist or was rejected");
+    assert_non_null(fs_snapshot_find(s, FS_NETWORK, "n-old"));
+    assert_non_null(fs_snapshot_find(s, FS_NETWORK, "n-taken"));
+    assert_non_null(fs_snapshot_find(s, FS_NETWORK, "n-own"));
+    fs_snapshot_destroy(s);
+
+    /* A slice a rule rejects (a missing network) holds the same way. */
+    put_slice(m, "s", "[\"n-old\", \"n-new\", \"nx\"]", 5);
+    s = fs_snapshot_build(m);
+    assert_int_equal(s->errors.n, 3);
+    assert_has_error(s, SLICES "s", "$.slice.networks[2]",
+                     "network \"nx\" does not exist or was rejected");
+    assert_has_error(s, NETS "n-new", "$.network", held_msg);
+    assert_non_null(fs_snapshot_find(s, FS_NETWORK, "n-old"));
+    assert_non_null(fs_snapshot_find(s, FS_NETWORK, "n-same"));
+    fs_snapshot_destroy(s);
+
+    /* Fixed: it has its networks, nothing is held. */
+    put_slice(m, "s", "[\"n-old\", \"n-new\", \"n-same\"]", 5);
+    s = fs_snapshot_build(m);
+    assert_no_errors(s);
+    assert_non_null(fs_snapshot_find(s, FS_PORT, "p-new"));
+    fs_snapshot_destroy(s);
+    fs_model_destroy(m);
+}
+
 /* A flowspace needs a valid slice and, if it names one, a valid in_port. */
 static void test_flowspace_refs(void **state)
 {
@@ -645,6 +699,7 @@ int main(void)
         cmocka_unit_test(test_slice_missing_network),
         cmocka_unit_test(test_network_in_two_slices),
         cmocka_unit_test(test_network_own_controller),
+        cmocka_unit_test(test_rejected_slice_holds),
         cmocka_unit_test(test_flowspace_refs),
         cmocka_unit_test(test_flowspace_bad_fields),
         cmocka_unit_test(test_overlap_matrix),
