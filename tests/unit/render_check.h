@@ -75,6 +75,69 @@ static inline size_t rc_count_lines(const char *text)
     return n;
 }
 
+/* The flows of 'table' of 'd' as "priority=P,kind=K/OBJ,MATCH,actions=A"
+ * lines, in order; the cookie's object is written as the name of the
+ * network of 'nets' (NULL-terminated) whose key it is, else as a number.
+ * Caller frees. */
+static inline char *rc_dump_table(const struct fs_desired *d, int table,
+                                  const char *const *nets)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    for (size_t i = 0; i < d->n_flows; i++) {
+        const struct fs_flow *f = &d->flows[i];
+        if (f->table_id != table) {
+            continue;
+        }
+        uint32_t obj = f->cookie & 0xffffffff;
+        char *name = xasprintf("%" PRIu32, obj);
+        for (size_t k = 0; obj && nets[k]; k++) {
+            if (obj == rc_net_key(nets[k])) {
+                free(name);
+                name = xstrdup(nets[k]);
+            }
+        }
+        ds_put_format(&s, "priority=%u,kind=%" PRIu64 "/%s,%s%sactions=%s\n",
+                      f->priority, (f->cookie >> 32) & 0xffff, name, f->match,
+                      *f->match ? "," : "", f->actions);
+        free(name);
+    }
+    return ds_steal_cstr(&s);
+}
+
+/* Asserts that the lines of 'got' are exactly those of 'want' (expanded
+ * by rc_expand()), in any order; 'what' names them in the failure. */
+static inline void rc_assert_lines(const char *what, const char *got,
+                                   const char *want)
+{
+    char *exp = rc_expand(want);
+    char *hay = xasprintf("\n%s", got);
+    bool ok = rc_count_lines(got) == rc_count_lines(exp);
+    for (char *line = exp, *nl; ok && (nl = strchr(line, '\n'));
+         line = nl + 1) {
+        char *needle = xasprintf("\n%.*s\n", (int)(nl - line), line);
+        ok = strstr(hay, needle) != NULL;
+        free(needle);
+    }
+    if (!ok) {
+        print_error("%s:\n--- want\n%s--- got\n%s", what, exp, got);
+    }
+    assert_true(ok);
+    free(hay);
+    free(exp);
+}
+
+/* Asserts that table 'table' of 'd' is exactly 'want' (rc_dump_table()
+ * lines, any order). */
+static inline void rc_assert_table(const struct fs_desired *d, int table,
+                                   const char *const *nets, const char *want)
+{
+    char *got = rc_dump_table(d, table, nets);
+    char *what = xasprintf("table %d", table);
+    rc_assert_lines(what, got, want);
+    free(what);
+    free(got);
+}
+
 /* Fails the test unless every flow of 'd' parses as an OpenFlow 1.5 flow
  * mod and every group as a group mod. */
 static inline void rc_assert_all_parse(const struct fs_desired *d)

@@ -162,57 +162,13 @@ static struct fs_desired *render(struct world *w)
     return rc_render_clean(w->model, &w->node, &w->facts);
 }
 
-/* The flows of 'table' as "priority=P,kind=K/OBJ,MATCH,actions=A" lines;
- * OBJ is "net-v"/"net-w" for those networks' keys, else the number. */
-static char *dump_table(const struct fs_desired *d, int table)
-{
-    struct ds s = DS_EMPTY_INITIALIZER;
-    for (size_t i = 0; i < d->n_flows; i++) {
-        const struct fs_flow *f = &d->flows[i];
-        if (f->table_id != table) {
-            continue;
-        }
-        uint32_t obj = f->cookie & 0xffffffff;
-        char *name = obj == rc_net_key("net-v")   ? xstrdup("net-v")
-                     : obj == rc_net_key("net-w") ? xstrdup("net-w")
-                                                  : xasprintf("%" PRIu32, obj);
-        ds_put_format(&s, "priority=%u,kind=%" PRIu64 "/%s,%s%sactions=%s\n",
-                      f->priority, (f->cookie >> 32) & 0xffff, name, f->match,
-                      *f->match ? "," : "", f->actions);
-        free(name);
-    }
-    return ds_steal_cstr(&s);
-}
-
-/* Asserts that the lines of 'got' are exactly those of 'want' (expanded),
- * in any order. */
-static void assert_lines(const char *what, const char *got, const char *want)
-{
-    char *exp = rc_expand(want);
-    char *hay = xasprintf("\n%s", got);
-    bool ok = rc_count_lines(got) == rc_count_lines(exp);
-    for (char *line = exp, *nl; ok && (nl = strchr(line, '\n'));
-         line = nl + 1) {
-        char *needle = xasprintf("\n%.*s\n", (int)(nl - line), line);
-        ok = strstr(hay, needle) != NULL;
-        free(needle);
-    }
-    if (!ok) {
-        print_error("%s:\n--- want\n%s--- got\n%s", what, exp, got);
-    }
-    assert_true(ok);
-    free(hay);
-    free(exp);
-}
+/* The networks whose names the tables show (rc_dump_table()). */
+static const char *const nets[] = {"net-v", "net-w", NULL};
 
 static void assert_table(const struct fs_desired *d, int table,
                          const char *want)
 {
-    char *got = dump_table(d, table);
-    char *what = xasprintf("table %d", table);
-    assert_lines(what, got, want);
-    free(what);
-    free(got);
+    rc_assert_table(d, table, nets, want);
 }
 
 /* The OVSDB ports, one line each: bridge name type options (sorted, k=v
@@ -240,7 +196,7 @@ static char *dump_ports(const struct fs_desired *d)
 static void assert_ports(const struct fs_desired *d, const char *want)
 {
     char *got = dump_ports(d);
-    assert_lines("OVSDB ports", got, want);
+    rc_assert_lines("OVSDB ports", got, want);
     free(got);
 }
 
@@ -424,7 +380,7 @@ static void test_overlay_pipeline(void **state)
                  "set_field:100->tun_id,output:10,output:11,output:12\n");
     /* Nothing of net-w, absent here. */
     for (int t = 0; t < 256; t++) {
-        char *tab = dump_table(d, t);
+        char *tab = rc_dump_table(d, t, nets);
         assert_null(strstr(tab, "net-w"));
         free(tab);
     }
@@ -466,7 +422,7 @@ static void test_chassis_without_ip(void **state)
     assert_table(d, 57,
                  "priority=100,kind=5/net-v,metadata=<net-v>,reg3=0,actions="
                  "set_field:100->tun_id,output:11,output:12\n");
-    char *t55 = dump_table(d, 55);
+    char *t55 = rc_dump_table(d, 55, nets);
     assert_null(strstr(t55, "fa:16:3e:00:00:03"));
     free(t55);
     fs_desired_destroy(d);
@@ -590,7 +546,7 @@ static void test_vtep_lifecycle(void **state)
     assert_table(d, 57,
                  "priority=100,kind=5/net-v,metadata=<net-v>,reg3=0,actions="
                  "set_field:100->tun_id,output:10,output:11\n");
-    char *t0 = dump_table(d, 0);
+    char *t0 = rc_dump_table(d, 0, nets);
     assert_null(strstr(t0, "in_port=12"));
     free(t0);
     fs_desired_destroy(d);

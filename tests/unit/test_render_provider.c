@@ -154,27 +154,7 @@ static struct fs_desired *render(struct world *w)
 /* The flows of 'table' as "priority=P,cookie=C,MATCH,actions=A" lines, in
  * order; the cookie object is written as the network's name ("net-a") or
  * "0" to keep expectations readable. */
-static char *dump_table(const struct fs_desired *d, int table)
-{
-    static const char *const nets[] = {"net-a", "net-b", "net-f", "net-x"};
-    struct ds s = DS_EMPTY_INITIALIZER;
-    for (size_t i = 0; i < d->n_flows; i++) {
-        const struct fs_flow *f = &d->flows[i];
-        if (f->table_id != table) {
-            continue;
-        }
-        uint32_t obj = f->cookie & 0xffffffff;
-        const char *name = obj ? "?" : "0";
-        for (size_t k = 0; k < ARRAY_SIZE(nets); k++) {
-            name = obj == rc_net_key(nets[k]) ? nets[k] : name;
-        }
-        assert_true((f->cookie & FS_COOKIE_MASK) == FS_COOKIE_BASE);
-        ds_put_format(&s, "priority=%u,kind=%" PRIu64 "/%s,%s%sactions=%s\n",
-                      f->priority, (f->cookie >> 32) & 0xffff, name, f->match,
-                      *f->match ? "," : "", f->actions);
-    }
-    return ds_steal_cstr(&s);
-}
+static const char *const nets[] = {"net-a", "net-b", "net-f", "net-x", NULL};
 
 /* Asserts that the flows of 'table' are exactly the lines of 'want' (in
  * any order: within a priority the order is by match text, which depends
@@ -182,23 +162,7 @@ static char *dump_table(const struct fs_desired *d, int table)
 static void assert_table(const struct fs_desired *d, int table,
                          const char *want)
 {
-    char *got = dump_table(d, table);
-    char *exp = rc_expand(want);
-    char *hay = xasprintf("\n%s", got);
-    bool ok = rc_count_lines(got) == rc_count_lines(exp);
-    for (char *line = exp, *nl; ok && (nl = strchr(line, '\n'));
-         line = nl + 1) {
-        char *needle = xasprintf("\n%.*s\n", (int)(nl - line), line);
-        ok = strstr(hay, needle) != NULL;
-        free(needle);
-    }
-    if (!ok) {
-        print_error("table %d:\n--- want\n%s--- got\n%s", table, exp, got);
-    }
-    assert_true(ok);
-    free(hay);
-    free(got);
-    free(exp);
+    rc_assert_table(d, table, nets, want);
 }
 
 /* The OVSDB ports as one line each: bridge name type options external_ids
@@ -793,7 +757,7 @@ static void test_port_security_json(void **state)
                !strncmp(d->flows[i].match, "reg6=5,", 7);
     }
     assert_true(px1 > 0);
-    char *t1 = dump_table(d, 1);
+    char *t1 = rc_dump_table(d, 1, nets);
     char *exempt = xasprintf("%s%s%s",
                              "priority=100,kind=4/net-a,reg6=2,actions="
                              "goto_table:10\n",
@@ -820,7 +784,7 @@ static void test_port_security_json(void **state)
 
     /* Frames to the pair's own MAC are delivered to the port (table 55),
      * once, beside the port's MAC. */
-    char *t55 = dump_table(d, 55);
+    char *t55 = rc_dump_table(d, 55, nets);
     char *pair = rc_expand("priority=100,kind=1/net-a,metadata=<net-a>,"
                            "dl_dst=" MAC9 ",actions=set_field:1->reg7,"
                            "goto_table:75\n");
