@@ -56,7 +56,7 @@ ASAN_OBJ := $(BUILD)/asan
 objs = $(patsubst %.c,$(1)/%.o,$(2))
 
 .PHONY: all deps ovs check unit integration asan-unit asan-integration \
-	demo demo-sfc demo-provider demo-overlay format format-check bench clean distclean \
+	demo demo-sfc demo-provider demo-overlay demo-slices format format-check bench clean distclean \
 	fuzz fuzz-build fuzz-smoke
 
 all: $(BUILD)/bin/flowsteerd $(BUILD)/bin/flowsteerctl
@@ -151,6 +151,7 @@ demo: deps $(BUILD)/bin/flowsteerd
 	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/sfc/demo.sh
 	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/provider/demo.sh
 	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/overlay/demo.sh
+	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/slices/demo.sh
 
 demo-sfc: deps $(BUILD)/bin/flowsteerd
 	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/sfc/demo.sh
@@ -160,6 +161,9 @@ demo-provider: deps $(BUILD)/bin/flowsteerd
 
 demo-overlay: deps $(BUILD)/bin/flowsteerd
 	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/overlay/demo.sh
+
+demo-slices: deps $(BUILD)/bin/flowsteerd
+	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/slices/demo.sh
 
 # make bench: flowsteerd at scale beside ovs-ofctl on the same flows
 # (bench/run.sh; needs root, starts a private etcd and OVS), appended to
