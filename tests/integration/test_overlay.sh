@@ -8,7 +8,9 @@
 # isolation between networks, tcpdump on the underlay (VXLAN and Geneve
 # with the network's VNI, MPLS inside the tunnel for a chain), a chain
 # whose SFs are on two other chassis, the remote device's tunnel
-# lifecycle, a flowsteerd stopped and restarted, a network deleted.
+# lifecycle, a flowsteerd stopped and restarted, net-red as a slice whose
+# controller (ovs-testcontroller on the underlay) both its chassis connect
+# to, a network deleted.
 #
 # Each check prints "PASS: what (saw: ...)" or "FAIL: ..."; the script exits
 # non-zero if any check failed.  SB_KEEP=1 keeps the sandbox's temp dir.
@@ -164,6 +166,44 @@ check "node3's flowsteerd back: liveness key again" "" sb_wait_for 10 \
 check "node3 observed the desired state again" "" sb_wait_observed "$(ox_desired_revision)" 10
 mods=$(status node3 '["last_apply"]["flow_mods"]') txns=$(status node3 '["last_apply"]["ovsdb_txns"]')
 check "node3's restart: zero flow mods, zero OVSDB transactions" "$mods flow mods, $txns txns" eq "$mods $txns" "0 0"
+
+step "net-red becomes a slice (its own controller, on the underlay): node1 and node3 connect to it, red1 and red3 talk through it"
+UL_NS=$SB_PREFIX-underlay CTL_IP=$SB_UNDERLAY_NET.250
+ip netns exec "$UL_NS" ip addr add "$CTL_IP/$SB_UNDERLAY_LEN" dev ul
+ip netns exec "$UL_NS" ovs-testcontroller "ptcp:6633:$CTL_IP" --log-file="$SB_DIR/ctl-red.log" >/dev/null 2>&1 &
+sb_track $!
+CTL_PID=$!
+red_doc() { # net-red's manifest with controller $1 ("" none)
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+if sys.argv[2]:
+    d["network"]["controller"] = sys.argv[2]
+print(json.dumps(d))' "$OX_DIR/json/networks/net-red.json" "$1"
+}
+# switches: how many switches hold a connection to the controller.
+switches() { ip netns exec "$UL_NS" ss -Htn state established "sport = :6633" | grep -c .; }
+sb_wait_for 5 eval "ip netns exec $UL_NS ss -Hltn 'sport = :6633' | grep -q LISTEN"
+t0=$(sb_now_ms)
+rev=$(sb_put_revision "$(ox_key networks net-red)" "$(red_doc "$CTL_IP:6633")")
+sb_wait_for 10 eval '[ "$(switches)" -ge 2 ]'
+t1=$(sb_now_ms)
+echo "MEASURE: put of net-red's controller -> node1's and node3's slice bridges both connected to it: $((t1 - t0)) ms"
+check "node1 and node3 connected to net-red's controller, node2 (no VM of net-red) not" \
+	"$(switches) switches; node2 bridges: $(sb_on_chassis node2 sb_vsctl list-br | tr '\n' ' ')" \
+	eq "$(switches) $(sb_on_chassis node2 sb_vsctl list-br | grep -c '^fsn-')" "2 0"
+ox_all_observed 10 "$rev"
+check "red1 (node1) pings red3 (node3) through the slice on both nodes" "" sb_wait_for 5 px_ping red1 "$RED3"
+check "red1 still does not reach blue3" "" px_ping_fails red1 "$BLUE3"
+check "the controller learnt red1's and red3's MACs on both switches (flows on node1's and node3's slice bridges)" \
+	"node1 $(sb_on_chassis node1 sb_ofctl dump-flows "fsn-1b0e5c4a-02" | grep -c priority=), node3 $(sb_on_chassis node3 sb_ofctl dump-flows "fsn-1b0e5c4a-02" | grep -c priority=)" \
+	eval '[ "$(sb_on_chassis node1 sb_ofctl dump-flows fsn-1b0e5c4a-02 | grep -c priority=)" -gt 0 ] && [ "$(sb_on_chassis node3 sb_ofctl dump-flows fsn-1b0e5c4a-02 | grep -c priority=)" -gt 0 ]'
+rev=$(sb_put_revision "$(ox_key networks net-red)" "$(red_doc "")")
+ox_all_observed 10 "$rev"
+check "controller removed: the slice bridges are gone on node1 and node3" "" \
+	eq "$(sb_on_chassis node1 sb_vsctl list-br | grep -c '^fsn-') $(sb_on_chassis node3 sb_vsctl list-br | grep -c '^fsn-')" "0 0"
+check "red1 pings red3 through br-int again" "" sb_wait_for 5 px_ping red1 "$RED3"
+sb_stop_pid "$CTL_PID"
 
 step "counts"
 for n in "${OX_NODES[@]}"; do
