@@ -99,10 +99,18 @@ static ssize_t journal_write(void *cookie, const char *buf, size_t size)
     return size;
 }
 
+/* The cookie of the stream that replaced stderr, if any.  Also what keeps
+ * it reachable for LeakSanitizer, which does not scan the FILE (glibc
+ * allocates it with its own malloc). */
+static struct journal_stream *journal;
+
 /* fopencookie's close: what is left without a newline is dropped. */
 static int journal_close(void *cookie)
 {
     struct journal_stream *j = cookie;
+    if (j == journal) {
+        journal = NULL;
+    }
     ds_destroy(&j->partial);
     free(j);
     return 0;
@@ -123,6 +131,7 @@ enum fs_log_format fs_log_setup_stderr(void)
         if (f) {
             setvbuf(f, NULL, _IOLBF, 0);
             stderr = f;
+            journal = j;
         } else {
             free(j);
         }
