@@ -57,7 +57,7 @@ objs = $(patsubst %.c,$(1)/%.o,$(2))
 
 .PHONY: all deps ovs check unit integration asan-unit asan-integration \
 	demo demo-sfc demo-provider demo-overlay demo-slices format format-check bench clean distclean \
-	fuzz fuzz-build fuzz-smoke
+	fuzz fuzz-build fuzz-smoke install uninstall
 
 all: $(BUILD)/bin/flowsteerd $(BUILD)/bin/flowsteerctl
 
@@ -133,9 +133,10 @@ asan-unit: $(ASAN_UNIT_BINS)
 # rows in test_rows_live, the render in test_render_provider), test_fault_held
 # (55 s; etcd outages in test_etcd_cluster and test_fault_status, garbage
 # values in the fuzzers) and test_fault_keys (keys in fuzz_keys and
-# test_keys).
+# test_keys); test_install runs no daemon code (make install of the plain
+# binaries).
 ASAN_INTEGRATION_SKIP := test_flood_scale.sh test_overlay.sh \
-	test_provider.sh test_fault_held.sh test_fault_keys.sh
+	test_provider.sh test_fault_held.sh test_fault_keys.sh test_install.sh
 asan-integration: $(BUILD)/asan/bin/flowsteerd $(BUILD)/asan/bin/flowsteerctl
 	@FLOWSTEERD=$(abspath $(BUILD)/asan/bin/flowsteerd) \
 		FLOWSTEERCTL=$(abspath $(BUILD)/asan/bin/flowsteerctl) \
@@ -221,6 +222,66 @@ fuzz: fuzz-build
 fuzz-smoke: fuzz-build
 	@FUZZ_FRESH=1 tests/fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_DIR)/smoke \
 		$(FUZZ_DIR)/artifacts $(FUZZ_BINS)
+
+# make install [PREFIX=/usr/local] [DESTDIR=] [SYSTEMDUNITDIR=...]
+# [SYSCONFDIR=/etc]: the two binaries into $(PREFIX)/bin, the systemd unit
+# (its ExecStart and Documentation pointed at $(PREFIX)) into
+# SYSTEMDUNITDIR (systemd's own, from pkg-config), the commented config
+# into $(SYSCONFDIR)/flowsteer/flowsteerd.conf unless one is there (then
+# as flowsteerd.conf.dist beside it), the bash completion and the docs.
+# `make uninstall` removes what install put, but a config that was edited.
+PREFIX         ?= /usr/local
+SYSCONFDIR     ?= /etc
+SYSTEMDUNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir \
+	systemd 2>/dev/null),/lib/systemd/system)
+BINDIR         := $(PREFIX)/bin
+BASHCOMPDIR    := $(PREFIX)/share/bash-completion/completions
+DOCDIR         := $(PREFIX)/share/doc/flowsteer
+CONFDIR        := $(SYSCONFDIR)/flowsteer
+INSTALL        ?= install
+
+$(BUILD)/flowsteerd.service: examples/systemd/flowsteerd.service FORCE
+	@mkdir -p $(dir $@)
+	sed -e 's|/usr/local/bin/flowsteerd|$(BINDIR)/flowsteerd|' \
+		-e 's|/usr/local/share/doc/flowsteer/|$(DOCDIR)/|' \
+		-e 's|/etc/flowsteer/flowsteerd.conf|$(CONFDIR)/flowsteerd.conf|' $< >$@
+
+install: all $(BUILD)/flowsteerd.service
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -d -m 755 $(DESTDIR)$(CONFDIR)
+	$(INSTALL) -m 755 $(BUILD)/bin/flowsteerd $(BUILD)/bin/flowsteerctl \
+		$(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 644 $(BUILD)/flowsteerd.service $(DESTDIR)$(SYSTEMDUNITDIR)/
+	$(INSTALL) -m 644 examples/bash_completion/flowsteerctl \
+		$(DESTDIR)$(BASHCOMPDIR)/flowsteerctl
+	$(INSTALL) -m 644 README.md docs/architecture.md $(DESTDIR)$(DOCDIR)/
+	@if [ -e $(DESTDIR)$(CONFDIR)/flowsteerd.conf ]; then \
+		echo "$(DESTDIR)$(CONFDIR)/flowsteerd.conf exists: kept;" \
+			"the shipped one is flowsteerd.conf.dist beside it"; \
+		$(INSTALL) -m 600 examples/systemd/flowsteerd.conf \
+			$(DESTDIR)$(CONFDIR)/flowsteerd.conf.dist; \
+	else \
+		echo "$(INSTALL) -m 600 examples/systemd/flowsteerd.conf" \
+			"$(DESTDIR)$(CONFDIR)/flowsteerd.conf"; \
+		$(INSTALL) -m 600 examples/systemd/flowsteerd.conf \
+			$(DESTDIR)$(CONFDIR)/flowsteerd.conf; \
+	fi
+	@echo "installed; then: systemctl daemon-reload && systemctl enable --now flowsteerd"
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/flowsteerd $(DESTDIR)$(BINDIR)/flowsteerctl \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/flowsteerd.service \
+		$(DESTDIR)$(BASHCOMPDIR)/flowsteerctl \
+		$(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/architecture.md \
+		$(DESTDIR)$(CONFDIR)/flowsteerd.conf.dist
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
+	@conf=$(DESTDIR)$(CONFDIR)/flowsteerd.conf; \
+	if [ -e $$conf ] && cmp -s $$conf examples/systemd/flowsteerd.conf; then \
+		rm -f $$conf && rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null; \
+	elif [ -e $$conf ]; then \
+		echo "$$conf was edited: kept"; \
+	fi; true
 
 format:
 	clang-format -i $(ALL_C)

@@ -6,6 +6,7 @@
 
 #include "reconciler/config.h"
 #include "reconciler/daemon.h"
+#include "reconciler/log.h"
 #include "util.h"
 #include <openvswitch/vlog.h>
 
@@ -13,11 +14,6 @@ static int setup_logging(const struct fs_config *cfg)
 {
     vlog_set_levels(NULL, VLF_SYSLOG, VLL_OFF);
     fs_config_set_log_levels(cfg);
-    /* Under systemd (stderr to the journal), journald stamps each line:
-     * no second timestamp. */
-    vlog_set_pattern(VLF_CONSOLE, getenv("JOURNAL_STREAM")
-                                      ? "%c|%p|%m"
-                                      : "%D{%H:%M:%S.###}|%c|%p|%m");
     if (cfg->log_file && vlog_set_log_file(cfg->log_file)) {
         fprintf(stderr, "flowsteerd: cannot open log file %s\n", cfg->log_file);
         return -1;
@@ -27,6 +23,8 @@ static int setup_logging(const struct fs_config *cfg)
 
 int main(int argc, char *argv[])
 {
+    /* First: even a usage error goes to the journal with a priority. */
+    fs_log_setup_stderr();
     struct fs_config cfg;
     fs_config_init(&cfg);
     char *error = fs_config_parse_args(&cfg, argc, argv);

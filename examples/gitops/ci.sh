@@ -3,8 +3,8 @@
 # every push of its manifests (README.md here walks through it):
 #   1. validate  offline, every model rule (fails the pipeline on errors)
 #   2. diff      what changes in etcd (informational)
-#   3. plan      what NODE's switch will hold and, with $OVSDB, the exact
-#                changes flowsteerd will make there (informational)
+#   3. plan      what NODE's switch will hold or, with $OVSDB, only the
+#                exact changes flowsteerd will make there (informational)
 #   4. apply --prune   writes, deleting what the manifests no longer have
 #   5. status --wait-converged   waits until every live node runs it
 # Environment: FLOWSTEERCTL (default flowsteerctl), ETCD (default
@@ -22,10 +22,11 @@ TIMEOUT=${TIMEOUT:-60}
 stage() { printf '\n=== %s\n' "$*"; }
 
 # allow_changes CMD...: runs CMD; exit 1 ("there are changes") is fine.
+# Sets RC to CMD's exit status.
 allow_changes() {
-	local rc=0
-	"$@" || rc=$?
-	[ "$rc" -le 1 ] || { echo "ci.sh: $1 ${2:-} failed (exit $rc)" >&2; return "$rc"; }
+	RC=0
+	"$@" || RC=$?
+	[ "$RC" -le 1 ] || { echo "ci.sh: $1 ${2:-} failed (exit $RC)" >&2; return "$RC"; }
 }
 
 stage "1/5 validate $MANIFESTS"
@@ -38,6 +39,8 @@ stage "3/5 plan for node $NODE"
 plan_args=(plan --node "$NODE" -f "$MANIFESTS" --prune --etcd "$ETCD")
 [ -n "${OVSDB:-}" ] && plan_args+=(--ovsdb "$OVSDB")
 allow_changes "$CTL" "${plan_args[@]}"
+# plan --ovsdb prints nothing when the node already runs the manifests.
+[ -n "${OVSDB:-}" ] && [ "$RC" = 0 ] && echo "no changes on $NODE"
 
 stage "4/5 apply --prune"
 "$CTL" apply -f "$MANIFESTS" --prune --etcd "$ETCD"

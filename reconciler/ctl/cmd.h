@@ -26,6 +26,7 @@ enum {
     CTL_O_NODE = 1 << 6,      /* --node N, --ovsdb, --bridge, --openflow */
     CTL_O_FILES_OPT = 1 << 7, /* -f is accepted but not required */
     CTL_O_TRACE = 1 << 8, /* --from, --to, --sport, --dport, --appctl-target */
+    CTL_O_FULL = 1 << 9,  /* --full (plan) */
 };
 
 /* A command line, parsed.  'cfg' holds the etcd settings (flowsteerd's
@@ -35,6 +36,7 @@ struct ctl_opts {
     char **files;
     size_t n_files;
     bool prune, dry_run, wait;
+    bool full; /* plan --full: the desired set too, with --ovsdb. */
     double timeout_s;
     bool timeout_given; /* --timeout was given (else 'timeout_s' is 60). */
     const char *output; /* "json" (default) or "yaml". */

@@ -1,6 +1,7 @@
 /* flowsteerctl trace's annotations: see reconciler/ctl/detrace.h. */
 #include "reconciler/ctl/detrace.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +17,26 @@ void ctl_detrace_init(struct ctl_detrace *t, const struct fs_snapshot *snap,
     t->facts = facts;
     simap_init(&t->net_keys);
     fs_render_net_keys(snap, &t->net_keys);
+    t->tunnels = NULL;
+    t->n_tunnels = 0;
 }
 
 void ctl_detrace_destroy(struct ctl_detrace *t)
 {
+    for (size_t i = 0; i < t->n_tunnels; i++) {
+        free(t->tunnels[i].name);
+        free(t->tunnels[i].chassis);
+    }
+    free(t->tunnels);
     simap_destroy(&t->net_keys);
+}
+
+void ctl_detrace_add_tunnel(struct ctl_detrace *t, int ofport, const char *name,
+                            const char *chassis)
+{
+    t->tunnels = xrealloc(t->tunnels, (t->n_tunnels + 1) * sizeof *t->tunnels);
+    t->tunnels[t->n_tunnels++] = (struct ctl_tunnel){
+        .ofport = ofport, .name = xstrdup(name), .chassis = xstrdup(chassis)};
 }
 
 static const char *name_of(const struct fs_meta *m)
@@ -67,6 +83,46 @@ static const struct fs_port *port_of_mac(const struct ctl_detrace *t,
         if (mac && !strncasecmp(p + 7, mac, strlen(mac))) {
             return &t->snap->ports[i];
         }
+    }
+    return NULL;
+}
+
+static const struct ctl_tunnel *tunnel_of_ofport(const struct ctl_detrace *t,
+                                                 uint64_t ofport)
+{
+    for (size_t i = 0; i < t->n_tunnels; i++) {
+        if (t->tunnels[i].ofport == ofport) {
+            return &t->tunnels[i];
+        }
+    }
+    return NULL;
+}
+
+static bool is_ip(const char *s)
+{
+    struct in6_addr a;
+    return inet_pton(AF_INET, s, &a) == 1 || inet_pton(AF_INET6, s, &a) == 1;
+}
+
+/* "chassis node2 (tunnel fst-node2)"; "VTEP IP (tunnel ...)" for a
+ * remote device's VTEP (an IP that names no chassis document). */
+static void put_tunnel(struct ds *s, const struct ctl_detrace *t,
+                       const struct ctl_tunnel *tun)
+{
+    bool vtep = !shash_find(&t->snap->by_id[FS_CHASSIS], tun->chassis) &&
+                is_ip(tun->chassis);
+    ds_put_format(s, "%s %s (tunnel %s)", vtep ? "VTEP" : "chassis",
+                  tun->chassis, tun->name);
+}
+
+/* The port number of the next "output:N" of 'p' in '*port', and where to
+ * look for the one after; NULL if there is none. */
+static const char *next_output(const char *p, uint64_t *port)
+{
+    p = p ? strstr(p, "output:") : NULL;
+    if (p) {
+        *port = strtoull(p + 7, NULL, 10);
+        return p + 7;
     }
     return NULL;
 }
@@ -143,19 +199,25 @@ static const struct fs_port_pair *pair_of_ingress(const struct ctl_detrace *t,
     return NULL;
 }
 
-/* "→ SF <ingress port> (port pair PP)" for each output to an ingress. */
+/* "→ SF <ingress port> (port pair PP)" for each output to an ingress,
+ * "→ chassis C (tunnel T)" for each output into a tunnel. */
 static void put_outputs(struct ds *s, const struct ctl_detrace *t,
                         const char *text)
 {
-    for (const char *p = strstr(text, "output:"); p;
-         p = strstr(p + 1, "output:")) {
-        const struct fs_port_pair *pp = pair_of_ingress(t, atoi(p + 7));
+    uint64_t port;
+    for (const char *p = next_output(text, &port); p;
+         p = next_output(p, &port)) {
+        const struct fs_port_pair *pp = pair_of_ingress(t, port);
+        const struct ctl_tunnel *tun = tunnel_of_ofport(t, port);
         if (pp) {
             const struct fs_port *in =
                 shash_find_data(&t->snap->by_id[FS_PORT], pp->ingress);
             ds_put_format(s, " → SF %s (port pair %s)",
                           in ? name_of(&in->meta) : pp->ingress,
                           name_of(&pp->meta));
+        } else if (tun) {
+            ds_put_cstr(s, " → ");
+            put_tunnel(s, t, tun);
         }
     }
 }
@@ -186,20 +248,27 @@ static void put_classifier(struct ds *s, const struct ctl_detrace *t,
     }
 }
 
-/* The label an SFC flow works on: the one it sets (table 10), else the
- * one it matches. */
-static bool label_of(const char *text, uint64_t *label)
+/* The value of the first "set_field:V" + 'field' ("->reg5") of 'text' in
+ * '*value'; false if there is none. */
+static bool value_set(const char *text, const char *field, uint64_t *value)
 {
-    const char *set = strstr(text, "->reg5");
+    const char *set = strstr(text, field);
     if (set) {
         const char *colon = set;
         while (colon > text && colon[-1] != ':') {
             colon--;
         }
-        *label = strtoull(colon, NULL, 0);
-        return true;
+        *value = strtoull(colon, NULL, 0);
     }
-    return number_after(text, "reg5=", label) ||
+    return set != NULL;
+}
+
+/* The label an SFC flow works on: the one it sets (tables 10, 16), else
+ * the one it matches. */
+static bool label_of(const char *text, uint64_t *label)
+{
+    return value_set(text, "->reg5", label) ||
+           number_after(text, "reg5=", label) ||
            number_after(text, "mpls_label=", label);
 }
 
@@ -219,6 +288,11 @@ static void put_sfc(struct ds *s, const struct ctl_detrace *t, int table,
     uint64_t label, group;
     if (label_of(text, &label)) {
         put_hop(s, t, label);
+    }
+    if (table == FS_T_SFC_REMOTE) {
+        ds_put_cstr(s, ", from another chassis (MPLS label popped)");
+    } else if (table == FS_T_SFC_LOCAL) {
+        ds_put_cstr(s, ", to this node's pairs");
     }
     if (number_after(text, "group:", &group)) {
         char *g = ctl_detrace_group(t, group);
@@ -246,6 +320,56 @@ static const struct fs_port *port_of_flow(const struct ctl_detrace *t,
     return table == FS_T_L2 ? port_of_mac(t, text) : NULL;
 }
 
+/* Table 57: "head-end replication to chassis C (tunnel T), ...". */
+static void put_replication(struct ds *s, const struct ctl_detrace *t,
+                            const char *text)
+{
+    ds_put_cstr(s, ": head-end replication to");
+    const char *sep = " ";
+    uint64_t port;
+    for (const char *p = next_output(text, &port); p;
+         p = next_output(p, &port)) {
+        const struct ctl_tunnel *tun = tunnel_of_ofport(t, port);
+        if (tun) {
+            ds_put_cstr(s, sep);
+            put_tunnel(s, t, tun);
+            sep = ", ";
+        }
+    }
+    if (*sep == ' ') {
+        ds_put_cstr(s, " no tunnel (no other chassis has a port of it)");
+    }
+}
+
+/* The rest of an overlay flow's annotation: where it comes from (table 0:
+ * the tunnel; table 4: the VNI, or MPLS), where it goes (table 57:
+ * every tunnel; tables 55 and 75: the tunnel it sets in reg7 or outputs
+ * to). */
+static void put_overlay(struct ds *s, const struct ctl_detrace *t, int table,
+                        const char *text)
+{
+    uint64_t v;
+    const struct ctl_tunnel *tun;
+    if (table == FS_T_CLASSIFY && number_after(text, "in_port=", &v) &&
+        (tun = tunnel_of_ofport(t, v))) {
+        ds_put_cstr(s, ": from ");
+        put_tunnel(s, t, tun);
+    } else if (table == FS_T_TUNNEL_IN && number_after(text, "tun_id=", &v)) {
+        ds_put_format(s, ": VNI %" PRIu64 " from a tunnel", v);
+    } else if (table == FS_T_TUNNEL_IN && strstr(text, "mpls")) {
+        ds_put_cstr(s, ": MPLS from a tunnel, a chain's hop from another "
+                       "chassis → table 16");
+    } else if (table == FS_T_TUNNEL_FLOOD) {
+        put_replication(s, t, text);
+    } else if (value_set(text, "->reg7", &v) &&
+               (tun = tunnel_of_ofport(t, v))) {
+        ds_put_cstr(s, " → ");
+        put_tunnel(s, t, tun);
+    } else {
+        put_outputs(s, t, text);
+    }
+}
+
 static void put_network(struct ds *s, const struct ctl_detrace *t,
                         uint32_t kind, uint32_t object, int table,
                         const char *text)
@@ -257,16 +381,19 @@ static void put_network(struct ds *s, const struct ctl_detrace *t,
         [FS_COOKIE_OVERLAY] = "overlay",
     };
     ds_put_cstr(s, kinds[kind]);
-    if (!object) {
-        ds_put_cstr(s, " (every network)");
-    } else {
+    if (object) {
         const struct fs_network *n = network_of_key(t, object);
         ds_put_format(s, " of network %s",
                       n ? name_of(&n->meta) : "(unknown key)");
+    } else if (kind != FS_COOKIE_OVERLAY) {
+        ds_put_cstr(s, " (every network)");
     }
     const struct fs_port *port = port_of_flow(t, table, text);
     if (port) {
         ds_put_format(s, ", port %s", name_of(&port->meta));
+    }
+    if (kind == FS_COOKIE_OVERLAY) {
+        put_overlay(s, t, table, text);
     }
 }
 
@@ -362,7 +489,10 @@ char *ctl_detrace_text(const struct ctl_detrace *t, const char *trace)
             char *block = xmemdup0(p, block_end(p) - p);
             char *note = ctl_detrace_flow(t, table, cookie, block);
             if (note) {
+                /* Under the actions: ofproto/trace writes "%2d. ", so a
+                 * one-digit table's line has one more space. */
                 size_t indent = strspn(p, " ");
+                indent -= table < 10 && indent > 0;
                 ds_put_format(&out, "%*s    ↳ %s\n", (int)indent, "", note);
             }
             free(note);

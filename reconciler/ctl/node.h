@@ -15,6 +15,7 @@
 #include "openvswitch/dynamic-string.h"
 #include "render/render.h"
 
+struct ctl_detrace;
 struct fs_flowtable;
 struct ovsdb_idl;
 
@@ -84,6 +85,13 @@ char *ctl_ovsdb_read(const char *remote, const char *bridge, int timeout_ms,
  * 'ft'.  Returns NULL or an error (caller frees). */
 char *ctl_openflow_read(const char *target, int timeout_ms,
                         struct fs_flowtable *ft);
+
+/* Adds to 't' every tunnel port of flowsteer's on the integration bridge
+ * of 'facts' (read from 'idl' by ctl_ovsdb_read()): an interface with an
+ * ofport whose external_ids FS_OWNER_KEY is "tunnel:<chassis>". */
+void ctl_ovsdb_tunnels(struct ovsdb_idl *idl,
+                       const struct fs_local_facts *facts,
+                       struct ctl_detrace *t);
 
 /* Destroys an IDL of ctl_ovsdb_read(); NULL is fine.  (Files that use
  * jansson cannot include OVS's ovsdb-idl.h: both define json types.) */

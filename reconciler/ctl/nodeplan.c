@@ -16,11 +16,13 @@
 static const char plan_usage[] =
     "usage: flowsteerctl plan --node NODE [-f FILE|DIR|- ... [--prune]]\n"
     "                         [--ovsdb unix:PATH [--bridge BR]\n"
-    "                          [--openflow TARGET]] [--timeout S]\n"
-    "Prints the flows (ovs-ofctl syntax, sorted as render/ sorts them),\n"
-    "groups and OVSDB rows node NODE would hold with etcd's desired state\n"
-    "(with the manifests of -f put over it, validated as apply does),\n"
-    "rendered by flowsteerd's own render/.\n"
+    "                          [--openflow TARGET] [--full]] [--timeout S]\n"
+    "Without --ovsdb, prints the flows (ovs-ofctl syntax, sorted as render/\n"
+    "sorts them), groups and OVSDB rows node NODE would hold with etcd's\n"
+    "desired state (with the manifests of -f put over it, validated as\n"
+    "apply does), rendered by flowsteerd's own render/.  With --ovsdb,\n"
+    "prints only the changes flowsteerd would make on NODE to get there:\n"
+    "nothing at all on a converged node.\n"
     "\n"
     "  --node NODE        the chassis (binding:host_id) to plan for\n"
     "  -f FILE|DIR|-      manifests to apply first (nothing is written)\n"
@@ -30,6 +32,8 @@ static const char plan_usage[] =
     "                     ports and bridges) from this OVSDB, as flowsteerd\n"
     "                     does, then its flows and groups over OpenFlow,\n"
     "                     and print the changes flowsteerd would make\n"
+    "  --full             with --ovsdb: the desired set too, before the\n"
+    "                     changes (\"no changes\" when there are none)\n"
     "  --bridge BR        integration bridge (default br-int)\n"
     "  --openflow TARGET  the bridge's OpenFlow target (default\n"
     "                     unix:DIR/BR.mgmt beside the OVSDB socket)\n"
@@ -37,10 +41,10 @@ static const char plan_usage[] =
     "\n"
     "Without --ovsdb, every port bound to NODE is taken as plugged, with\n"
     "ofports 1, 2, ... in port id order (then flowsteer's own ports): a\n"
-    "legend names them.  With --ovsdb, the changes follow a \"changes:\"\n"
-    "line, one per line: \"+\" add, \"~\" modify (its old version on a\n"
-    "\"was:\" line), \"-\" delete, \"!\" a conflict flowsteerd will not\n"
-    "resolve; or \"no changes\".\n"
+    "legend names them.  With --ovsdb, the changes follow a \"changes: F\n"
+    "flow mods, G group mods, R OVSDB rows\" line, one per line: \"+\" add,\n"
+    "\"~\" modify (its old version on a \"was:\" line), \"-\" delete, \"!\" a\n"
+    "conflict flowsteerd will not resolve.\n"
     "\n"
     "Exit: 0 printed (with --ovsdb: no changes), 1 changes, 2 invalid\n"
     "input, usage, etcd or OVS error.\n\n";
@@ -175,7 +179,9 @@ static void print_desired(const struct fs_desired *d)
     }
 }
 
-/* The changes against the node's switch and OVSDB. */
+/* Prints the changes against the node's switch and OVSDB: nothing when
+ * there are none ("no changes" with --full, after the desired set).
+ * Returns CTL_OK (none), CTL_FAIL (changes) or CTL_ERROR. */
 static int print_changes(struct plan *p)
 {
     char *target = p->o.openflow
@@ -199,9 +205,9 @@ static int print_changes(struct plan *p)
     ctl_ops_build(&ft, p->d, &ops);
     ctl_rows_ops(p->idl, p->d, &ops);
     fs_flowtable_destroy(&ft);
-    if (!ops.n) {
+    if (!ops.n && p->o.full) {
         puts("no changes");
-    } else {
+    } else if (ops.n) {
         printf("changes: %zu flow mods, %zu group mods, %zu OVSDB rows\n",
                ops.n_flow_mods, ops.n_group_mods,
                ops.n - ops.n_flow_mods - ops.n_group_mods);
@@ -220,7 +226,7 @@ int ctl_cmd_plan(int argc, char *argv[])
     fs_local_facts_init(&p.facts);
     char *error = ctl_opts_parse(&p.o, argc, argv,
                                  CTL_O_FILES_OPT | CTL_O_NODE | CTL_O_ETCD |
-                                     CTL_O_PRUNE | CTL_O_WAIT,
+                                     CTL_O_PRUNE | CTL_O_WAIT | CTL_O_FULL,
                                  0, 0, plan_usage);
     int rc = -1;
     if (error) {
@@ -233,9 +239,11 @@ int ctl_cmd_plan(int argc, char *argv[])
     }
     rc = rc < 0 ? load(&p) : rc;
     rc = rc < 0 ? render(&p) : rc;
-    if (rc < 0) {
+    if (rc < 0 && (!p.o.ovsdb || p.o.full)) {
         print_header(&p);
         print_desired(p.d);
+    }
+    if (rc < 0) {
         rc = p.o.ovsdb ? print_changes(&p) : CTL_OK;
     }
     plan_destroy(&p);

@@ -43,6 +43,7 @@ static const struct option options[] = {
     {"sport", required_argument, NULL, 's'},
     {"dport", required_argument, NULL, 'd'},
     {"appctl-target", required_argument, NULL, 'a'},
+    {"full", no_argument, NULL, 'L'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -66,6 +67,8 @@ static unsigned int needs(int c)
         return CTL_O_TRACE;
     case 'P':
         return CTL_O_PRUNE;
+    case 'L':
+        return CTL_O_FULL;
     case 'D':
         return CTL_O_DRY_RUN;
     case 'o':
@@ -150,6 +153,9 @@ static char *take(struct ctl_opts *o, int c, const char *arg)
         return NULL;
     case 'W':
         o->wait = true;
+        return NULL;
+    case 'L':
+        o->full = true;
         return NULL;
     case 'o':
         if (strcmp(arg, "json") && strcmp(arg, "yaml")) {

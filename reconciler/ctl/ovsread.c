@@ -2,6 +2,7 @@
  * switch's flows and groups, each bounded by a timeout.  See
  * reconciler/ctl/node.h. */
 #include "reconciler/ctl/node.h"
+#include "reconciler/ctl/detrace.h"
 
 #include <errno.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "reconciler/flowtable.h"
 #include "reconciler/installed.h"
 #include "reconciler/ofbridge.h"
+#include "render/pipeline.h"
 #include "timeval.h"
 #include "util.h"
 #include "vswitch-idl.h"
@@ -47,6 +49,21 @@ char *ctl_ovsdb_read(const char *remote, const char *bridge, int timeout_ms,
     }
     *idlp = idl;
     return NULL;
+}
+
+void ctl_ovsdb_tunnels(struct ovsdb_idl *idl,
+                       const struct fs_local_facts *facts,
+                       struct ctl_detrace *t)
+{
+    const struct ovsrec_interface *iface;
+    OVSREC_INTERFACE_FOR_EACH(iface, idl)
+    {
+        const char *owner = smap_get(&iface->external_ids, FS_OWNER_KEY);
+        int ofport = simap_get(&facts->owned_ofports, iface->name);
+        if (owner && !strncmp(owner, "tunnel:", 7) && ofport) {
+            ctl_detrace_add_tunnel(t, ofport, iface->name, owner + 7);
+        }
+    }
 }
 
 void ctl_ovsdb_close(struct ovsdb_idl *idl)

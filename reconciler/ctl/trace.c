@@ -245,20 +245,50 @@ static char *default_ovsdb(void)
                      rundir ? rundir : "/var/run/openvswitch");
 }
 
+/* Reads the node's facts into 'facts' and flowsteer's tunnel ports into
+ * 't' from its OVSDB. */
+static char *read_node(const struct ctl_opts *o, struct fs_local_facts *facts,
+                       struct ctl_detrace *t)
+{
+    char *ovsdb = o->ovsdb ? xstrdup(o->ovsdb) : default_ovsdb();
+    struct ovsdb_idl *idl = NULL;
+    char *error =
+        ctl_ovsdb_read(ovsdb, o->bridge, o->timeout_s * 1000, facts, &idl);
+    if (!error) {
+        ctl_ovsdb_tunnels(idl, facts, t);
+    }
+    ctl_ovsdb_close(idl);
+    free(ovsdb);
+    return error;
+}
+
+/* Runs the trace of 'flow' and prints it annotated by 't'. */
+static char *print_trace(const struct ctl_opts *o, const char *flow,
+                         const struct ctl_detrace *t)
+{
+    struct ds out = DS_EMPTY_INITIALIZER;
+    char *error = run_trace(o, flow, &out);
+    if (!error) {
+        char *text = ctl_detrace_text(t, ds_cstr(&out));
+        fputs(text, stdout);
+        printf("# %s\n", strstr(text, "port chain ")
+                             ? "the packet is steered by a port chain"
+                             : "no chain: no port chain steers the packet");
+        free(text);
+    }
+    ds_destroy(&out);
+    return error;
+}
+
 /* Everything after the options: facts, packet, trace, annotations. */
 static char *trace(struct ctl_opts *o, const struct fs_snapshot *s,
-                   struct fs_local_facts *facts)
+                   struct fs_local_facts *facts, struct ctl_detrace *t)
 {
     const struct fs_port *from = find_port(s, o->from);
     if (!from) {
         return xasprintf("--from: no port \"%.64s\" in etcd", o->from);
     }
-    char *ovsdb = o->ovsdb ? xstrdup(o->ovsdb) : default_ovsdb();
-    struct ovsdb_idl *idl = NULL;
-    char *error =
-        ctl_ovsdb_read(ovsdb, o->bridge, o->timeout_s * 1000, facts, &idl);
-    ctl_ovsdb_close(idl);
-    free(ovsdb);
+    char *error = read_node(o, facts, t);
     if (error) {
         return error;
     }
@@ -276,21 +306,8 @@ static char *trace(struct ctl_opts *o, const struct fs_snapshot *s,
     printf("# node %s, bridge %s: port %s (ofport %d) sends\n# %s\n", o->node,
            o->bridge, from->meta.id, ofport, flow);
     fflush(stdout);
-    struct ds out = DS_EMPTY_INITIALIZER;
-    error = run_trace(o, flow, &out);
+    error = print_trace(o, flow, t);
     free(flow);
-    if (!error) {
-        struct ctl_detrace t;
-        ctl_detrace_init(&t, s, facts);
-        char *text = ctl_detrace_text(&t, ds_cstr(&out));
-        fputs(text, stdout);
-        printf("# %s\n", strstr(text, "port chain ")
-                             ? "the packet is steered by a port chain"
-                             : "no chain: no port chain steers the packet");
-        free(text);
-        ctl_detrace_destroy(&t);
-    }
-    ds_destroy(&out);
     return error;
 }
 
@@ -317,7 +334,10 @@ int ctl_cmd_trace(int argc, char *argv[])
     fs_local_facts_init(&facts);
     error = ctl_world_load(&w, &o);
     if (!error) {
-        error = trace(&o, w.snap, &facts);
+        struct ctl_detrace t;
+        ctl_detrace_init(&t, w.snap, &facts);
+        error = trace(&o, w.snap, &facts, &t);
+        ctl_detrace_destroy(&t);
     }
     int rc = error ? fail(error) : CTL_OK;
     fs_local_facts_destroy(&facts);

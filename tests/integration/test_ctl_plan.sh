@@ -3,11 +3,13 @@
 # with the networking-sfc example (tests/lib/sfc_example.sh):
 #   - plan without --ovsdb: made-up ofports with a legend, the chain's
 #     classifier flow, exit 0;
-#   - plan --ovsdb on a converged node: "no changes", exit 0;
-#   - plan --ovsdb -f with FC1's destination port changed: exit 1, only
-#     chain flows change, and their number is the number of flow mods
+#   - plan --ovsdb on a converged node: no output at all, exit 0;
+#   - plan --ovsdb -f with FC1's destination port changed: exit 1, the
+#     output is only the "changes:" line and the changed flows (no desired
+#     set), all chain flows, and their number is the number of flow mods
 #     flowsteerd then sends (status last_apply.flow_mods);
-#   - after that apply: "no changes" again;
+#   - after that apply: no output again; --full: the desired set, then
+#     "no changes";
 #   - trace from the source port: classifier, chain, hop, group and SF
 #     named; another packet: "no chain";
 #   - examples/gitops: the manifests validate, ci.sh runs validate, diff,
@@ -54,7 +56,7 @@ check "the classifier flow of FC1 in table 10" "$(grep -c '^table=10,' <<<"$out"
 step "plan --ovsdb on a converged node"
 out=$(ectl plan --node "$SB_NODE" --ovsdb "$SB_OVSDB" 2>&1)
 rc=$?
-check "no changes, exit 0" "$(tail -1 <<<"$out"), exit $rc" eval '[ "$rc" = 0 ] && [ "$(tail -1 <<<"$out")" = "no changes" ]'
+check "no output at all, exit 0" "${out:-nothing}, exit $rc" eval '[ "$rc" = 0 ] && [ -z "$out" ]'
 
 step "plan --ovsdb -f: FC1's destination port 100 -> 101"
 sed 's/"destination_port_range_\(min\|max\)": 100/"destination_port_range_\1": 101/' \
@@ -62,10 +64,20 @@ sed 's/"destination_port_range_\(min\|max\)": 100/"destination_port_range_\1": 1
 cp "$SB_DIR/FC1.json" "$M/flow_classifiers-FC1.json"
 out=$(ectl plan --node "$SB_NODE" --ovsdb "$SB_OVSDB" -f "$M" 2>&1)
 rc=$?
-changes=$(sed -n '/^changes:/,$p' <<<"$out")
+changes=$out
 echo "$changes" | sed 's/^/  /'
-n_mods=$(sed -n 's/^changes: \([0-9]*\) flow mods.*/\1/p' <<<"$changes")
+n_mods=$(sed -n 's/^changes: \([0-9]*\) flow mods, 0 group mods, 0 OVSDB rows$/\1/p' <<<"$changes")
 check "exit 1 with flow changes" "exit $rc, ${n_mods:-?} flow mods" eval '[ "$rc" = 1 ] && [ "${n_mods:-0}" -gt 0 ]'
+# only_changes: the "changes:" line first, then only the changed flows
+# (one "+", "-" or "~" line each, a "~" followed by its "    was:" line).
+only_changes() {
+	[ "$(head -1 <<<"$changes")" = "$(grep -m1 '^changes:' <<<"$changes")" ] &&
+		[ "$(grep -c '^[-+~] table=' <<<"$changes")" = "$n_mods" ] &&
+		[ "$(grep -c '^    was: table=' <<<"$changes")" = "$(grep -c '^~ ' <<<"$changes")" ] &&
+		[ "$(wc -l <<<"$changes")" = $((1 + n_mods + $(grep -c '^~ ' <<<"$changes"))) ]
+}
+check "the output is exactly the changed flows (no desired set, no legend)" \
+	"$(wc -l <<<"$changes") lines, $(grep -c '^table=' <<<"$changes") desired flow lines" only_changes
 check "every changed flow is a chain flow (cookie kind 2)" "$(grep -c '^[-+~] table' <<<"$changes") flow lines" \
 	eval '! grep "^[-+~] table" <<<"$changes" | grep -qv "cookie=0xf5e00002"'
 check "the new classifier matches tcp_dst=101" "" eval 'grep -q "^[+~] table=10,.*tcp_dst=101" <<<"$changes"'
@@ -75,7 +87,11 @@ sent=$(sb_status '["last_apply"]["flow_mods"]')
 check "flowsteerd sent as many flow mods as plan printed" "plan $n_mods, flowsteerd $sent" eval '[ "$sent" = "$n_mods" ]'
 out=$(ectl plan --node "$SB_NODE" --ovsdb "$SB_OVSDB" 2>&1)
 rc=$?
-check "converged again: no changes, exit 0" "$(tail -1 <<<"$out"), exit $rc" eval '[ "$rc" = 0 ] && [ "$(tail -1 <<<"$out")" = "no changes" ]'
+check "converged again: no output, exit 0" "${out:-nothing}, exit $rc" eval '[ "$rc" = 0 ] && [ -z "$out" ]'
+out=$(ectl plan --node "$SB_NODE" --ovsdb "$SB_OVSDB" --full 2>&1)
+rc=$?
+check "--full: the desired set (FC1's flow), then \"no changes\", exit 0" "$(grep -c '^table=' <<<"$out") flows, $(tail -1 <<<"$out"), exit $rc" \
+	eval '[ "$rc" = 0 ] && grep -q "^# facts: read from" <<<"$out" && grep -q "^table=10,.*tcp_dst=101" <<<"$out" && [ "$(tail -1 <<<"$out")" = "no changes" ]'
 
 step "trace from the example's source port (FC1 now matches tcp 23 -> 101)"
 SRC=$(ex_id ports src)
@@ -115,8 +131,8 @@ check "ci.sh's plan --prune: the pruned chain's flows deleted" "$(grep '^changes
 	eval 'grep -q "^- table=10,.*cookie=0xf5e0000200000001" <<<"$planned"'
 check "ci.sh's plan: the patch ports to create" "$(grep -c '^+ port' <<<"$planned") ports" \
 	eval 'grep -q "^+ port fsi-physnet1 on br-int (patch)" <<<"$planned" && grep -q "^+ port fsp-physnet2 on br-phys2 (patch)" <<<"$planned"'
-out=$(ectl plan --node "$SB_NODE" --ovsdb "$SB_OVSDB" 2>&1)
+out=$(ectl plan --node "$SB_NODE" --ovsdb "$SB_OVSDB" --full 2>&1)
 rc=$?
-check "after ci.sh: plan --ovsdb prints no changes (flows and owned rows)" "$(grep -c '^port fs' <<<"$out") patch ports desired, $(tail -1 <<<"$out"), exit $rc" eval '[ "$rc" = 0 ] && [ "$(tail -1 <<<"$out")" = "no changes" ]'
+check "after ci.sh: plan --ovsdb --full prints no changes (flows and owned rows)" "$(grep -c '^port fs' <<<"$out") patch ports desired, $(tail -1 <<<"$out"), exit $rc" eval '[ "$rc" = 0 ] && [ "$(tail -1 <<<"$out")" = "no changes" ]'
 
 finish

@@ -15,6 +15,9 @@
 #   - NOTIFY_SOCKET (a socat datagram socket): WATCHDOG=1 pings with
 #     WATCHDOG_USEC; READY=1 after the first convergence, not before;
 #     STOPPING=1 at SIGTERM;
+#   - logs: with JOURNAL_STREAM naming stderr, each line starts with its
+#     level's priority (<6> INFO, <4> WARN...) and has no timestamp;
+#     without, timestamps and no priority;
 #   - `systemd-analyze verify` of examples/systemd/flowsteerd.service.
 # Each check prints "PASS: what (saw: ...)" or "FAIL: ..."; the script exits
 # non-zero if any check failed.  SB_KEEP=1 keeps the sandbox's temp dir.
@@ -146,14 +149,24 @@ rc=$?
 sb_untrack $p2
 check "flowsteerd exits non-zero" "exit $rc" test "$rc" -ne 0
 check "it says why" "$(grep -m1 ERR "$SB_DIR/node2.log")" grep -q "metrics-address 127.0.0.1:$PORT: cannot listen: Address already in use" "$SB_DIR/node2.log"
-"$FLOWSTEERD" --node node3 --etcd "$ETCD" --no-ovs --metrics-address off \
-	>"$SB_DIR/node3.log" 2>&1 &
+# node3's stderr is "the journal": JOURNAL_STREAM names its log file.
+: >"$SB_DIR/node3.log"
+JOURNAL_STREAM=$(stat -c %d:%i "$SB_DIR/node3.log") "$FLOWSTEERD" --node node3 --etcd "$ETCD" --no-ovs \
+	--metrics-address off >>"$SB_DIR/node3.log" 2>&1 &
 p3=$!
 sb_track $p3
 sb_wait_for 10 eval 'sb_etcdctl get /flowsteer/nodes/node3 --keys-only | grep -q node3'
 listening=$(ss -Hltnp | grep "pid=$p3," || true)
 check "--metrics-address off: nothing listens" "${listening:-nothing}" test -z "$listening"
 sb_stop_pid $p3
+
+step "logs for the journal (JOURNAL_STREAM matches stderr), else plain"
+check "journal: every line starts with a priority (<6> INFO, <4> WARN), no timestamp" "$(head -2 "$SB_DIR/node3.log" | tr '\n' ' ')" \
+	eval '[ -s "$SB_DIR/node3.log" ] && ! grep -qv "^<[0-7]>[a-z_]*|[A-Z]*|" "$SB_DIR/node3.log" && grep -q "^<6>daemon|INFO|" "$SB_DIR/node3.log" && ! grep -q "[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]" "$SB_DIR/node3.log"'
+check "the priority is the level's" "$(grep -c '^<6>[a-z_]*|INFO|' "$SB_DIR/node3.log") INFO lines" \
+	eval '! grep -v "^<6>[a-z_]*|INFO|\|^<4>[a-z_]*|WARN|\|^<3>[a-z_]*|ERR|\|^<7>[a-z_]*|DBG|" "$SB_DIR/node3.log" | grep -q .'
+check "plain (the first flowsteerd, stderr a file, no JOURNAL_STREAM): timestamps, no priority" "$(head -1 "$SB_DIR/flowsteerd.log")" \
+	eval 'grep -q "^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]*|daemon|INFO|" "$SB_DIR/flowsteerd.log" && ! grep -q "^<[0-7]>" "$SB_DIR/flowsteerd.log"'
 
 step "SIGTERM"
 sb_stop_flowsteerd

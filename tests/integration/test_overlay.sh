@@ -10,7 +10,8 @@
 # whose SFs are on two other chassis, the remote device's tunnel
 # lifecycle, a flowsteerd stopped and restarted, net-red as a slice whose
 # controller (ovs-testcontroller on the underlay) both its chassis connect
-# to, a network deleted.
+# to, a network deleted; with $FLOWSTEERCTL, flowsteerctl trace on node1
+# names the tunnels' chassis.
 #
 # Each check prints "PASS: what (saw: ...)" or "FAIL: ..."; the script exits
 # non-zero if any check failed.  SB_KEEP=1 keeps the sandbox's temp dir.
@@ -93,6 +94,24 @@ check "underlay: Geneve with VNI 5001 (0x1389) between node2 and node3" \
 	"$(frames ul1 "172.31.0.2\.[0-9]+ > 172.31.0.3\.6081: Geneve.*vni 0x1389")" \
 	gt "$(frames ul1 "172.31.0.2\.[0-9]+ > 172.31.0.3\.6081: Geneve.*vni 0x1389")" 0
 
+step "flowsteerctl trace on node1: the tunnels named by chassis"
+# trace ARGS...: flowsteerctl trace on the current chassis (node1).
+trace() { "$FLOWSTEERCTL" trace --node node1 --ovsdb "$SB_OVSDB" --etcd "$ETCD" "$@" 2>&1; }
+if [ -n "${FLOWSTEERCTL:-}" ]; then
+	sb_chassis_use node1
+	out=$(trace --from blue1 --to blue2 icmp)
+	rc=$?
+	sed 's/^/  /' <<<"$out"
+	check "blue1 -> blue2: unicast into node2's tunnel (tables 55 and 75)" "exit $rc, $(grep -m1 'port blue2 →' <<<"$out")" \
+		eval '[ "$rc" = 0 ] && grep -q "↳ overlay of network net-blue, port blue2 → chassis node2 (tunnel fst-node2)" <<<"$out" && grep -q "↳ overlay → chassis node2 (tunnel fst-node2)" <<<"$out"'
+	out=$(trace --from blue1 --to 10.1.0.99 icmp)
+	rc=$?
+	check "a broadcast: head-end replication to node2, node3 and the VTEP (table 57)" "exit $rc, $(grep -m1 'head-end' <<<"$out" | sed 's/^ *//')" \
+		eval 'line=$(grep "↳ overlay of network net-blue: head-end replication to " <<<"$out") && [ "$rc" = 0 ] && grep -q "chassis node2 (tunnel fst-node2)" <<<"$line" && grep -q "chassis node3 (tunnel fst-node3)" <<<"$line" && grep -q "VTEP $OX_VTEP_IP (tunnel fst-" <<<"$line"'
+else
+	echo "  (FLOWSTEERCTL not set: no trace)"
+fi
+
 step "net-red (Geneve type, allocated VNI): node1 - node3, isolated from net-blue"
 check "red1 pings red3" "" px_ping red1 "$RED3"
 check "red1 does not reach blue3" "" px_ping_fails red1 "$BLUE3"
@@ -150,6 +169,15 @@ check "underlay: MPLS inside VXLAN from node1 to node2" "$(mpls "172.31.0.1\.[0-
 	gt "$(mpls "172.31.0.1\.[0-9]+ > 172.31.0.2\.4789")" 0
 check "underlay: MPLS inside Geneve from node2 to node3" "$(mpls "172.31.0.2\.[0-9]+ > 172.31.0.3\.6081")" \
 	gt "$(mpls "172.31.0.2\.[0-9]+ > 172.31.0.3\.6081")" 0
+
+if [ -n "${FLOWSTEERCTL:-}" ]; then
+	sb_chassis_use node1
+	out=$(trace --from src --to dst tcp --sport 30001 --dport 80)
+	rc=$?
+	sed 's/^/  /' <<<"$out"
+	check "trace src -> dst on node1: the chain's first hop into node2's tunnel (table 15)" "exit $rc, $(grep -m1 '→ chassis' <<<"$out" | sed 's/^ *//')" \
+		eval '[ "$rc" = 0 ] && grep -q "↳ port chain .*, hop 1 (port pair group [^)]*) → chassis node2 (tunnel fst-node2)" <<<"$out"'
+fi
 
 step "node3's flowsteerd stopped: traffic goes on, its liveness key goes"
 sb_chassis_use node3
