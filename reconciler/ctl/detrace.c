@@ -313,7 +313,8 @@ static const struct fs_port *port_of_flow(const struct ctl_detrace *t,
                       : table == FS_T_PORT_SEC  ? "reg6="
                       : table == FS_T_EGRESS    ? "reg7="
                       : table == FS_T_SFC_CLASS ? "reg6="
-                                                : NULL;
+                      : table == FS_T_SLICE && strstr(text, "reg6=") ? "reg6="
+                                                                     : NULL;
     if (key) {
         return number_after(text, key, &v) ? port_of_ofport(t, v) : NULL;
     }
@@ -370,6 +371,31 @@ static void put_overlay(struct ds *s, const struct ctl_detrace *t, int table,
     }
 }
 
+/* The rest of a slice flow's annotation (docs/architecture.md, "Slices
+ * (render and OVS)"): table 5 lets a member's traffic into its slice
+ * bridge, or delivers what comes back on its patch; table 0 takes a
+ * packet from a member's patch or the slice's uplink; table 75 sends into
+ * the uplink. */
+static void put_slice(struct ds *s, int table, const char *text)
+{
+    bool drop = strstr(text, "drop") != NULL;
+    if (table == FS_T_SLICE && strstr(text, "reg6=")) {
+        ds_put_cstr(s, drop ? ": not the member's own traffic (or no "
+                              "flowspace of its slice): dropped"
+                            : ": the member's traffic into its slice bridge");
+    } else if (table == FS_T_SLICE) {
+        ds_put_cstr(s, drop ? ": from the slice bridge, not for the member: "
+                              "dropped"
+                            : ": from the slice bridge to the member");
+    } else if (table == FS_T_CLASSIFY && strstr(text, "goto_table:55")) {
+        ds_put_cstr(s, ": from the slice's uplink: the network's traffic");
+    } else if (table == FS_T_CLASSIFY) {
+        ds_put_cstr(s, ": from a member's patch port on the slice bridge");
+    } else if (table == FS_T_EGRESS) {
+        ds_put_cstr(s, ": into the slice's uplink (its controller decides)");
+    }
+}
+
 static void put_network(struct ds *s, const struct ctl_detrace *t,
                         uint32_t kind, uint32_t object, int table,
                         const char *text)
@@ -379,6 +405,7 @@ static void put_network(struct ds *s, const struct ctl_detrace *t,
         [FS_COOKIE_PROVIDER] = "provider network",
         [FS_COOKIE_PORT_SEC] = "port security",
         [FS_COOKIE_OVERLAY] = "overlay",
+        [FS_COOKIE_SLICE] = "slice",
     };
     ds_put_cstr(s, kinds[kind]);
     if (object) {
@@ -394,6 +421,8 @@ static void put_network(struct ds *s, const struct ctl_detrace *t,
     }
     if (kind == FS_COOKIE_OVERLAY) {
         put_overlay(s, t, table, text);
+    } else if (kind == FS_COOKIE_SLICE) {
+        put_slice(s, table, text);
     }
 }
 
@@ -408,7 +437,8 @@ char *ctl_detrace_flow(const struct ctl_detrace *t, int table, uint64_t cookie,
     if (kind == FS_COOKIE_SFC) {
         put_sfc(&s, t, table, object, text);
     } else if (kind == FS_COOKIE_L2 || kind == FS_COOKIE_PROVIDER ||
-               kind == FS_COOKIE_PORT_SEC || kind == FS_COOKIE_OVERLAY) {
+               kind == FS_COOKIE_PORT_SEC || kind == FS_COOKIE_OVERLAY ||
+               kind == FS_COOKIE_SLICE) {
         put_network(&s, t, kind, object, table, text);
     } else {
         ds_put_format(&s, "flowsteer flow of unknown kind %" PRIu32, kind);

@@ -137,6 +137,36 @@ static void test_network_flows(void **state)
                 "L2 of network (unknown key)");
 }
 
+/* Slice flows (cookie kind 6): table 5 both ways, the member's patch and
+ * the uplink in table 0, the uplink in table 75. */
+static void test_slice_flows(void **state)
+{
+    struct world *w = *state;
+    uint64_t sl =
+        UINT64_C(0xf5e0000600000000) | simap_get(&w->t.net_keys, EX_NET);
+    assert_note(w, 5, sl,
+                " 5. reg6=0x1,dl_src=fa:16:3e:00:00:a1, priority 100\n"
+                "    output:11\n",
+                "slice of network net1, port src: the member's traffic into "
+                "its slice bridge");
+    assert_note(w, 5, sl, " 5. reg6=0x1, priority 10\n    drop\n",
+                "slice of network net1, port src: not the member's own "
+                "traffic (or no flowspace of its slice): dropped");
+    assert_note(w, 5, sl,
+                " 5. in_port=11,dl_dst=fa:16:3e:00:00:a1, priority 100\n"
+                "    output:1\n",
+                "slice of network net1: from the slice bridge to the member");
+    assert_note(w, 0, sl, " 0. in_port=11, priority 100\n    goto_table:5\n",
+                "slice of network net1: from a member's patch port on the "
+                "slice bridge");
+    assert_note(w, 0, sl, " 0. in_port=21, priority 100\n    goto_table:55\n",
+                "slice of network net1: from the slice's uplink: the "
+                "network's traffic");
+    assert_note(w, 75, sl, "75. reg7=0x15, priority 100\n    output:21\n",
+                "slice of network net1: into the slice's uplink (its "
+                "controller decides)");
+}
+
 static void test_text(void **state)
 {
     struct world *w = *state;
@@ -403,6 +433,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_group_and_sf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_chain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_network_flows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slice_flows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overlay_tables, setup_node1,
                                         teardown),
