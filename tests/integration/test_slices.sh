@@ -109,6 +109,15 @@ check "no flow of flowsteer's on the slice bridges" \
 	"$(sb_ofctl dump-flows "$BR_A" "$SB_COOKIE_OURS" | grep -c cookie=) on $BR_A" \
 	eq "$(sb_ofctl dump-flows "$BR_A" "$SB_COOKIE_OURS" | grep -c cookie=)$(sb_ofctl dump-flows "$BR_B" "$SB_COOKIE_OURS" | grep -c cookie=)" 00
 
+if [ -n "${FLOWSTEERCTL:-}" ]; then
+	out=$("$FLOWSTEERCTL" trace --node "$SB_NODE" --ovsdb "$SB_OVSDB" --etcd "$ETCD" --from a1 --to a2 icmp 2>&1)
+	rc=$?
+	sed 's/^/  /' <<<"$out" | grep -E '^  +[0-9]+\.|↳|output' | head -12
+	check "flowsteerctl trace a1 -> a2: port security, then table 5 into the slice bridge" \
+		"exit $rc, $(grep -m1 'slice bridge' <<<"$out" | sed 's/^ *//')" \
+		eval '[ "$rc" = 0 ] && grep -q "↳ slice of network net-a, port a1: the member.s traffic into its slice bridge" <<<"$out"'
+fi
+
 step "TCP: a1 -> a2 holds a connection; controller a stopped: new connections fail, slice-b carries on"
 sl_server a2 5001 || exit 1
 sl_server b2 5002 || exit 1
