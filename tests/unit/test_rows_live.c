@@ -360,15 +360,22 @@ static void test_owned_bridge(void **state)
     assert_int_equal(br->n_protocols, 2);
     assert_int_equal(br->n_controller, 1);
     assert_string_equal(br->controller[0]->target, "tcp:127.0.0.1:6633");
+    assert_string_equal(br->controller[0]->connection_mode, "out-of-band");
     assert_string_equal(bridge_of("fs-slice1"), "fs-slice1"); /* Local port. */
+    struct uuid bridge_uuid = br->header_.uuid;
+    struct uuid ctl_uuid = br->controller[0]->header_.uuid;
     expect(d, "0/0/0/0", false);
 
-    /* Another controller: the bridge is updated in place. */
+    /* Another controller: the bridge and its Controller row are updated
+     * in place (same rows: ports and ofports stay). */
     fs_desired_destroy(d);
     d = slice_bridge("tcp:127.0.0.1:6653");
     expect(d, "0/1/0/0", true);
-    assert_string_equal(find_bridge("fs-slice1")->controller[0]->target,
-                        "tcp:127.0.0.1:6653");
+    br = find_bridge("fs-slice1");
+    assert_string_equal(br->controller[0]->target, "tcp:127.0.0.1:6653");
+    assert_true(uuid_equals(&br->header_.uuid, &bridge_uuid));
+    assert_true(uuid_equals(&br->controller[0]->header_.uuid, &ctl_uuid));
+    expect(d, "0/0/0/0", false);
 
     /* Gone from the desired set: deleted with its port. */
     struct fs_desired *empty = xzalloc(sizeof *empty);
