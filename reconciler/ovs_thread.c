@@ -96,6 +96,8 @@ struct ovs_side {
      * posted when the transaction completes. */
     struct ovsdb_idl_txn *txn;
     long long txn_deadline;
+    struct ds txn_changes; /* What 'txn' changes (fs_rows_plan()), logged
+                            * once it commits. */
     struct fs_ovs_result pending;
 
     /* Retry with backoff after a failed apply (reconciler/backoff.h). */
@@ -361,6 +363,7 @@ static void finish_apply(struct fs_ovs *ovs, struct ovs_side *side,
     struct fs_ovs_result *r = &side->pending;
     if (status == TXN_SUCCESS) {
         r->ovsdb_txns = 1;
+        VLOG_INFO("OVSDB: %s", ds_cstr(&side->txn_changes));
     } else if (status != TXN_UNCHANGED && status != TXN_UNCOMMITTED) {
         const char *why = status == TXN_ERROR && side->txn
                               ? ovsdb_idl_txn_get_error(side->txn)
@@ -373,6 +376,7 @@ static void finish_apply(struct fs_ovs *ovs, struct ovs_side *side,
         ovsdb_idl_txn_destroy(side->txn);
         side->txn = NULL;
     }
+    ds_clear(&side->txn_changes);
     r->apply_ms = time_msec() - r->apply_ms;
     if (r->ok) {
         apply_succeeded(side);
@@ -491,6 +495,8 @@ static void apply(struct fs_ovs *ovs, struct ovs_side *side)
     r->waiting = side->current->n_waiting > plan.n_blocked_int;
     fs_errors_extend(&r->row_errors, &plan.errors);
     fs_errors_destroy(&plan.errors);
+    ds_swap(&side->txn_changes, &plan.changes);
+    ds_destroy(&plan.changes);
     if (side->txn) {
         side->txn_deadline = time_msec() + FS_OVS_TIMEOUT_MS;
         enum ovsdb_idl_txn_status status = ovsdb_idl_txn_commit(side->txn);
@@ -761,6 +767,7 @@ static void *ovs_main(void *ovs_)
         .audit_interval_ms = ovs->audit_interval_ms,
         .retry = FS_BACKOFF_INIT(RETRY_FIRST_MS, RETRY_MAX_MS),
         .refused_retry = FS_BACKOFF_INIT(RETRY_FIRST_MS, RETRY_MAX_MS),
+        .txn_changes = DS_EMPTY_INITIALIZER,
     };
     fs_local_facts_init(&side.facts);
     fs_flowtable_init(&side.table);
@@ -776,6 +783,7 @@ static void *ovs_main(void *ovs_)
         ovsdb_idl_txn_destroy(side.txn);
     }
     free(side.pending.error);
+    ds_destroy(&side.txn_changes);
     fs_errors_destroy(&side.pending.row_errors);
     ovsdb_idl_destroy(side.idl);
     fs_desired_destroy(side.current);

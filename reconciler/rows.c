@@ -1,6 +1,7 @@
 /* The OVSDB rows flowsteer owns: see reconciler/rows.h. */
 #include "reconciler/rows.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 #include "ovsdb-idl.h"
@@ -19,6 +20,35 @@ struct rows_ctx {
     struct sset want_ports;      /* Names of desired ports. */
     struct sset deleted_bridges; /* Owned bridges deleted in this txn. */
 };
+
+/* Counts one row change and describes it in the plan's 'changes' (the
+ * first FS_ROWS_LOG_MAX only; fs_rows_plan() adds "and N more"). */
+static void OVS_PRINTF_FORMAT(3, 4)
+    changed(struct rows_ctx *c, size_t *counter, const char *fmt, ...)
+{
+    size_t n = c->plan->n_creates + c->plan->n_updates + c->plan->n_deletes;
+    (*counter)++;
+    if (n < FS_ROWS_LOG_MAX) {
+        va_list args;
+        va_start(args, fmt);
+        ds_put_cstr(&c->plan->changes, n ? ", " : "");
+        ds_put_format_valist(&c->plan->changes, fmt, args);
+        va_end(args);
+    }
+}
+
+/* The controller targets of 'b', for the log ("" if none). */
+static char *targets_text(const struct fs_ovsdb_bridge *b)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    const char *target;
+    SSET_FOR_EACH(target, &b->controllers)
+    {
+        ds_put_format(&s, "%scontroller %s", s.length ? ", " : " (", target);
+    }
+    ds_put_cstr(&s, s.length ? ")" : "");
+    return ds_steal_cstr(&s);
+}
 
 static bool is_owned(const struct smap *external_ids)
 {
@@ -184,7 +214,9 @@ static void bridge_create(struct rows_ctx *c,
     sset_add(&c->want_ports, want->name);
     ovsrec_open_vswitch_update_bridges_addvalue(ovs, br);
     shash_add(&c->bridges, want->name, br);
-    c->plan->n_creates++;
+    char *targets = targets_text(want);
+    changed(c, &c->plan->n_creates, "created bridge %s%s", want->name, targets);
+    free(targets);
 }
 
 static void converge_bridge(struct rows_ctx *c,
@@ -202,7 +234,10 @@ static void converge_bridge(struct rows_ctx *c,
         sset_add(&c->want_ports, want->name); /* Its local port. */
         if (bridge_differs(br, want)) {
             bridge_write(c, br, want);
-            c->plan->n_updates++;
+            char *targets = targets_text(want);
+            changed(c, &c->plan->n_updates, "updated bridge %s%s", want->name,
+                    targets);
+            free(targets);
         }
     }
 }
@@ -218,7 +253,7 @@ static void delete_stale_bridges(struct rows_ctx *c)
             txn(c);
             ovsrec_open_vswitch_update_bridges_delvalue(ovs, br);
             sset_add(&c->deleted_bridges, br->name);
-            c->plan->n_deletes++;
+            changed(c, &c->plan->n_deletes, "deleted bridge %s", br->name);
         }
     }
 }
@@ -296,13 +331,15 @@ static void converge_port(struct rows_ctx *c, const struct fs_ovsdb_port *want)
         txn(c);
         port_insert(c, br, want->name, want->type, &want->options,
                     &want->external_ids);
-        c->plan->n_creates++;
+        changed(c, &c->plan->n_creates, "created port %s on %s", want->name,
+                want->bridge);
     } else if (!is_owned(&port->external_ids)) {
         port_blocked(c, want,
                      "a port of that name exists and is not flowsteer's (no "
                      "external_ids:" FS_OWNER_KEY "): left alone");
     } else if (port_update(c, port, br, want)) {
-        c->plan->n_updates++;
+        changed(c, &c->plan->n_updates, "updated port %s on %s", want->name,
+                want->bridge);
     }
 }
 
@@ -319,7 +356,7 @@ static void delete_stale_ports(struct rows_ctx *c)
             !sset_contains(&c->deleted_bridges, br->name)) {
             txn(c);
             ovsrec_bridge_update_ports_delvalue(br, port);
-            c->plan->n_deletes++;
+            changed(c, &c->plan->n_deletes, "deleted port %s", port->name);
         }
     }
 }
@@ -329,7 +366,8 @@ struct ovsdb_idl_txn *fs_rows_plan(struct ovsdb_idl *idl,
                                    const char *int_bridge,
                                    struct fs_rows_plan *plan)
 {
-    *plan = (struct fs_rows_plan){.errors = FS_ERRORS_INITIALIZER};
+    *plan = (struct fs_rows_plan){.errors = FS_ERRORS_INITIALIZER,
+                                  .changes = DS_EMPTY_INITIALIZER};
     struct rows_ctx c = {.idl = idl, .int_bridge = int_bridge, .plan = plan};
     shash_init(&c.bridges);
     shash_init(&c.ports);
@@ -352,6 +390,10 @@ struct ovsdb_idl_txn *fs_rows_plan(struct ovsdb_idl *idl,
         converge_port(&c, d->ports[i]);
     }
     delete_stale_ports(&c);
+    size_t n = plan->n_creates + plan->n_updates + plan->n_deletes;
+    if (n > FS_ROWS_LOG_MAX) {
+        ds_put_format(&plan->changes, " and %zu more", n - FS_ROWS_LOG_MAX);
+    }
     shash_destroy(&c.bridges);
     shash_destroy(&c.ports);
     shash_destroy(&c.port_bridge);

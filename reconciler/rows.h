@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "model/errors.h"
+#include "openvswitch/dynamic-string.h"
 #include "render/render.h"
 
 struct ovsdb_idl;
@@ -27,7 +28,17 @@ struct fs_rows_plan {
      * (errors below): their ofports will never come. */
     size_t n_blocked_int;
     struct fs_errors errors; /* Name clashes, missing bridges. */
+    /* What the transaction changes, for the log: "created bridge X
+     * (controller T)", "updated bridge X (controller T)", "created port P
+     * on B", "updated port P on B", "deleted port P", "deleted bridge X",
+     * joined by ", ", at most FS_ROWS_LOG_MAX of them, then "and N more".
+     * Free with ds_destroy(). */
+    struct ds changes;
 };
+
+/* Row changes fs_rows_plan() describes one by one (struct fs_rows_plan's
+ * 'changes'); the log line stays short however many rows change. */
+#define FS_ROWS_LOG_MAX 8
 
 /* Compares the OVSDB part of 'desired' with the rows in 'idl' (which must
  * have been set up with fs_facts_idl_setup()).  'int_bridge' is the

@@ -161,6 +161,10 @@ sb_wait_for 10 sl_connected 6635
 t1=$(sb_now_ms)
 echo "MEASURE: put of net-a's controller moved to :6635 -> connected there: $((t1 - t0)) ms"
 check "$BR_A connected to 127.0.0.1:6635" "$((t1 - t0)) ms" sl_connected 6635
+check "the log says what changed: bridge created, then its controller updated" \
+	"$(grep -o 'OVSDB: [a-z]* bridge '"$BR_A"'[^,]*' "$SB_DIR/flowsteerd.log" | tr '\n' ';')" \
+	eval "grep -q 'OVSDB: created bridge $BR_A (controller tcp:127.0.0.1:6633)' $SB_DIR/flowsteerd.log &&
+		grep -q 'OVSDB: updated bridge $BR_A (controller tcp:127.0.0.1:6635)' $SB_DIR/flowsteerd.log"
 sb_wait_for 10 eval '! sl_connected 6633'
 check "and no longer to :6633" "" eval '! sl_connected 6633'
 check "the same Controller row, target updated in place" "$row_before -> $(ctl_row "$BR_A"): $(sb_vsctl get controller "$(ctl_row "$BR_A" | tr -d '[]')" target)" \

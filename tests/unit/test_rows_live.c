@@ -32,6 +32,8 @@ static char dir[64];
 static char *remote;
 static pid_t server_pid;
 static struct ovsdb_idl *idl;
+/* The 'changes' of the last converge() (what the daemon logs). */
+static char *last_changes;
 
 /* Runs ovs-vsctl --no-wait against the test's database. */
 static void vsctl(const char *args)
@@ -115,6 +117,7 @@ static int group_teardown(void **state)
     }
     nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
     free(remote);
+    free(last_changes);
     return 0;
 }
 
@@ -163,6 +166,8 @@ static char *converge(const struct fs_desired *d, bool *made_txn)
     }
     char *counts = xasprintf("%zu/%zu/%zu/%zu", plan.n_creates, plan.n_updates,
                              plan.n_deletes, plan.errors.n);
+    free(last_changes);
+    last_changes = ds_steal_cstr(&plan.changes);
     fs_errors_destroy(&plan.errors);
     return counts;
 }
@@ -284,6 +289,7 @@ static void test_foreign_name_clash(void **state)
     assert_int_equal(ovsdb_idl_txn_commit_block(txn), TXN_SUCCESS);
     ovsdb_idl_txn_destroy(txn);
     fs_errors_destroy(&plan.errors);
+    ds_destroy(&plan.changes);
     idl_settle(200);
     /* The foreign row is untouched. */
     const struct ovsrec_port *p = find_port("fsi-physnet1");
@@ -313,6 +319,7 @@ static void test_missing_bridge(void **state)
                         "exist");
     ovsdb_idl_txn_destroy(txn); /* Not committed. */
     fs_errors_destroy(&plan.errors);
+    ds_destroy(&plan.changes);
     fs_desired_destroy(d);
 }
 
@@ -354,6 +361,8 @@ static void test_owned_bridge(void **state)
 {
     struct fs_desired *d = slice_bridge("tcp:127.0.0.1:6633");
     expect(d, "1/0/0/0", true);
+    assert_string_equal(last_changes, "created bridge fs-slice1 (controller "
+                                      "tcp:127.0.0.1:6633)");
     const struct ovsrec_bridge *br = find_bridge("fs-slice1");
     assert_non_null(br);
     assert_string_equal(br->fail_mode, "secure");
@@ -371,6 +380,8 @@ static void test_owned_bridge(void **state)
     fs_desired_destroy(d);
     d = slice_bridge("tcp:127.0.0.1:6653");
     expect(d, "0/1/0/0", true);
+    assert_string_equal(last_changes, "updated bridge fs-slice1 (controller "
+                                      "tcp:127.0.0.1:6653)");
     br = find_bridge("fs-slice1");
     assert_string_equal(br->controller[0]->target, "tcp:127.0.0.1:6653");
     assert_true(uuid_equals(&br->header_.uuid, &bridge_uuid));
@@ -380,6 +391,7 @@ static void test_owned_bridge(void **state)
     /* Gone from the desired set: deleted with its port. */
     struct fs_desired *empty = xzalloc(sizeof *empty);
     expect(empty, "0/0/1/0", true);
+    assert_string_equal(last_changes, "deleted bridge fs-slice1");
     assert_null(find_bridge("fs-slice1"));
     assert_null(find_port("fs-slice1"));
 
@@ -393,6 +405,7 @@ static void test_owned_bridge(void **state)
     assert_non_null(strstr(plan.errors.items[0].message,
                            "bridge fs-slice1 exists and is not flowsteer's"));
     fs_errors_destroy(&plan.errors);
+    ds_destroy(&plan.changes);
     expect(empty, "0/0/0/0", false);
     assert_non_null(find_bridge("fs-slice1"));
     fs_desired_destroy(empty);
