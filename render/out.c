@@ -48,8 +48,8 @@ static bool claims_equal(const struct render_claim *a,
            !strcmp(a->flow.actions, b->flow.actions) && !strcmp(a->key, b->key);
 }
 
-static bool ports_equal(const struct fs_ovsdb_port *a,
-                        const struct fs_ovsdb_port *b)
+bool fs_ovsdb_port_equal(const struct fs_ovsdb_port *a,
+                         const struct fs_ovsdb_port *b)
 {
     return !strcmp(a->bridge, b->bridge) && !strcmp(a->name, b->name) &&
            !strcmp(a->type, b->type) && smap_equal(&a->options, &b->options) &&
@@ -57,8 +57,8 @@ static bool ports_equal(const struct fs_ovsdb_port *a,
            !strcmp(a->key, b->key) && !strcmp(a->path, b->path);
 }
 
-static bool bridges_equal(const struct fs_ovsdb_bridge *a,
-                          const struct fs_ovsdb_bridge *b)
+bool fs_ovsdb_bridge_equal(const struct fs_ovsdb_bridge *a,
+                           const struct fs_ovsdb_bridge *b)
 {
     return !strcmp(a->name, b->name) &&
            !strcmp(a->datapath_type, b->datapath_type) &&
@@ -100,12 +100,12 @@ bool render_out_equal(const struct render_out *a, const struct render_out *b)
         }
     }
     for (size_t i = 0; i < a->n_ports; i++) {
-        if (!ports_equal(a->ports[i], b->ports[i])) {
+        if (!fs_ovsdb_port_equal(a->ports[i], b->ports[i])) {
             return false;
         }
     }
     for (size_t i = 0; i < a->n_bridges; i++) {
-        if (!bridges_equal(a->bridges[i], b->bridges[i])) {
+        if (!fs_ovsdb_bridge_equal(a->bridges[i], b->bridges[i])) {
             return false;
         }
     }

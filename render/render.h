@@ -137,6 +137,13 @@ struct fs_desired *fs_render(const struct fs_snapshot *,
 void fs_ovsdb_port_destroy(struct fs_ovsdb_port *);
 void fs_ovsdb_bridge_destroy(struct fs_ovsdb_bridge *);
 
+/* Returns true if 'a' and 'b' are the same row: every column, and the key
+ * and path of the resource that wants it. */
+bool fs_ovsdb_port_equal(const struct fs_ovsdb_port *a,
+                         const struct fs_ovsdb_port *b);
+bool fs_ovsdb_bridge_equal(const struct fs_ovsdb_bridge *a,
+                           const struct fs_ovsdb_bridge *b);
+
 /* Frees 'desired' and everything it owns; NULL is fine. */
 void fs_desired_destroy(struct fs_desired *);
 

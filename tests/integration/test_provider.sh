@@ -365,11 +365,7 @@ uuids_before=$(iface_uuids)
 sb_flow_ages "$SB_COOKIE_OURS" | sort -k2 >"$SB_DIR/ages-before"
 sb_start_monitor restart
 sb_start_db_monitor restart || exit 1
-sb_stop_flowsteerd
-rev=$(sb_del_revision "/flowsteer/status/$SB_NODE")
-sb_start_flowsteerd
-sb_wait_observed "$rev" 15
-sleep 0.5
+sb_restart_flowsteerd_observed
 changes=$(sb_stop_monitor restart)
 db_changes=$(sb_stop_db_monitor restart)
 sb_flow_ages "$SB_COOKIE_OURS" | sort -k2 >"$SB_DIR/ages-after"

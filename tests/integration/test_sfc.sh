@@ -199,11 +199,7 @@ step "restart flowsteerd: nothing to do, nothing sent"
 sleep 1
 sb_flow_ages "$SB_COOKIE_OURS" | sort -k2 >"$SB_DIR/ages-before"
 sb_start_monitor restart
-sb_stop_flowsteerd
-rev=$(sb_del_revision "/flowsteer/status/$SB_NODE")
-sb_start_flowsteerd
-sb_wait_observed "$rev" 15
-sleep 0.5
+sb_restart_flowsteerd_observed
 changes=$(sb_stop_monitor restart)
 sb_flow_ages "$SB_COOKIE_OURS" | sort -k2 >"$SB_DIR/ages-after"
 last=$(sb_status '["last_apply"]' 2>&1)

@@ -180,11 +180,7 @@ step "restart flowsteerd: nothing to do, nothing sent"
 observed 15
 sb_start_monitor restart
 sb_start_db_monitor restart || exit 1
-sb_stop_flowsteerd
-rev=$(sb_del_revision "/flowsteer/status/$SB_NODE")
-sb_start_flowsteerd
-sb_wait_observed "$rev" 15
-sleep 0.5
+sb_restart_flowsteerd_observed
 changes=$(sb_stop_monitor restart)
 db_changes=$(sb_stop_db_monitor restart)
 last=$(sb_status '["last_apply"]' 2>&1)

@@ -382,6 +382,19 @@ sb_start_flowsteerd() {
 # sb_stop_flowsteerd: SIGTERM to flowsteerd, waits for it to exit.
 sb_stop_flowsteerd() { sb_stop_pid "$SB_FLOWSTEERD_PID"; }
 
+# sb_restart_flowsteerd_observed [SECONDS]: stops flowsteerd, deletes its
+# status (so that the status read next is the new run's), starts it again
+# and waits (default 15 s) until it reports the desired state in OVS, then
+# half a second more for anything it would still send.
+sb_restart_flowsteerd_observed() {
+	local rev
+	sb_stop_flowsteerd
+	rev=$(sb_del_revision "/flowsteer/status/$SB_NODE")
+	sb_start_flowsteerd
+	sb_wait_observed "$rev" "${1:-15}"
+	sleep 0.5
+}
+
 # sb_status [PYEXPR]: this node's status document from etcd, or the part
 # of it selected by PYEXPR (a Python subscript such as '["errors"]'),
 # printed as JSON for lists and objects, as is for scalars.  Fails if there

@@ -161,15 +161,6 @@ static char *mirror_diff(const struct mirror *m, const struct fs_desired *full)
     return s.length ? ds_steal_cstr(&s) : (ds_destroy(&s), NULL);
 }
 
-static bool ports_equal(const struct fs_ovsdb_port *a,
-                        const struct fs_ovsdb_port *b)
-{
-    return !strcmp(a->bridge, b->bridge) && !strcmp(a->name, b->name) &&
-           !strcmp(a->type, b->type) && smap_equal(&a->options, &b->options) &&
-           smap_equal(&a->external_ids, &b->external_ids) &&
-           !strcmp(a->key, b->key) && !strcmp(a->path, b->path);
-}
-
 static bool notes_equal(const struct fs_errors *a, const struct fs_errors *b)
 {
     if (a->n != b->n) {
@@ -194,7 +185,7 @@ static char *rows_diff(struct fs_ovsdb_port *const *ap, size_t an,
     struct ds s = DS_EMPTY_INITIALIZER;
     bool same = an == b->n_ports;
     for (size_t i = 0; same && i < an; i++) {
-        same = ports_equal(ap[i], b->ports[i]);
+        same = fs_ovsdb_port_equal(ap[i], b->ports[i]);
     }
     if (!same) {
         ds_put_format(&s, "OVSDB ports differ (%zu vs %zu)\n", an, b->n_ports);
@@ -217,25 +208,13 @@ static char *rows_diff(struct fs_ovsdb_port *const *ap, size_t an,
     return s.length ? ds_steal_cstr(&s) : (ds_destroy(&s), NULL);
 }
 
-static bool bridges_equal(const struct fs_ovsdb_bridge *a,
-                          const struct fs_ovsdb_bridge *b)
-{
-    return !strcmp(a->name, b->name) &&
-           !strcmp(a->datapath_type, b->datapath_type) &&
-           !strcmp(a->fail_mode, b->fail_mode) &&
-           sset_equals(&a->protocols, &b->protocols) &&
-           sset_equals(&a->controllers, &b->controllers) &&
-           smap_equal(&a->external_ids, &b->external_ids) &&
-           !strcmp(a->key, b->key) && !strcmp(a->path, b->path);
-}
-
 /* Returns NULL if the 'an' bridges 'ab' are 'b''s, else what differs. */
 static char *bridges_diff(struct fs_ovsdb_bridge *const *ab, size_t an,
                           const struct fs_desired *b)
 {
     bool same = an == b->n_bridges;
     for (size_t i = 0; same && i < an; i++) {
-        same = bridges_equal(ab[i], b->bridges[i]);
+        same = fs_ovsdb_bridge_equal(ab[i], b->bridges[i]);
     }
     return same ? NULL
                 : xasprintf("OVSDB bridges differ (%zu vs %zu)\n", an,
