@@ -34,14 +34,7 @@ iface_uuids() { # the _uuid of every patch interface and port of ours
 		echo "$p $(sb_vsctl get interface "$p" _uuid 2>&1) $(sb_vsctl get port "$p" _uuid 2>&1)"
 	done
 }
-desired_revision() { # the etcd revision of the last write of desired state
-	sb_etcdctl get /flowsteer/v1/ --prefix -w json | python3 -c '
-import base64, json, sys
-kvs = json.load(sys.stdin).get("kvs", [])
-print(max([kv["mod_revision"] for kv in kvs
-           if not base64.b64decode(kv["key"]).decode().startswith(
-               "/flowsteer/v1/keys/")] or [0]))'
-}
+desired_revision() { sb_desired_revision; }
 observed() { # waits until flowsteerd reports the last desired state in OVS
 	sb_wait_observed "$(desired_revision)" "${1:-10}"
 }

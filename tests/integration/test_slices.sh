@@ -22,14 +22,7 @@ source tests/lib/check.sh
 
 BR_A=$(sl_bridge_a) BR_B=$(sl_bridge_b)
 NET_A=$(sl_id networks net-a)
-desired_revision() { # the etcd revision of the last write of desired state
-	sb_etcdctl get /flowsteer/v1/ --prefix -w json | python3 -c '
-import base64, json, sys
-kvs = json.load(sys.stdin).get("kvs", [])
-print(max([kv["mod_revision"] for kv in kvs
-           if not base64.b64decode(kv["key"]).decode().startswith(
-               "/flowsteer/v1/keys/")] or [0]))'
-}
+desired_revision() { sb_desired_revision; }
 observed() { sb_wait_observed "$(desired_revision)" "${1:-10}"; }
 errors_empty() { eq "$(sb_status '["errors"]' 2>&1)" "[]"; }
 bridges() { sb_vsctl list-br | sort | tr '\n' ' '; }

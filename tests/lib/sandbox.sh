@@ -417,6 +417,18 @@ sb_observed_at_least() {
 # sb_wait_observed REV [SECONDS]: waits (default 10 s) until REV is in OVS.
 sb_wait_observed() { sb_wait_for "${2:-10}" sb_observed_at_least "$1"; }
 
+# sb_desired_revision: the etcd revision of the last write of desired
+# state (the highest mod_revision under /flowsteer/v1/ but its keys/
+# allocations).
+sb_desired_revision() {
+	sb_etcdctl get /flowsteer/v1/ --prefix -w json | python3 -c '
+import base64, json, sys
+kvs = json.load(sys.stdin).get("kvs", [])
+print(max([kv["mod_revision"] for kv in kvs
+           if not base64.b64decode(kv["key"]).decode().startswith(
+               "/flowsteer/v1/keys/")] or [0]))'
+}
+
 # sb_put_revision KEY VALUE: etcdctl put; prints the etcd revision it made.
 sb_put_revision() {
 	sb_etcdctl put "$1" "$2" -w json | sb_json_revision
