@@ -149,8 +149,8 @@ static bool protocols_equal(const struct ovsrec_bridge *br,
     return true;
 }
 
-static bool bridge_differs(const struct ovsrec_bridge *br,
-                           const struct fs_ovsdb_bridge *want)
+bool fs_rows_bridge_differs(const struct ovsrec_bridge *br,
+                            const struct fs_ovsdb_bridge *want)
 {
     return strcmp(br->datapath_type, want->datapath_type) ||
            strcmp(br->fail_mode ? br->fail_mode : "", want->fail_mode) ||
@@ -232,7 +232,7 @@ static void converge_bridge(struct rows_ctx *c,
                       want->name);
     } else {
         sset_add(&c->want_ports, want->name); /* Its local port. */
-        if (bridge_differs(br, want)) {
+        if (fs_rows_bridge_differs(br, want)) {
             bridge_write(c, br, want);
             char *targets = targets_text(want);
             changed(c, &c->plan->n_updates, "updated bridge %s%s", want->name,

@@ -20,6 +20,7 @@
 
 struct ovsdb_idl;
 struct ovsdb_idl_txn;
+struct ovsrec_bridge;
 
 /* What a comparison found. */
 struct fs_rows_plan {
@@ -50,5 +51,12 @@ struct ovsdb_idl_txn *fs_rows_plan(struct ovsdb_idl *idl,
                                    const struct fs_desired *desired,
                                    const char *int_bridge,
                                    struct fs_rows_plan *plan);
+
+/* Returns true if owned bridge 'br' differs from 'want' in a column
+ * flowsteer sets: datapath_type, fail_mode, protocols, controllers (target
+ * and connection_mode out-of-band), external_ids.  flowsteerctl plan
+ * compares with it too. */
+bool fs_rows_bridge_differs(const struct ovsrec_bridge *br,
+                            const struct fs_ovsdb_bridge *want);
 
 #endif /* reconciler/rows.h */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ovsdb-idl.h"
+#include "reconciler/rows.h"
 #include "util.h"
 #include "vswitch-idl.h"
 
@@ -120,24 +121,6 @@ static void port_ops(struct ovsdb_idl *idl, const struct fs_desired *d,
     }
 }
 
-/* The columns reconciler/rows.c compares (bridge_differs()). */
-static bool bridge_differs(const struct ovsrec_bridge *br,
-                           const struct fs_ovsdb_bridge *w)
-{
-    bool differs = strcmp(br->datapath_type, w->datapath_type) ||
-                   strcmp(br->fail_mode ? br->fail_mode : "", w->fail_mode) ||
-                   br->n_protocols != sset_count(&w->protocols) ||
-                   br->n_controller != sset_count(&w->controllers) ||
-                   !smap_equal(&br->external_ids, &w->external_ids);
-    for (size_t i = 0; !differs && i < br->n_protocols; i++) {
-        differs = !sset_contains(&w->protocols, br->protocols[i]);
-    }
-    for (size_t i = 0; !differs && i < br->n_controller; i++) {
-        differs = !sset_contains(&w->controllers, br->controller[i]->target);
-    }
-    return differs;
-}
-
 static bool bridge_desired(const struct fs_desired *d, const char *name)
 {
     for (size_t i = 0; i < d->n_bridges; i++) {
@@ -165,7 +148,7 @@ static void bridge_ops(struct ovsdb_idl *idl, const struct fs_desired *d,
                      xasprintf("! bridge %s: a row flowsteer does not own "
                                "has that name",
                                w->name));
-        } else if (bridge_differs(found, w)) {
+        } else if (fs_rows_bridge_differs(found, w)) {
             add_line(ops, CTL_OP_MODIFY, xasprintf("~ bridge %s", w->name));
         }
     }
