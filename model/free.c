@@ -12,6 +12,7 @@ static void free_port(struct fs_port *p)
         free(p->fixed_ips[i].ip_address);
     }
     free(p->fixed_ips);
+    free(p->name);
     free(p->device_id);
     free(p->host_id);
     free(p->remote_host_ip);

@@ -119,6 +119,7 @@ struct fs_port {
     char *mac_address; /* Lower-case "aa:bb:cc:dd:ee:ff", NULL if absent. */
     struct fs_fixed_ip *fixed_ips;
     size_t n_fixed_ips;
+    char *name;           /* Neutron's human name, '' default. */
     char *device_id;      /* '' default. */
     char *host_id;        /* binding:host_id, NULL if absent. */
     bool remote;          /* binding:profile port_key == "remote_port". */

@@ -326,6 +326,7 @@ static void *parse_port(struct pctx *c, json_t *o)
 {
     struct fs_port *p = xzalloc(sizeof *p);
     p->network_id = fs_get_str(c, o, "network_id", true, NULL);
+    p->name = fs_get_str(c, o, "name", false, "");
     p->device_id = fs_get_str(c, o, "device_id", false, "");
     p->host_id = fs_get_str(c, o, "binding:host_id", false, NULL);
     char *mac = fs_get_str(c, o, "mac_address", false, NULL);

@@ -309,9 +309,8 @@ size_t render_flowspace_matches(const struct fs_flowspace_match *m,
 
 /* Returns the name render/ gives an OVS port or bridge for object 'id'
  * with 'prefix': prefix + id when it fits FS_PORT_NAME_MAX and is of
- * [A-Za-z0-9_.-], else prefix + its first characters when those are,
- * else prefix + 8 hex digits of its hash (render/slices.c).  Caller
- * frees. */
+ * [A-Za-z0-9_.-], else prefix + 8 hex digits of its hash
+ * (render/slices.c).  Caller frees. */
 char *render_slice_name(const char *prefix, const char *id);
 
 /* Node-wide: tables 0 and 75 for each uplink and tunnel (render/l2.c). */

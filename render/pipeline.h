@@ -119,14 +119,13 @@ enum fs_table {
  * slice id (FS_NET_BRIDGE_PREFIX + the network id for a network with its
  * own controller); per member port a patch pair FS_MEMBER_INT_PREFIX +
  * port (integration bridge) <-> FS_MEMBER_PREFIX + port (slice bridge,
- * with external_ids:iface-id = the Neutron port id); per network of the
- * slice present here an uplink pair FS_UPLINK_INT_PREFIX + network <->
- * FS_UPLINK_PREFIX + network.  Names as patch ports' (at most 11
- * characters of [A-Za-z0-9_.-] after the prefix), except that an id too
- * long keeps its first 11 characters when they are of that set, as Nova
- * names tap devices after a port's UUID; else 8 hex digits of its hash.
- * external_ids FS_OWNER_KEY=slice:<slice id> (network:<id> for a
- * network's own). */
+ * with external_ids:iface-id = the Neutron port id), "port" being its
+ * Neutron name when that fits and is free, else its id; per network of
+ * the slice present here an uplink pair FS_UPLINK_INT_PREFIX + network <->
+ * FS_UPLINK_PREFIX + network.  An id fits as patch ports' physnets do (at
+ * most 11 characters of [A-Za-z0-9_.-] after the prefix), else 8 hex
+ * digits of its hash.  external_ids FS_OWNER_KEY=slice:<slice id>
+ * (network:<id> for a network's own). */
 #define FS_SLICE_BRIDGE_PREFIX "fss-"
 #define FS_NET_BRIDGE_PREFIX "fsn-"
 #define FS_MEMBER_INT_PREFIX "fsm-"

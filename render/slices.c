@@ -54,31 +54,36 @@ static bool name_chars(const char *s, size_t n)
     return n > 0;
 }
 
-/* Returns true if 'id' is a UUID's text (8-4-4-4-12 hex digits). */
-static bool uuid_shaped(const char *id)
-{
-    if (strlen(id) != 36) {
-        return false;
-    }
-    for (size_t i = 0; i < 36; i++) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? id[i] != '-' : !strchr("0123456789abcdefABCDEF", id[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
 char *render_slice_name(const char *prefix, const char *id)
 {
     size_t room = FS_PORT_NAME_MAX - strlen(prefix), len = strlen(id);
     if (len <= room && name_chars(id, len)) {
         return xasprintf("%s%s", prefix, id);
     }
-    if (uuid_shaped(id)) {
-        return xasprintf("%s%.*s", prefix, (int)room, id);
-    }
     return xasprintf("%s%08" PRIx32, prefix, hash_string(id, 0));
+}
+
+/* The names of member 'p''s pair with 'int_prefix' and 'prefix': after
+ * its Neutron name when that fits and neither name is taken yet (the
+ * name says which VM it is; Neutron names need not be unique), else
+ * after its id (render_slice_name()).  Caller frees both. */
+static void member_names(const struct render_ctx *ctx, const struct fs_port *p,
+                         char **int_name, char **name)
+{
+    size_t len = strlen(p->name);
+    if (len && len <= FS_PORT_NAME_MAX - strlen(FS_MEMBER_PREFIX) &&
+        name_chars(p->name, len)) {
+        *int_name = xasprintf(FS_MEMBER_INT_PREFIX "%s", p->name);
+        *name = xasprintf(FS_MEMBER_PREFIX "%s", p->name);
+        if (!sset_contains(&ctx->port_names, *int_name) &&
+            !sset_contains(&ctx->port_names, *name)) {
+            return;
+        }
+        free(*int_name);
+        free(*name);
+    }
+    *int_name = render_slice_name(FS_MEMBER_INT_PREFIX, p->meta.id);
+    *name = render_slice_name(FS_MEMBER_PREFIX, p->meta.id);
 }
 
 /* Returns true if port 'p' of the snapshot is a member here: bound to this
@@ -165,8 +170,8 @@ static bool render_pair(struct render_ctx *ctx, const char *bridge,
 static void render_member(struct render_ctx *ctx, const char *bridge,
                           const char *owner, const struct fs_port *p)
 {
-    char *int_name = render_slice_name(FS_MEMBER_INT_PREFIX, p->meta.id);
-    char *name = render_slice_name(FS_MEMBER_PREFIX, p->meta.id);
+    char *int_name, *name;
+    member_names(ctx, p, &int_name, &name);
     struct smap more = SMAP_INITIALIZER(&more);
     smap_add(&more, "iface-id", p->meta.id);
     if (p->mac_address) {

@@ -21,7 +21,7 @@ source tests/lib/narrate.sh
 answered() { sl_ping "$@" && echo answered || echo "NOT answered"; }
 unanswered() { sl_ping_fails "$@" && echo "no answer" || echo "ANSWERED"; }
 observed() { sb_wait_for 10 sb_observed_at_least "$1" || die "flowsteerd did not converge revision $1"; }
-BR_A=$(sl_bridge_a) BR_B=$(sl_bridge_b)
+BR_B=$(sl_bridge_b)
 
 section "Sandbox"
 sb_init || exit 1
@@ -61,12 +61,13 @@ t1=$(sb_now_ms)
 ms=$(sl_ping_ms a1 a2 5) || die "a1 never reached a2 through its slice"
 say "  etcdctl put -> connected to controller a: $((t1 - t0)) ms; -> a1's first ping to a2 answered: $(($(sb_now_ms) - t0)) ms"
 observed "$rev"
+BR_A=$(sl_bridge_a)
 
 section "4. What flowsteerd made: a bridge per slice, patch ports, nothing else"
 sb_vsctl show | awk '/^    Bridge/ { on = $2 ~ /^"?fs[ns]-/ } on && /Bridge|Controller|is_connected|fail_mode|Port / { sub(/^    /, "  "); print }'
 say "  what controller a sees (ovs-ofctl show $BR_A): $(sl_ports "$BR_A")"
 say "  what controller b sees (ovs-ofctl show $BR_B): $(sl_ports "$BR_B")"
-say "  a1's port there: $(sb_vsctl --columns=name,external_ids list interface "fsv-$(sl_id ports a1 | cut -c1-11)" | tr -s ' ' | tr '\n' ' ')"
+say "  a1's port there: $(sb_vsctl --columns=name,external_ids list interface fsv-a1 | tr -s ' ' | tr '\n' ' ')"
 say "  on br-int, table 5 steers each member into its slice (a1 shown):"
 sb_our_flows table=5 | grep -F "$(sl_mac a1)" | sed 's/^ *cookie=[^,]*, /    /'
 say "  flows controller a installed on its bridge: $(sb_ofctl dump-flows "$BR_A" | grep -c priority=)"

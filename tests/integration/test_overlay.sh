@@ -221,11 +221,12 @@ check "node1 and node3 connected to net-red's controller, node2 (no VM of net-re
 	"$(switches) switches; node2 bridges: $(sb_on_chassis node2 sb_vsctl list-br | tr '\n' ' ')" \
 	eq "$(switches) $(sb_on_chassis node2 sb_vsctl list-br | grep -c '^fsn-')" "2 0"
 ox_all_observed 10 "$rev"
+RED_BR=$(sb_on_chassis node1 sb_bridge_of_owner "network:$RED_NET")
 check "red1 (node1) pings red3 (node3) through the slice on both nodes" "" sb_wait_for 5 px_ping red1 "$RED3"
 check "red1 still does not reach blue3" "" px_ping_fails red1 "$BLUE3"
 check "the controller learnt red1's and red3's MACs on both switches (flows on node1's and node3's slice bridges)" \
-	"node1 $(sb_on_chassis node1 sb_ofctl dump-flows "fsn-1b0e5c4a-02" | grep -c priority=), node3 $(sb_on_chassis node3 sb_ofctl dump-flows "fsn-1b0e5c4a-02" | grep -c priority=)" \
-	eval '[ "$(sb_on_chassis node1 sb_ofctl dump-flows fsn-1b0e5c4a-02 | grep -c priority=)" -gt 0 ] && [ "$(sb_on_chassis node3 sb_ofctl dump-flows fsn-1b0e5c4a-02 | grep -c priority=)" -gt 0 ]'
+	"node1 $(sb_on_chassis node1 sb_ofctl dump-flows "$RED_BR" | grep -c priority=), node3 $(sb_on_chassis node3 sb_ofctl dump-flows "$RED_BR" | grep -c priority=)" \
+	eval '[ "$(sb_on_chassis node1 sb_ofctl dump-flows $RED_BR | grep -c priority=)" -gt 0 ] && [ "$(sb_on_chassis node3 sb_ofctl dump-flows $RED_BR | grep -c priority=)" -gt 0 ]'
 rev=$(sb_put_revision "$(ox_key networks net-red)" "$(red_doc "")")
 ox_all_observed 10 "$rev"
 check "controller removed: the slice bridges are gone on node1 and node3" "" \

@@ -20,7 +20,7 @@ source tests/lib/slices_example.sh
 TEST_NAME=test_slices
 source tests/lib/check.sh
 
-BR_A=$(sl_bridge_a) BR_B=$(sl_bridge_b)
+BR_B=$(sl_bridge_b)
 NET_A=$(sl_id networks net-a)
 desired_revision() { sb_desired_revision; }
 observed() { sb_wait_observed "$(desired_revision)" "${1:-10}"; }
@@ -78,6 +78,7 @@ t2=$(sb_now_ms)
 echo "MEASURE: etcdctl put of net-a's controller -> its slice bridge connected to the controller: $((t1 - t0)) ms;" \
 	"-> a1's first ping to a2 answered through it: $((t2 - t0)) ms"
 check "net-a's slice bridge connected to 127.0.0.1:6633 within 10 s" "$((t1 - t0)) ms" sl_connected 6633
+BR_A=$(sl_bridge_a)
 check "a1 pings a2 through its slice" "${ms:-no answer} ms" test -n "$ms"
 observed 15
 check "status has no errors" "$(sb_status '["errors"]' 2>&1)" errors_empty
@@ -87,12 +88,13 @@ check "$BR_A: fail_mode secure, OpenFlow10-15, netdev, owner network:<net-a>" "$
 	eq "$cols" "secure [OpenFlow10, OpenFlow11, OpenFlow12, OpenFlow13, OpenFlow14, OpenFlow15] netdev \"network:$NET_A\" "
 ctl=$(sb_vsctl get controller "$(ctl_row "$BR_A" | tr -d '[]')" target connection_mode | tr '\n' ' ')
 check "$BR_A's controller: tcp:127.0.0.1:6633, out-of-band" "$ctl" eq "$ctl" '"tcp:127.0.0.1:6633" out-of-band '
-want_a="$(for p in "fsv-$(sl_id ports a1 | cut -c1-11)" "fsv-$(sl_id ports a2 | cut -c1-11)" "fsw-$(cut -c1-11 <<<"$NET_A")" "$BR_A"; do echo "$p"; done | sort | tr '\n' ' ')"
-check "ovs-ofctl show $BR_A (what controller a sees): a1's, a2's, net-a's uplink, LOCAL; nothing else" \
+UPLINK_A=fsw-${BR_A#fsn-} # fsn-, fsu-, fsw- + 8 hex digits of net-a's id's hash
+want_a="$(printf '%s\n' fsv-a1 fsv-a2 "$UPLINK_A" "$BR_A" | sort | tr '\n' ' ')"
+check "ovs-ofctl show $BR_A (what controller a sees): fsv-a1, fsv-a2 (named after the VMs' ports), net-a's uplink, LOCAL; nothing else" \
 	"$(sl_ports "$BR_A")" eq "$(sl_ports "$BR_A")" "$want_a"
 check "ovs-ofctl show $BR_B: b1's, b2's, net-b's uplink, LOCAL" "$(sl_ports "$BR_B")" \
 	eq "$(sl_ports "$BR_B" | wc -w)" 4
-iface=$(sb_vsctl get interface "fsv-$(sl_id ports a1 | cut -c1-11)" external_ids:iface-id external_ids:attached-mac external_ids:vm-uuid | tr -d '"' | tr '\n' ' ')
+iface=$(sb_vsctl get interface fsv-a1 external_ids:iface-id external_ids:attached-mac external_ids:vm-uuid | tr -d '"' | tr '\n' ' ')
 check "a1's port on the slice bridge carries its Neutron port id, MAC, VM" "$iface" \
 	eq "$iface" "$(sl_id ports a1) $(sl_mac a1) a1 "
 echo "  controller a's switch table: $(sb_ofctl dump-flows "$BR_A" | grep -c 'priority=') flows installed by it"
@@ -184,12 +186,16 @@ check "OVS saw no flow table change on br-int" "$changes events" eq "$changes" 0
 check "OVSDB saw no row change" "$db_changes: $(sb_db_monitor_changes restart | head -3)" eq "$db_changes" 0
 
 step "delete slice-b: its bridge and patch ports go; b1 and b2 are plain L2 ports again"
+# slice-b's patch ports on br-int: the peers of its bridge's patch ports.
+b_int_ports=$(for p in $(sb_vsctl list-ports "$BR_B"); do
+	sb_vsctl get interface "$p" options:peer | tr -d '"'
+done | sort | tr '\n' ' ')
 sb_etcdctl del "$(sl_key slices slice-b)" >/dev/null
 observed 15
 sb_wait_for 10 eval "! sb_vsctl br-exists $BR_B"
 check "slice-b's bridge is gone" "$(bridges)" eq "$(bridges)" "br-int $BR_A "
-check "no patch port of slice-b left on br-int" "$(sb_vsctl list-ports br-int | tr '\n' ' ')" \
-	eval "! sb_vsctl list-ports br-int | grep -q 'fs[mu]-5a1c0b'"
+check "slice-b's patch ports on br-int ($b_int_ports) are gone" "br-int: $(sb_vsctl list-ports br-int | tr '\n' ' ')" \
+	eval '[ "$(wc -w <<<"$b_int_ports")" = 3 ] && ! sb_vsctl list-ports br-int | grep -qxF -f <(tr " " "\n" <<<"$b_int_ports" | grep .)'
 check "b1 pings b2 through br-int" "2 pings" sb_wait_for 5 sl_ping b1 b2
 check "b1 still cannot ping a1" "3 pings unanswered" sl_ping_fails b1 "$(sl_ip a1)"
 check "status has no errors" "$(sb_status '["errors"]' 2>&1)" errors_empty

@@ -249,6 +249,12 @@ sb_have_ofports() {
 }
 
 sb_vsctl() { ovs-vsctl "$@"; }
+
+# sb_bridge_of_owner OWNER: the name of the bridge whose
+# external_ids:flowsteer-owner is OWNER ("" if none).
+sb_bridge_of_owner() {
+	sb_vsctl --bare --columns=name find bridge "external_ids:flowsteer-owner=\"$1\""
+}
 sb_ofctl() { ovs-ofctl -O OpenFlow15 "$@"; }
 sb_appctl() { ovs-appctl -t "$OVS_RUNDIR/ovs-vswitchd.$(cat "$OVS_RUNDIR/ovs-vswitchd.pid" 2>/dev/null).ctl" "$@"; }
 

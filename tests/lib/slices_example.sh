@@ -3,10 +3,10 @@
 # examples/slices/ as namespaces on the sandbox of tests/lib/sandbox.sh
 # (source that first), with a real OpenFlow controller per slice:
 #
-#   a1 10.70.0.11 --+                      +-- fsn-5a1c0a00-00 (net-a's own slice bridge) <-- ovs-testcontroller :6633
-#   a2 10.70.0.12 --+  br-int (flowsteerd) |     fsv-<a1>, fsv-<a2>, fsw-<net-a>
-#   b1 10.70.0.21 --+  table 5 steers each +-- fss-slice-b (slice-b's bridge)             <-- ovs-testcontroller :6634
-#   b2 10.70.0.22 --+  member into its own       fsv-<b1>, fsv-<b2>, fsw-<net-b>
+#   a1 10.70.0.11 --+                      +-- fsn-<hash> (net-a's own slice bridge) <-- ovs-testcontroller :6633
+#   a2 10.70.0.12 --+  br-int (flowsteerd) |     fsv-a1, fsv-a2, fsw-<hash of net-a>
+#   b1 10.70.0.21 --+  table 5 steers each +-- fss-slice-b (slice-b's bridge)       <-- ovs-testcontroller :6634
+#   b2 10.70.0.22 --+  member into its own       fsv-b1, fsv-b2, fsw-<hash of net-b>
 #                      slice bridge
 #
 # net-a carries the FlowVisor plugin's "controller" field (a slice of one
@@ -54,9 +54,10 @@ print(json.dumps(d))' "$2"
 # the etcd revision.
 sl_put() { sb_put_revision "$(sl_key "$1" "$2")" "${3:-$(sl_manifest "$1" "$2")}"; }
 
-# sl_bridge_of NAME: the slice bridge of network NAME's example (net-a's
-# own, slice-b's), as render/slices.c names them.
-sl_bridge_a() { echo "fsn-$(sl_id networks net-a | cut -c1-11)"; }
+# sl_bridge_a, sl_bridge_b: the slice bridges of the example, net-a's own
+# (named after a hash of its id: found by its owner marker, once made) and
+# slice-b's.
+sl_bridge_a() { sb_bridge_of_owner "network:$(sl_id networks net-a)"; }
 sl_bridge_b() { echo fss-slice-b; }
 
 # sl_vms: the four VMs (sb_add_host: IP/32, on-link routes to the others).

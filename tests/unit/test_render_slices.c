@@ -458,8 +458,8 @@ static void test_ssl_note(void **state)
     world_destroy(&w);
 }
 
-/* Names: an id that fits as is, a UUID by its first characters (as Nova
- * names tap devices), anything else by a hash; at most 15 characters. */
+/* Names: an id that fits as is, anything else by a hash; at most 15
+ * characters. */
 static void test_names(void **state)
 {
     static const struct {
@@ -467,7 +467,7 @@ static void test_names(void **state)
     } cases[] = {
         {"fsv-", "a1", "fsv-a1"},
         {"fsv-", "abcdefghijk", "fsv-abcdefghijk"},
-        {"fsv-", "5a1c0a01-0000-4000-8000-0000000000a1", "fsv-5a1c0a01-00"},
+        {"fsv-", "5a1c0a01-0000-4000-8000-0000000000a1", NULL},
         {"fss-", "slice:b", NULL},
         {"fss-", "abcdefghijkl", NULL},
     };
@@ -483,13 +483,61 @@ static void test_names(void **state)
     }
 }
 
+/* A member's pair is named after its Neutron name when it fits and is
+ * free ("says which VM it is"), else after its id; two ports of one name:
+ * the first in id order has it. */
+static void test_member_names(void **state)
+{
+    struct world w;
+    world_init(&w);
+    static const struct {
+        const char *id, *name;
+        int ofport;
+    } vms[] = {
+        {"5a1c0b01-0000-4000-8000-0000000000b1", "web", 31},
+        {"5a1c0b02-0000-4000-8000-0000000000b2", "web", 32},
+        {"5a1c0b03-0000-4000-8000-0000000000b3", "a-name-too-long", 33},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(vms); i++) {
+        char *key = xasprintf(KEY("ports", "%s"), vms[i].id);
+        char *v = xasprintf("{\"port\": {\"name\": \"%s\", \"network_id\": "
+                            "\"net-b\", \"binding:host_id\": \"node1\", "
+                            "\"mac_address\": \"fa:16:3e:0b:01:%02zu\"}}",
+                            vms[i].name, i);
+        put(&w, key, v);
+        simap_put(&w.facts.ofports, vms[i].id, vms[i].ofport);
+        free(key);
+        free(v);
+    }
+    struct fs_desired *d = render(&w);
+    char *second = render_slice_name("fsv-", vms[1].id);
+    char *third = render_slice_name("fsv-", vms[2].id);
+    const char *want[] = {"fsv-web", second, third, "fsv-b1"};
+    for (size_t k = 0; k < ARRAY_SIZE(want); k++) {
+        bool found = false;
+        for (size_t i = 0; i < d->n_ports; i++) {
+            found |= !strcmp(d->ports[i]->name, want[k]) &&
+                     !strcmp(d->ports[i]->bridge, "fss-sl-b");
+        }
+        if (!found) {
+            print_error("no port %s on fss-sl-b\n", want[k]);
+        }
+        assert_true(found);
+    }
+    assert_string_not_equal(second, "fsv-web");
+    free(second);
+    free(third);
+    fs_desired_destroy(d);
+    world_destroy(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rows),       cmocka_unit_test(test_member_flows),
         cmocka_unit_test(test_isolation),  cmocka_unit_test(test_waiting),
         cmocka_unit_test(test_flowspaces), cmocka_unit_test(test_ssl_note),
-        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_names),      cmocka_unit_test(test_member_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
