@@ -7,7 +7,9 @@
  * another chassis and behind a VTEP, a chassis with bridge mappings, local
  * VIFs with port security, a symmetric MPLS chain through a group with a
  * pair on another node, a second chain from the same source port, a slice
- * of the geneve network with a flowspace), at
+ * of the geneve network with a flowspace and its member g1 plugged, and
+ * net3's own controller with its member v1: two slice bridges and table
+ * 5), at
  * /flowsteer/v1/<kind>/<id> where <id> is the document's own "id" when it has a
  * usable one (so a document can replace a resource of the world, and a valid
  * one is accepted), else "fuzz".  The world is rendered for node1 with every
@@ -217,6 +219,12 @@ static void init(void)
     simap_put(&facts.owned_ofports, "fsi-physnet1", 30);
     simap_put(&facts.owned_ofports, "fsi-physnet2", 31);
     simap_put(&facts.owned_ofports, "fst-node2", 32);
+    /* The slices' patch ports: sl1's member g1 and net4's uplink; net3's
+     * own slice's member v1 and net3's uplink. */
+    simap_put(&facts.owned_ofports, "fsm-g1", 33);
+    simap_put(&facts.owned_ofports, "fsu-net4", 34);
+    simap_put(&facts.owned_ofports, "fsm-v1", 35);
+    simap_put(&facts.owned_ofports, "fsu-net3", 36);
     sset_add(&facts.bridges, "br-int");
     sset_add(&facts.bridges, "br-phys");
     sset_add(&facts.bridges, "br-phys2");
@@ -318,6 +326,24 @@ static void check_desired(const struct fs_desired *d)
             abort();
         }
     }
+    for (size_t i = 0; i < d->n_bridges; i++) {
+        if (strlen(d->bridges[i]->name) > 15) {
+            fprintf(stderr, "OVSDB bridge name too long: %s\n",
+                    d->bridges[i]->name);
+            abort();
+        }
+    }
+}
+
+/* Returns true if 'd' has a flow in table 'table'. */
+static bool has_table(const struct fs_desired *d, int table)
+{
+    for (size_t i = 0; i < d->n_flows; i++) {
+        if (d->flows[i].table_id == table) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* Renders the world alone, checks it and records its texts. */
@@ -326,7 +352,8 @@ static void check_world(void)
     struct fs_snapshot *snap = fs_snapshot_build(model);
     struct fs_desired *d = fs_render(snap, &node1, &facts);
     if (snap->errors.n || !d->n_flows || !d->n_groups || !d->n_ports ||
-        snap->n_slices != 1 || snap->n_flowspaces != 1) {
+        snap->n_slices != 1 || snap->n_flowspaces != 1 || d->n_bridges != 2 ||
+        !has_table(d, FS_T_SLICE)) {
         print_result(snap, d);
         fprintf(stderr, "the world does not render as it should\n");
         abort();
