@@ -140,7 +140,14 @@ check "b1's broadcast ping reaches no one of net-a" "3 pings unanswered" \
 ip netns exec "$SB_PREFIX-b1" ip link set b1 address "$(sl_mac a2)"
 check "b1 forging a2's MAC cannot ping a1" "3 pings unanswered" sl_ping_fails b1 "$(sl_ip a1)"
 ip netns exec "$SB_PREFIX-b1" ip link set b1 address "$(sl_mac b1)"
-ip netns exec "$SB_PREFIX-b1" ip neigh del "$(sl_ip a1)" dev b1
+# Whatever the controller installs: slice-b's bridge floods everything,
+# out of every port of it (its uplink included), and b1 addresses a1.
+sb_ofctl add-flow "$BR_B" "priority=65535,cookie=0x66,actions=FLOOD"
+check "with a flood-everything flow on slice-b's bridge, b1 (static ARP for a1) still cannot ping a1" \
+	"3 pings unanswered" sl_ping_fails b1 "$(sl_ip a1)"
+check "... nor broadcast to net-a" "3 pings unanswered" sl_ping_fails b1 10.70.0.255 -b
+sb_ofctl del-flows "$BR_B" cookie=0x66/-1
+ip netns exec "$SB_PREFIX-b1" ip neigh flush dev b1
 sleep 0.3
 check "a1's and a2's captures hold nothing b1 sent" "a1 $(from_b1 a1) (was $a1_before), a2 $(from_b1 a2) (was $a2_before)" \
 	eq "$(from_b1 a1)$(from_b1 a2)" "00"
