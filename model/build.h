@@ -85,4 +85,13 @@ void fs_check_flowspaces(struct fs_build *);
 bool fs_flowspaces_overlap(const struct fs_flowspace_match *a,
                            const struct fs_flowspace_match *b);
 
+/* Sorts 'names' (and 'numbers' alongside, the same permutation) by name,
+ * strcmp order. */
+void fs_sort_named_numbers(char **names, uint32_t *numbers, size_t n);
+
+/* Puts what the rules produce in hash order into a canonical one, so that
+ * every way of building a snapshot gives the same: errors sorted
+ * (fs_errors_sort()), orphan allocations sorted by id. */
+void fs_snapshot_canonical_order(struct fs_snapshot *);
+
 #endif /* model/build.h */

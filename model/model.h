@@ -340,7 +340,9 @@ struct fs_snapshot {
     /* Port pair group id -> the chain (in port_chains) that uses it. */
     struct shash chain_of_group;
 
-    /* Every rejected resource: key, JSON path, reason. */
+    /* Every rejected resource: key, JSON path, reason; sorted by key, path,
+     * then reason (fs_errors_sort()).  The orphan lists above are sorted
+     * by id. */
     struct fs_errors errors;
 
     /* Slices and flowspaces (FlowVisor), valid ones sorted by id and in

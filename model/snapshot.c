@@ -172,6 +172,41 @@ static void find_orphans(struct fs_build *b)
     }
 }
 
+/* A name and its number, for sorting two parallel arrays by name. */
+struct named_number {
+    char *name;
+    uint32_t number;
+};
+
+static int compare_named(const void *a_, const void *b_)
+{
+    const struct named_number *a = a_, *b = b_;
+    return strcmp(a->name, b->name);
+}
+
+void fs_sort_named_numbers(char **names, uint32_t *numbers, size_t n)
+{
+    struct named_number *v = xcalloc(n + 1, sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        v[i] = (struct named_number){names[i], numbers[i]};
+    }
+    if (n > 1) {
+        qsort(v, n, sizeof *v, compare_named);
+    }
+    for (size_t i = 0; i < n; i++) {
+        names[i] = v[i].name;
+        numbers[i] = v[i].number;
+    }
+    free(v);
+}
+
+void fs_snapshot_canonical_order(struct fs_snapshot *s)
+{
+    fs_errors_sort(&s->errors);
+    fs_sort_named_numbers(s->orphan_chains, s->orphan_path_ids, s->n_orphans);
+    fs_sort_named_numbers(s->orphan_networks, s->orphan_vnis, s->n_orphan_vnis);
+}
+
 struct fs_snapshot *fs_snapshot_build(struct fs_model *m)
 {
     struct fs_snapshot *s = xzalloc(sizeof *s);
@@ -202,6 +237,7 @@ struct fs_snapshot *fs_snapshot_build(struct fs_model *m)
     assign_path_ids(&b);
     find_orphans(&b);
     fs_assign_vnis(&b);
+    fs_snapshot_canonical_order(s);
 
     for (int k = 0; k < FS_N_KINDS; k++) {
         shash_destroy(&b.valid[k]);
