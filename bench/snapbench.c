@@ -176,9 +176,13 @@ int main(int argc, char *argv[])
     struct fs_render_node node = {.name = node_name,
                                   .integration_bridge = "br-int"};
     struct fs_render_engine *e = fs_render_engine_create();
+    struct fs_snapshot_cache *cache =
+        incremental ? fs_snapshot_cache_create() : NULL;
 
     double t0 = now_ms();
-    struct fs_snapshot *s = fs_snapshot_build(m);
+    struct fs_snapshot *built = incremental ? NULL : fs_snapshot_build(m);
+    const struct fs_snapshot *s =
+        incremental ? fs_snapshot_update(cache, m) : built;
     double t1 = now_ms();
     struct fs_desired_delta *d = fs_render_engine_run(e, s, &node, &facts);
     double t2 = now_ms();
@@ -188,7 +192,7 @@ int main(int argc, char *argv[])
            d->n_units);
     printf("first: snapshot %.1f ms, full render %.1f ms\n", t1 - t0, t2 - t1);
     fs_desired_delta_destroy(d);
-    fs_snapshot_destroy(s);
+    fs_snapshot_destroy(built);
 
     double *snap_ms = xcalloc(n, sizeof *snap_ms);
     double *engine_ms = xcalloc(n, sizeof *engine_ms);
@@ -200,7 +204,8 @@ int main(int argc, char *argv[])
                      change_len[(i + 1) % 2], 1, revision);
         fs_model_set_revision(m, revision);
         t0 = now_ms();
-        s = fs_snapshot_build(m);
+        built = incremental ? NULL : fs_snapshot_build(m);
+        s = incremental ? fs_snapshot_update(cache, m) : built;
         t1 = now_ms();
         d = fs_render_engine_run(e, s, &node, &facts);
         t2 = now_ms();
@@ -210,7 +215,7 @@ int main(int argc, char *argv[])
         units += d->units_rendered;
         mods += d->n_add_flows + d->n_remove_flows;
         fs_desired_delta_destroy(d);
-        fs_snapshot_destroy(s);
+        fs_snapshot_destroy(built);
     }
     printf("%d changes (%s snapshot): %.1f units rendered, %.0f flows added "
            "or removed per change\n",
@@ -221,6 +226,7 @@ int main(int argc, char *argv[])
     report("snapshot + engine", total_ms, n);
 
     fs_render_engine_destroy(e);
+    fs_snapshot_cache_destroy(cache);
     fs_model_destroy(m);
     fs_local_facts_destroy(&facts);
     json_decref(plan);

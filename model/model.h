@@ -359,6 +359,38 @@ struct fs_snapshot {
 struct fs_snapshot *fs_snapshot_build(struct fs_model *);
 void fs_snapshot_destroy(struct fs_snapshot *);
 
+/* The incremental snapshot (model/incremental.c): a cache that keeps a
+ * snapshot of one model and, on each fs_snapshot_update(), checks again
+ * only what the changes since the last update can affect (the documents
+ * changed, what references them, the rules they take part in), giving
+ * exactly the snapshot fs_snapshot_build() gives: the same arrays in the
+ * same order, the same errors, path ids, VNIs, pending and orphan lists.
+ * docs/architecture.md, "Incremental snapshot". */
+struct fs_snapshot_cache;
+
+struct fs_snapshot_cache *fs_snapshot_cache_create(void);
+
+/* Frees the cache and its snapshot (NULL is fine).  Reads no document:
+ * the model may be gone. */
+void fs_snapshot_cache_destroy(struct fs_snapshot_cache *);
+
+/* Brings the cache's snapshot of 'm' up to date and returns it.  The
+ * snapshot belongs to the cache: do not destroy it; it is valid until the
+ * next fs_model_put/delete/clear of 'm' or the next update.  The first
+ * update (and the first after fs_model_clear(), or with another model)
+ * builds it whole; from then on 'm' records its changes for the cache. */
+const struct fs_snapshot *fs_snapshot_update(struct fs_snapshot_cache *,
+                                             struct fs_model *m);
+
+/* Returns how many resources the last update checked (ran a rule on):
+ * for the log and the tests. */
+size_t fs_snapshot_cache_checked(const struct fs_snapshot_cache *);
+
+/* Test hook (tests/unit/test_model_incremental.c): a nonzero value leaves
+ * out one invalidation on purpose, to check that the equivalence test
+ * catches it.  0 in production. */
+extern int fs_snapshot_cache_break;
+
 /* Returns the valid resource of 'kind' with 'id', or NULL.  Cast the result
  * to the kind's struct. */
 const void *fs_snapshot_find(const struct fs_snapshot *, enum fs_kind kind,

@@ -131,7 +131,7 @@ static unsigned long *used_path_ids(const struct fs_model *m)
     return used;
 }
 
-static void assign_path_ids(struct fs_build *b)
+void fs_assign_path_ids(struct fs_build *b)
 {
     struct fs_snapshot *s = b->snap;
     s->used_path_ids = used_path_ids(b->m);
@@ -151,7 +151,7 @@ static void assign_path_ids(struct fs_build *b)
 }
 
 /* Allocations whose chain has no document any more (deleted chains). */
-static void find_orphans(struct fs_build *b)
+void fs_find_chain_orphans(struct fs_build *b)
 {
     struct fs_snapshot *s = b->snap;
     struct simap_node *sn;
@@ -234,8 +234,8 @@ struct fs_snapshot *fs_snapshot_build(struct fs_model *m)
     s->port_chains = materialise(&b, FS_PORT_CHAIN, &s->n_port_chains);
     s->slices = materialise(&b, FS_SLICE, &s->n_slices);
     s->flowspaces = materialise(&b, FS_FLOWSPACE, &s->n_flowspaces);
-    assign_path_ids(&b);
-    find_orphans(&b);
+    fs_assign_path_ids(&b);
+    fs_find_chain_orphans(&b);
     fs_assign_vnis(&b);
     fs_snapshot_canonical_order(s);
 
