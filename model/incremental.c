@@ -84,6 +84,9 @@ struct fs_snapshot_cache {
     struct simap vnis;          /* Accepted overlay network id -> VNI. */
     struct shash rejected;      /* etcd key -> struct entry, rejected. */
 
+    uint64_t generation;             /* Updates so far. */
+    struct sset changed[FS_N_KINDS]; /* snap->changed: the last touched. */
+
     /* Per update. */
     struct sset touched[FS_N_KINDS];
     struct sset chain_seed_slots; /* Slots of chains before a change. */
@@ -978,6 +981,7 @@ struct fs_snapshot_cache *fs_snapshot_cache_create(void)
         shash_init(&c->valid[k]);
         shash_init(&c->rindex[k]);
         sset_init(&c->touched[k]);
+        sset_init(&c->changed[k]);
     }
     shash_init(&c->by_key);
     shash_init(&c->unparsed);
@@ -1036,6 +1040,7 @@ void fs_snapshot_cache_destroy(struct fs_snapshot_cache *c)
         shash_destroy(&c->valid[k]);
         shash_destroy(&c->rindex[k]);
         sset_destroy(&c->touched[k]);
+        sset_destroy(&c->changed[k]);
     }
     shash_destroy(&c->by_key);
     shash_destroy(&c->unparsed);
@@ -1083,7 +1088,8 @@ static void cache_reset(struct fs_snapshot_cache *c, struct fs_model *m)
 const struct fs_snapshot *fs_snapshot_update(struct fs_snapshot_cache *c,
                                              struct fs_model *m)
 {
-    if (c->m != m || !m->tracking || m->cleared) {
+    bool reset = c->m != m || !m->tracking || m->cleared;
+    if (reset) {
         cache_reset(c, m);
     }
     bool chain_keys = m->path_ids_changed || !sset_is_empty(&m->chain_allocs);
@@ -1180,8 +1186,15 @@ const struct fs_snapshot *fs_snapshot_update(struct fs_snapshot_cache *c,
     }
 
     for (int k = 0; k < FS_N_KINDS; k++) {
-        sset_clear(&c->touched[k]);
+        /* Destroyed, not cleared: a cleared set keeps its buckets, and
+         * walking a set of one that once held thousands walks them all. */
+        sset_swap(&c->changed[k], &c->touched[k]);
+        sset_destroy(&c->touched[k]);
+        sset_init(&c->touched[k]);
     }
+    s->origin = c;
+    s->generation = ++c->generation;
+    s->changed = reset ? NULL : c->changed;
     sset_clear(&c->chain_seed_slots);
     sset_clear(&c->group_seed_pairs);
     sset_clear(&c->fs_seed_priorities);

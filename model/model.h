@@ -13,6 +13,8 @@
 
 #include <openvswitch/shash.h>
 
+struct sset;
+
 #include "model/errors.h"
 
 /* Every flowsteer key starts with this prefix. */
@@ -351,6 +353,18 @@ struct fs_snapshot {
     size_t n_slices;
     struct fs_flowspace *flowspaces;
     size_t n_flowspaces;
+
+    /* What changed since the previous snapshot of the same cache
+     * (fs_snapshot_update()): 'origin' names the cache, 'generation'
+     * counts its updates, and
+     * changed[kind] holds the ids of the resources of 'kind' whose entry
+     * (document, acceptance, path id or VNI) may differ from snapshot
+     * 'generation' - 1 (a superset).  NULL when unknown: the first update
+     * of a cache and fs_snapshot_build().  render/engine.c skips what
+     * cannot have changed. */
+    const void *origin; /* The cache, NULL for fs_snapshot_build(). */
+    uint64_t generation;
+    const struct sset *changed;
 };
 
 /* Validates every document and builds a snapshot.  Never fails: bad

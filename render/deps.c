@@ -77,13 +77,46 @@ void render_record(const struct render_ctx *ctx, enum render_dep_type type,
     rec->refs[rec->n++] = (struct render_dep_ref){d, value};
 }
 
+/* Returns true if dependency 'd' cannot have another value than in the
+ * previous run: it derives from the snapshot alone and nothing it derives
+ * from changed since (w->changed).  Only when 'd' was computed in the
+ * previous run, whose world w->changed is relative to. */
+static bool dep_unchanged(const struct render_world *w,
+                          const struct render_dep *d)
+{
+    if (!w->changed || d->stamp + 1 != w->stamp) {
+        return false;
+    }
+    switch (d->type) {
+    case RENDER_DEP_RES:
+        return !render_res_changed(w, d->kind, d->id);
+    case RENDER_DEP_NET_KEY:
+        return !render_kind_changed(w, FS_NETWORK);
+    case RENDER_DEP_SF:
+        return !render_kind_changed(w, FS_PORT_PAIR);
+    case RENDER_DEP_NET_PORTS:
+        return !render_kind_changed(w, FS_PORT);
+    case RENDER_DEP_SCAN:
+        return !render_kind_changed(w, d->kind);
+    case RENDER_DEP_LOCAL:
+    case RENDER_DEP_UPLINK:
+    case RENDER_DEP_TUNNEL:
+    case RENDER_DEP_SLICE_NET:
+    case RENDER_DEP_SLICE_MEMBER:
+    default:
+        return false; /* From the facts or the node-wide unit. */
+    }
+}
+
 bool render_deps_changed(const struct render_world *w,
                          const struct render_dep_ref *refs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         struct render_dep *d = refs[i].dep;
         if (d->stamp != w->stamp) {
-            d->value = render_dep_value(w, d->type, d->kind, d->id);
+            if (!dep_unchanged(w, d)) {
+                d->value = render_dep_value(w, d->type, d->kind, d->id);
+            }
             d->stamp = w->stamp;
         }
         if (d->value != refs[i].value) {

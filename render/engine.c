@@ -63,6 +63,15 @@ struct fs_render_engine {
      * the last run; 'rows_dirty' when some unit's output changed since. */
     struct fs_desired rows;
     bool rows_dirty;
+    /* The snapshot cache and generation of the last run (NULL: none, or a
+     * snapshot of fs_snapshot_build()). */
+    const void *snap_origin;
+    uint64_t snap_generation;
+    /* What a world derives from the snapshot alone, kept from the last
+     * run for the next when what it derives from did not change. */
+    struct render_world kept;
+    /* overlay.c's memo of each chain's chassis. */
+    struct shash chain_spans;
     /* Outputs replaced in this run, freed when it ends. */
     struct render_out **garbage;
     size_t n_garbage, allocated_garbage;
@@ -82,6 +91,8 @@ static void engine_init(struct fs_render_engine *e)
     e->full = true;
     e->rows = (struct fs_desired){.notes = FS_ERRORS_INITIALIZER};
     e->rows_dirty = true;
+    shash_init(&e->chain_spans);
+    render_world_keep_init(&e->kept);
 }
 
 struct fs_render_engine *fs_render_engine_create(void)
@@ -123,6 +134,9 @@ static void engine_clear(struct fs_render_engine *e)
     free(e->node_name);
     free(e->bridge);
     free(e->garbage);
+    render_chain_spans_clear(&e->chain_spans);
+    shash_destroy(&e->chain_spans);
+    render_world_keep_destroy(&e->kept);
 }
 
 void fs_render_engine_destroy(struct fs_render_engine *e)
@@ -363,7 +377,15 @@ fs_render_engine_run(struct fs_render_engine *e, const struct fs_snapshot *snap,
     e->facts_generation = facts->generation;
 
     struct render_world w;
-    render_world_init(&w, snap, node, facts, e->run);
+    const struct sset *changed =
+        snap->changed && snap->origin && snap->origin == e->snap_origin &&
+                snap->generation == e->snap_generation + 1
+            ? snap->changed
+            : NULL;
+    e->snap_origin = snap->origin;
+    e->snap_generation = snap->generation;
+    render_world_init_kept(&w, snap, node, facts, e->run, changed, &e->kept);
+    w.chain_spans = &e->chain_spans;
     struct fs_desired_delta *d = xzalloc(sizeof *d);
     d->revision = snap->revision;
     d->facts_generation = facts->generation;
@@ -381,6 +403,7 @@ fs_render_engine_run(struct fs_render_engine *e, const struct fs_snapshot *snap,
     }
     render_delta_copy_rows(d, &e->rows);
     free_garbage(e);
+    render_world_keep(&w, &e->kept);
     render_world_destroy(&w);
     return d;
 }

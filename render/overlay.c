@@ -112,12 +112,59 @@ static void network_needs(const struct render_ctx *ctx, struct shash *needs)
     shash_destroy(&nets);
 }
 
-/* Adds the chassis port 'id' is bound to (if any) to 'chassis'. */
-static void add_port_chassis(const struct render_ctx *ctx, struct sset *chassis,
+/* One chain's chassis (chain_chassis()) and the resources read to find
+ * them, kept by the engine from run to run (render_world's chain_spans):
+ * valid in the run after 'stamp' when none of them changed. */
+struct render_span {
+    struct sset chassis;
+    struct span_input {
+        enum fs_kind kind;
+        char *id;
+    } * inputs;
+    size_t n, allocated;
+    uint64_t stamp;
+};
+
+static void span_free(struct render_span *span)
+{
+    sset_destroy(&span->chassis);
+    for (size_t i = 0; i < span->n; i++) {
+        free(span->inputs[i].id);
+    }
+    free(span->inputs);
+    free(span);
+}
+
+void render_chain_spans_clear(struct shash *spans)
+{
+    struct shash_node *node;
+    SHASH_FOR_EACH(node, spans)
+    {
+        span_free(node->data);
+    }
+    shash_clear(spans);
+}
+
+/* fs_snapshot_find(), recorded in 'span' (if not NULL). */
+static const void *span_find(const struct render_ctx *ctx,
+                             struct render_span *span, enum fs_kind kind,
                              const char *id)
 {
-    const struct fs_port *p =
-        id ? fs_snapshot_find(ctx->snap, FS_PORT, id) : NULL;
+    if (span && id) {
+        if (span->n >= span->allocated) {
+            span->inputs = x2nrealloc(span->inputs, &span->allocated,
+                                      sizeof *span->inputs);
+        }
+        span->inputs[span->n++] = (struct span_input){kind, xstrdup(id)};
+    }
+    return id ? fs_snapshot_find(ctx->snap, kind, id) : NULL;
+}
+
+/* Adds the chassis port 'id' is bound to (if any) to 'chassis'. */
+static void add_port_chassis(const struct render_ctx *ctx, struct sset *chassis,
+                             const char *id, struct render_span *span)
+{
+    const struct fs_port *p = span_find(ctx, span, FS_PORT, id);
     if (p && !p->remote && p->host_id && *p->host_id) {
         sset_add(chassis, p->host_id);
     }
@@ -126,22 +173,87 @@ static void add_port_chassis(const struct render_ctx *ctx, struct sset *chassis,
 /* The chassis of every port chain 'pc' uses: classifiers' source and
  * destination ports, every pair's two ports. */
 static void chain_chassis(const struct render_ctx *ctx,
-                          const struct fs_port_chain *pc, struct sset *chassis)
+                          const struct fs_port_chain *pc, struct sset *chassis,
+                          struct render_span *span)
 {
+    span_find(ctx, span, FS_PORT_CHAIN, pc->meta.id);
     for (size_t i = 0; i < pc->n_flow_classifiers; i++) {
-        const struct fs_flow_classifier *fc = fs_snapshot_find(
-            ctx->snap, FS_FLOW_CLASSIFIER, pc->flow_classifiers[i]);
-        add_port_chassis(ctx, chassis, fc->logical_source_port);
-        add_port_chassis(ctx, chassis, fc->logical_destination_port);
+        const struct fs_flow_classifier *fc =
+            span_find(ctx, span, FS_FLOW_CLASSIFIER, pc->flow_classifiers[i]);
+        add_port_chassis(ctx, chassis, fc->logical_source_port, span);
+        add_port_chassis(ctx, chassis, fc->logical_destination_port, span);
     }
     for (size_t j = 0; j < pc->n_port_pair_groups; j++) {
-        const struct fs_port_pair_group *g = fs_snapshot_find(
-            ctx->snap, FS_PORT_PAIR_GROUP, pc->port_pair_groups[j]);
+        const struct fs_port_pair_group *g =
+            span_find(ctx, span, FS_PORT_PAIR_GROUP, pc->port_pair_groups[j]);
         for (size_t k = 0; k < g->n_port_pairs; k++) {
             const struct fs_port_pair *pp =
-                fs_snapshot_find(ctx->snap, FS_PORT_PAIR, g->port_pairs[k]);
-            add_port_chassis(ctx, chassis, pp->ingress);
-            add_port_chassis(ctx, chassis, pp->egress);
+                span_find(ctx, span, FS_PORT_PAIR, g->port_pairs[k]);
+            add_port_chassis(ctx, chassis, pp->ingress, span);
+            add_port_chassis(ctx, chassis, pp->egress, span);
+        }
+    }
+}
+
+/* Returns true if 'span' holds in this run: it held in the previous one
+ * and nothing it read changed since. */
+static bool span_valid(const struct render_world *w,
+                       const struct render_span *span)
+{
+    if (!w->changed || span->stamp + 1 != w->stamp) {
+        return false;
+    }
+    for (size_t i = 0; i < span->n; i++) {
+        if (render_kind_changed(w, span->inputs[i].kind) &&
+            render_res_changed(w, span->inputs[i].kind, span->inputs[i].id)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The chassis of chain 'pc', from the engine's memo when it holds (the
+ * memo is then the caller's, else '*tmp', which the caller destroys). */
+static const struct sset *chain_span(const struct render_ctx *ctx,
+                                     const struct fs_port_chain *pc,
+                                     struct sset *tmp)
+{
+    struct shash *spans = ctx->w->chain_spans;
+    sset_init(tmp);
+    if (!spans) {
+        chain_chassis(ctx, pc, tmp, NULL);
+        return tmp;
+    }
+    struct render_span *span = shash_find_data(spans, pc->meta.id);
+    if (span && span_valid(ctx->w, span)) {
+        span->stamp = ctx->w->stamp;
+        return &span->chassis;
+    }
+    if (span) {
+        shash_find_and_delete(spans, pc->meta.id);
+        span_free(span);
+    }
+    span = xzalloc(sizeof *span);
+    sset_init(&span->chassis);
+    chain_chassis(ctx, pc, &span->chassis, span);
+    span->stamp = ctx->w->stamp;
+    shash_add(spans, pc->meta.id, span);
+    return &span->chassis;
+}
+
+/* Forgets the memo of chains no longer in the snapshot. */
+static void prune_spans(const struct render_ctx *ctx)
+{
+    struct shash *spans = ctx->w->chain_spans;
+    if (!spans || !render_kind_changed(ctx->w, FS_PORT_CHAIN)) {
+        return;
+    }
+    struct shash_node *node, *next;
+    SHASH_FOR_EACH_SAFE(node, next, spans)
+    {
+        if (!fs_snapshot_find(ctx->snap, FS_PORT_CHAIN, node->name)) {
+            span_free(node->data);
+            shash_delete(spans, node);
         }
     }
 }
@@ -150,21 +262,22 @@ static void chain_chassis(const struct render_ctx *ctx,
  * every other chassis of the chain. */
 static void chain_needs(const struct render_ctx *ctx, struct shash *needs)
 {
+    prune_spans(ctx);
     for (size_t i = 0; i < ctx->snap->n_port_chains; i++) {
         const struct fs_port_chain *pc = &ctx->snap->port_chains[i];
         if (!pc->path_id) {
             continue;
         }
-        struct sset chassis = SSET_INITIALIZER(&chassis);
-        chain_chassis(ctx, pc, &chassis);
-        if (sset_contains(&chassis, ctx->node)) {
+        struct sset tmp;
+        const struct sset *chassis = chain_span(ctx, pc, &tmp);
+        if (sset_contains(chassis, ctx->node)) {
             const char *name;
-            SSET_FOR_EACH(name, &chassis)
+            SSET_FOR_EACH(name, chassis)
             {
                 need_chassis(needs, ctx, name, pc->meta.key);
             }
         }
-        sset_destroy(&chassis);
+        sset_destroy(&tmp);
     }
 }
 

@@ -346,6 +346,12 @@ static void count_overlay(struct coverage *cov, const struct fs_desired *full)
     cov->with_arrivals += arrivals;
 }
 
+/* The snapshot cache of checked_run(): the engine then runs on the
+ * incremental snapshot, as in flowsteerd (and skips what its 'changed'
+ * says did not change), fs_render() on fs_snapshot_build()'s; NULL: both
+ * on fs_snapshot_build()'s. */
+static struct fs_snapshot_cache *run_cache;
+
 /* One run of 'e' on world 'w', checked against fs_render(); returns the
  * delta (caller frees).  'cov' (may be NULL) counts steps with chains. */
 static struct fs_desired_delta *checked_run(struct fs_render_engine *e,
@@ -354,8 +360,10 @@ static struct fs_desired_delta *checked_run(struct fs_render_engine *e,
                                             struct coverage *cov)
 {
     struct fs_snapshot *s = fs_snapshot_build(w->model);
+    const struct fs_snapshot *es =
+        run_cache ? fs_snapshot_update(run_cache, w->model) : s;
     struct fs_desired_delta *d =
-        fs_render_engine_run(e, s, &w->node, &w->facts);
+        fs_render_engine_run(e, es, &w->node, &w->facts);
     struct fs_desired *full = fs_render(s, &w->node, &w->facts);
     struct fs_desired *cur = fs_render_engine_current(e);
     mirror_apply(m, d);
@@ -422,16 +430,24 @@ static void run_seed(uint64_t seed, struct rw_sizes sizes, int steps,
     rw_destroy(&w);
 }
 
-/* Random worlds, random steps: the engine always equals a full render. */
+/* Random worlds, random steps: the engine always equals a full render,
+ * with snapshots of fs_snapshot_build() (odd seeds) or of an incremental
+ * snapshot cache, as flowsteerd has them (even seeds). */
 static void test_equivalence(void **state)
 {
     struct coverage cov = {0};
-    for (uint64_t seed = 1; seed <= 8; seed++) {
+    for (uint64_t seed = 1; seed <= 12; seed++) {
+        run_cache = seed % 2 ? NULL : fs_snapshot_cache_create();
         run_seed(seed, (struct rw_sizes){6, 32, 20, 10, 12, 5}, 300, &cov);
+        fs_snapshot_cache_destroy(run_cache);
+        run_cache = NULL;
     }
     /* Smaller pools: more collisions between MACs, ofports, chain ids. */
-    for (uint64_t seed = 101; seed <= 104; seed++) {
+    for (uint64_t seed = 101; seed <= 106; seed++) {
+        run_cache = seed % 2 ? NULL : fs_snapshot_cache_create();
         run_seed(seed, (struct rw_sizes){3, 12, 8, 4, 6, 3}, 250, &cov);
+        fs_snapshot_cache_destroy(run_cache);
+        run_cache = NULL;
     }
     print_message("%zu steps: %zu with chains, %zu with groups, %zu with "
                   "notes, %zu partial runs, %zu removing flows, %zu table-15 "
