@@ -197,7 +197,7 @@ int main(int argc, char *argv[])
     double *snap_ms = xcalloc(n, sizeof *snap_ms);
     double *engine_ms = xcalloc(n, sizeof *engine_ms);
     double *total_ms = xcalloc(n, sizeof *total_ms);
-    size_t units = 0, mods = 0;
+    size_t units = 0, mods = 0, checked = 0;
     for (int i = 0; i < n; i++) {
         revision++;
         fs_model_put(m, change_key, strlen(change_key), changes[(i + 1) % 2],
@@ -213,14 +213,15 @@ int main(int argc, char *argv[])
         engine_ms[i] = t2 - t1;
         total_ms[i] = t2 - t0;
         units += d->units_rendered;
+        checked += cache ? fs_snapshot_cache_checked(cache) : 0;
         mods += d->n_add_flows + d->n_remove_flows;
         fs_desired_delta_destroy(d);
         fs_snapshot_destroy(built);
     }
     printf("%d changes (%s snapshot): %.1f units rendered, %.0f flows added "
-           "or removed per change\n",
+           "or removed, %.1f resources checked per change\n",
            n, incremental ? "incremental" : "full", (double)units / n,
-           (double)mods / n);
+           (double)mods / n, (double)checked / n);
     report("snapshot", snap_ms, n);
     report("engine run", engine_ms, n);
     report("snapshot + engine", total_ms, n);

@@ -385,7 +385,9 @@ fs_render_engine_run(struct fs_render_engine *e, const struct fs_snapshot *snap,
     e->snap_origin = snap->origin;
     e->snap_generation = snap->generation;
     render_world_init_kept(&w, snap, node, facts, e->run, changed, &e->kept);
-    w.chain_spans = &e->chain_spans;
+    /* Kept only for the snapshots of a cache: with fs_snapshot_build()'s
+     * nothing says what changed, and keeping would only cost. */
+    w.chain_spans = snap->origin ? &e->chain_spans : NULL;
     struct fs_desired_delta *d = xzalloc(sizeof *d);
     d->revision = snap->revision;
     d->facts_generation = facts->generation;
