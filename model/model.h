@@ -392,7 +392,9 @@ void fs_snapshot_cache_destroy(struct fs_snapshot_cache *);
  * snapshot belongs to the cache: do not destroy it; it is valid until the
  * next fs_model_put/delete/clear of 'm' or the next update.  The first
  * update (and the first after fs_model_clear(), or with another model)
- * builds it whole; from then on 'm' records its changes for the cache. */
+ * builds it whole; from then on 'm' records its changes for the cache
+ * (and keeps the documents they replaced until the next update).  One
+ * cache per model: an update consumes what the model recorded. */
 const struct fs_snapshot *fs_snapshot_update(struct fs_snapshot_cache *,
                                              struct fs_model *m);
 
