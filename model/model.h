@@ -181,6 +181,16 @@ struct fs_port_pair_group {
     size_t n_lb_fields;
 };
 
+/* An address prefix as fs_prefixes_overlap() reads its text, parsed once
+ * (fs_prefix_parse() in model/fields.h): 'parsed' false when there is no
+ * text or it does not read as "addr/len" (then the text is compared). */
+struct fs_prefix {
+    bool parsed;
+    bool v6;
+    int len;
+    uint8_t addr[16];
+};
+
 /* networking-sfc flow classifier.  -1 means "any" for numbers. */
 struct fs_flow_classifier {
     struct fs_meta meta;
@@ -192,6 +202,9 @@ struct fs_flow_classifier {
     char *destination_ip_prefix;    /* Canonical "addr/len", NULL = any. */
     char *logical_source_port;      /* Port id (required). */
     char *logical_destination_port; /* Port id, NULL if absent. */
+    /* The two prefixes parsed, for the overlap checks of the chain rules
+     * (fs_classifiers_overlap(), model/chains.c). */
+    struct fs_prefix source_prefix, destination_prefix;
 };
 
 /* networking-sfc port chain. */
