@@ -70,8 +70,8 @@ struct fs_render_engine {
     /* What a world derives from the snapshot alone, kept from the last
      * run for the next when what it derives from did not change. */
     struct render_world kept;
-    /* overlay.c's memo of each chain's chassis. */
-    struct shash chain_spans;
+    /* overlay.c's spans of the chains. */
+    struct render_chain_spans *chain_spans;
     /* Outputs replaced in this run, freed when it ends. */
     struct render_out **garbage;
     size_t n_garbage, allocated_garbage;
@@ -91,7 +91,7 @@ static void engine_init(struct fs_render_engine *e)
     e->full = true;
     e->rows = (struct fs_desired){.notes = FS_ERRORS_INITIALIZER};
     e->rows_dirty = true;
-    shash_init(&e->chain_spans);
+    e->chain_spans = render_chain_spans_create();
     render_world_keep_init(&e->kept);
 }
 
@@ -134,8 +134,7 @@ static void engine_clear(struct fs_render_engine *e)
     free(e->node_name);
     free(e->bridge);
     free(e->garbage);
-    render_chain_spans_clear(&e->chain_spans);
-    shash_destroy(&e->chain_spans);
+    render_chain_spans_destroy(e->chain_spans);
     render_world_keep_destroy(&e->kept);
 }
 
@@ -387,7 +386,7 @@ fs_render_engine_run(struct fs_render_engine *e, const struct fs_snapshot *snap,
     render_world_init_kept(&w, snap, node, facts, e->run, changed, &e->kept);
     /* Kept only for the snapshots of a cache: with fs_snapshot_build()'s
      * nothing says what changed, and keeping would only cost. */
-    w.chain_spans = snap->origin ? &e->chain_spans : NULL;
+    w.chain_spans = snap->origin ? e->chain_spans : NULL;
     struct fs_desired_delta *d = xzalloc(sizeof *d);
     d->revision = snap->revision;
     d->facts_generation = facts->generation;

@@ -92,9 +92,9 @@ struct render_world {
      * snapshot's 'changed', when it follows the one of the previous run);
      * NULL when unknown (anything may have), and in fs_render(). */
     const struct sset *changed;
-    /* The engine's memo of each chain's chassis (overlay.c): chain id ->
-     * struct render_span; NULL in fs_render(). */
-    struct shash *chain_spans;
+    /* What the engine keeps of each chain's chassis (overlay.c); NULL in
+     * fs_render(). */
+    struct render_chain_spans *chain_spans;
 };
 
 /* Returns true if resource ('kind', 'id') may differ from the previous
@@ -106,9 +106,12 @@ bool render_res_changed(const struct render_world *w, enum fs_kind kind,
  * run's. */
 bool render_kind_changed(const struct render_world *w, enum fs_kind kind);
 
-/* Frees the engine's chain memo of overlay.c (the map's values, not the
- * map). */
-void render_chain_spans_clear(struct shash *spans);
+/* The chassis each chain spans, which chains read each resource, and the
+ * chains that need each chassis, kept by the engine from run to run
+ * (overlay.c): the node-wide unit finds again only the spans of the chains
+ * whose resources changed. */
+struct render_chain_spans *render_chain_spans_create(void);
+void render_chain_spans_destroy(struct render_chain_spans *);
 
 /* Builds the world of 'snap', 'node' and 'facts' (kept by pointer: they
  * must outlive it) for engine run 'stamp'.  Free with
