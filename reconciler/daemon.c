@@ -183,6 +183,9 @@ static void log_new_errors(const struct fs_errors *old,
 static void replace_errors(struct fs_errors *dst, const struct fs_errors *src,
                            const char *what)
 {
+    if (fs_errors_equal(dst, src)) {
+        return; /* Mostly: a change rejects nothing new. */
+    }
     log_new_errors(dst, src, what);
     fs_errors_clear(dst);
     fs_errors_extend(dst, src);

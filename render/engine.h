@@ -28,8 +28,12 @@
  *
  * Cost of a run: O(ports + networks + port pairs + chains) for the world
  * and the node-wide unit, O(dependencies) for the checks, and the units
- * rendered again; never O(flows).  Not thread-safe: one engine per
- * thread. */
+ * rendered again; never O(flows).  When the snapshot comes from a
+ * snapshot cache (fs_snapshot_update()) and follows the one of the
+ * previous run, what it says did not change is not looked at again: the
+ * dependencies derived from the snapshot alone, the world's network keys,
+ * SF ports and ports per network, the chassis of each chain; what is left
+ * is a look at each unit.  Not thread-safe: one engine per thread. */
 #ifndef FS_RENDER_ENGINE_H
 #define FS_RENDER_ENGINE_H 1
 
