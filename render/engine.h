@@ -111,6 +111,11 @@ struct fs_desired_delta *fs_render_engine_run(struct fs_render_engine *,
  * unit: for tests and `plan`, never on the change path. */
 struct fs_desired *fs_render_engine_current(const struct fs_render_engine *);
 
+/* Test hook (tests/unit/test_render_engine.c): a nonzero value leaves out
+ * one part of a run that only looks at what changed, to check that the
+ * equivalence test catches it.  0 in production. */
+extern int fs_render_engine_break;
+
 /* Frees 'delta' and all it owns; NULL is fine. */
 void fs_desired_delta_destroy(struct fs_desired_delta *);
 
