@@ -30,10 +30,12 @@
  * and the node-wide unit, O(dependencies) for the checks, and the units
  * rendered again; never O(flows).  When the snapshot comes from a
  * snapshot cache (fs_snapshot_update()) and follows the one of the
- * previous run, what it says did not change is not looked at again: the
- * dependencies derived from the snapshot alone, the world's network keys,
- * SF ports and ports per network, the chassis of each chain; what is left
- * is a look at each unit.  Not thread-safe: one engine per thread. */
+ * previous run, a run looks only at what changed: the dependencies of the
+ * resources and kinds the snapshot says changed and those on the facts
+ * and the node-wide unit, each with the units that read it, the objects
+ * that came or went, and the chains (for tunnels) whose resources
+ * changed; the world's network keys, SF ports and ports per network are
+ * kept.  Not thread-safe: one engine per thread. */
 #ifndef FS_RENDER_ENGINE_H
 #define FS_RENDER_ENGINE_H 1
 
