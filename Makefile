@@ -299,3 +299,12 @@ distclean:
 -include $(shell find $(BUILD)/obj $(BUILD)/asan $(BUILD)/fuzz/obj \
 	-name '*.d' 2>/dev/null)
 .SECONDARY:
+
+# bench/snapbench.c: the main thread's cost of one classifier change in a
+# world of bench/scale.py gen (snapshot + one engine run), no etcd or OVS:
+#   make snapbench && build/bin/fs-snapbench [-i] [-n 30] DIR
+.PHONY: snapbench
+snapbench: $(BUILD)/bin/fs-snapbench
+$(BUILD)/bin/fs-snapbench: $(call objs,$(OBJ),$(LIB_SRCS) bench/snapbench.c) $(OVS_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(filter %.o,$^) $(LIBS) -o $@

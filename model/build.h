@@ -42,8 +42,35 @@ const void *fs_build_res(const struct fs_build *, enum fs_kind kind,
 struct fs_doc **fs_build_by_creation(struct fs_build *, enum fs_kind kind,
                                      size_t *n);
 
-/* Applies every cross-resource rule (model/refs.c). */
+/* Applies every cross-resource rule (model/refs.c), in this order:
+ * fs_check_provider_networks(), fs_check_overlay_networks(),
+ * fs_check_slices(), fs_check_ports(), fs_check_port_pairs(),
+ * fs_check_groups(), fs_check_classifiers(), fs_check_chains(),
+ * fs_check_flowspaces().  Each rule walks the accepted resources of its
+ * kind in 'valid' and reads those of the kinds before it; the incremental
+ * snapshot (model/incremental.c) runs one rule over a part of its kind
+ * with the same code. */
 void fs_check_references(struct fs_build *);
+
+/* A port's network is valid (model/refs.c). */
+void fs_check_ports(struct fs_build *);
+
+/* A port pair's ports are valid and of one device (model/refs.c). */
+void fs_check_port_pairs(struct fs_build *);
+
+/* A group's port pairs are valid and in no group with a smaller id
+ * (model/refs.c). */
+void fs_check_groups(struct fs_build *);
+
+/* A flow classifier's logical ports are valid (model/refs.c). */
+void fs_check_classifiers(struct fs_build *);
+
+/* Fills the snapshot's port chains' path ids (from 'path_ids'), its
+ * pending chains, chain_of_group and used_path_ids (model/snapshot.c). */
+void fs_assign_path_ids(struct fs_build *);
+
+/* Fills the snapshot's orphan path id allocations (model/snapshot.c). */
+void fs_find_chain_orphans(struct fs_build *);
 
 /* Provider network rules (model/provider.c): a VLAN id used twice on one
  * physnet, or a second flat network on one physnet, rejects the network
@@ -92,5 +119,14 @@ void fs_check_flowspaces(struct fs_build *);
  * same IP version; prefixes that share an address). */
 bool fs_flowspaces_overlap(const struct fs_flowspace_match *a,
                            const struct fs_flowspace_match *b);
+
+/* Sorts 'names' (and 'numbers' alongside, the same permutation) by name,
+ * strcmp order. */
+void fs_sort_named_numbers(char **names, uint32_t *numbers, size_t n);
+
+/* Puts what the rules produce in hash order into a canonical one, so that
+ * every way of building a snapshot gives the same: errors sorted
+ * (fs_errors_sort()), orphan allocations sorted by id. */
+void fs_snapshot_canonical_order(struct fs_snapshot *);
 
 #endif /* model/build.h */

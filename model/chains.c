@@ -34,9 +34,11 @@ bool fs_classifiers_overlap(const struct fs_flow_classifier *a,
            ranges_overlap(
                a->destination_port_range_min, a->destination_port_range_max,
                b->destination_port_range_min, b->destination_port_range_max) &&
-           fs_prefixes_overlap(a->source_ip_prefix, b->source_ip_prefix) &&
-           fs_prefixes_overlap(a->destination_ip_prefix,
-                               b->destination_ip_prefix);
+           fs_parsed_prefixes_overlap(a->source_ip_prefix, &a->source_prefix,
+                                      b->source_ip_prefix, &b->source_prefix) &&
+           fs_parsed_prefixes_overlap(
+               a->destination_ip_prefix, &a->destination_prefix,
+               b->destination_ip_prefix, &b->destination_prefix);
 }
 
 /* The classifiers of accepted chains that share one logical source port:

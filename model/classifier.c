@@ -100,6 +100,8 @@ void *fs_parse_flow_classifier(struct pctx *c, json_t *o)
         parse_prefix(c, o, "source_ip_prefix", fc->ethertype);
     fc->destination_ip_prefix =
         parse_prefix(c, o, "destination_ip_prefix", fc->ethertype);
+    fs_prefix_parse(fc->source_ip_prefix, &fc->source_prefix);
+    fs_prefix_parse(fc->destination_ip_prefix, &fc->destination_prefix);
     fc->logical_source_port =
         fs_get_str(c, o, "logical_source_port", true, NULL);
     fc->logical_destination_port =

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -30,6 +31,34 @@ void fs_errors_extend(struct fs_errors *dst, const struct fs_errors *src)
         const struct fs_error *e = &src->items[i];
         fs_errors_add(dst, e->key, e->path, "%s", e->message);
     }
+}
+
+static int compare_errors(const void *a_, const void *b_)
+{
+    const struct fs_error *a = a_, *b = b_;
+    int c = strcmp(a->key, b->key);
+    c = c ? c : strcmp(a->path, b->path);
+    return c ? c : strcmp(a->message, b->message);
+}
+
+void fs_errors_sort(struct fs_errors *errs)
+{
+    if (errs->n > 1) {
+        qsort(errs->items, errs->n, sizeof *errs->items, compare_errors);
+    }
+}
+
+bool fs_errors_equal(const struct fs_errors *a, const struct fs_errors *b)
+{
+    if (a->n != b->n) {
+        return false;
+    }
+    for (size_t i = 0; i < a->n; i++) {
+        if (compare_errors(&a->items[i], &b->items[i])) {
+            return false;
+        }
+    }
+    return true;
 }
 
 void fs_errors_clear(struct fs_errors *errs)

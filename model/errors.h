@@ -34,6 +34,12 @@ void fs_errors_add(struct fs_errors *, const char *key, const char *path,
 /* Appends copies of every error of 'src' to 'dst'. */
 void fs_errors_extend(struct fs_errors *dst, const struct fs_errors *src);
 
+/* Sorts the entries by key, then path, then message (strcmp order). */
+void fs_errors_sort(struct fs_errors *);
+
+/* Returns true if 'a' and 'b' hold the same entries in the same order. */
+bool fs_errors_equal(const struct fs_errors *a, const struct fs_errors *b);
+
 /* Frees every entry; the list stays usable (empty). */
 void fs_errors_clear(struct fs_errors *);
 

@@ -235,6 +235,45 @@ bool fs_prefixes_overlap(const char *a, const char *b)
     return true;
 }
 
+void fs_prefix_parse(const char *text, struct fs_prefix *p)
+{
+    memset(p, 0, sizeof *p);
+    if (!text) {
+        return;
+    }
+    char s[INET6_ADDRSTRLEN + 4];
+    ovs_strlcpy(s, text, sizeof s);
+    char *slash = strchr(s, '/');
+    if (!slash) {
+        return;
+    }
+    *slash = '\0';
+    p->v6 = strchr(text, ':') != NULL;
+    p->len = atoi(slash + 1);
+    p->parsed = inet_pton(p->v6 ? AF_INET6 : AF_INET, s, p->addr) == 1;
+}
+
+bool fs_parsed_prefixes_overlap(const char *ta, const struct fs_prefix *a,
+                                const char *tb, const struct fs_prefix *b)
+{
+    if (!ta || !tb) {
+        return true;
+    } else if (!a->parsed || !b->parsed) {
+        return fs_prefixes_overlap(ta, tb);
+    } else if (a->v6 != b->v6) {
+        return false;
+    }
+    int len = MIN(a->len, b->len);
+    for (int i = 0; i * 8 < len; i++) {
+        int keep = len - i * 8;
+        uint8_t mask = keep >= 8 ? 0xff : (0xff << (8 - keep));
+        if ((a->addr[i] & mask) != (b->addr[i] & mask)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Returns canonical lower-case "aa:bb:cc:dd:ee:ff" or NULL. */
 char *fs_canonical_mac(const char *s)
 {

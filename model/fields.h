@@ -88,4 +88,13 @@ char *fs_parse_cidr(const char *text, int ethertype, char **out);
  * address. */
 bool fs_prefixes_overlap(const char *a, const char *b);
 
+/* Parses prefix text 'text' (NULL: none) into '*p' as fs_prefixes_overlap()
+ * reads it. */
+void fs_prefix_parse(const char *text, struct fs_prefix *p);
+
+/* fs_prefixes_overlap('ta', 'tb') for prefixes 'a' and 'b' parsed from
+ * them by fs_prefix_parse(), without parsing them again. */
+bool fs_parsed_prefixes_overlap(const char *ta, const struct fs_prefix *a,
+                                const char *tb, const struct fs_prefix *b);
+
 #endif /* model/fields.h */

@@ -36,6 +36,9 @@ struct fs_model *fs_model_create(void)
     shash_init(&m->path_ids);
     simap_init(&m->network_vnis);
     shash_init(&m->vnis);
+    shash_init(&m->changed);
+    sset_init(&m->chain_allocs);
+    sset_init(&m->network_allocs);
     return m;
 }
 
@@ -47,8 +50,38 @@ static void bad_key_free(struct fs_bad_key *bk)
     free(bk);
 }
 
+void fs_model_changes_clear(struct fs_model *m)
+{
+    struct shash_node *node;
+    SHASH_FOR_EACH(node, &m->changed)
+    {
+        fs_doc_destroy(node->data);
+    }
+    shash_clear(&m->changed);
+    sset_clear(&m->chain_allocs);
+    sset_clear(&m->network_allocs);
+    m->cleared = false;
+    m->path_ids_changed = m->vnis_changed = m->bad_keys_changed = false;
+}
+
+/* Records that the document at 'key' is replaced: 'old' (NULL if none) is
+ * kept for the next update if it is the one that update last saw, freed
+ * otherwise. */
+static void retire_doc(struct fs_model *m, const char *key, struct fs_doc *old)
+{
+    if (!m->tracking) {
+        fs_doc_destroy(old);
+    } else if (!shash_find(&m->changed, key)) {
+        shash_add(&m->changed, key, old);
+    } else {
+        fs_doc_destroy(old);
+    }
+}
+
 void fs_model_clear(struct fs_model *m)
 {
+    fs_model_changes_clear(m);
+    m->cleared = true;
     struct shash_node *node;
     SHASH_FOR_EACH(node, &m->docs)
     {
@@ -76,6 +109,9 @@ void fs_model_destroy(struct fs_model *m)
         shash_destroy(&m->path_ids);
         simap_destroy(&m->network_vnis);
         shash_destroy(&m->vnis);
+        shash_destroy(&m->changed);
+        sset_destroy(&m->chain_allocs);
+        sset_destroy(&m->network_allocs);
         free(m);
     }
 }
@@ -194,6 +230,7 @@ static void bad_key_put(struct fs_model *m, const char *key, size_t len,
                         char *why)
 {
     struct fs_bad_key *bk = bad_key_find(m, key, len);
+    m->bad_keys_changed = true;
     if (bk) {
         free(bk->reason);
         bk->reason = why;
@@ -263,14 +300,18 @@ static bool put_alloc(struct fs_model *m, const char *key, const char *value,
     if (starts_with(key, FS_KEYS_CHAIN_PATHS)) {
         put_number(&m->chain_paths, key + strlen(FS_KEYS_CHAIN_PATHS), v,
                    FS_MAX_CHAIN_ID);
+        sset_add(&m->chain_allocs, key + strlen(FS_KEYS_CHAIN_PATHS));
     } else if (starts_with(key, FS_KEYS_NETWORK_VNIS)) {
         put_number(&m->network_vnis, key + strlen(FS_KEYS_NETWORK_VNIS), v,
                    FS_MAX_VNI);
+        sset_add(&m->network_allocs, key + strlen(FS_KEYS_NETWORK_VNIS));
     } else if (starts_with(key, FS_KEYS_PATH_IDS)) {
         free(shash_replace(&m->path_ids, key + strlen(FS_KEYS_PATH_IDS), v));
+        m->path_ids_changed = true;
         return true;
     } else if (starts_with(key, FS_KEYS_VNIS)) {
         free(shash_replace(&m->vnis, key + strlen(FS_KEYS_VNIS), v));
+        m->vnis_changed = true;
         return true;
     } else {
         free(v);
@@ -289,7 +330,7 @@ static void put_doc(struct fs_model *m, const char *key, enum fs_kind kind,
     if (doc->res) {
         ((struct fs_meta *)doc->res)->create_revision = create_revision;
     }
-    fs_doc_destroy(shash_replace(&m->docs, key, doc));
+    retire_doc(m, key, shash_replace(&m->docs, key, doc));
 }
 
 /* fs_model_put() of clean key 'key' (a C string under FS_PREFIX); 'raw'
@@ -337,9 +378,11 @@ bool fs_model_put(struct fs_model *m, const char *key, size_t key_len,
 static bool delete_clean(struct fs_model *m, const char *key)
 {
     if (starts_with(key, FS_KEYS_CHAIN_PATHS)) {
+        sset_add(&m->chain_allocs, key + strlen(FS_KEYS_CHAIN_PATHS));
         return simap_find_and_delete(&m->chain_paths,
                                      key + strlen(FS_KEYS_CHAIN_PATHS));
     } else if (starts_with(key, FS_KEYS_NETWORK_VNIS)) {
+        sset_add(&m->network_allocs, key + strlen(FS_KEYS_NETWORK_VNIS));
         return simap_find_and_delete(&m->network_vnis,
                                      key + strlen(FS_KEYS_NETWORK_VNIS));
     }
@@ -351,10 +394,17 @@ static bool delete_clean(struct fs_model *m, const char *key)
             names == &m->path_ids ? FS_KEYS_PATH_IDS : FS_KEYS_VNIS;
         char *v = shash_find_and_delete(names, key + strlen(prefix));
         free(v);
+        if (names == &m->path_ids) {
+            m->path_ids_changed = true;
+        } else {
+            m->vnis_changed = true;
+        }
         return v != NULL;
     }
     struct fs_doc *doc = shash_find_and_delete(&m->docs, key);
-    fs_doc_destroy(doc);
+    if (doc) {
+        retire_doc(m, key, doc);
+    }
     return doc != NULL;
 }
 
@@ -364,6 +414,7 @@ bool fs_model_delete(struct fs_model *m, const char *key, size_t key_len)
     if (bk) {
         hmap_remove(&m->bad_keys, &bk->node);
         bad_key_free(bk);
+        m->bad_keys_changed = true;
         return true;
     } else if (!under_prefix(key, key_len) || !key_is_clean(key, key_len)) {
         return false;

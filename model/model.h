@@ -13,6 +13,8 @@
 
 #include <openvswitch/shash.h>
 
+struct sset;
+
 #include "model/errors.h"
 
 /* Every flowsteer key starts with this prefix. */
@@ -180,6 +182,16 @@ struct fs_port_pair_group {
     size_t n_lb_fields;
 };
 
+/* An address prefix as fs_prefixes_overlap() reads its text, parsed once
+ * (fs_prefix_parse() in model/fields.h): 'parsed' false when there is no
+ * text or it does not read as "addr/len" (then the text is compared). */
+struct fs_prefix {
+    bool parsed;
+    bool v6;
+    int len;
+    uint8_t addr[16];
+};
+
 /* networking-sfc flow classifier.  -1 means "any" for numbers. */
 struct fs_flow_classifier {
     struct fs_meta meta;
@@ -191,6 +203,9 @@ struct fs_flow_classifier {
     char *destination_ip_prefix;    /* Canonical "addr/len", NULL = any. */
     char *logical_source_port;      /* Port id (required). */
     char *logical_destination_port; /* Port id, NULL if absent. */
+    /* The two prefixes parsed, for the overlap checks of the chain rules
+     * (fs_classifiers_overlap(), model/chains.c). */
+    struct fs_prefix source_prefix, destination_prefix;
 };
 
 /* networking-sfc port chain. */
@@ -341,7 +356,9 @@ struct fs_snapshot {
     /* Port pair group id -> the chain (in port_chains) that uses it. */
     struct shash chain_of_group;
 
-    /* Every rejected resource: key, JSON path, reason. */
+    /* Every rejected resource: key, JSON path, reason; sorted by key, path,
+     * then reason (fs_errors_sort()).  The orphan lists above are sorted
+     * by id. */
     struct fs_errors errors;
 
     /* Slices and flowspaces (FlowVisor), valid ones sorted by id and in
@@ -350,6 +367,18 @@ struct fs_snapshot {
     size_t n_slices;
     struct fs_flowspace *flowspaces;
     size_t n_flowspaces;
+
+    /* What changed since the previous snapshot of the same cache
+     * (fs_snapshot_update()): 'origin' names the cache, 'generation'
+     * counts its updates, and
+     * changed[kind] holds the ids of the resources of 'kind' whose entry
+     * (document, acceptance, path id or VNI) may differ from snapshot
+     * 'generation' - 1 (a superset).  NULL when unknown: the first update
+     * of a cache and fs_snapshot_build().  render/engine.c skips what
+     * cannot have changed. */
+    const void *origin; /* The cache, NULL for fs_snapshot_build(). */
+    uint64_t generation;
+    const struct sset *changed;
 };
 
 /* Validates every document and builds a snapshot.  Never fails: bad
@@ -357,6 +386,40 @@ struct fs_snapshot {
  * that depend on a rejected one are rejected too (with their own error). */
 struct fs_snapshot *fs_snapshot_build(struct fs_model *);
 void fs_snapshot_destroy(struct fs_snapshot *);
+
+/* The incremental snapshot (model/incremental.c): a cache that keeps a
+ * snapshot of one model and, on each fs_snapshot_update(), checks again
+ * only what the changes since the last update can affect (the documents
+ * changed, what references them, the rules they take part in), giving
+ * exactly the snapshot fs_snapshot_build() gives: the same arrays in the
+ * same order, the same errors, path ids, VNIs, pending and orphan lists.
+ * docs/architecture.md, "Incremental snapshot". */
+struct fs_snapshot_cache;
+
+struct fs_snapshot_cache *fs_snapshot_cache_create(void);
+
+/* Frees the cache and its snapshot (NULL is fine).  Reads no document:
+ * the model may be gone. */
+void fs_snapshot_cache_destroy(struct fs_snapshot_cache *);
+
+/* Brings the cache's snapshot of 'm' up to date and returns it.  The
+ * snapshot belongs to the cache: do not destroy it; it is valid until the
+ * next fs_model_put/delete/clear of 'm' or the next update.  The first
+ * update (and the first after fs_model_clear(), or with another model)
+ * builds it whole; from then on 'm' records its changes for the cache
+ * (and keeps the documents they replaced until the next update).  One
+ * cache per model: an update consumes what the model recorded. */
+const struct fs_snapshot *fs_snapshot_update(struct fs_snapshot_cache *,
+                                             struct fs_model *m);
+
+/* Returns how many resources the last update checked (ran a rule on):
+ * for the log and the tests. */
+size_t fs_snapshot_cache_checked(const struct fs_snapshot_cache *);
+
+/* Test hook (tests/unit/test_model_incremental.c): a nonzero value leaves
+ * out one invalidation on purpose, to check that the equivalence test
+ * catches it.  0 in production. */
+extern int fs_snapshot_cache_break;
 
 /* Returns the valid resource of 'kind' with 'id', or NULL.  Cast the result
  * to the kind's struct. */

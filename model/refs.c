@@ -30,7 +30,7 @@ static const char **ids_of(struct fs_build *b, enum fs_kind kind, size_t *n)
     return ids;
 }
 
-static void check_ports(struct fs_build *b)
+void fs_check_ports(struct fs_build *b)
 {
     size_t n;
     const char **ids = ids_of(b, FS_PORT, &n);
@@ -45,7 +45,7 @@ static void check_ports(struct fs_build *b)
     free(ids);
 }
 
-static void check_port_pairs(struct fs_build *b)
+void fs_check_port_pairs(struct fs_build *b)
 {
     size_t n;
     const char **ids = ids_of(b, FS_PORT_PAIR, &n);
@@ -73,7 +73,7 @@ static void check_port_pairs(struct fs_build *b)
 }
 
 /* A port pair in at most one group: the first group by id keeps it. */
-static void check_groups(struct fs_build *b)
+void fs_check_groups(struct fs_build *b)
 {
     struct shash owner = SHASH_INITIALIZER(&owner);
     size_t n;
@@ -108,7 +108,7 @@ static void check_groups(struct fs_build *b)
     free(ids);
 }
 
-static void check_classifiers(struct fs_build *b)
+void fs_check_classifiers(struct fs_build *b)
 {
     size_t n;
     const char **ids = ids_of(b, FS_FLOW_CLASSIFIER, &n);
@@ -136,10 +136,10 @@ void fs_check_references(struct fs_build *b)
     fs_check_provider_networks(b);
     fs_check_overlay_networks(b);
     fs_check_slices(b);
-    check_ports(b);
-    check_port_pairs(b);
-    check_groups(b);
-    check_classifiers(b);
+    fs_check_ports(b);
+    fs_check_port_pairs(b);
+    fs_check_groups(b);
+    fs_check_classifiers(b);
     fs_check_chains(b);
     fs_check_flowspaces(b);
 }

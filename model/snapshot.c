@@ -139,7 +139,7 @@ static unsigned long *used_path_ids(const struct fs_model *m)
     return used;
 }
 
-static void assign_path_ids(struct fs_build *b)
+void fs_assign_path_ids(struct fs_build *b)
 {
     struct fs_snapshot *s = b->snap;
     s->used_path_ids = used_path_ids(b->m);
@@ -159,7 +159,7 @@ static void assign_path_ids(struct fs_build *b)
 }
 
 /* Allocations whose chain has no document any more (deleted chains). */
-static void find_orphans(struct fs_build *b)
+void fs_find_chain_orphans(struct fs_build *b)
 {
     struct fs_snapshot *s = b->snap;
     struct simap_node *sn;
@@ -178,6 +178,41 @@ static void find_orphans(struct fs_build *b)
         }
         free(key);
     }
+}
+
+/* A name and its number, for sorting two parallel arrays by name. */
+struct named_number {
+    char *name;
+    uint32_t number;
+};
+
+static int compare_named(const void *a_, const void *b_)
+{
+    const struct named_number *a = a_, *b = b_;
+    return strcmp(a->name, b->name);
+}
+
+void fs_sort_named_numbers(char **names, uint32_t *numbers, size_t n)
+{
+    struct named_number *v = xcalloc(n + 1, sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        v[i] = (struct named_number){names[i], numbers[i]};
+    }
+    if (n > 1) {
+        qsort(v, n, sizeof *v, compare_named);
+    }
+    for (size_t i = 0; i < n; i++) {
+        names[i] = v[i].name;
+        numbers[i] = v[i].number;
+    }
+    free(v);
+}
+
+void fs_snapshot_canonical_order(struct fs_snapshot *s)
+{
+    fs_errors_sort(&s->errors);
+    fs_sort_named_numbers(s->orphan_chains, s->orphan_path_ids, s->n_orphans);
+    fs_sort_named_numbers(s->orphan_networks, s->orphan_vnis, s->n_orphan_vnis);
 }
 
 struct fs_snapshot *fs_snapshot_build(struct fs_model *m)
@@ -207,9 +242,10 @@ struct fs_snapshot *fs_snapshot_build(struct fs_model *m)
     s->port_chains = materialise(&b, FS_PORT_CHAIN, &s->n_port_chains);
     s->slices = materialise(&b, FS_SLICE, &s->n_slices);
     s->flowspaces = materialise(&b, FS_FLOWSPACE, &s->n_flowspaces);
-    assign_path_ids(&b);
-    find_orphans(&b);
+    fs_assign_path_ids(&b);
+    fs_find_chain_orphans(&b);
     fs_assign_vnis(&b);
+    fs_snapshot_canonical_order(s);
 
     for (int k = 0; k < FS_N_KINDS; k++) {
         shash_destroy(&b.valid[k]);

@@ -8,6 +8,7 @@
 
 #include "model/errors.h"
 #include "simap.h"
+#include "sset.h"
 
 struct fs_model {
     struct shash docs;         /* etcd key -> struct fs_doc. */
@@ -17,6 +18,21 @@ struct fs_model {
     struct simap network_vnis; /* network id -> allocated VNI. */
     struct shash vnis;         /* "<n>" -> network id (char *). */
     int64_t revision;
+
+    /* What changed since the last fs_snapshot_update() (model/
+     * incremental.c), recorded once a cache has read this model
+     * ('tracking'): the documents put or deleted (etcd key -> the struct
+     * fs_doc the key had at the last update, NULL if none: kept alive,
+     * not freed, until the update has read it), whether the model was
+     * cleared (the cache then starts over), the chain and network ids
+     * whose allocation keys changed, and whether the path id or VNI
+     * reverse keys or the bad keys changed. */
+    bool tracking;
+    bool cleared;
+    struct shash changed;
+    struct sset chain_allocs;
+    struct sset network_allocs;
+    bool path_ids_changed, vnis_changed, bad_keys_changed;
 };
 
 /* A key under FS_PREFIX that names no resource: not printable UTF-8, too
@@ -34,5 +50,9 @@ struct fs_bad_key {
 /* Appends an error (key: the display form, path "$") for every bad key of
  * 'm' to 'errs', in display order. */
 void fs_model_bad_key_errors(const struct fs_model *m, struct fs_errors *errs);
+
+/* Forgets the changes recorded since the last update, freeing the
+ * documents they kept alive (model/model.c). */
+void fs_model_changes_clear(struct fs_model *m);
 
 #endif /* model/store.h */

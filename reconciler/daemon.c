@@ -55,6 +55,9 @@ struct fs_daemon {
     struct fs_config *cfg;
     struct etcd_client *etcd;
     struct fs_model *model;
+    /* The snapshot of 'model', kept and updated by what changed
+     * (model/incremental.c). */
+    struct fs_snapshot_cache *snapshots;
     struct fs_ovs *ovs;
     struct fs_render_engine *engine;
     struct fs_alloc alloc;
@@ -180,6 +183,9 @@ static void log_new_errors(const struct fs_errors *old,
 static void replace_errors(struct fs_errors *dst, const struct fs_errors *src,
                            const char *what)
 {
+    if (fs_errors_equal(dst, src)) {
+        return; /* Mostly: a change rejects nothing new. */
+    }
     log_new_errors(dst, src, what);
     fs_errors_clear(dst);
     fs_errors_extend(dst, src);
@@ -201,7 +207,7 @@ static void converged(struct fs_daemon *d)
 static void render_now(struct fs_daemon *d)
 {
     long long t0 = time_msec();
-    struct fs_snapshot *snap = fs_snapshot_build(d->model);
+    const struct fs_snapshot *snap = fs_snapshot_update(d->snapshots, d->model);
     long long snapshot_ms = time_msec() - t0;
     fs_alloc_run(&d->alloc, snap);
     struct fs_render_node node = {
@@ -223,13 +229,13 @@ static void render_now(struct fs_daemon *d)
                          (snapshot_ms + d->render_ms) / 1000.);
     d->metrics.ovsdb_rows = delta->n_ports + delta->n_bridges;
     VLOG_DBG("rendered revision %" PRId64 " in %lld + %.0f ms (snapshot, "
-             "engine): %zu of %zu units, "
+             "engine): %zu resources checked, %zu of %zu units, "
              "%zu flows added or changed, %zu removed; %zu flows, %zu groups, "
              "%zu errors",
-             delta->revision, snapshot_ms, d->render_ms, delta->units_rendered,
+             delta->revision, snapshot_ms, d->render_ms,
+             fs_snapshot_cache_checked(d->snapshots), delta->units_rendered,
              delta->n_units, delta->n_add_flows, delta->n_remove_flows,
              delta->n_flows, delta->n_groups, snap->errors.n);
-    fs_snapshot_destroy(snap);
     if (d->change_ms) {
         if (!d->converging_ms) {
             d->converging_ms = d->change_ms;
@@ -829,6 +835,7 @@ static void daemon_init(struct fs_daemon *d, struct ev_loop *loop,
             FS_BACKOFF_INIT(STATUS_RETRY_FIRST_MS, STATUS_RETRY_MAX_MS),
     };
     d->model = fs_model_create();
+    d->snapshots = fs_snapshot_cache_create();
     d->status_key = fs_status_key(cfg->node);
     fs_local_facts_init(&d->facts);
     d->last.ok = true;
@@ -857,6 +864,7 @@ static void daemon_destroy(struct fs_daemon *d)
     fs_chassis_reg_destroy(d->chassis_reg);
     fs_alloc_destroy(&d->alloc);
     fs_render_engine_destroy(d->engine);
+    fs_snapshot_cache_destroy(d->snapshots);
     fs_model_destroy(d->model);
     fs_local_facts_destroy(&d->facts);
     fs_errors_destroy(&d->errors);

@@ -29,6 +29,33 @@ static uint64_t res_version(enum fs_kind kind, const void *res)
     return UINT64_C(1) << 63 | (uint64_t)meta->mod_revision << 24 | path_id;
 }
 
+bool render_kind_changed(const struct render_world *w, enum fs_kind kind)
+{
+    return !w->changed || !sset_is_empty(&w->changed[kind]);
+}
+
+bool render_res_changed(const struct render_world *w, enum fs_kind kind,
+                        const char *id)
+{
+    if (!w->changed) {
+        return true;
+    }
+    const struct sset *changed = &w->changed[kind];
+    if (sset_count(changed) > 4) {
+        return sset_contains(changed, id);
+    }
+    /* A change is mostly one or two resources: comparing is cheaper than
+     * hashing 'id'. */
+    const char *name;
+    SSET_FOR_EACH(name, changed)
+    {
+        if (!strcmp(name, id)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static int local_ofport(const struct render_world *w, const char *port_id)
 {
     const struct fs_port *p = fs_snapshot_find(w->snap, FS_PORT, port_id);

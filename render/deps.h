@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hmapx.h"
 #include "openvswitch/hmap.h"
 #include "render/internal.h"
 
@@ -28,6 +29,7 @@ enum render_dep_type {
     RENDER_DEP_TUNNEL,       /* Chassis name: its tunnel's ofport, 0 none. */
     RENDER_DEP_SLICE_NET,    /* Network id: its slice's version, 0 none. */
     RENDER_DEP_SLICE_MEMBER, /* Port id: its member patch's ofport. */
+    RENDER_N_DEP_TYPES
 };
 
 /* One interned dependency. */
@@ -38,8 +40,9 @@ struct render_dep {
     char *id;       /* "" for SCAN. */
     uint64_t value; /* Its value in run 'stamp'. */
     uint64_t stamp;
-    uint64_t serial; /* The last recording that listed it. */
-    size_t refs;     /* Units whose dependencies list it. */
+    uint64_t serial;    /* The last recording that listed it. */
+    size_t refs;        /* Units whose dependencies list it. */
+    struct hmapx users; /* Those units (the recordings' owners). */
 };
 
 /* A dependency of one unit and the value the unit read. */
@@ -51,12 +54,14 @@ struct render_dep_ref {
 /* Every interned dependency of an engine. */
 struct render_deps {
     struct hmap map;
-    uint64_t serial; /* Recordings started so far. */
+    uint64_t serial;                          /* Recordings started so far. */
+    struct hmapx by_type[RENDER_N_DEP_TYPES]; /* Every dependency, by type. */
 };
 
 /* What one unit's render reads (struct render_ctx's 'rec'). */
 struct render_rec {
     struct render_deps *deps;
+    void *owner; /* The unit: a user of every dependency it lists. */
     uint64_t serial;
     struct render_dep_ref *refs; /* Each dependency once. */
     size_t n, allocated;
@@ -70,7 +75,7 @@ void render_deps_destroy(struct render_deps *);
 
 /* Starts recording a unit's dependencies into 'rec' (its 'refs' are then
  * the caller's, to free with render_deps_release() and free()). */
-void render_rec_start(struct render_rec *, struct render_deps *);
+void render_rec_start(struct render_rec *, struct render_deps *, void *owner);
 
 /* Records that the unit of 'ctx' read ('type', 'kind', 'id') with
  * 'value' in world ctx->w; nothing if ctx->rec is NULL. */
@@ -82,10 +87,16 @@ void render_record(const struct render_ctx *, enum render_dep_type type,
 bool render_deps_changed(const struct render_world *w,
                          const struct render_dep_ref *refs, size_t n);
 
-/* Drops the 'n' references 'refs' (not the array), freeing dependencies
- * no unit lists any more. */
+/* Drops the 'n' references 'refs' of unit 'owner' (not the array), freeing
+ * dependencies no unit lists any more. */
 void render_deps_release(struct render_deps *, const struct render_dep_ref *,
-                         size_t n);
+                         size_t n, void *owner);
+
+/* Returns the interned dependency ('type', 'kind', 'id'), or NULL if no
+ * unit lists it. */
+struct render_dep *render_deps_find(const struct render_deps *,
+                                    enum render_dep_type type, int kind,
+                                    const char *id);
 
 /* Returns the value of dependency ('type', 'kind', 'id') in 'w'
  * (render/access.c; the accessors record exactly this). */

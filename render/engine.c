@@ -23,11 +23,15 @@
 
 #include <string.h>
 
+#include "hmapx.h"
+
 #include "render/claims.h"
 #include "render/delta.h"
 #include "render/deps.h"
 #include "render/internal.h"
 #include "util.h"
+
+int fs_render_engine_break;
 
 /* One render unit and what it rendered and read last. */
 struct unit {
@@ -63,6 +67,15 @@ struct fs_render_engine {
      * the last run; 'rows_dirty' when some unit's output changed since. */
     struct fs_desired rows;
     bool rows_dirty;
+    /* The snapshot cache and generation of the last run (NULL: none, or a
+     * snapshot of fs_snapshot_build()). */
+    const void *snap_origin;
+    uint64_t snap_generation;
+    /* What a world derives from the snapshot alone, kept from the last
+     * run for the next when what it derives from did not change. */
+    struct render_world kept;
+    /* overlay.c's spans of the chains. */
+    struct render_chain_spans *chain_spans;
     /* Outputs replaced in this run, freed when it ends. */
     struct render_out **garbage;
     size_t n_garbage, allocated_garbage;
@@ -82,6 +95,8 @@ static void engine_init(struct fs_render_engine *e)
     e->full = true;
     e->rows = (struct fs_desired){.notes = FS_ERRORS_INITIALIZER};
     e->rows_dirty = true;
+    e->chain_spans = render_chain_spans_create();
+    render_world_keep_init(&e->kept);
 }
 
 struct fs_render_engine *fs_render_engine_create(void)
@@ -123,6 +138,8 @@ static void engine_clear(struct fs_render_engine *e)
     free(e->node_name);
     free(e->bridge);
     free(e->garbage);
+    render_chain_spans_destroy(e->chain_spans);
+    render_world_keep_destroy(&e->kept);
 }
 
 void fs_render_engine_destroy(struct fs_render_engine *e)
@@ -193,7 +210,13 @@ static void render_again(struct fs_render_engine *e, struct render_world *w,
     struct render_out *out = xmalloc(sizeof *out);
     struct render_rec rec;
     render_out_init(out);
-    render_rec_start(&rec, &e->deps);
+    /* The old dependencies go first, so that the unit is a user of exactly
+     * those it reads now. */
+    render_deps_release(&e->deps, u->deps, u->n_deps, u);
+    free(u->deps);
+    u->deps = NULL;
+    u->n_deps = 0;
+    render_rec_start(&rec, &e->deps, u);
     render_unit(w, u->kind, u->id, out, &rec);
     if (u->out && render_out_equal(u->out, out)) {
         free_out(out);
@@ -201,8 +224,6 @@ static void render_again(struct fs_render_engine *e, struct render_world *w,
         withdraw(e, u);
         claim(e, u, out);
     }
-    render_deps_release(&e->deps, u->deps, u->n_deps);
-    free(u->deps);
     u->deps = rec.refs;
     u->n_deps = rec.n;
 }
@@ -212,7 +233,7 @@ static void drop(struct fs_render_engine *e, struct unit *u)
 {
     withdraw(e, u);
     e->rows_dirty = true;
-    render_deps_release(&e->deps, u->deps, u->n_deps);
+    render_deps_release(&e->deps, u->deps, u->n_deps, u);
     free_unit(u);
 }
 
@@ -288,14 +309,177 @@ static size_t update_list(struct fs_render_engine *e, struct render_world *w,
     return rendered;
 }
 
-/* Renders what changed in 'w'; returns the number of units rendered. */
-static size_t render_changes(struct fs_render_engine *e, struct render_world *w)
+/* The snapshot kind of the objects of unit kind 'kind'. */
+static enum fs_kind object_kind(enum render_unit_kind kind)
+{
+    return kind == RENDER_UNIT_PORT      ? FS_PORT
+           : kind == RENDER_UNIT_NETWORK ? FS_NETWORK
+                                         : FS_PORT_CHAIN;
+}
+
+/* Returns the position in 'l' (sorted by id) of the unit of 'id', or where
+ * it would go; '*found' tells whether it is there. */
+static size_t list_find(const struct unit_list *l, const char *id, bool *found)
+{
+    size_t lo = 0, hi = l->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int cmp = strcmp(l->v[mid]->id, id);
+        if (cmp < 0) {
+            lo = mid + 1;
+        } else if (cmp > 0) {
+            hi = mid;
+        } else {
+            *found = true;
+            return mid;
+        }
+    }
+    *found = false;
+    return lo;
+}
+
+/* Computes dependency 'd' in 'w'; if it differs from what its users read
+ * (its value of the previous run), they go to 'dirty'. */
+static void dep_dirties(const struct render_world *w, struct render_dep *d,
+                        struct hmapx *dirty)
+{
+    if (d->stamp == w->stamp) {
+        return;
+    }
+    uint64_t value = render_dep_value(w, d->type, d->kind, d->id);
+    d->stamp = w->stamp;
+    if (value != d->value) {
+        d->value = value;
+        struct hmapx_node *node;
+        HMAPX_FOR_EACH(node, &d->users)
+        {
+            hmapx_add(dirty, node->data);
+        }
+    }
+}
+
+static void type_dirties(struct fs_render_engine *e,
+                         const struct render_world *w,
+                         enum render_dep_type type, struct hmapx *dirty)
+{
+    struct hmapx_node *node;
+    HMAPX_FOR_EACH(node, &e->deps.by_type[type])
+    {
+        dep_dirties(w, node->data, dirty);
+    }
+}
+
+/* The units some of whose dependencies have another value than in the
+ * previous run, found from what changed: the resources the snapshot's
+ * 'changed' names, the kinds it says changed (network keys, SF ports,
+ * ports of a network, scans), and every dependency that reads the facts
+ * or the node-wide unit (rendered already in this run). */
+static void find_dirty(struct fs_render_engine *e, const struct render_world *w,
+                       struct hmapx *dirty)
+{
+    for (int k = 0; k < FS_N_KINDS; k++) {
+        const char *id;
+        SSET_FOR_EACH(id, &w->changed[k])
+        {
+            if (fs_render_engine_break == 3) {
+                break;
+            }
+            struct render_dep *d =
+                render_deps_find(&e->deps, RENDER_DEP_RES, k, id);
+            if (d) {
+                dep_dirties(w, d, dirty);
+            }
+        }
+    }
+    if (render_kind_changed(w, FS_NETWORK)) {
+        type_dirties(e, w, RENDER_DEP_NET_KEY, dirty);
+    }
+    if (render_kind_changed(w, FS_PORT_PAIR)) {
+        type_dirties(e, w, RENDER_DEP_SF, dirty);
+    }
+    if (render_kind_changed(w, FS_PORT)) {
+        type_dirties(e, w, RENDER_DEP_NET_PORTS, dirty);
+    }
+    struct hmapx_node *node;
+    HMAPX_FOR_EACH(node, &e->deps.by_type[RENDER_DEP_SCAN])
+    {
+        struct render_dep *d = node->data;
+        if (render_kind_changed(w, d->kind)) {
+            dep_dirties(w, d, dirty);
+        }
+    }
+    static const enum render_dep_type always[] = {
+        RENDER_DEP_LOCAL, RENDER_DEP_UPLINK, RENDER_DEP_TUNNEL,
+        RENDER_DEP_SLICE_NET, RENDER_DEP_SLICE_MEMBER};
+    for (size_t i = 0; i < ARRAY_SIZE(always); i++) {
+        if (fs_render_engine_break != 1 || i) {
+            type_dirties(e, w, always[i], dirty);
+        }
+    }
+}
+
+/* Adds units for the objects the snapshot's 'changed' names that have
+ * none, renders them, and drops the units of those no longer in it.
+ * Returns the number of units rendered. */
+static size_t update_members(struct fs_render_engine *e, struct render_world *w,
+                             struct hmapx *dirty)
+{
+    size_t rendered = 0;
+    for (size_t k = 0; k < N_LISTS; k++) {
+        struct unit_list *l = &e->lists[k];
+        enum fs_kind kind = object_kind(list_kinds[k]);
+        const char *id;
+        SSET_FOR_EACH(id, &w->changed[kind])
+        {
+            bool present = fs_snapshot_find(w->snap, kind, id) != NULL;
+            bool found;
+            size_t i = list_find(l, id, &found);
+            if (present && !found) {
+                struct unit *u = new_unit(list_kinds[k], id);
+                push_unit(l, NULL);
+                memmove(&l->v[i + 1], &l->v[i], (l->n - 1 - i) * sizeof *l->v);
+                l->v[i] = u;
+                render_again(e, w, u);
+                rendered++;
+            } else if (!present && found) {
+                struct unit *u = l->v[i];
+                memmove(&l->v[i], &l->v[i + 1], (l->n - 1 - i) * sizeof *l->v);
+                l->n--;
+                hmapx_find_and_delete(dirty, u);
+                drop(e, u);
+            }
+        }
+    }
+    return rendered;
+}
+
+/* Renders what changed in 'w'; returns the number of units rendered.
+ * When the snapshot says what changed since the previous run ('changed',
+ * the next generation of the same cache), only the units it can affect
+ * are looked at; else every unit's dependencies are checked. */
+static size_t render_changes(struct fs_render_engine *e, struct render_world *w,
+                             bool fast)
 {
     if (!e->node_unit) {
         e->node_unit = new_unit(RENDER_UNIT_NODE, "");
     }
     render_again(e, w, e->node_unit);
     size_t n = 1;
+    if (fast) {
+        struct hmapx dirty = HMAPX_INITIALIZER(&dirty);
+        find_dirty(e, w, &dirty);
+        if (fs_render_engine_break != 2) {
+            n += update_members(e, w, &dirty);
+        }
+        struct hmapx_node *node;
+        HMAPX_FOR_EACH(node, &dirty)
+        {
+            render_again(e, w, node->data);
+            n++;
+        }
+        hmapx_destroy(&dirty);
+        return n;
+    }
     for (size_t k = 0; k < N_LISTS; k++) {
         n += update_list(e, w, list_kinds[k], &e->lists[k]);
     }
@@ -363,13 +547,23 @@ fs_render_engine_run(struct fs_render_engine *e, const struct fs_snapshot *snap,
     e->facts_generation = facts->generation;
 
     struct render_world w;
-    render_world_init(&w, snap, node, facts, e->run);
+    const struct sset *changed =
+        snap->changed && snap->origin && snap->origin == e->snap_origin &&
+                snap->generation == e->snap_generation + 1
+            ? snap->changed
+            : NULL;
+    e->snap_origin = snap->origin;
+    e->snap_generation = snap->generation;
+    render_world_init_kept(&w, snap, node, facts, e->run, changed, &e->kept);
+    /* Kept only for the snapshots of a cache: with fs_snapshot_build()'s
+     * nothing says what changed, and keeping would only cost. */
+    w.chain_spans = snap->origin ? e->chain_spans : NULL;
     struct fs_desired_delta *d = xzalloc(sizeof *d);
     d->revision = snap->revision;
     d->facts_generation = facts->generation;
     d->full = e->full;
     e->full = false;
-    d->units_rendered = render_changes(e, &w);
+    d->units_rendered = render_changes(e, &w, changed && e->node_unit);
     d->n_units = count_units(e);
     render_delta_changes(&e->flows, &e->groups, d);
     d->n_flows = render_claims_count(&e->flows);
@@ -381,6 +575,7 @@ fs_render_engine_run(struct fs_render_engine *e, const struct fs_snapshot *snap,
     }
     render_delta_copy_rows(d, &e->rows);
     free_garbage(e);
+    render_world_keep(&w, &e->kept);
     render_world_destroy(&w);
     return d;
 }

@@ -28,8 +28,14 @@
  *
  * Cost of a run: O(ports + networks + port pairs + chains) for the world
  * and the node-wide unit, O(dependencies) for the checks, and the units
- * rendered again; never O(flows).  Not thread-safe: one engine per
- * thread. */
+ * rendered again; never O(flows).  When the snapshot comes from a
+ * snapshot cache (fs_snapshot_update()) and follows the one of the
+ * previous run, a run looks only at what changed: the dependencies of the
+ * resources and kinds the snapshot says changed and those on the facts
+ * and the node-wide unit, each with the units that read it, the objects
+ * that came or went, and the chains (for tunnels) whose resources
+ * changed; the world's network keys, SF ports and ports per network are
+ * kept.  Not thread-safe: one engine per thread. */
 #ifndef FS_RENDER_ENGINE_H
 #define FS_RENDER_ENGINE_H 1
 
@@ -106,6 +112,11 @@ struct fs_desired_delta *fs_render_engine_run(struct fs_render_engine *,
  * fs_render() sorts; caller frees with fs_desired_destroy()).  Walks every
  * unit: for tests and `plan`, never on the change path. */
 struct fs_desired *fs_render_engine_current(const struct fs_render_engine *);
+
+/* Test hook (tests/unit/test_render_engine.c): a nonzero value leaves out
+ * one part of a run that only looks at what changed, to check that the
+ * equivalence test catches it.  0 in production. */
+extern int fs_render_engine_break;
 
 /* Frees 'delta' and all it owns; NULL is fine. */
 void fs_desired_delta_destroy(struct fs_desired_delta *);

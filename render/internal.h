@@ -87,7 +87,31 @@ struct render_world {
     /* The engine run this world is for: cached dependency values carry it
      * (render/deps.c).  0 in fs_render(). */
     uint64_t stamp;
+    /* What may have changed since the engine's previous run: per kind, the
+     * ids of the resources whose snapshot entry may differ (the
+     * snapshot's 'changed', when it follows the one of the previous run);
+     * NULL when unknown (anything may have), and in fs_render(). */
+    const struct sset *changed;
+    /* What the engine keeps of each chain's chassis (overlay.c); NULL in
+     * fs_render(). */
+    struct render_chain_spans *chain_spans;
 };
+
+/* Returns true if resource ('kind', 'id') may differ from the previous
+ * run's: always when w->changed is NULL. */
+bool render_res_changed(const struct render_world *w, enum fs_kind kind,
+                        const char *id);
+
+/* Returns true if some resource of 'kind' may differ from the previous
+ * run's. */
+bool render_kind_changed(const struct render_world *w, enum fs_kind kind);
+
+/* The chassis each chain spans, which chains read each resource, and the
+ * chains that need each chassis, kept by the engine from run to run
+ * (overlay.c): the node-wide unit finds again only the spans of the chains
+ * whose resources changed. */
+struct render_chain_spans *render_chain_spans_create(void);
+void render_chain_spans_destroy(struct render_chain_spans *);
 
 /* Builds the world of 'snap', 'node' and 'facts' (kept by pointer: they
  * must outlive it) for engine run 'stamp'.  Free with
@@ -95,6 +119,21 @@ struct render_world {
 void render_world_init(struct render_world *, const struct fs_snapshot *snap,
                        const struct fs_render_node *node,
                        const struct fs_local_facts *facts, uint64_t stamp);
+
+/* The same for an engine run that keeps, in 'kept' (NULL: none), what a
+ * world derives from the snapshot alone (network keys, SF ports, the
+ * ports of each network) from one run to the next: each is reused when
+ * 'changed' (struct render_world) says nothing it derives from changed.
+ * render_world_keep() moves them into 'kept' at the end of the run. */
+void render_world_init_kept(struct render_world *,
+                            const struct fs_snapshot *snap,
+                            const struct fs_render_node *node,
+                            const struct fs_local_facts *facts, uint64_t stamp,
+                            const struct sset *changed,
+                            struct render_world *kept);
+void render_world_keep(struct render_world *, struct render_world *kept);
+void render_world_keep_init(struct render_world *kept);
+void render_world_keep_destroy(struct render_world *kept);
 
 /* Frees what 'w' derived (not its inputs). */
 void render_world_destroy(struct render_world *);

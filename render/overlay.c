@@ -112,12 +112,107 @@ static void network_needs(const struct render_ctx *ctx, struct shash *needs)
     shash_destroy(&nets);
 }
 
-/* Adds the chassis port 'id' is bound to (if any) to 'chassis'. */
-static void add_port_chassis(const struct render_ctx *ctx, struct sset *chassis,
+/* One chain's chassis (chain_chassis()) and the resources read to find
+ * them, kept by the engine from run to run (struct render_chain_spans). */
+struct render_span {
+    struct sset chassis;
+    struct span_input {
+        enum fs_kind kind;
+        char *id;
+    } * inputs;
+    size_t n, allocated;
+};
+
+/* The chains that need a tunnel to one chassis (they have a port here and
+ * one there), and the smallest of their ids: the chain named in notes, as
+ * the first in id order. */
+struct span_name {
+    struct sset chains;
+    const char *min; /* In 'chains'. */
+};
+
+/* What the engine keeps of chain_needs() from run to run: each chain's
+ * span (chains with a path id), which chains read each resource
+ * ("<kind>/<id>" -> sset of chain ids), and each chassis' chains. */
+struct render_chain_spans {
+    struct shash spans;
+    struct shash inputs;
+    struct shash names;
+    uint64_t stamp; /* The engine run that last brought them up to date. */
+};
+
+struct render_chain_spans *render_chain_spans_create(void)
+{
+    struct render_chain_spans *cs = xzalloc(sizeof *cs);
+    shash_init(&cs->spans);
+    shash_init(&cs->inputs);
+    shash_init(&cs->names);
+    return cs;
+}
+
+static void span_free(struct render_span *span)
+{
+    sset_destroy(&span->chassis);
+    for (size_t i = 0; i < span->n; i++) {
+        free(span->inputs[i].id);
+    }
+    free(span->inputs);
+    free(span);
+}
+
+static void spans_clear(struct render_chain_spans *cs)
+{
+    struct shash_node *node;
+    SHASH_FOR_EACH(node, &cs->spans)
+    {
+        span_free(node->data);
+    }
+    shash_clear(&cs->spans);
+    SHASH_FOR_EACH(node, &cs->inputs)
+    {
+        sset_destroy(node->data);
+    }
+    shash_clear_free_data(&cs->inputs);
+    SHASH_FOR_EACH(node, &cs->names)
+    {
+        struct span_name *sn = node->data;
+        sset_destroy(&sn->chains);
+    }
+    shash_clear_free_data(&cs->names);
+    cs->stamp = 0;
+}
+
+void render_chain_spans_destroy(struct render_chain_spans *cs)
+{
+    if (cs) {
+        spans_clear(cs);
+        shash_destroy(&cs->spans);
+        shash_destroy(&cs->inputs);
+        shash_destroy(&cs->names);
+        free(cs);
+    }
+}
+
+/* fs_snapshot_find(), recorded in 'span' (if not NULL). */
+static const void *span_find(const struct render_ctx *ctx,
+                             struct render_span *span, enum fs_kind kind,
                              const char *id)
 {
-    const struct fs_port *p =
-        id ? fs_snapshot_find(ctx->snap, FS_PORT, id) : NULL;
+    if (span && id) {
+        if (span->n >= span->allocated) {
+            span->inputs = x2nrealloc(span->inputs, &span->allocated,
+                                      sizeof *span->inputs);
+        }
+        span->inputs[span->n++] = (struct span_input){kind, xstrdup(id)};
+    }
+    return id ? fs_snapshot_find(ctx->snap, kind, id) : NULL;
+}
+
+/* Adds the chassis port 'id' is bound to (if any) to 'chassis'. */
+static void add_port_chassis(const struct render_ctx *ctx, struct sset *chassis,
+                             const char *id, struct render_span *span)
+{
+    const struct fs_port *p = span_find(ctx, span, FS_PORT, id);
     if (p && !p->remote && p->host_id && *p->host_id) {
         sset_add(chassis, p->host_id);
     }
@@ -126,37 +221,185 @@ static void add_port_chassis(const struct render_ctx *ctx, struct sset *chassis,
 /* The chassis of every port chain 'pc' uses: classifiers' source and
  * destination ports, every pair's two ports. */
 static void chain_chassis(const struct render_ctx *ctx,
-                          const struct fs_port_chain *pc, struct sset *chassis)
+                          const struct fs_port_chain *pc, struct sset *chassis,
+                          struct render_span *span)
 {
+    span_find(ctx, span, FS_PORT_CHAIN, pc->meta.id);
     for (size_t i = 0; i < pc->n_flow_classifiers; i++) {
-        const struct fs_flow_classifier *fc = fs_snapshot_find(
-            ctx->snap, FS_FLOW_CLASSIFIER, pc->flow_classifiers[i]);
-        add_port_chassis(ctx, chassis, fc->logical_source_port);
-        add_port_chassis(ctx, chassis, fc->logical_destination_port);
+        const struct fs_flow_classifier *fc =
+            span_find(ctx, span, FS_FLOW_CLASSIFIER, pc->flow_classifiers[i]);
+        add_port_chassis(ctx, chassis, fc->logical_source_port, span);
+        add_port_chassis(ctx, chassis, fc->logical_destination_port, span);
     }
     for (size_t j = 0; j < pc->n_port_pair_groups; j++) {
-        const struct fs_port_pair_group *g = fs_snapshot_find(
-            ctx->snap, FS_PORT_PAIR_GROUP, pc->port_pair_groups[j]);
+        const struct fs_port_pair_group *g =
+            span_find(ctx, span, FS_PORT_PAIR_GROUP, pc->port_pair_groups[j]);
         for (size_t k = 0; k < g->n_port_pairs; k++) {
             const struct fs_port_pair *pp =
-                fs_snapshot_find(ctx->snap, FS_PORT_PAIR, g->port_pairs[k]);
-            add_port_chassis(ctx, chassis, pp->ingress);
-            add_port_chassis(ctx, chassis, pp->egress);
+                span_find(ctx, span, FS_PORT_PAIR, g->port_pairs[k]);
+            add_port_chassis(ctx, chassis, pp->ingress, span);
+            add_port_chassis(ctx, chassis, pp->egress, span);
         }
     }
+}
+
+static char *input_name(enum fs_kind kind, const char *id)
+{
+    return xasprintf("%d/%s", kind, id);
+}
+
+/* Adds (or, 'add' false, removes) chain 'id''s span 'span' to the names
+ * and inputs of 'cs'. */
+static void span_index(struct render_chain_spans *cs, const char *node_name,
+                       const char *id, const struct render_span *span, bool add)
+{
+    for (size_t i = 0; i < span->n; i++) {
+        char *name = input_name(span->inputs[i].kind, span->inputs[i].id);
+        struct sset *chains = shash_find_data(&cs->inputs, name);
+        if (add) {
+            if (!chains) {
+                chains = xmalloc(sizeof *chains);
+                sset_init(chains);
+                shash_add(&cs->inputs, name, chains);
+            }
+            sset_add(chains, id);
+        } else if (chains) {
+            sset_find_and_delete(chains, id);
+            if (sset_is_empty(chains)) {
+                sset_destroy(chains);
+                free(shash_find_and_delete(&cs->inputs, name));
+            }
+        }
+        free(name);
+    }
+    if (!sset_contains(&span->chassis, node_name)) {
+        return;
+    }
+    const char *chassis;
+    SSET_FOR_EACH(chassis, &span->chassis)
+    {
+        if (!*chassis || !strcmp(chassis, node_name)) {
+            continue;
+        }
+        struct span_name *sn = shash_find_data(&cs->names, chassis);
+        if (add) {
+            if (!sn) {
+                sn = xzalloc(sizeof *sn);
+                sset_init(&sn->chains);
+                shash_add(&cs->names, chassis, sn);
+            }
+            sset_add(&sn->chains, id);
+            if (!sn->min || strcmp(id, sn->min) < 0) {
+                sn->min = sset_find(&sn->chains, id)->name;
+            }
+        } else if (sn) {
+            bool was_min = sn->min && !strcmp(sn->min, id);
+            sset_find_and_delete(&sn->chains, id);
+            if (sset_is_empty(&sn->chains)) {
+                sset_destroy(&sn->chains);
+                free(shash_find_and_delete(&cs->names, chassis));
+            } else if (was_min) {
+                sn->min = NULL;
+                const char *other;
+                SSET_FOR_EACH(other, &sn->chains)
+                {
+                    if (!sn->min || strcmp(other, sn->min) < 0) {
+                        sn->min = other;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* Brings chain 'id''s span in 'cs' up to date with the snapshot. */
+static void span_update(const struct render_ctx *ctx,
+                        struct render_chain_spans *cs, const char *id)
+{
+    struct render_span *span = shash_find_and_delete(&cs->spans, id);
+    if (span) {
+        span_index(cs, ctx->node, id, span, false);
+        span_free(span);
+    }
+    const struct fs_port_chain *pc =
+        fs_snapshot_find(ctx->snap, FS_PORT_CHAIN, id);
+    if (pc && pc->path_id) {
+        span = xzalloc(sizeof *span);
+        sset_init(&span->chassis);
+        chain_chassis(ctx, pc, &span->chassis, span);
+        span_index(cs, ctx->node, pc->meta.id, span, true);
+        shash_add(&cs->spans, pc->meta.id, span);
+    }
+}
+
+/* Brings every span of 'cs' up to date: those of the chains whose
+ * resources the snapshot says changed since the previous run, or all. */
+static void spans_update(const struct render_ctx *ctx,
+                         struct render_chain_spans *cs)
+{
+    const struct render_world *w = ctx->w;
+    if (!w->changed || cs->stamp + 1 != w->stamp) {
+        spans_clear(cs);
+        for (size_t i = 0; i < ctx->snap->n_port_chains; i++) {
+            span_update(ctx, cs, ctx->snap->port_chains[i].meta.id);
+        }
+    } else {
+        static const enum fs_kind kinds[] = {
+            FS_PORT, FS_PORT_PAIR, FS_PORT_PAIR_GROUP, FS_FLOW_CLASSIFIER};
+        struct sset affected = SSET_INITIALIZER(&affected);
+        const char *id;
+        SSET_FOR_EACH(id, &w->changed[FS_PORT_CHAIN])
+        {
+            sset_add(&affected, id);
+        }
+        for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+            SSET_FOR_EACH(id, &w->changed[kinds[k]])
+            {
+                char *name = input_name(kinds[k], id);
+                const struct sset *chains = shash_find_data(&cs->inputs, name);
+                const char *chain;
+                if (chains) {
+                    SSET_FOR_EACH(chain, chains)
+                    {
+                        sset_add(&affected, chain);
+                    }
+                }
+                free(name);
+            }
+        }
+        SSET_FOR_EACH(id, &affected)
+        {
+            span_update(ctx, cs, id);
+        }
+        sset_destroy(&affected);
+    }
+    cs->stamp = w->stamp;
 }
 
 /* For each chain this node takes part in (a port of it is bound here):
  * every other chassis of the chain. */
 static void chain_needs(const struct render_ctx *ctx, struct shash *needs)
 {
+    struct render_chain_spans *cs = ctx->w->chain_spans;
+    if (cs) {
+        spans_update(ctx, cs);
+        const struct shash_node **names = shash_sort(&cs->names);
+        for (size_t i = 0; i < shash_count(&cs->names); i++) {
+            const struct span_name *sn = names[i]->data;
+            const struct fs_port_chain *pc =
+                fs_snapshot_find(ctx->snap, FS_PORT_CHAIN, sn->min);
+            need_chassis(needs, ctx, names[i]->name, pc->meta.key);
+        }
+        free(names);
+        return;
+    }
     for (size_t i = 0; i < ctx->snap->n_port_chains; i++) {
         const struct fs_port_chain *pc = &ctx->snap->port_chains[i];
         if (!pc->path_id) {
             continue;
         }
         struct sset chassis = SSET_INITIALIZER(&chassis);
-        chain_chassis(ctx, pc, &chassis);
+        chain_chassis(ctx, pc, &chassis, NULL);
         if (sset_contains(&chassis, ctx->node)) {
             const char *name;
             SSET_FOR_EACH(name, &chassis)

@@ -81,12 +81,18 @@ static void index_network_ports(struct render_world *w)
     }
 }
 
-void render_world_init(struct render_world *w, const struct fs_snapshot *snap,
-                       const struct fs_render_node *node,
-                       const struct fs_local_facts *facts, uint64_t stamp)
+void render_world_init_kept(struct render_world *w,
+                            const struct fs_snapshot *snap,
+                            const struct fs_render_node *node,
+                            const struct fs_local_facts *facts, uint64_t stamp,
+                            const struct sset *changed,
+                            struct render_world *kept)
 {
-    *w = (struct render_world){
-        .snap = snap, .node = node, .facts = facts, .stamp = stamp};
+    *w = (struct render_world){.snap = snap,
+                               .node = node,
+                               .facts = facts,
+                               .stamp = stamp,
+                               .changed = changed};
     shash_init(&w->net_keys);
     sset_init(&w->sf_ports);
     shash_init(&w->net_ports);
@@ -95,12 +101,32 @@ void render_world_init(struct render_world *w, const struct fs_snapshot *snap,
     shash_init(&w->tunnels);
     shash_init(&w->slice_nets);
     simap_init(&w->slice_members);
-    assign_net_keys(w);
-    collect_sf_ports(w);
-    index_network_ports(w);
+    bool reuse = changed && kept && kept->stamp;
+    if (reuse && !render_kind_changed(w, FS_NETWORK)) {
+        shash_swap(&w->net_keys, &kept->net_keys);
+    } else {
+        assign_net_keys(w);
+    }
+    if (reuse && !render_kind_changed(w, FS_PORT_PAIR)) {
+        sset_swap(&w->sf_ports, &kept->sf_ports);
+    } else {
+        collect_sf_ports(w);
+    }
+    if (reuse && !render_kind_changed(w, FS_PORT)) {
+        shash_swap(&w->net_ports, &kept->net_ports);
+    } else {
+        index_network_ports(w);
+    }
 }
 
-void render_world_destroy(struct render_world *w)
+void render_world_init(struct render_world *w, const struct fs_snapshot *snap,
+                       const struct fs_render_node *node,
+                       const struct fs_local_facts *facts, uint64_t stamp)
+{
+    render_world_init_kept(w, snap, node, facts, stamp, NULL, NULL);
+}
+
+static void destroy_derived(struct render_world *w)
 {
     struct shash_node *node;
     SHASH_FOR_EACH(node, &w->net_ports)
@@ -111,6 +137,35 @@ void render_world_destroy(struct render_world *w)
     shash_destroy_free_data(&w->net_ports);
     shash_destroy_free_data(&w->net_keys);
     sset_destroy(&w->sf_ports);
+}
+
+void render_world_keep_init(struct render_world *kept)
+{
+    *kept = (struct render_world){.stamp = 0};
+    shash_init(&kept->net_keys);
+    sset_init(&kept->sf_ports);
+    shash_init(&kept->net_ports);
+}
+
+void render_world_keep_destroy(struct render_world *kept)
+{
+    destroy_derived(kept);
+}
+
+void render_world_keep(struct render_world *w, struct render_world *kept)
+{
+    destroy_derived(kept);
+    render_world_keep_init(kept);
+    shash_swap(&w->net_keys, &kept->net_keys);
+    sset_swap(&w->sf_ports, &kept->sf_ports);
+    shash_swap(&w->net_ports, &kept->net_ports);
+    kept->stamp = w->stamp;
+}
+
+void render_world_destroy(struct render_world *w)
+{
+    struct shash_node *node;
+    destroy_derived(w);
     shash_destroy_free_data(&w->uplinks);
     simap_destroy(&w->patch_ofports);
     shash_destroy_free_data(&w->tunnels);

@@ -273,10 +273,23 @@ static char *desired_diff(const struct fs_desired *a,
 }
 
 /* Fails with 'what' and the context if 'diff' is not NULL. */
+/* test_breaks_are_caught(): a difference is recorded in 'broke' (with
+ * what it was) instead of failing the test. */
+static bool expect_break, broke;
+static char broke_what[256];
+
 static void check(char *diff, const char *what, uint64_t seed, int step,
                   const struct rworld *w)
 {
-    if (diff) {
+    if (diff && expect_break) {
+        if (!broke) {
+            snprintf(broke_what, sizeof broke_what,
+                     "seed %" PRIu64 " step %d (%s): %s", seed, step, w->what,
+                     what);
+        }
+        broke = true;
+        free(diff);
+    } else if (diff) {
         print_error("seed %" PRIu64 " step %d (%s): %s:\n%s", seed, step,
                     w->what, what, diff);
         free(diff);
@@ -325,6 +338,12 @@ static void count_overlay(struct coverage *cov, const struct fs_desired *full)
     cov->with_arrivals += arrivals;
 }
 
+/* The snapshot cache of checked_run(): the engine then runs on the
+ * incremental snapshot, as in flowsteerd (and skips what its 'changed'
+ * says did not change), fs_render() on fs_snapshot_build()'s; NULL: both
+ * on fs_snapshot_build()'s. */
+static struct fs_snapshot_cache *run_cache;
+
 /* One run of 'e' on world 'w', checked against fs_render(); returns the
  * delta (caller frees).  'cov' (may be NULL) counts steps with chains. */
 static struct fs_desired_delta *checked_run(struct fs_render_engine *e,
@@ -333,8 +352,10 @@ static struct fs_desired_delta *checked_run(struct fs_render_engine *e,
                                             struct coverage *cov)
 {
     struct fs_snapshot *s = fs_snapshot_build(w->model);
+    const struct fs_snapshot *es =
+        run_cache ? fs_snapshot_update(run_cache, w->model) : s;
     struct fs_desired_delta *d =
-        fs_render_engine_run(e, s, &w->node, &w->facts);
+        fs_render_engine_run(e, es, &w->node, &w->facts);
     struct fs_desired *full = fs_render(s, &w->node, &w->facts);
     struct fs_desired *cur = fs_render_engine_current(e);
     mirror_apply(m, d);
@@ -344,6 +365,12 @@ static struct fs_desired_delta *checked_run(struct fs_render_engine *e,
           "delta rows vs fs_render()", seed, step, w);
     check(bridges_diff(d->bridges, d->n_bridges, full),
           "delta bridges vs fs_render()", seed, step, w);
+    if (broke) {
+        fs_desired_destroy(cur);
+        fs_desired_destroy(full);
+        fs_snapshot_destroy(s);
+        return d;
+    }
     assert_int_equal(d->n_flows, full->n_flows);
     assert_int_equal(d->n_groups, full->n_groups);
     assert_int_equal(d->revision, s->revision);
@@ -377,6 +404,10 @@ static void run_seed(uint64_t seed, struct rw_sizes sizes, int steps,
             rw_step(&w);
         }
         struct fs_desired_delta *d = checked_run(e, &m, &w, seed, step, cov);
+        if (broke) {
+            fs_desired_delta_destroy(d);
+            break;
+        }
         assert_true(d->full == !step);
         cov->steps++;
         cov->groups += d->n_groups > 0;
@@ -390,6 +421,10 @@ static void run_seed(uint64_t seed, struct rw_sizes sizes, int steps,
         if (step % 7 == 3) {
             /* Nothing changed: nothing to do but the node-wide unit. */
             d = checked_run(e, &m, &w, seed, step, NULL);
+            if (broke) {
+                fs_desired_delta_destroy(d);
+                break;
+            }
             assert_true(delta_empty(d));
             assert_false(d->full);
             assert_int_equal(d->units_rendered, 1);
@@ -401,16 +436,24 @@ static void run_seed(uint64_t seed, struct rw_sizes sizes, int steps,
     rw_destroy(&w);
 }
 
-/* Random worlds, random steps: the engine always equals a full render. */
+/* Random worlds, random steps: the engine always equals a full render,
+ * with snapshots of fs_snapshot_build() (odd seeds) or of an incremental
+ * snapshot cache, as flowsteerd has them (even seeds). */
 static void test_equivalence(void **state)
 {
     struct coverage cov = {0};
-    for (uint64_t seed = 1; seed <= 8; seed++) {
+    for (uint64_t seed = 1; seed <= 12; seed++) {
+        run_cache = seed % 2 ? NULL : fs_snapshot_cache_create();
         run_seed(seed, (struct rw_sizes){6, 32, 20, 10, 12, 5}, 300, &cov);
+        fs_snapshot_cache_destroy(run_cache);
+        run_cache = NULL;
     }
     /* Smaller pools: more collisions between MACs, ofports, chain ids. */
-    for (uint64_t seed = 101; seed <= 104; seed++) {
+    for (uint64_t seed = 101; seed <= 106; seed++) {
+        run_cache = seed % 2 ? NULL : fs_snapshot_cache_create();
         run_seed(seed, (struct rw_sizes){3, 12, 8, 4, 6, 3}, 250, &cov);
+        fs_snapshot_cache_destroy(run_cache);
+        run_cache = NULL;
     }
     print_message("%zu steps: %zu with chains, %zu with groups, %zu with "
                   "notes, %zu partial runs, %zu removing flows, %zu table-15 "
@@ -685,7 +728,7 @@ static void test_scan_dependency(void **state)
     struct render_world w;
     render_world_init(&w, s, &x.node, &x.facts, 1);
     struct render_rec rec;
-    render_rec_start(&rec, &deps);
+    render_rec_start(&rec, &deps, NULL);
     struct render_ctx ctx = {.w = &w, .rec = &rec};
     size_t n;
     const struct fs_port *ports = render_scan(&ctx, FS_PORT, &n);
@@ -711,17 +754,49 @@ static void test_scan_dependency(void **state)
         render_world_destroy(&w);
         fs_snapshot_destroy(s);
     }
-    render_deps_release(&deps, rec.refs, rec.n);
+    render_deps_release(&deps, rec.refs, rec.n, NULL);
     free(rec.refs);
     assert_true(hmap_is_empty(&deps.map));
     render_deps_destroy(&deps);
     example_destroy(&x);
 }
 
+/* Each deliberate break of the engine's runs on the incremental snapshot
+ * (fs_render_engine_break) must be caught by the equivalence checks of
+ * test_equivalence's seeds that use a snapshot cache. */
+static void test_breaks_are_caught(void **state)
+{
+    static const char *const breaks[] = {
+        [1] = "local ofports (facts) not looked at again",
+        [2] = "units of new or gone objects not made or dropped",
+        [3] = "resources the snapshot says changed not looked at",
+    };
+    for (int b = 1; b < (int)ARRAY_SIZE(breaks); b++) {
+        struct coverage cov = {0};
+        fs_render_engine_break = b;
+        expect_break = true;
+        broke = false;
+        for (uint64_t seed = 2; !broke && seed <= 12; seed += 2) {
+            run_cache = fs_snapshot_cache_create();
+            run_seed(seed, (struct rw_sizes){6, 32, 20, 10, 12, 5}, 300, &cov);
+            fs_snapshot_cache_destroy(run_cache);
+            run_cache = NULL;
+        }
+        fs_render_engine_break = 0;
+        expect_break = false;
+        if (!broke) {
+            fail_msg("break %d (%s) was not caught", b, breaks[b]);
+        }
+        print_message("break %d (%s) caught: %s\n", b, breaks[b], broke_what);
+        broke = false;
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_equivalence),
+        cmocka_unit_test(test_breaks_are_caught),
         cmocka_unit_test(test_classifier_change_renders_one_unit),
         cmocka_unit_test(test_targeted_changes),
         cmocka_unit_test(test_claimant_takes_over),
