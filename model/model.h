@@ -421,6 +421,11 @@ size_t fs_snapshot_cache_checked(const struct fs_snapshot_cache *);
  * catches it.  0 in production. */
 extern int fs_snapshot_cache_break;
 
+/* Returns the snapshot's array of 'kind' (cast it to the kind's struct;
+ * sorted by id) and stores its length in '*n'. */
+const void *fs_snapshot_array(const struct fs_snapshot *, enum fs_kind kind,
+                              size_t *n);
+
 /* Returns the valid resource of 'kind' with 'id', or NULL.  Cast the result
  * to the kind's struct. */
 const void *fs_snapshot_find(const struct fs_snapshot *, enum fs_kind kind,

@@ -93,44 +93,6 @@ network_ports(const struct render_world *w, const char *network_id)
     return shash_find_data(&w->net_ports, network_id);
 }
 
-/* The snapshot's array of 'kind' and its length. */
-static const void *kind_array(const struct fs_snapshot *s, enum fs_kind kind,
-                              size_t *n)
-{
-    switch (kind) {
-    case FS_NETWORK:
-        *n = s->n_networks;
-        return s->networks;
-    case FS_PORT:
-        *n = s->n_ports;
-        return s->ports;
-    case FS_CHASSIS:
-        *n = s->n_chassis;
-        return s->chassis;
-    case FS_PORT_PAIR:
-        *n = s->n_port_pairs;
-        return s->port_pairs;
-    case FS_PORT_PAIR_GROUP:
-        *n = s->n_port_pair_groups;
-        return s->port_pair_groups;
-    case FS_FLOW_CLASSIFIER:
-        *n = s->n_flow_classifiers;
-        return s->flow_classifiers;
-    case FS_PORT_CHAIN:
-        *n = s->n_port_chains;
-        return s->port_chains;
-    case FS_SLICE:
-        *n = s->n_slices;
-        return s->slices;
-    case FS_FLOWSPACE:
-        *n = s->n_flowspaces;
-        return s->flowspaces;
-    case FS_N_KINDS:
-    default:
-        OVS_NOT_REACHED();
-    }
-}
-
 /* Every (id, version) of 'kind', hashed into 64 bits; computed once per
  * world. */
 static uint64_t scan_value(const struct render_world *w_, enum fs_kind kind)
@@ -138,7 +100,7 @@ static uint64_t scan_value(const struct render_world *w_, enum fs_kind kind)
     struct render_world *w = CONST_CAST(struct render_world *, w_);
     if (!w->scanned[kind]) {
         size_t n;
-        const char *array = kind_array(w->snap, kind, &n);
+        const char *array = fs_snapshot_array(w->snap, kind, &n);
         uint32_t a = n, b = ~a;
         for (size_t i = 0; i < n; i++) {
             const void *res = array + i * fs_kind_size(kind);
@@ -260,5 +222,5 @@ const void *render_scan(const struct render_ctx *ctx, enum fs_kind kind,
                         size_t *n)
 {
     render_record(ctx, RENDER_DEP_SCAN, kind, "", scan_value(ctx->w, kind));
-    return kind_array(ctx->w->snap, kind, n);
+    return fs_snapshot_array(ctx->w->snap, kind, n);
 }

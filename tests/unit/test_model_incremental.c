@@ -24,43 +24,6 @@ static const char *const kind_arrays[] = {
     "port_chains",      "slices",
     "flowspaces"};
 
-static const void *array_of(const struct fs_snapshot *s, enum fs_kind kind,
-                            size_t *n)
-{
-    switch (kind) {
-    case FS_NETWORK:
-        *n = s->n_networks;
-        return s->networks;
-    case FS_PORT:
-        *n = s->n_ports;
-        return s->ports;
-    case FS_CHASSIS:
-        *n = s->n_chassis;
-        return s->chassis;
-    case FS_PORT_PAIR:
-        *n = s->n_port_pairs;
-        return s->port_pairs;
-    case FS_PORT_PAIR_GROUP:
-        *n = s->n_port_pair_groups;
-        return s->port_pair_groups;
-    case FS_FLOW_CLASSIFIER:
-        *n = s->n_flow_classifiers;
-        return s->flow_classifiers;
-    case FS_PORT_CHAIN:
-        *n = s->n_port_chains;
-        return s->port_chains;
-    case FS_SLICE:
-        *n = s->n_slices;
-        return s->slices;
-    case FS_FLOWSPACE:
-        *n = s->n_flowspaces;
-        return s->flowspaces;
-    case FS_N_KINDS:
-    default:
-        return NULL;
-    }
-}
-
 static size_t kind_size(enum fs_kind kind)
 {
     static const size_t sizes[FS_N_KINDS] = {
@@ -98,7 +61,8 @@ static const char *snapshot_diff(const struct fs_snapshot *ref,
     }
     for (int k = 0; k < FS_N_KINDS; k++) {
         size_t na, nb;
-        const char *a = array_of(ref, k, &na), *b = array_of(inc, k, &nb);
+        const char *a = fs_snapshot_array(ref, k, &na),
+                   *b = fs_snapshot_array(inc, k, &nb);
         size_t size = kind_size(k);
         if (na != nb) {
             snprintf(why, sizeof why, "%s: %zu resources, incremental %zu",
