@@ -96,6 +96,10 @@ void fs_check_chains(struct fs_build *);
 bool fs_classifiers_overlap(const struct fs_flow_classifier *,
                             const struct fs_flow_classifier *);
 
+/* Frees 's''s pending chains, orphan chains and path ids and used path
+ * ids (not the pointers' slots: the caller sets them anew). */
+void fs_snapshot_free_chain_lists(struct fs_snapshot *s);
+
 /* Slice rules (model/slices.c), after the network rules and before the
  * port rules (a network rejected here takes its ports along): a slice's
  * networks exist and are valid; a network in two slices rejects the later

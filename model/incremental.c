@@ -903,16 +903,7 @@ static void chain_lists(struct fs_snapshot_cache *c)
     fs_find_chain_orphans(&b);
     fs_sort_named_numbers(t.orphan_chains, t.orphan_path_ids, t.n_orphans);
 
-    for (size_t i = 0; i < s->n_pending_chains; i++) {
-        free(s->pending_chains[i]);
-    }
-    free(s->pending_chains);
-    for (size_t i = 0; i < s->n_orphans; i++) {
-        free(s->orphan_chains[i]);
-    }
-    free(s->orphan_chains);
-    free(s->orphan_path_ids);
-    bitmap_free(s->used_path_ids);
+    fs_snapshot_free_chain_lists(s);
     shash_swap(&s->chain_of_group, &t.chain_of_group);
     shash_destroy(&t.chain_of_group);
     s->pending_chains = t.pending_chains;

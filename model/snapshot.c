@@ -256,6 +256,20 @@ struct fs_snapshot *fs_snapshot_build(struct fs_model *m)
     return s;
 }
 
+void fs_snapshot_free_chain_lists(struct fs_snapshot *s)
+{
+    for (size_t i = 0; i < s->n_pending_chains; i++) {
+        free(s->pending_chains[i]);
+    }
+    free(s->pending_chains);
+    for (size_t i = 0; i < s->n_orphans; i++) {
+        free(s->orphan_chains[i]);
+    }
+    free(s->orphan_chains);
+    free(s->orphan_path_ids);
+    bitmap_free(s->used_path_ids);
+}
+
 void fs_snapshot_destroy(struct fs_snapshot *s)
 {
     if (!s) {
@@ -273,16 +287,7 @@ void fs_snapshot_destroy(struct fs_snapshot *s)
     for (int k = 0; k < FS_N_KINDS; k++) {
         shash_destroy(&s->by_id[k]);
     }
-    for (size_t i = 0; i < s->n_pending_chains; i++) {
-        free(s->pending_chains[i]);
-    }
-    free(s->pending_chains);
-    for (size_t i = 0; i < s->n_orphans; i++) {
-        free(s->orphan_chains[i]);
-    }
-    free(s->orphan_chains);
-    free(s->orphan_path_ids);
-    bitmap_free(s->used_path_ids);
+    fs_snapshot_free_chain_lists(s);
     for (size_t i = 0; i < s->n_pending_networks; i++) {
         free(s->pending_networks[i]);
     }
