@@ -563,7 +563,7 @@ size_t fs_flowtable_stream_next(struct fs_ft_stream *s, size_t max,
     struct fs_flowtable *ft = s->ft;
     size_t start = s->next_flow;
     size_t chunk_end = MIN((c + 1) * s->chunk, n_flows);
-    size_t end = MIN(chunk_end, start + MAX(max, 1));
+    size_t end = start + MIN(chunk_end - start, MAX(max, 1));
     for (size_t i = start; i < end; i++) {
         size_t n_desired = ft->n_desired;
         bool parse_error = s->parsed[i].error != NULL;
