@@ -42,10 +42,12 @@ VLOG_DEFINE_THIS_MODULE(ovs);
  * the first to the last, with jitter (a random 50..100% of it). */
 #define RETRY_FIRST_MS 100
 #define RETRY_MAX_MS 10000
-/* A full delta of at least this many flows on a table with nothing of ours
- * (a cold start) is streamed: its bundle goes out in parts of
- * STREAM_CHUNK flows while the next parts are parsed (stream_delta()). */
-#define STREAM_MIN_FLOWS 256
+/* A full delta with at least one flow on a table with nothing of ours (a
+ * cold start) is streamed: its bundle goes out while the flows are parsed,
+ * in chunks of STREAM_CHUNK flows (stream_delta()).  A small one gains
+ * nothing, but takes the same path as a big one (every cold start in the
+ * integration tests exercises it). */
+#define STREAM_MIN_FLOWS 1
 #define STREAM_CHUNK 2048
 /* Flows inserted between two sends: small, so that ovs-vswitchd never
  * waits for a whole chunk to be encoded. */
