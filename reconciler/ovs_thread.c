@@ -589,8 +589,8 @@ static void keep_rows(struct ovs_side *side, struct fs_desired_delta *delta)
     side->current = c;
 }
 
-/* Whether full delta 'd' can be streamed now: it is big, the table holds
- * nothing of ours (fs_flowtable_can_stream()), and an apply could start
+/* Whether full delta 'd' can be streamed now: it has a flow, the table
+ * holds nothing of ours (fs_flowtable_can_stream()), and an apply could start
  * at once (what run_once() checks, and the facts generation rule of
  * apply()). */
 static bool can_stream(const struct ovs_side *side,
