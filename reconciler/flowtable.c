@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "byte-order.h"
@@ -300,11 +301,15 @@ static struct parsed_flow *parse_flows(const struct fs_flow *flows, size_t n)
 }
 
 /* Makes parsed flow 'p' (consumed) the desired side of the entry of
- * 'flow'.  Returns an error (caller frees) if it did not parse or another
- * desired flow already holds its key under another text. */
+ * 'flow' ('*ep', if nonnull, is set to that entry, or NULL when the flow
+ * is left out).  Returns an error (caller frees) if it did not parse or
+ * another desired flow already holds its key under another text. */
 static char *insert_flow(struct fs_flowtable *ft, const struct fs_flow *flow,
-                         struct parsed_flow *p)
+                         struct parsed_flow *p, struct fs_ft_entry **ep)
 {
+    if (ep) {
+        *ep = NULL;
+    }
     struct ofputil_flow_mod fm = p->fm;
     struct fs_ft_entry *e =
         find_text(ft, flow->table_id, flow->priority, flow->match);
@@ -349,6 +354,9 @@ static char *insert_flow(struct fs_flowtable *ft, const struct fs_flow *flow,
     e->ofpacts_len = fm.ofpacts_len;
     resync(ft, e);
     mark_dirty(ft, e);
+    if (ep) {
+        *ep = e;
+    }
     return NULL;
 }
 
@@ -383,8 +391,11 @@ static void apply_group_delta(struct fs_flowtable *ft,
     ft->groups_dirty |= d->full || d->n_remove_groups || d->n_add_groups;
 }
 
-char *fs_flowtable_apply_delta(struct fs_flowtable *ft,
-                               const struct fs_desired_delta *d)
+/* What a delta does before its added flows: a full delta drops every
+ * desired flow and group, then the removed flows go, then the groups. */
+static void apply_delta_start(struct fs_flowtable *ft,
+                              const struct fs_desired_delta *d, char **first,
+                              size_t *n_bad)
 {
     if (d->full) {
         struct fs_ft_entry *e;
@@ -401,21 +412,195 @@ char *fs_flowtable_apply_delta(struct fs_flowtable *ft,
             clear_desired(ft, e);
         }
     }
-    char *first = NULL;
-    size_t n_bad = 0;
-    apply_group_delta(ft, d, &first, &n_bad);
-    struct parsed_flow *parsed = parse_flows(d->add_flows, d->n_add_flows);
-    for (size_t i = 0; i < d->n_add_flows; i++) {
-        keep_error(&first, &n_bad,
-                   insert_flow(ft, &d->add_flows[i], &parsed[i]));
-    }
-    free(parsed);
+    apply_group_delta(ft, d, first, n_bad);
+}
+
+/* The first error, with the count of the others. */
+static char *delta_error(char *first, size_t n_bad)
+{
     if (n_bad > 1) {
         char *msg = xasprintf("%s (and %zu more)", first, n_bad - 1);
         free(first);
         first = msg;
     }
     return first;
+}
+
+char *fs_flowtable_apply_delta(struct fs_flowtable *ft,
+                               const struct fs_desired_delta *d)
+{
+    char *first = NULL;
+    size_t n_bad = 0;
+    apply_delta_start(ft, d, &first, &n_bad);
+    struct parsed_flow *parsed = parse_flows(d->add_flows, d->n_add_flows);
+    for (size_t i = 0; i < d->n_add_flows; i++) {
+        keep_error(&first, &n_bad,
+                   insert_flow(ft, &d->add_flows[i], &parsed[i], NULL));
+    }
+    free(parsed);
+    return delta_error(first, n_bad);
+}
+
+/* Streaming a full delta (see flowtable.h).  The flows are parsed in
+ * chunks by a helper thread and by the caller's thread, each taking the
+ * next chunk not yet taken ('next_claim'); the caller inserts the chunks
+ * in order, each once it is parsed, and encodes their messages. */
+struct fs_ft_stream {
+    struct fs_flowtable *ft;
+    const struct fs_desired_delta *d;
+    struct parsed_flow *parsed;
+    size_t chunk, n_chunks;
+    size_t next_flow;         /* Next flow to insert. */
+    bool chunk_ready;         /* Its chunk is parsed. */
+    atomic_size_t next_claim; /* Next chunk to parse. */
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    bool *parsed_done; /* Per chunk, under 'mutex'. */
+    pthread_t helper;
+    bool threaded;
+    struct ovs_list group_deletes; /* Sent last. */
+    char *first;
+    size_t n_bad;
+    bool exact;
+};
+
+/* Parses one unclaimed chunk, if any.  Returns false if none was left. */
+static bool stream_parse_one(struct fs_ft_stream *s)
+{
+    size_t c = atomic_fetch_add(&s->next_claim, 1);
+    if (c >= s->n_chunks) {
+        return false;
+    }
+    size_t start = c * s->chunk;
+    size_t end = MIN(start + s->chunk, s->d->n_add_flows);
+    for (size_t i = start; i < end; i++) {
+        parse_flow(&s->d->add_flows[i], &s->parsed[i]);
+    }
+    pthread_mutex_lock(&s->mutex);
+    s->parsed_done[c] = true;
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->mutex);
+    return true;
+}
+
+static void *stream_helper_main(void *s_)
+{
+    struct fs_ft_stream *s = s_;
+    while (stream_parse_one(s)) {
+        continue;
+    }
+    return NULL;
+}
+
+bool fs_flowtable_can_stream(const struct fs_flowtable *ft,
+                             const struct fs_desired_delta *d)
+{
+    return d->full && !ft->n_desired && !ft->n_installed &&
+           !hmap_count(&ft->groups_installed.groups);
+}
+
+struct fs_ft_stream *fs_flowtable_stream_start(struct fs_flowtable *ft,
+                                               const struct fs_desired_delta *d,
+                                               size_t chunk,
+                                               struct fs_of_changes *ch)
+{
+    ovs_assert(fs_flowtable_can_stream(ft, d));
+    struct fs_ft_stream *s = xzalloc(sizeof *s);
+    s->ft = ft;
+    s->d = d;
+    s->exact = true;
+    s->chunk = MAX(chunk, 1);
+    s->n_chunks = DIV_ROUND_UP(d->n_add_flows, s->chunk);
+    s->parsed = xmalloc(MAX(d->n_add_flows, 1) * sizeof *s->parsed);
+    s->parsed_done = xcalloc(MAX(s->n_chunks, 1), sizeof *s->parsed_done);
+    atomic_init(&s->next_claim, 0);
+    pthread_mutex_init(&s->mutex, NULL);
+    pthread_cond_init(&s->cond, NULL);
+    ovs_list_init(&s->group_deletes);
+
+    *ch = (struct fs_of_changes){.flow_mods = 0};
+    ovs_list_init(&ch->msgs);
+    apply_delta_start(ft, d, &s->first, &s->n_bad);
+    if (ft->groups_dirty) {
+        fs_groups_diff(&ft->groups_installed, &ft->groups_desired, &ch->msgs,
+                       &s->group_deletes, &ch->group_mods);
+    }
+    s->threaded = s->n_chunks > 1 &&
+                  !pthread_create(&s->helper, NULL, stream_helper_main, s);
+    return s;
+}
+
+static void push_entry(struct fs_of_changes *ch, struct ovs_list *deletes,
+                       const struct fs_ft_entry *e);
+
+size_t fs_flowtable_stream_next(struct fs_ft_stream *s, size_t max,
+                                struct fs_of_changes *ch)
+{
+    size_t n_flows = s->d->n_add_flows;
+    if (s->next_flow >= n_flows) {
+        return 0;
+    }
+    size_t c = s->next_flow / s->chunk;
+    if (!s->chunk_ready) {
+        for (;;) {
+            pthread_mutex_lock(&s->mutex);
+            bool done = s->parsed_done[c];
+            pthread_mutex_unlock(&s->mutex);
+            if (done) {
+                break;
+            } else if (!stream_parse_one(s)) {
+                /* Every chunk is taken: the helper is parsing this one. */
+                pthread_mutex_lock(&s->mutex);
+                while (!s->parsed_done[c]) {
+                    pthread_cond_wait(&s->cond, &s->mutex);
+                }
+                pthread_mutex_unlock(&s->mutex);
+                break;
+            }
+        }
+        s->chunk_ready = true;
+    }
+    struct fs_flowtable *ft = s->ft;
+    size_t start = s->next_flow;
+    size_t chunk_end = MIN((c + 1) * s->chunk, n_flows);
+    size_t end = start + MIN(chunk_end - start, MAX(max, 1));
+    for (size_t i = start; i < end; i++) {
+        size_t n_desired = ft->n_desired;
+        bool parse_error = s->parsed[i].error != NULL;
+        struct fs_ft_entry *e;
+        char *error = insert_flow(ft, &s->d->add_flows[i], &s->parsed[i], &e);
+        if (e && ft->n_desired == n_desired + 1) {
+            push_entry(ch, NULL, e);
+        } else if (e || (parse_error && ft->n_desired != n_desired)) {
+            /* A flow of this delta again (same text): its earlier version
+             * may have been encoded already. */
+            s->exact = false;
+        }
+        keep_error(&s->first, &s->n_bad, error);
+    }
+    s->next_flow = end;
+    s->chunk_ready = end < chunk_end;
+    return end - start;
+}
+
+char *fs_flowtable_stream_finish(struct fs_ft_stream *s,
+                                 struct fs_of_changes *ch, bool *exact)
+{
+    while (fs_flowtable_stream_next(s, SIZE_MAX, ch)) {
+        continue;
+    }
+    if (s->threaded) {
+        xpthread_join(s->helper, NULL);
+    }
+    ovs_list_push_back_all(&ch->msgs, &s->group_deletes);
+    *exact = s->exact;
+    char *error = delta_error(s->first, s->n_bad);
+    pthread_mutex_destroy(&s->mutex);
+    pthread_cond_destroy(&s->cond);
+    free(s->parsed_done);
+    free(s->parsed);
+    free(s);
+    return error;
 }
 
 void fs_flowtable_forget_installed(struct fs_flowtable *ft)
@@ -533,6 +718,29 @@ static void push_flow(struct fs_of_changes *ch, struct ovs_list *msgs,
     };
 }
 
+/* The messages of dirty entry 'e': onto ch->msgs, its delete (if any)
+ * onto 'deletes' (never one when the entry is desired). */
+static void push_entry(struct fs_of_changes *ch, struct ovs_list *deletes,
+                       const struct fs_ft_entry *e)
+{
+    if (e->desired && e->refusal) {
+        return; /* Refused by the switch: not again. */
+    } else if (e->desired && e->installed == FS_FT_NONE) {
+        if (!e->foreign) {
+            push_flow(ch, &ch->msgs, e, OFPFC_ADD);
+        }
+    } else if (e->desired && e->installed == FS_FT_OTHER) {
+        if (e->inst_cookie != e->cookie) {
+            push_flow(ch, &ch->msgs, e, OFPFC_DELETE_STRICT);
+            push_flow(ch, &ch->msgs, e, OFPFC_ADD);
+        } else {
+            push_flow(ch, &ch->msgs, e, OFPFC_MODIFY_STRICT);
+        }
+    } else if (!e->desired && e->installed != FS_FT_NONE) {
+        push_flow(ch, deletes, e, OFPFC_DELETE_STRICT);
+    }
+}
+
 void fs_flowtable_changes(const struct fs_flowtable *ft,
                           struct fs_of_changes *ch)
 {
@@ -547,22 +755,7 @@ void fs_flowtable_changes(const struct fs_flowtable *ft,
     const struct fs_ft_entry *e;
     LIST_FOR_EACH(e, dirty_node, &ft->dirty)
     {
-        if (e->desired && e->refusal) {
-            continue; /* Refused by the switch: not again. */
-        } else if (e->desired && e->installed == FS_FT_NONE) {
-            if (!e->foreign) {
-                push_flow(ch, &ch->msgs, e, OFPFC_ADD);
-            }
-        } else if (e->desired && e->installed == FS_FT_OTHER) {
-            if (e->inst_cookie != e->cookie) {
-                push_flow(ch, &ch->msgs, e, OFPFC_DELETE_STRICT);
-                push_flow(ch, &ch->msgs, e, OFPFC_ADD);
-            } else {
-                push_flow(ch, &ch->msgs, e, OFPFC_MODIFY_STRICT);
-            }
-        } else if (!e->desired && e->installed != FS_FT_NONE) {
-            push_flow(ch, &deletes, e, OFPFC_DELETE_STRICT);
-        }
+        push_entry(ch, &deletes, e);
     }
     ovs_list_push_back_all(&ch->msgs, &deletes);
     ovs_list_push_back_all(&ch->msgs, &group_deletes);

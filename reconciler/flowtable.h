@@ -104,6 +104,41 @@ void fs_flowtable_destroy(struct fs_flowtable *);
 char *fs_flowtable_apply_delta(struct fs_flowtable *,
                                const struct fs_desired_delta *);
 
+/* A cold start's full delta, streamed: applied to the table in chunks,
+ * each chunk's flow messages built as soon as it is in, so that the
+ * caller can send them (in one open bundle) while the next chunks are
+ * parsed.  Only for a full delta on a table with no desired or installed
+ * flow or group of ours (fs_flowtable_can_stream()): every flow message is
+ * then an add, and the messages built are those fs_flowtable_changes()
+ * would build after fs_flowtable_apply_delta(), in the same order, and the
+ * table ends up the same.
+ *
+ * fs_flowtable_stream_start() applies the full delta's start (every
+ * desired flow and group dropped, the groups of the delta) and puts the
+ * group adds and modifies into 'ch' (initialized here); the flows are
+ * parsed in chunks of 'chunk' flows, on a helper thread and on the
+ * caller's.  fs_flowtable_stream_next() inserts the next flows, at most
+ * 'max' and none past the end of their chunk (waiting for the chunk to be
+ * parsed, or parsing another one meanwhile), and appends their adds to
+ * 'ch'; returns how many flows it took, 0 at the end.
+ * fs_flowtable_stream_finish() takes whatever is left, appends the group
+ * deletes, frees the stream and returns what fs_flowtable_apply_delta()
+ * returns.  '*exact' is false if the delta held one flow key twice (then
+ * the messages built may differ from fs_flowtable_changes()'s: the caller
+ * discards them and calls fs_flowtable_changes(); the table is right
+ * either way). */
+struct fs_ft_stream;
+bool fs_flowtable_can_stream(const struct fs_flowtable *,
+                             const struct fs_desired_delta *);
+struct fs_ft_stream *fs_flowtable_stream_start(struct fs_flowtable *,
+                                               const struct fs_desired_delta *,
+                                               size_t chunk,
+                                               struct fs_of_changes *ch);
+size_t fs_flowtable_stream_next(struct fs_ft_stream *, size_t max,
+                                struct fs_of_changes *ch);
+char *fs_flowtable_stream_finish(struct fs_ft_stream *,
+                                 struct fs_of_changes *ch, bool *exact);
+
 /* The switch's side is unknown (new connection): forget every installed
  * and foreign flow and group, before fs_flowtable_note_flow() feeds what
  * the switch reports. */

@@ -376,6 +376,92 @@ static char *too_big(const struct ofpbuf *msg)
     return ds_steal_cstr(&s);
 }
 
+int fs_ofbridge_bundle_open(const struct fs_of_io *io, struct fs_of_bundle *b)
+{
+    *b = (struct fs_of_bundle){
+        .bc = {.flags = OFPBF_ATOMIC | OFPBF_ORDERED},
+        .t_open = time_msec(),
+    };
+    ovs_list_init(&b->errors);
+    b->error = bundle_control(io, &b->bc, OFPBCT_OPEN_REQUEST, &b->errors);
+    return b->error;
+}
+
+int fs_ofbridge_bundle_send(const struct fs_of_io *io, struct fs_of_bundle *b,
+                            struct fs_of_changes *ch)
+{
+    struct ofpbuf *msg;
+    LIST_FOR_EACH_POP(msg, list_node, &ch->msgs)
+    {
+        char *why = b->error ? NULL : too_big(msg);
+        if (why) {
+            /* Never sent: a longer message would wrap its 16-bit length
+             * field, and the switch would read the rest of it as more
+             * messages.  The bundle is discarded at the end. */
+            add_refusal(ch, xid_of(msg), xstrdup(why));
+            if (!b->too_big) {
+                b->too_big = why;
+            } else {
+                free(why);
+            }
+        } else if (!b->error) {
+            b->error = bundle_add(io, &b->bc, msg, b->n_sent++, &b->errors);
+        }
+        ofpbuf_delete(msg);
+    }
+    return b->error;
+}
+
+int fs_ofbridge_bundle_close(const struct fs_of_io *io, struct fs_of_bundle *b,
+                             struct fs_of_changes *ch, char **rejected)
+{
+    *rejected = NULL;
+    long long t1 = time_msec();
+    int error = b->error ? b->error : barrier(io, &b->errors);
+    long long t2 = time_msec();
+    if (!error && (b->too_big || !ovs_list_is_empty(&b->errors))) {
+        /* A message the switch refuses is left out of the bundle, not
+         * fatal to it: know about every refusal before committing. */
+        error = EPROTO;
+        int e = bundle_control(io, &b->bc, OFPBCT_DISCARD_REQUEST, &b->errors);
+        if (e && e != EPROTO) {
+            error = e;
+        }
+    } else if (!error) {
+        error = bundle_control(io, &b->bc, OFPBCT_COMMIT_REQUEST, &b->errors);
+    }
+    VLOG_DBG("bundle of %zu messages: opened and sent in %lld ms, barrier "
+             "%lld ms, commit %lld ms",
+             b->n_sent, t1 - b->t_open, t2 - t1, time_msec() - t2);
+    if (error == EPROTO) {
+        if (b->too_big) {
+            *rejected = b->too_big;
+            b->too_big = NULL;
+        } else {
+            *rejected = rejection(&b->errors);
+        }
+        note_refusals(ch, &b->errors);
+    }
+    free(b->too_big);
+    b->too_big = NULL;
+    ofpbuf_list_delete(&b->errors);
+    return error;
+}
+
+int fs_ofbridge_bundle_discard(const struct fs_of_io *io,
+                               struct fs_of_bundle *b)
+{
+    int error = b->error;
+    if (!error) {
+        error = bundle_control(io, &b->bc, OFPBCT_DISCARD_REQUEST, &b->errors);
+        error = error == EPROTO ? 0 : error;
+    }
+    free(b->too_big);
+    b->too_big = NULL;
+    ofpbuf_list_delete(&b->errors);
+    return error;
+}
+
 int fs_ofbridge_apply(const struct fs_of_io *io, struct fs_of_changes *ch,
                       char **rejected)
 {
@@ -399,38 +485,10 @@ int fs_ofbridge_apply(const struct fs_of_io *io, struct fs_of_changes *ch,
     if (*rejected) {
         return EPROTO;
     }
-    struct ovs_list errors;
-    ovs_list_init(&errors);
-    struct ofputil_bundle_ctrl_msg bc = {
-        .flags = OFPBF_ATOMIC | OFPBF_ORDERED,
-    };
-    int error = bundle_control(io, &bc, OFPBCT_OPEN_REQUEST, &errors);
-    size_t i = 0;
-    LIST_FOR_EACH(msg, list_node, &ch->msgs)
-    {
-        if (error) {
-            break;
-        }
-        error = bundle_add(io, &bc, msg, i++, &errors);
-    }
-    /* A message the switch refuses is left out of the bundle, not fatal to
-     * it: know about every refusal before committing. */
-    error = error ? error : barrier(io, &errors);
-    if (!error && !ovs_list_is_empty(&errors)) {
-        error = EPROTO;
-        int e = bundle_control(io, &bc, OFPBCT_DISCARD_REQUEST, &errors);
-        if (e && e != EPROTO) {
-            error = e;
-        }
-    } else if (!error) {
-        error = bundle_control(io, &bc, OFPBCT_COMMIT_REQUEST, &errors);
-    }
-    if (error == EPROTO) {
-        *rejected = rejection(&errors);
-        note_refusals(ch, &errors);
-    }
-    ofpbuf_list_delete(&errors);
-    return error;
+    struct fs_of_bundle b;
+    fs_ofbridge_bundle_open(io, &b);
+    fs_ofbridge_bundle_send(io, &b, ch);
+    return fs_ofbridge_bundle_close(io, &b, ch, rejected);
 }
 
 int fs_ofbridge_send(const struct fs_of_io *io, struct ofpbuf *request,

@@ -42,6 +42,16 @@ VLOG_DEFINE_THIS_MODULE(ovs);
  * the first to the last, with jitter (a random 50..100% of it). */
 #define RETRY_FIRST_MS 100
 #define RETRY_MAX_MS 10000
+/* A full delta with at least one flow on a table with nothing of ours (a
+ * cold start) is streamed: its bundle goes out while the flows are parsed,
+ * in chunks of STREAM_CHUNK flows (stream_delta()).  A small one gains
+ * nothing, but takes the same path as a big one (every cold start in the
+ * integration tests exercises it). */
+#define STREAM_MIN_FLOWS 1
+#define STREAM_CHUNK 2048
+/* Flows inserted between two sends: small, so that ovs-vswitchd never
+ * waits for a whole chunk to be encoded. */
+#define STREAM_SEND_EVERY 64
 
 struct fs_ovs {
     char *ovsdb, *bridge, *openflow;
@@ -91,6 +101,16 @@ struct ovs_side {
     bool apply_needed;
     bool apply_again; /* A bundle was refused for flows now left out: send
                        * the rest at once, without backoff. */
+    /* A cold start's bundle, sent while its delta was taken
+     * (stream_delta()): what the switch made of it, for the apply that
+     * follows at once. */
+    struct {
+        bool valid;
+        int error;
+        char *rejected;
+        long long start_ms; /* When the delta began to be taken. */
+        struct fs_of_changes ch;
+    } streamed;
 
     /* The OVSDB transaction of the apply in progress, and its result to be
      * posted when the transaction completes. */
@@ -425,13 +445,25 @@ static bool apply_flows(struct fs_ovs *ovs, struct ovs_side *side,
 {
     struct fs_of_io io = of_io(ovs, side);
     struct fs_of_changes ch;
-    fs_flowtable_changes(&side->table, &ch);
     char *rejected = NULL;
     int error = 0;
-    if (ch.flow_mods || ch.group_mods) {
-        error = fs_ofbridge_apply(&io, &ch, &rejected);
+    if (side->streamed.valid) {
+        /* Sent already, while the delta was taken. */
+        ch = side->streamed.ch;
+        ovs_list_moved(&ch.msgs, &side->streamed.ch.msgs);
+        error = side->streamed.error;
+        rejected = side->streamed.rejected;
+        side->streamed.valid = false;
+        side->streamed.rejected = NULL;
         r->flow_mods = ch.flow_mods;
         r->group_mods = ch.group_mods;
+    } else {
+        fs_flowtable_changes(&side->table, &ch);
+        if (ch.flow_mods || ch.group_mods) {
+            error = fs_ofbridge_apply(&io, &ch, &rejected);
+            r->flow_mods = ch.flow_mods;
+            r->group_mods = ch.group_mods;
+        }
     }
     if (!error) {
         fs_flowtable_commit(&side->table);
@@ -475,7 +507,9 @@ static void apply(struct fs_ovs *ovs, struct ovs_side *side)
     }
     struct fs_ovs_result *r = &side->pending;
     *r = (struct fs_ovs_result){.revision = side->current->revision,
-                                .apply_ms = time_msec(),
+                                .apply_ms = side->streamed.valid
+                                                ? side->streamed.start_ms
+                                                : time_msec(),
                                 .row_errors = FS_ERRORS_INITIALIZER};
     if (!apply_flows(ovs, side, r)) {
         if (latch_is_set(&ovs->exit)) {
@@ -555,6 +589,62 @@ static void keep_rows(struct ovs_side *side, struct fs_desired_delta *delta)
     side->current = c;
 }
 
+/* Whether full delta 'd' can be streamed now: it has a flow, the table
+ * holds nothing of ours (fs_flowtable_can_stream()), and an apply could start
+ * at once (what run_once() checks, and the facts generation rule of
+ * apply()). */
+static bool can_stream(const struct ovs_side *side,
+                       const struct fs_desired_delta *d)
+{
+    return d->full && d->n_add_flows >= STREAM_MIN_FLOWS && side->connected &&
+           !side->txn && fs_installed_known(&side->reads) &&
+           ovsdb_idl_is_connected(side->idl) &&
+           fs_backoff_ready(&side->retry, time_msec()) &&
+           d->facts_generation >= side->facts.generation &&
+           fs_flowtable_can_stream(&side->table, d);
+}
+
+/* Takes full delta 'd' into the table and sends its bundle at the same
+ * time: the bundle is opened first, each part of the flows goes out as
+ * soon as it is parsed (ovs-vswitchd takes it in while the next part is
+ * parsed), then the barrier and the commit, or the discard after a
+ * refusal, as fs_ofbridge_apply() does.  The result waits in
+ * side->streamed for the apply that follows.  Returns what
+ * fs_flowtable_apply_delta() returns. */
+static char *stream_delta(struct fs_ovs *ovs, struct ovs_side *side,
+                          const struct fs_desired_delta *d)
+{
+    struct fs_of_io io = of_io(ovs, side);
+    struct fs_of_changes ch;
+    long long start_ms = time_msec();
+    struct fs_ft_stream *s =
+        fs_flowtable_stream_start(&side->table, d, STREAM_CHUNK, &ch);
+    struct fs_of_bundle b;
+    fs_ofbridge_bundle_open(&io, &b);
+    do {
+        fs_ofbridge_bundle_send(&io, &b, &ch);
+    } while (fs_flowtable_stream_next(s, STREAM_SEND_EVERY, &ch));
+    bool exact;
+    char *error = fs_flowtable_stream_finish(s, &ch, &exact);
+    fs_ofbridge_bundle_send(&io, &b, &ch);
+    if (exact) {
+        side->streamed.error =
+            fs_ofbridge_bundle_close(&io, &b, &ch, &side->streamed.rejected);
+        side->streamed.ch = ch;
+        ovs_list_moved(&side->streamed.ch.msgs, &ch.msgs);
+        side->streamed.start_ms = start_ms;
+        side->streamed.valid = true;
+    } else {
+        /* A flow key twice in the delta: the normal apply sends it. */
+        int e = fs_ofbridge_bundle_discard(&io, &b);
+        fs_of_changes_destroy(&ch);
+        if (e) {
+            drop_connection(ovs, side, of_error_text(ovs, e), true);
+        }
+    }
+    return error;
+}
+
 /* Takes the posted deltas, in order, into the table. */
 static void take_deltas(struct fs_ovs *ovs, struct ovs_side *side)
 {
@@ -568,7 +658,16 @@ static void take_deltas(struct fs_ovs *ovs, struct ovs_side *side)
     struct posted_delta *p;
     LIST_FOR_EACH_POP(p, node, &deltas)
     {
-        char *error = fs_flowtable_apply_delta(&side->table, p->delta);
+        long long t0 = time_msec();
+        /* Only the last delta taken: a later one would change the table
+         * after the bundle was built. */
+        bool stream = ovs_list_is_empty(&deltas) && can_stream(side, p->delta);
+        char *error = stream ? stream_delta(ovs, side, p->delta)
+                             : fs_flowtable_apply_delta(&side->table, p->delta);
+        VLOG_DBG("revision %" PRId64 ": delta of %zu flows in the table%s in "
+                 "%lld ms",
+                 p->delta->revision, p->delta->n_add_flows,
+                 stream ? " and streamed to the switch" : "", time_msec() - t0);
         if (error || p->delta->full) {
             free(side->parse_error);
             side->parse_error = error;
@@ -580,6 +679,16 @@ static void take_deltas(struct fs_ovs *ovs, struct ovs_side *side)
     side->apply_needed = true;
     if (!side->connected) {
         post_of_error(ovs, side);
+    }
+    if (side->streamed.valid) {
+        apply(ovs, side);           /* Its flows are sent: finish it now. */
+        if (side->streamed.valid) { /* Not reached apply_flows(). */
+            side->streamed.valid = false;
+            free(side->streamed.rejected);
+            side->streamed.rejected = NULL;
+            fs_of_changes_destroy(&side->streamed.ch);
+            side->apply_needed = true;
+        }
     }
 }
 

@@ -1847,6 +1847,200 @@ static void test_random_against_switch(void **state)
     free(t);
 }
 
+/* Streaming a cold start's full delta (fs_flowtable_stream_*()). */
+
+/* Messages 'a' and 'b' are the same but for their transaction ids. */
+static void assert_same_msgs(const struct fs_of_changes *a,
+                             const struct fs_of_changes *b)
+{
+    assert_int_equal(n_msgs(a), n_msgs(b));
+    assert_int_equal(a->flow_mods, b->flow_mods);
+    assert_int_equal(a->group_mods, b->group_mods);
+    assert_int_equal(a->n_tags, b->n_tags);
+    for (size_t i = 0; i < n_msgs(a); i++) {
+        const struct ofpbuf *ma = msg_at(a, i), *mb = msg_at(b, i);
+        assert_int_equal(ma->size, mb->size);
+        struct ofp_header ha = *(const struct ofp_header *)ma->data;
+        struct ofp_header hb = *(const struct ofp_header *)mb->data;
+        ha.xid = hb.xid = 0;
+        assert_memory_equal(&ha, &hb, sizeof ha);
+        assert_memory_equal((const char *)ma->data + sizeof ha,
+                            (const char *)mb->data + sizeof hb,
+                            ma->size - sizeof ha);
+    }
+}
+
+/* A full delta of 'n' flows (several tables, cookies, a group, a flow that
+ * does not parse when 'bad', a second text of one key when 'same_key', a
+ * flow of the same text twice when 'same_text'). */
+static struct fs_desired_delta *stream_delta(size_t n, bool bad, bool same_key,
+                                             bool same_text)
+{
+    struct fs_desired_delta *d = delta_new(true);
+    delta_add_group(d, GROUP, GROUP_SPEC);
+    for (size_t i = 0; i < n; i++) {
+        char match[64], actions[64];
+        snprintf(match, sizeof match, "reg6=%zu,tcp,tp_dst=%zu", i % 7, i);
+        snprintf(actions, sizeof actions, "set_field:%zu->reg5", i);
+        delta_add(d, 10 + i % 3, 100 + i % 2, match, i % 5 ? L2 : SFC7,
+                  actions);
+        if (bad && i == n / 3) {
+            delta_add(d, 10, 100, "reg6=1,no_such_field=3", L2, "drop");
+        }
+        if (same_key && i == n / 2) {
+            /* The key of flow 0, written otherwise. */
+            delta_add(d, 10, 100, "tcp,reg6=0,tp_dst=0", L2, "drop");
+        }
+        if (same_text && i == n - 2) {
+            delta_add(d, 10, 100, "reg6=0,tcp,tp_dst=0", L2,
+                      "set_field:9->reg5");
+        }
+    }
+    delta_add_to_group(d, 15, 200, "reg6=1", L2, GROUP);
+    return d;
+}
+
+/* Streams 'd' into 'ft' in parts of 'max' flows, chunks of 'chunk';
+ * returns the error, the messages in 'ch'. */
+static char *stream_all(struct fs_flowtable *ft,
+                        const struct fs_desired_delta *d, size_t chunk,
+                        size_t max, struct fs_of_changes *ch, bool *exact)
+{
+    assert_true(fs_flowtable_can_stream(ft, d));
+    struct fs_ft_stream *s = fs_flowtable_stream_start(ft, d, chunk, ch);
+    size_t total = 0, n;
+    while ((n = fs_flowtable_stream_next(s, max, ch))) {
+        assert_true(n <= max);
+        total += n;
+    }
+    assert_int_equal(total, d->n_add_flows);
+    return fs_flowtable_stream_finish(s, ch, exact);
+}
+
+/* The same delta applied as usual and streamed (in chunks of 1, 7 and more
+ * than all, parts of 1, 5 and all) gives the same messages in the same
+ * order, the same error and the same table, another owner's flow at one
+ * key included. */
+static void test_stream_same_as_apply(void **state)
+{
+    static const size_t chunks[][2] = {
+        {1, 1}, {7, 5}, {7, SIZE_MAX}, {64, 5}, {1000, SIZE_MAX}};
+    for (size_t c = 0; c < ARRAY_SIZE(chunks); c++) {
+        for (int variant = 0; variant < 2; variant++) {
+            bool bad = variant, same_key = variant;
+            struct fs_flowtable ref, ft;
+            fs_flowtable_init(&ref);
+            fs_flowtable_init(&ft);
+            const char *foreign = "table=11,priority=101,cookie=0x1234,"
+                                  "reg6=1,tcp,tp_dst=1,actions=drop";
+            note(&ref, foreign, true);
+            note(&ft, foreign, true);
+
+            struct fs_desired_delta *d =
+                stream_delta(200, bad, same_key, false);
+            char *ref_error = fs_flowtable_apply_delta(&ref, d);
+            struct fs_of_changes ref_ch, ch;
+            fs_flowtable_changes(&ref, &ref_ch);
+            bool exact;
+            char *error =
+                stream_all(&ft, d, chunks[c][0], chunks[c][1], &ch, &exact);
+            assert_true(exact);
+            if (bad) {
+                assert_non_null(ref_error);
+                assert_string_equal(error, ref_error);
+                assert_non_null(strstr(error, "no_such_field"));
+                assert_non_null(strstr(error, "and 1 more"));
+            } else {
+                assert_null(ref_error);
+                assert_null(error);
+            }
+            assert_same_msgs(&ch, &ref_ch);
+            /* 201 flows, one held by the foreign flow, one group. */
+            assert_int_equal(ch.flow_mods, 200);
+            assert_int_equal(ch.group_mods, 1);
+            for (size_t i = 0; i < ch.n_tags; i++) {
+                const struct fs_ft_entry *a = ch.tags[i].owner;
+                const struct fs_ft_entry *b = ref_ch.tags[i].owner;
+                assert_int_equal(a->table_id, b->table_id);
+                assert_int_equal(a->priority, b->priority);
+                assert_true(minimatch_equal(&a->match, &b->match));
+            }
+            fs_of_changes_destroy(&ch);
+            fs_of_changes_destroy(&ref_ch);
+            fs_flowtable_commit(&ref);
+            fs_flowtable_commit(&ft);
+            assert_counts(&ft, ref.n_desired, ref.n_installed, ref.n_conflicts);
+            assert_counts(&ft, 201, 200, 1);
+            assert_no_changes(&ft);
+            /* Installed: nothing to stream any more. */
+            assert_false(fs_flowtable_can_stream(&ft, d));
+            free(error);
+            free(ref_error);
+            fs_desired_delta_destroy(d);
+            fs_flowtable_destroy(&ref);
+            fs_flowtable_destroy(&ft);
+        }
+    }
+}
+
+/* A flow of the same text twice: the stream says its messages are not
+ * exact; the table is still what fs_flowtable_apply_delta() makes. */
+static void test_stream_same_text_twice_not_exact(void **state)
+{
+    struct fs_flowtable ref, ft;
+    fs_flowtable_init(&ref);
+    fs_flowtable_init(&ft);
+    struct fs_desired_delta *d = stream_delta(50, false, false, true);
+    char *ref_error = fs_flowtable_apply_delta(&ref, d);
+    struct fs_of_changes ref_ch, ch;
+    fs_flowtable_changes(&ref, &ref_ch);
+    bool exact;
+    char *error = stream_all(&ft, d, 8, 3, &ch, &exact);
+    assert_false(exact);
+    assert_null(error);
+    assert_null(ref_error);
+    fs_of_changes_destroy(&ch);
+    /* What the apply then sends: the later version. */
+    struct fs_of_changes again;
+    fs_flowtable_changes(&ft, &again);
+    assert_same_msgs(&again, &ref_ch);
+    fs_of_changes_destroy(&again);
+    fs_of_changes_destroy(&ref_ch);
+    fs_flowtable_commit(&ref);
+    fs_flowtable_commit(&ft);
+    assert_counts(&ft, ref.n_desired, ref.n_installed, ref.n_conflicts);
+    fs_desired_delta_destroy(d);
+    fs_flowtable_destroy(&ref);
+    fs_flowtable_destroy(&ft);
+}
+
+/* Only a full delta on a table with nothing of ours desired or installed
+ * is streamed. */
+static void test_stream_only_cold(void **state)
+{
+    struct fs_flowtable ft;
+    fs_flowtable_init(&ft);
+    struct fs_desired_delta *full = base_delta(), *part = delta_new(false);
+    assert_true(fs_flowtable_can_stream(&ft, full));
+    assert_false(fs_flowtable_can_stream(&ft, part));
+    /* Desired, not installed (the switch refused the bundle). */
+    char *error = fs_flowtable_apply_delta(&ft, full);
+    assert_null(error);
+    assert_false(fs_flowtable_can_stream(&ft, full));
+    /* Installed, not desired (a restart reads the switch first). */
+    struct fs_flowtable ft2;
+    fs_flowtable_init(&ft2);
+    note(&ft2,
+         "table=0,priority=100,cookie=0xf5e0000000000000,in_port=1,"
+         "actions=drop",
+         true);
+    assert_false(fs_flowtable_can_stream(&ft2, full));
+    fs_desired_delta_destroy(full);
+    fs_desired_delta_destroy(part);
+    fs_flowtable_destroy(&ft);
+    fs_flowtable_destroy(&ft2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1870,6 +2064,9 @@ int main(void)
         cmocka_unit_test(test_foreign_flow_replaced_by_ours),
         cmocka_unit_test(test_refused_flow_left_out),
         cmocka_unit_test(test_random_against_switch),
+        cmocka_unit_test(test_stream_same_as_apply),
+        cmocka_unit_test(test_stream_same_text_twice_not_exact),
+        cmocka_unit_test(test_stream_only_cold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
