@@ -64,7 +64,10 @@ sb_etcdctl put "$N2" "$OPERATOR_DOC" >/dev/null
 n2_rev=$(mod_rev "$N2")
 sb_etcdctl put /flowsteer/status/node1 '{"node":"node1","observed_revision":1,"flows":7,"groups":2}' >/dev/null
 sb_etcdctl put /flowsteer/v1/status/node1 '{"node":"node1","observed_revision":1}' >/dev/null
-sb_etcdctl watch --prefix /flowsteer/v1/ -w json >"$SB_DIR/watch.json" 2>&1 &
+# etcdctl itself, not the sb_etcdctl function: a function in the
+# background is a subshell, and $! its pid, which would leave etcdctl
+# running when killed.
+etcdctl --endpoints="$ETCD" watch --prefix /flowsteer/v1/ -w json >"$SB_DIR/watch.json" 2>&1 &
 WATCH_PID=$!
 sb_track $WATCH_PID
 sleep 0.5
