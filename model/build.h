@@ -100,6 +100,10 @@ bool fs_classifiers_overlap(const struct fs_flow_classifier *,
  * ids (not the pointers' slots: the caller sets them anew). */
 void fs_snapshot_free_chain_lists(struct fs_snapshot *s);
 
+/* Frees 's''s pending networks, orphan VNI allocations and used VNIs
+ * (likewise). */
+void fs_snapshot_free_vni_lists(struct fs_snapshot *s);
+
 /* Slice rules (model/slices.c), after the network rules and before the
  * port rules (a network rejected here takes its ports along): a slice's
  * networks exist and are valid; a network in two slices rejects the later

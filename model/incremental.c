@@ -925,16 +925,7 @@ static void vni_lists(struct fs_snapshot_cache *c)
     struct fs_build b = {.m = c->m, .snap = &t, .vnis = c->vnis};
     fs_assign_vnis(&b);
     fs_sort_named_numbers(t.orphan_networks, t.orphan_vnis, t.n_orphan_vnis);
-    for (size_t i = 0; i < s->n_pending_networks; i++) {
-        free(s->pending_networks[i]);
-    }
-    free(s->pending_networks);
-    for (size_t i = 0; i < s->n_orphan_vnis; i++) {
-        free(s->orphan_networks[i]);
-    }
-    free(s->orphan_networks);
-    free(s->orphan_vnis);
-    free(s->used_vnis);
+    fs_snapshot_free_vni_lists(s);
     s->pending_networks = t.pending_networks;
     s->n_pending_networks = t.n_pending_networks;
     s->orphan_networks = t.orphan_networks;

@@ -256,6 +256,20 @@ struct fs_snapshot *fs_snapshot_build(struct fs_model *m)
     return s;
 }
 
+void fs_snapshot_free_vni_lists(struct fs_snapshot *s)
+{
+    for (size_t i = 0; i < s->n_pending_networks; i++) {
+        free(s->pending_networks[i]);
+    }
+    free(s->pending_networks);
+    for (size_t i = 0; i < s->n_orphan_vnis; i++) {
+        free(s->orphan_networks[i]);
+    }
+    free(s->orphan_networks);
+    free(s->orphan_vnis);
+    free(s->used_vnis);
+}
+
 void fs_snapshot_free_chain_lists(struct fs_snapshot *s)
 {
     for (size_t i = 0; i < s->n_pending_chains; i++) {
@@ -288,16 +302,7 @@ void fs_snapshot_destroy(struct fs_snapshot *s)
         shash_destroy(&s->by_id[k]);
     }
     fs_snapshot_free_chain_lists(s);
-    for (size_t i = 0; i < s->n_pending_networks; i++) {
-        free(s->pending_networks[i]);
-    }
-    free(s->pending_networks);
-    for (size_t i = 0; i < s->n_orphan_vnis; i++) {
-        free(s->orphan_networks[i]);
-    }
-    free(s->orphan_networks);
-    free(s->orphan_vnis);
-    free(s->used_vnis);
+    fs_snapshot_free_vni_lists(s);
     shash_destroy(&s->chain_of_group);
     fs_errors_destroy(&s->errors);
     free(s);
