@@ -296,12 +296,16 @@ bool render_bridge(struct render_ctx *, struct fs_ovsdb_bridge *b);
  * array).  min < 0 or [0, 65535] means any port: one "". */
 size_t render_port_masks(const char *field, int min, int max, char ***out);
 
-/* Returns the patch port name for 'physnet' with 'prefix'
- * (FS_PATCH_INT_PREFIX or FS_PATCH_PHYS_PREFIX): prefix + physnet when it
- * is at most FS_PORT_NAME_MAX - 4 characters of [A-Za-z0-9_.-], else
- * prefix + 8 hex digits of hash_string(physnet, 0) (render/pipeline.h).
- * Caller frees. */
-char *render_patch_name(const char *prefix, const char *physnet);
+/* Returns true if 'name' can follow a 4-character prefix (all of
+ * render/pipeline.h's are) in an OVS port or bridge name: at most
+ * FS_PORT_NAME_MAX - 4 characters of [A-Za-z0-9_.-], not empty. */
+bool render_name_fits(const char *name);
+
+/* Returns the name of the OVS port or bridge with 'prefix' (a 4-character
+ * prefix of render/pipeline.h) for object 'id' (a physnet, a chassis, a
+ * slice, a network, a port): prefix + id when render_name_fits(id), else
+ * prefix + 8 hex digits of hash_string(id, 0).  Caller frees. */
+char *render_patch_name(const char *prefix, const char *id);
 
 /* The features, by unit (render/units.c calls them). */
 
@@ -345,12 +349,6 @@ void render_slice_port(struct render_ctx *, const struct fs_port *p,
  * array. */
 size_t render_flowspace_matches(const struct fs_flowspace_match *m,
                                 char ***out);
-
-/* Returns the name render/ gives an OVS port or bridge for object 'id'
- * with 'prefix': prefix + id when it fits FS_PORT_NAME_MAX and is of
- * [A-Za-z0-9_.-], else prefix + 8 hex digits of its hash
- * (render/slices.c).  Caller frees. */
-char *render_slice_name(const char *prefix, const char *id);
 
 /* Node-wide: tables 0 and 75 for each uplink and tunnel (render/l2.c). */
 void render_l2_uplinks(struct render_ctx *);

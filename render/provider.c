@@ -36,22 +36,21 @@ static struct mappings node_mappings(const struct render_ctx *ctx)
     return (struct mappings){n->bridge_mappings, n->n_bridge_mappings, "", "$"};
 }
 
-/* Returns true if 'physnet' can be used as is in a port name: at most
- * FS_PORT_NAME_MAX - 4 characters of [A-Za-z0-9_.-]. */
-static bool physnet_fits(const char *physnet)
+/* See render/internal.h. */
+bool render_name_fits(const char *name)
 {
-    size_t len = strlen(physnet);
+    size_t len = strlen(name);
     return len && len <= FS_PORT_NAME_MAX - 4 &&
-           strspn(physnet, "abcdefghijklmnopqrstuvwxyz"
-                           "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == len;
+           strspn(name, "abcdefghijklmnopqrstuvwxyz"
+                        "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == len;
 }
 
 /* See render/internal.h. */
-char *render_patch_name(const char *prefix, const char *physnet)
+char *render_patch_name(const char *prefix, const char *id)
 {
-    return physnet_fits(physnet)
-               ? xasprintf("%s%s", prefix, physnet)
-               : xasprintf("%s%08" PRIx32, prefix, hash_string(physnet, 0));
+    return render_name_fits(id)
+               ? xasprintf("%s%s", prefix, id)
+               : xasprintf("%s%08" PRIx32, prefix, hash_string(id, 0));
 }
 
 /* Returns true if 'net' is a flat or VLAN network on 'physnet' that this

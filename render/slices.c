@@ -41,38 +41,14 @@ struct slice_view {
     size_t n_flowspaces;
 };
 
-static bool name_chars(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                    "0123456789_.-",
-                    s[i]) ||
-            !s[i]) {
-            return false;
-        }
-    }
-    return n > 0;
-}
-
-char *render_slice_name(const char *prefix, const char *id)
-{
-    size_t room = FS_PORT_NAME_MAX - strlen(prefix), len = strlen(id);
-    if (len <= room && name_chars(id, len)) {
-        return xasprintf("%s%s", prefix, id);
-    }
-    return xasprintf("%s%08" PRIx32, prefix, hash_string(id, 0));
-}
-
 /* The names of member 'p''s pair with 'int_prefix' and 'prefix': after
  * its Neutron name when that fits and neither name is taken yet (the
  * name says which VM it is; Neutron names need not be unique), else
- * after its id (render_slice_name()).  Caller frees both. */
+ * after its id (render_patch_name()).  Caller frees both. */
 static void member_names(const struct render_ctx *ctx, const struct fs_port *p,
                          char **int_name, char **name)
 {
-    size_t len = strlen(p->name);
-    if (len && len <= FS_PORT_NAME_MAX - strlen(FS_MEMBER_PREFIX) &&
-        name_chars(p->name, len)) {
+    if (render_name_fits(p->name)) {
         *int_name = xasprintf(FS_MEMBER_INT_PREFIX "%s", p->name);
         *name = xasprintf(FS_MEMBER_PREFIX "%s", p->name);
         if (!sset_contains(&ctx->port_names, *int_name) &&
@@ -82,8 +58,8 @@ static void member_names(const struct render_ctx *ctx, const struct fs_port *p,
         free(*int_name);
         free(*name);
     }
-    *int_name = render_slice_name(FS_MEMBER_INT_PREFIX, p->meta.id);
-    *name = render_slice_name(FS_MEMBER_PREFIX, p->meta.id);
+    *int_name = render_patch_name(FS_MEMBER_INT_PREFIX, p->meta.id);
+    *name = render_patch_name(FS_MEMBER_PREFIX, p->meta.id);
 }
 
 /* Returns true if port 'p' of the snapshot is a member here: bound to this
@@ -203,7 +179,8 @@ static uint64_t slice_net_version(const struct render_slice_net *sn)
         a = hash_uint64_basis(m->mod_revision, hash_string(m->id, a));
         b = hash_uint64_basis(m->mod_revision, hash_string(m->id, b ^ 1));
     }
-    return UINT64_C(1) << 63 | (uint64_t)a << 31 | b;
+    uint64_t version = (uint64_t)a << 32 | b;
+    return version ? version : 1; /* 0 is "no slice". */
 }
 
 /* Network 'net' of slice 'v', which has a member here: its uplink pair,
@@ -219,10 +196,12 @@ static void render_slice_network(struct render_ctx *ctx,
     sn->bridge = xstrdup(bridge);
     sn->slice_id = xstrdup(v->id);
     sn->flowspaces =
-        xmemdup(v->flowspaces, (v->n_flowspaces + 1) * sizeof *v->flowspaces);
+        v->n_flowspaces
+            ? xmemdup(v->flowspaces, v->n_flowspaces * sizeof *v->flowspaces)
+            : NULL;
     sn->n_flowspaces = v->n_flowspaces;
-    char *int_name = render_slice_name(FS_UPLINK_INT_PREFIX, net->meta.id);
-    char *name = render_slice_name(FS_UPLINK_PREFIX, net->meta.id);
+    char *int_name = render_patch_name(FS_UPLINK_INT_PREFIX, net->meta.id);
+    char *name = render_patch_name(FS_UPLINK_PREFIX, net->meta.id);
     if (ok && render_pair(ctx, bridge, int_name, name, owner, NULL, v->key,
                           v->path)) {
         sn->uplink = simap_get(&ctx->facts->owned_ofports, int_name);
@@ -243,58 +222,74 @@ static void render_slice_network(struct render_ctx *ctx,
     }
 }
 
-/* Slice 'v': nothing unless it has a member here. */
+/* Slice 'v': nothing unless it has a member here.  Its networks with a
+ * member here are found once, then rendered. */
 static void render_slice(struct render_ctx *ctx, const struct slice_view *v)
 {
-    bool present = false;
-    for (size_t i = 0; i < v->n_networks && !present; i++) {
-        present = fs_snapshot_find(ctx->snap, FS_NETWORK, v->networks[i]) &&
-                  has_member(ctx, v->networks[i]);
-    }
-    if (!present) {
-        return;
-    }
-    char *bridge = render_slice_name(v->prefix, v->id);
-    char *owner = xasprintf("%s:%s", v->owner, v->id);
-    bool ok = render_bridge(ctx, slice_bridge(ctx, v, bridge, owner));
-    if (ok && !strncmp(v->target, "ssl:", 4) && !ctx->facts->ssl) {
-        fs_errors_add(&ctx->out->notes, v->key, v->path,
-                      "controller %s needs SSL, and this node's Open vSwitch "
-                      "has no SSL settings (ovs-vsctl set-ssl): bridge %s "
-                      "cannot connect to it",
-                      fs_quote(v->target).s, bridge);
-    }
+    const struct fs_network **nets = xcalloc(v->n_networks + 1, sizeof *nets);
+    size_t n = 0;
     for (size_t i = 0; i < v->n_networks; i++) {
         const struct fs_network *net =
             fs_snapshot_find(ctx->snap, FS_NETWORK, v->networks[i]);
-        if (net && has_member(ctx, net->meta.id) &&
-            !shash_find(&ctx->w->slice_nets, net->meta.id)) {
-            render_slice_network(ctx, v, bridge, owner, net, ok);
+        if (net && !shash_find(&ctx->w->slice_nets, net->meta.id) &&
+            has_member(ctx, net->meta.id)) {
+            nets[n++] = net;
         }
     }
-    free(owner);
-    free(bridge);
+    if (n) {
+        char *bridge = render_patch_name(v->prefix, v->id);
+        char *owner = xasprintf("%s:%s", v->owner, v->id);
+        bool ok = render_bridge(ctx, slice_bridge(ctx, v, bridge, owner));
+        if (ok && !strncmp(v->target, "ssl:", 4) && !ctx->facts->ssl) {
+            fs_errors_add(&ctx->out->notes, v->key, v->path,
+                          "controller %s needs SSL, and this node's Open "
+                          "vSwitch has no SSL settings (ovs-vsctl set-ssl): "
+                          "bridge %s cannot connect to it",
+                          fs_quote(v->target).s, bridge);
+        }
+        for (size_t i = 0; i < n; i++) {
+            render_slice_network(ctx, v, bridge, owner, nets[i], ok);
+        }
+        free(owner);
+        free(bridge);
+    }
+    free(nets);
 }
 
-/* The flowspaces of slice 'id' (id order; caller frees the array). */
-static const struct fs_flowspace **slice_flowspaces(const struct fs_snapshot *s,
-                                                    const char *id, size_t *n)
+/* The flowspaces of one slice, in id order. */
+struct slice_flowspaces {
+    const struct fs_flowspace **v;
+    size_t n, allocated;
+};
+
+/* Groups the snapshot's flowspaces by slice ('by_slice': slice id ->
+ * struct slice_flowspaces *), in one pass. */
+static void group_flowspaces(const struct fs_snapshot *s,
+                             struct shash *by_slice)
 {
-    const struct fs_flowspace **v = xcalloc(s->n_flowspaces + 1, sizeof *v);
-    *n = 0;
     for (size_t i = 0; i < s->n_flowspaces; i++) {
-        if (!strcmp(s->flowspaces[i].slice, id)) {
-            v[(*n)++] = &s->flowspaces[i];
+        const struct fs_flowspace *fs = &s->flowspaces[i];
+        struct slice_flowspaces *l = shash_find_data(by_slice, fs->slice);
+        if (!l) {
+            l = xzalloc(sizeof *l);
+            shash_add(by_slice, fs->slice, l);
         }
+        if (l->n >= l->allocated) {
+            l->v = x2nrealloc(l->v, &l->allocated, sizeof *l->v);
+        }
+        l->v[l->n++] = fs;
     }
-    return v;
 }
 
 void render_slices(struct render_ctx *ctx)
 {
     const struct fs_snapshot *s = ctx->snap;
+    struct shash by_slice = SHASH_INITIALIZER(&by_slice);
+    group_flowspaces(s, &by_slice);
     for (size_t i = 0; i < s->n_slices; i++) {
         const struct fs_slice *sl = &s->slices[i];
+        const struct slice_flowspaces *l =
+            shash_find_data(&by_slice, sl->meta.id);
         struct slice_view v = {sl->meta.id,
                                "slice",
                                FS_SLICE_BRIDGE_PREFIX,
@@ -303,16 +298,20 @@ void render_slices(struct render_ctx *ctx)
                                sl->n_networks,
                                sl->meta.key,
                                "$.slice.controller",
-                               NULL,
-                               0};
-        v.flowspaces = slice_flowspaces(s, sl->meta.id, &v.n_flowspaces);
+                               l ? l->v : NULL,
+                               l ? l->n : 0};
         render_slice(ctx, &v);
-        free(v.flowspaces);
     }
+    struct shash_node *node;
+    SHASH_FOR_EACH(node, &by_slice)
+    {
+        struct slice_flowspaces *l = node->data;
+        free(l->v);
+    }
+    shash_destroy_free_data(&by_slice);
     for (size_t i = 0; i < s->n_networks; i++) {
         const struct fs_network *net = &s->networks[i];
         if (net->controller_target) {
-            const struct fs_flowspace *none = NULL;
             struct slice_view v = {net->meta.id,
                                    "network",
                                    FS_NET_BRIDGE_PREFIX,
@@ -321,7 +320,7 @@ void render_slices(struct render_ctx *ctx)
                                    1,
                                    net->meta.key,
                                    "$.network.controller",
-                                   &none,
+                                   NULL,
                                    0};
             render_slice(ctx, &v);
         }

@@ -472,7 +472,7 @@ static void test_names(void **state)
         {"fss-", "abcdefghijkl", NULL},
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-        char *got = render_slice_name(cases[i].prefix, cases[i].id);
+        char *got = render_patch_name(cases[i].prefix, cases[i].id);
         char *want = cases[i].want ? xstrdup(cases[i].want)
                                    : xasprintf("%s%08" PRIx32, cases[i].prefix,
                                                hash_string(cases[i].id, 0));
@@ -510,8 +510,8 @@ static void test_member_names(void **state)
         free(v);
     }
     struct fs_desired *d = render(&w);
-    char *second = render_slice_name("fsv-", vms[1].id);
-    char *third = render_slice_name("fsv-", vms[2].id);
+    char *second = render_patch_name("fsv-", vms[1].id);
+    char *third = render_patch_name("fsv-", vms[2].id);
     const char *want[] = {"fsv-web", second, third, "fsv-b1"};
     for (size_t k = 0; k < ARRAY_SIZE(want); k++) {
         bool found = false;
