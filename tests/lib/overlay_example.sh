@@ -23,12 +23,7 @@ OX_VTEP_IP=172.31.0.100
 OX_BLUE_VNI=5001
 
 # ox_field KIND NAME PYEXPR: a field of examples/overlay/json/KIND/NAME.json.
-ox_field() {
-	python3 -c "
-import json, sys
-d = json.load(open(sys.argv[1]))
-print(next(iter(d.values()))$3)" "$OX_DIR/json/$1/$2.json"
-}
+ox_field() { sb_manifest_field "$OX_DIR/json/$1/$2.json" "$3"; }
 
 ox_id() { ox_field "$1" "$2" '["id"]'; }
 ox_key() { echo "/flowsteer/v1/$1/$(ox_id "$1" "$2")"; }
@@ -144,15 +139,8 @@ ox_send() {
 		"TCP:$2:$3,connect-timeout=3$opts" 2>/dev/null
 }
 
-# ox_server HOST PORT: a TCP server on VM HOST appending every line it
-# receives to $SB_DIR/HOST-PORT.txt; returns once it listens.
-ox_server() {
-	ip netns exec "$SB_PREFIX-$1" socat -u \
-		"TCP-LISTEN:$2,fork,reuseaddr" "OPEN:$SB_DIR/$1-$2.txt,creat,append" \
-		>/dev/null 2>&1 &
-	sb_track $!
-	sb_wait_for 5 px_listening "$1" "$2"
-}
+# ox_server HOST PORT: sb_tcp_server on VM HOST ($SB_DIR/HOST-PORT.txt).
+ox_server() { sb_tcp_server "$@"; }
 
 # ox_received HOST PORT TEXT: HOST's server got the line TEXT (within 3 s).
 ox_received() { sb_wait_for 3 grep -qx "$3" "$SB_DIR/$1-$2.txt"; }

@@ -32,12 +32,7 @@ PX_P100_BCAST=10.100.0.255
 
 # px_field KIND NAME PYEXPR: a field of examples/provider/json/KIND/NAME.json
 # (inside its Neutron envelope), e.g. px_field ports vm1 '["mac_address"]'.
-px_field() {
-	python3 -c "
-import json, sys
-d = json.load(open(sys.argv[1]))
-print(next(iter(d.values()))$3)" "$PX_DIR/json/$1/$2.json"
-}
+px_field() { sb_manifest_field "$PX_DIR/json/$1/$2.json" "$3"; }
 
 # px_id KIND NAME: the id of an example resource.
 px_id() { px_field "$1" "$2" '["id"]'; }
@@ -139,68 +134,18 @@ px_vip_up() {
 	ip netns exec "$ns" ip route add "$PX_P100/32" dev vip metric 100
 }
 
-# px_ping FROM TO [PING ARGS...]: two pings from host FROM (vm1, p100...)
-# to address TO, 0.2 s apart; succeeds if any is answered within 1 s.
-px_ping() {
-	local from=$1 to=$2
-	shift 2
-	ip netns exec "$SB_PREFIX-$from" ping -c 2 -i 0.2 -W 1 -q "$@" "$to" >/dev/null 2>&1
-}
+# px_ping, px_ping_fails FROM TO [PING ARGS...], px_ping_ms FROM TO
+# SECONDS, px_server HOST PORT: sandbox.sh's sb_ping, sb_ping_fails,
+# sb_ping_ms, sb_tcp_server (TO an address).
+px_ping() { sb_ping "$@"; }
+px_ping_fails() { sb_ping_fails "$@"; }
+px_ping_ms() { sb_ping_ms "$@"; }
+px_server() { sb_tcp_server "$@"; }
 
-# px_ping_fails FROM TO [PING ARGS...]: none of three pings is answered.
-px_ping_fails() {
-	local from=$1 to=$2
-	shift 2
-	! ip netns exec "$SB_PREFIX-$from" ping -c 3 -i 0.2 -W 1 -q "$@" "$to" >/dev/null 2>&1
-}
-
-# px_ping_ms FROM TO SECONDS: pings every 10 ms (ARP retried every 50 ms)
-# until one is answered or SECONDS pass; prints the milliseconds it took.
-px_ping_ms() {
-	local ns=$SB_PREFIX-$1 t0
-	ip netns exec "$ns" sysctl -qw "net.ipv4.neigh.$1.retrans_time_ms=50"
-	t0=$(sb_now_ms)
-	ip netns exec "$ns" ping -c 1 -i 0.01 -W 1 -w "$3" -q "$2" >/dev/null 2>&1 || return 1
-	echo $(($(sb_now_ms) - t0))
-}
-
-# px_server HOST PORT: a TCP server on HOST (e.g. p100) that appends every
-# line it receives to $SB_DIR/HOST-PORT.txt; returns once it listens.
-px_server() {
-	ip netns exec "$SB_PREFIX-$1" socat -u \
-		"TCP-LISTEN:$2,fork,reuseaddr" "OPEN:$SB_DIR/$1-$2.txt,creat,append" \
-		>/dev/null 2>&1 &
-	sb_track $!
-	sb_wait_for 5 px_listening "$1" "$2"
-}
-
-px_listening() {
-	ip netns exec "$SB_PREFIX-$1" ss -Hltn "sport = :$2" | grep -q LISTEN
-}
-
-# px_send FROM HOST PORT TEXT: one TCP connection from FROM to physical
-# host HOST (p100...) port PORT that sends the line TEXT; succeeds if HOST
-# received it within 3 s.
-px_send() {
-	local ip
-	ip=$(px_host_ip "$2")
-	echo "$4" | timeout 5 ip netns exec "$SB_PREFIX-$1" socat -u - \
-		"TCP:$ip:$3,connect-timeout=3" 2>/dev/null
-	sb_wait_for 3 grep -qx "$4" "$SB_DIR/$2-$3.txt"
-}
-
-# px_hold FROM HOST PORT TEXT [N]: one TCP connection held open for about
-# 0.2 * N seconds (default N = 10), sending the line "TEXT-i" every 0.2 s;
-# succeeds if HOST received all N lines.
-px_hold() {
-	local ip n=${5:-10} i
-	ip=$(px_host_ip "$2")
-	for ((i = 1; i <= n; i++)); do echo "$4-$i"; sleep 0.2; done |
-		timeout $((n / 5 + 5)) ip netns exec "$SB_PREFIX-$1" socat -u - \
-			"TCP:$ip:$3,connect-timeout=3" 2>/dev/null
-	sb_wait_for 3 grep -qx "$4-$n" "$SB_DIR/$2-$3.txt" &&
-		[ "$(grep -c "^$4-[0-9]*\$" "$SB_DIR/$2-$3.txt")" -eq "$n" ]
-}
+# px_send FROM HOST PORT TEXT, px_hold FROM HOST PORT TEXT [N]:
+# sb_tcp_send and sb_tcp_hold to host HOST (p100..., or an example VM).
+px_send() { sb_tcp_send "$1" "$2" "$(px_host_ip "$2")" "$3" "$4"; }
+px_hold() { sb_tcp_hold "$1" "$2" "$(px_host_ip "$2")" "$3" "$4" "${5:-10}"; }
 
 # px_host_ip HOST: the address of a physical host or example VM.
 px_host_ip() {

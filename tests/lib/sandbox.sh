@@ -322,6 +322,77 @@ sb_add_host() {
 	done
 }
 
+# sb_manifest_field FILE PYEXPR: a field of the example manifest FILE
+# (JSON, inside its Neutron envelope), e.g. '["mac_address"]'.
+sb_manifest_field() {
+	python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(next(iter(d.values()))$2)" "$1"
+}
+
+# sb_ping FROM ADDRESS [PING ARGS...]: two pings from sandbox host FROM to
+# ADDRESS, 0.2 s apart; succeeds if any is answered within 1 s.
+sb_ping() {
+	local from=$1 to=$2
+	shift 2
+	ip netns exec "$SB_PREFIX-$from" ping -c 2 -i 0.2 -W 1 -q "$@" "$to" >/dev/null 2>&1
+}
+
+# sb_ping_fails FROM ADDRESS [PING ARGS...]: none of three pings is
+# answered.
+sb_ping_fails() {
+	local from=$1 to=$2
+	shift 2
+	! ip netns exec "$SB_PREFIX-$from" ping -c 3 -i 0.2 -W 1 -q "$@" "$to" >/dev/null 2>&1
+}
+
+# sb_ping_ms FROM ADDRESS SECONDS: pings every 10 ms (ARP retried every 50
+# ms) until one is answered or SECONDS pass; prints the milliseconds it
+# took.
+sb_ping_ms() {
+	local ns=$SB_PREFIX-$1 t0
+	ip netns exec "$ns" sysctl -qw "net.ipv4.neigh.$1.retrans_time_ms=50"
+	t0=$(sb_now_ms)
+	ip netns exec "$ns" ping -c 1 -i 0.01 -W 1 -w "$3" -q "$2" >/dev/null 2>&1 || return 1
+	echo $(($(sb_now_ms) - t0))
+}
+
+# sb_tcp_server HOST PORT: a TCP server on sandbox host HOST that appends
+# every line it receives to $SB_DIR/HOST-PORT.txt; returns once it listens.
+sb_tcp_server() {
+	ip netns exec "$SB_PREFIX-$1" socat -u \
+		"TCP-LISTEN:$2,fork,reuseaddr" "OPEN:$SB_DIR/$1-$2.txt,creat,append" \
+		>/dev/null 2>&1 &
+	sb_track $!
+	sb_wait_for 5 sb_tcp_listening "$1" "$2"
+}
+
+sb_tcp_listening() {
+	ip netns exec "$SB_PREFIX-$1" ss -Hltn "sport = :$2" | grep -q LISTEN
+}
+
+# sb_tcp_send FROM HOST ADDRESS PORT TEXT: one new TCP connection from
+# FROM to ADDRESS:PORT (sb_tcp_server HOST PORT) that sends the line TEXT;
+# succeeds if HOST received it within 3 s.
+sb_tcp_send() {
+	echo "$5" | timeout 5 ip netns exec "$SB_PREFIX-$1" socat -u - \
+		"TCP:$3:$4,connect-timeout=3" 2>/dev/null
+	sb_wait_for 3 grep -qx "$5" "$SB_DIR/$2-$4.txt"
+}
+
+# sb_tcp_hold FROM HOST ADDRESS PORT TEXT [N]: one TCP connection held
+# open for about 0.2 * N seconds (default N = 10), sending the line
+# "TEXT-i" every 0.2 s; succeeds if HOST received all N lines.
+sb_tcp_hold() {
+	local n=${6:-10} i
+	for ((i = 1; i <= n; i++)); do echo "$5-$i"; sleep 0.2; done |
+		timeout $((n / 5 + 5)) ip netns exec "$SB_PREFIX-$1" socat -u - \
+			"TCP:$3:$4,connect-timeout=3" 2>/dev/null
+	sb_wait_for 3 grep -qx "$5-$n" "$SB_DIR/$2-$4.txt" &&
+		[ "$(grep -c "^$5-[0-9]*\$" "$SB_DIR/$2-$4.txt")" -eq "$n" ]
+}
+
 # sb_add_sf NAME IN_PORT_ID IN_MAC OUT_PORT_ID OUT_MAC: a service function:
 # namespace $SB_PREFIX-NAME with interfaces NAME-in (ingress port) and
 # NAME-out (egress port).  It forwards nothing until sb_sf_bridge NAME.

@@ -16,12 +16,7 @@ EX_SERVER=172.4.5.6
 
 # ex_field KIND NAME PYEXPR: a field of examples/sfc/json/KIND/NAME.json
 # (inside its Neutron envelope), e.g. ex_field ports p1 '["mac_address"]'.
-ex_field() {
-	python3 -c "
-import json, sys
-d = json.load(open(sys.argv[1]))
-print(next(iter(d.values()))$3)" "$EX_DIR/json/$1/$2.json"
-}
+ex_field() { sb_manifest_field "$EX_DIR/json/$1/$2.json" "$3"; }
 
 # ex_id KIND NAME: the id of an example resource.
 ex_id() { ex_field "$1" "$2" '["id"]'; }

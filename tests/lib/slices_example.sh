@@ -21,12 +21,7 @@ SL_VMS="a1 a2 b1 b2"
 
 # sl_field KIND NAME PYEXPR: a field of examples/slices/json/KIND/NAME.json
 # inside its envelope, e.g. sl_field ports a1 '["mac_address"]'.
-sl_field() {
-	python3 -c "
-import json, sys
-d = json.load(open(sys.argv[1]))
-print(next(iter(d.values()))$3)" "$SL_DIR/json/$1/$2.json"
-}
+sl_field() { sb_manifest_field "$SL_DIR/json/$1/$2.json" "$3"; }
 
 sl_id() { sl_field "$1" "$2" '["id"]'; }
 sl_key() { echo "/flowsteer/v1/$1/$(sl_id "$1" "$2")"; }
@@ -96,58 +91,15 @@ sl_listening() { ip netns exec "$SB_OVSNS" ss -Hltn "sport = :$1" | grep -q LIST
 # on 127.0.0.1:PORT (what the controller sees as its switch connecting).
 sl_connected() { ip netns exec "$SB_OVSNS" ss -Htn state established "sport = :$1" | grep -q .; }
 
-# sl_ping FROM TO_VM: two pings from VM FROM to VM TO_VM's address, 0.2 s
-# apart; succeeds if one is answered within 1 s.
-sl_ping() {
-	ip netns exec "$SB_PREFIX-$1" ping -c 2 -i 0.2 -W 1 -q "$(sl_ip "$2")" >/dev/null 2>&1
-}
-
-# sl_ping_fails FROM ADDRESS [PING ARGS...]: none of three pings answered.
-sl_ping_fails() {
-	local from=$1 to=$2
-	shift 2
-	! ip netns exec "$SB_PREFIX-$from" ping -c 3 -i 0.2 -W 1 -q "$@" "$to" >/dev/null 2>&1
-}
-
-# sl_ping_ms FROM TO_VM SECONDS: pings every 10 ms until one is answered;
-# prints the milliseconds it took.
-sl_ping_ms() {
-	local ns=$SB_PREFIX-$1 t0
-	ip netns exec "$ns" sysctl -qw "net.ipv4.neigh.$1.retrans_time_ms=50"
-	t0=$(sb_now_ms)
-	ip netns exec "$ns" ping -c 1 -i 0.01 -W 1 -w "$3" -q "$(sl_ip "$2")" >/dev/null 2>&1 || return 1
-	echo $(($(sb_now_ms) - t0))
-}
-
-# sl_server VM PORT: a TCP server on VM appending every line it receives
-# to $SB_DIR/VM-PORT.txt; returns once it listens.
-sl_server() {
-	ip netns exec "$SB_PREFIX-$1" socat -u \
-		"TCP-LISTEN:$2,fork,reuseaddr" "OPEN:$SB_DIR/$1-$2.txt,creat,append" \
-		>/dev/null 2>&1 &
-	sb_track $!
-	sb_wait_for 5 eval "ip netns exec $SB_PREFIX-$1 ss -Hltn 'sport = :$2' | grep -q LISTEN"
-}
-
-# sl_send FROM TO_VM PORT TEXT: a new TCP connection (a new source port:
-# a flow the controller has not seen) that sends the line TEXT; succeeds
-# if TO_VM received it within 3 s.
-sl_send() {
-	echo "$4" | timeout 5 ip netns exec "$SB_PREFIX-$1" socat -u - \
-		"TCP:$(sl_ip "$2"):$3,connect-timeout=2" 2>/dev/null
-	sb_wait_for 3 grep -qx "$4" "$SB_DIR/$2-$3.txt"
-}
-
-# sl_hold FROM TO_VM PORT TEXT N: one TCP connection held about 0.2 * N
-# seconds, sending "TEXT-i" every 0.2 s; succeeds if TO_VM got all N.
-sl_hold() {
-	local i n=$5
-	for ((i = 1; i <= n; i++)); do echo "$4-$i"; sleep 0.2; done |
-		timeout $((n / 5 + 5)) ip netns exec "$SB_PREFIX-$1" socat -u - \
-			"TCP:$(sl_ip "$2"):$3,connect-timeout=2" 2>/dev/null
-	sb_wait_for 3 grep -qx "$4-$n" "$SB_DIR/$2-$3.txt" &&
-		[ "$(grep -c "^$4-[0-9]*\$" "$SB_DIR/$2-$3.txt")" -eq "$n" ]
-}
+# sl_ping, sl_ping_fails FROM TO_VM, sl_ping_ms FROM TO_VM SECONDS,
+# sl_server VM PORT, sl_send FROM TO_VM PORT TEXT, sl_hold FROM TO_VM PORT
+# TEXT N: sandbox.sh's sb_ping..., sb_tcp_* to example VM TO_VM.
+sl_ping() { sb_ping "$1" "$(sl_ip "$2")"; }
+sl_ping_fails() { sb_ping_fails "$@"; }
+sl_ping_ms() { sb_ping_ms "$1" "$(sl_ip "$2")" "$3"; }
+sl_server() { sb_tcp_server "$@"; }
+sl_send() { sb_tcp_send "$1" "$2" "$(sl_ip "$2")" "$3" "$4"; }
+sl_hold() { sb_tcp_hold "$1" "$2" "$(sl_ip "$2")" "$3" "$4" "$5"; }
 
 # sl_ports BRIDGE: the port names `ovs-ofctl show` lists on BRIDGE (what
 # its controller is shown), sorted, on one line.
