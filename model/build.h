@@ -96,6 +96,11 @@ void fs_check_chains(struct fs_build *);
 bool fs_classifiers_overlap(const struct fs_flow_classifier *,
                             const struct fs_flow_classifier *);
 
+/* Returns where 's' keeps its array of 'kind' and stores in '*n' where it
+ * keeps its length (fs_snapshot_array() reads them). */
+void **fs_snapshot_array_slot(struct fs_snapshot *s, enum fs_kind kind,
+                              size_t **n);
+
 /* Frees 's''s pending chains, orphan chains and path ids and used path
  * ids (not the pointers' slots: the caller sets them anew). */
 void fs_snapshot_free_chain_lists(struct fs_snapshot *s);

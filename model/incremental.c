@@ -748,44 +748,6 @@ static void run_flowspaces(struct fs_snapshot_cache *c)
     sset_destroy(&part);
 }
 
-/* The snapshot's arrays. */
-
-static void **array_of(struct fs_snapshot *s, enum fs_kind kind, size_t **n)
-{
-    switch (kind) {
-    case FS_NETWORK:
-        *n = &s->n_networks;
-        return (void **)&s->networks;
-    case FS_PORT:
-        *n = &s->n_ports;
-        return (void **)&s->ports;
-    case FS_CHASSIS:
-        *n = &s->n_chassis;
-        return (void **)&s->chassis;
-    case FS_PORT_PAIR:
-        *n = &s->n_port_pairs;
-        return (void **)&s->port_pairs;
-    case FS_PORT_PAIR_GROUP:
-        *n = &s->n_port_pair_groups;
-        return (void **)&s->port_pair_groups;
-    case FS_FLOW_CLASSIFIER:
-        *n = &s->n_flow_classifiers;
-        return (void **)&s->flow_classifiers;
-    case FS_PORT_CHAIN:
-        *n = &s->n_port_chains;
-        return (void **)&s->port_chains;
-    case FS_SLICE:
-        *n = &s->n_slices;
-        return (void **)&s->slices;
-    case FS_FLOWSPACE:
-        *n = &s->n_flowspaces;
-        return (void **)&s->flowspaces;
-    case FS_N_KINDS:
-    default:
-        OVS_NOT_REACHED();
-    }
-}
-
 /* Index of the first element of 'array' (of 'n' of 'size' bytes, sorted by
  * id) whose id is not less than 'id'; '*found' tells whether it is 'id'. */
 static size_t array_find(const char *array, size_t n, size_t size,
@@ -826,7 +788,7 @@ static void patch_array(struct fs_snapshot_cache *c, enum fs_kind kind)
 {
     struct fs_snapshot *s = c->snap;
     size_t *n;
-    void **arrayp = array_of(s, kind, &n);
+    void **arrayp = fs_snapshot_array_slot(s, kind, &n);
     size_t size = fs_kind_size(kind);
     const struct sset *ids = &c->touched[kind];
     if (sset_count(ids) > 16 + *n / 8) {
@@ -879,7 +841,7 @@ static void rebuild_by_id(struct fs_snapshot_cache *c, enum fs_kind kind)
 {
     struct fs_snapshot *s = c->snap;
     size_t *n;
-    char *array = *array_of(s, kind, &n);
+    char *array = *fs_snapshot_array_slot(s, kind, &n);
     size_t size = fs_kind_size(kind);
     shash_clear(&s->by_id[kind]);
     for (size_t i = 0; i < *n; i++) {

@@ -345,39 +345,49 @@ const struct fs_port_chain *fs_snapshot_group_hop(const struct fs_snapshot *s,
     return NULL;
 }
 
-const void *fs_snapshot_array(const struct fs_snapshot *s, enum fs_kind kind,
-                              size_t *n)
+void **fs_snapshot_array_slot(struct fs_snapshot *s, enum fs_kind kind,
+                              size_t **n)
 {
     switch (kind) {
     case FS_NETWORK:
-        *n = s->n_networks;
-        return s->networks;
+        *n = &s->n_networks;
+        return (void **)&s->networks;
     case FS_PORT:
-        *n = s->n_ports;
-        return s->ports;
+        *n = &s->n_ports;
+        return (void **)&s->ports;
     case FS_CHASSIS:
-        *n = s->n_chassis;
-        return s->chassis;
+        *n = &s->n_chassis;
+        return (void **)&s->chassis;
     case FS_PORT_PAIR:
-        *n = s->n_port_pairs;
-        return s->port_pairs;
+        *n = &s->n_port_pairs;
+        return (void **)&s->port_pairs;
     case FS_PORT_PAIR_GROUP:
-        *n = s->n_port_pair_groups;
-        return s->port_pair_groups;
+        *n = &s->n_port_pair_groups;
+        return (void **)&s->port_pair_groups;
     case FS_FLOW_CLASSIFIER:
-        *n = s->n_flow_classifiers;
-        return s->flow_classifiers;
+        *n = &s->n_flow_classifiers;
+        return (void **)&s->flow_classifiers;
     case FS_PORT_CHAIN:
-        *n = s->n_port_chains;
-        return s->port_chains;
+        *n = &s->n_port_chains;
+        return (void **)&s->port_chains;
     case FS_SLICE:
-        *n = s->n_slices;
-        return s->slices;
+        *n = &s->n_slices;
+        return (void **)&s->slices;
     case FS_FLOWSPACE:
-        *n = s->n_flowspaces;
-        return s->flowspaces;
+        *n = &s->n_flowspaces;
+        return (void **)&s->flowspaces;
     case FS_N_KINDS:
     default:
         OVS_NOT_REACHED();
     }
+}
+
+const void *fs_snapshot_array(const struct fs_snapshot *s, enum fs_kind kind,
+                              size_t *n)
+{
+    size_t *count;
+    void **array = fs_snapshot_array_slot(CONST_CAST(struct fs_snapshot *, s),
+                                          kind, &count);
+    *n = *count;
+    return *array;
 }
