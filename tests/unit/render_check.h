@@ -13,6 +13,9 @@
 #include "hash.h"
 #include "model/model.h"
 #include "openvswitch/dynamic-string.h"
+#include "byte-order.h"
+#include "openvswitch/match.h"
+#include "openvswitch/ofp-actions.h"
 #include "openvswitch/ofp-flow.h"
 #include "openvswitch/ofp-group.h"
 #include "openvswitch/ofp-protocol.h"
@@ -170,6 +173,37 @@ static inline void rc_assert_all_parse(const struct fs_desired *d)
         ofputil_uninit_group_mod(&gm);
         free(text);
     }
+}
+
+/* Returns 'f' in OVS's canonical form, "table=T priority=P cookie=C MATCH
+ * actions=A" with MATCH from match_format() and A from ofpacts_format()
+ * (caller frees): the same text whatever way the flow was written. */
+static inline char *rc_canon_flow(const struct fs_flow *f)
+{
+    char *text = fs_flow_to_string(f);
+    struct ofputil_flow_mod fm;
+    enum ofputil_protocol usable;
+    char *error =
+        parse_ofp_flow_mod_str(&fm, text, NULL, NULL, OFPFC_ADD, &usable);
+    if (error) {
+        char *bad = xasprintf("unparsable %s: %s", text, error);
+        free(error);
+        free(text);
+        return bad;
+    }
+    struct match match;
+    minimatch_expand(&fm.match, &match);
+    struct ds s = DS_EMPTY_INITIALIZER;
+    ds_put_format(&s, "table=%u priority=%u cookie=0x%" PRIx64 " ", fm.table_id,
+                  fm.priority, ntohll(fm.new_cookie));
+    match_format(&match, NULL, &s, OFP_DEFAULT_PRIORITY);
+    ds_put_cstr(&s, " actions=");
+    struct ofpact_format_params fp = {.s = &s};
+    ofpacts_format(fm.ofpacts, fm.ofpacts_len, &fp);
+    free(CONST_CAST(struct ofpact *, fm.ofpacts));
+    minimatch_destroy(&fm.match);
+    free(text);
+    return ds_steal_cstr(&s);
 }
 
 #endif /* tests/unit/render_check.h */

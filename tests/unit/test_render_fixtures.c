@@ -1,0 +1,254 @@
+/* Equivalence of the render across the typed-flow redesign (issue 19):
+ * for every world of the random engine test (tests/unit/rworld.h, the
+ * seeds and sizes of test_render_engine.c) and for bench/scale.py's world,
+ * the full render printed in OVS's own canonical form (match_format(),
+ * ofpacts_format()) hashes to what tests/fixtures/render-equivalence.txt
+ * recorded from the render of commit 3f8a1c3, which wrote ovs-ofctl text
+ * (parsed with libopenvswitch to be printed).  A line per world and step:
+ * "<world> <step> <flows> <groups> <notes> <hash>".  FS_RECORD_FIXTURES=1
+ * writes the file instead of comparing; FS_DUMP_FIXTURE=<world>/<step>
+ * prints that render's canonical lines (to compare two builds by hand). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "hash.h"
+#include "model/model.h"
+#include "openvswitch/dynamic-string.h"
+#include "render/render.h"
+#include "render_check.h"
+#include "rworld.h"
+#include "svec.h"
+#include "util.h"
+
+#define FIXTURE "tests/fixtures/render-equivalence.txt"
+
+/* Appends the canonical lines of 'd''s flows and groups to 'lines'. */
+static void canon_lines(const struct fs_desired *d, struct svec *lines)
+{
+    for (size_t i = 0; i < d->n_flows; i++) {
+        svec_add_nocopy(lines, rc_canon_flow(&d->flows[i]));
+    }
+    for (size_t i = 0; i < d->n_groups; i++) {
+        svec_add_nocopy(lines, fs_group_to_string(&d->groups[i]));
+    }
+    svec_sort(lines);
+}
+
+/* A 64-bit hash of 'lines', in order. */
+static uint64_t hash_lines(const struct svec *lines)
+{
+    uint32_t a = 0, b = 0x9e3779b9;
+    for (size_t i = 0; i < lines->n; i++) {
+        a = hash_string(lines->names[i], a);
+        b = hash_string(lines->names[i], b ^ a);
+    }
+    return ((uint64_t)a << 32) | b;
+}
+
+struct recorder {
+    struct ds out; /* The lines of this run. */
+    char *dump;    /* FS_DUMP_FIXTURE, or NULL. */
+};
+
+static void record(struct recorder *r, const char *world, int step,
+                   const struct fs_desired *d)
+{
+    struct svec lines = SVEC_EMPTY_INITIALIZER;
+    canon_lines(d, &lines);
+    char *name = xasprintf("%s/%d", world, step);
+    if (r->dump && !strcmp(r->dump, name)) {
+        for (size_t i = 0; i < lines.n; i++) {
+            printf("%s\n", lines.names[i]);
+        }
+    }
+    free(name);
+    ds_put_format(
+        &r->out,
+        "%s %d %" PRIuSIZE " %" PRIuSIZE " %" PRIuSIZE " %016" PRIx64 "\n",
+        world, step, d->n_flows, d->n_groups, d->notes.n, hash_lines(&lines));
+    svec_destroy(&lines);
+}
+
+static void record_rworld(struct recorder *r, uint64_t seed,
+                          struct rw_sizes sizes, int steps)
+{
+    struct rworld w;
+    rw_init(&w, seed, sizes);
+    char *world = xasprintf("seed%" PRIu64, seed);
+    for (int step = 0; step < steps; step++) {
+        if (step) {
+            rw_step(&w);
+        }
+        struct fs_snapshot *s = fs_snapshot_build(w.model);
+        struct fs_desired *d = fs_render(s, &w.node, &w.facts);
+        record(r, world, step, d);
+        fs_desired_destroy(d);
+        fs_snapshot_destroy(s);
+    }
+    free(world);
+    rw_destroy(&w);
+}
+
+/* Puts every manifest of 'dir'/json/<kind>/ into 'model' under
+ * /flowsteer/v1/<kind>/<id>, as bench/scale.py load does. */
+static void load_manifests(struct fs_model *model, const char *dir)
+{
+    char *json_dir = xasprintf("%s/json", dir);
+    struct dirent **kinds;
+    int n_kinds = scandir(json_dir, &kinds, NULL, alphasort);
+    assert_true(n_kinds > 2);
+    int64_t rev = 0;
+    for (int k = 0; k < n_kinds; k++) {
+        const char *kind = kinds[k]->d_name;
+        char *kdir = xasprintf("%s/%s", json_dir, kind);
+        struct dirent **files;
+        int n = *kind == '.' ? -1 : scandir(kdir, &files, NULL, alphasort);
+        for (int i = 0; i < n; i++) {
+            char *path = xasprintf("%s/%s", kdir, files[i]->d_name);
+            json_t *doc =
+                *files[i]->d_name == '.' ? NULL : json_load_file(path, 0, NULL);
+            if (doc) {
+                const char *id = json_string_value(json_object_get(
+                    json_object_iter_value(json_object_iter(doc)), "id"));
+                char *key = xasprintf("/flowsteer/v1/%s/%s", kind, id);
+                char *text = json_dumps(doc, JSON_COMPACT);
+                rev++;
+                fs_model_put(model, key, strlen(key), text, strlen(text), rev,
+                             rev);
+                free(text);
+                free(key);
+                json_decref(doc);
+            }
+            free(path);
+            free(files[i]);
+        }
+        if (n >= 0) {
+            free(files);
+        }
+        free(kdir);
+        free(kinds[k]);
+    }
+    free(kinds);
+    free(json_dir);
+    fs_model_set_revision(model, rev);
+}
+
+/* Facts: the interfaces of 'dir'/ifaces.txt get ofports 1.. in order. */
+static void load_ifaces(struct fs_local_facts *facts, const char *dir)
+{
+    char *path = xasprintf("%s/ifaces.txt", dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char name[64], id[128];
+    unsigned ofport = 0;
+    while (fscanf(f, "%63s %127s", name, id) == 2) {
+        simap_put(&facts->ofports, id, ++ofport);
+    }
+    fclose(f);
+    free(path);
+}
+
+/* bench/scale.py's world of about 'flows' flows. */
+static void record_scale(struct recorder *r, int flows)
+{
+    char dir[] = "/tmp/fs-fixture-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *cmd = xasprintf("python3 bench/scale.py gen --flows %d --out %s "
+                          "--node node1 >/dev/null",
+                          flows, dir);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    struct fs_model *model = fs_model_create();
+    load_manifests(model, dir);
+    struct fs_local_facts facts;
+    fs_local_facts_init(&facts);
+    load_ifaces(&facts, dir);
+    sset_add(&facts.bridges, "br-int");
+    struct fs_render_node node = {.name = "node1",
+                                  .integration_bridge = "br-int"};
+    struct fs_snapshot *s = fs_snapshot_build(model);
+    struct fs_desired *d = fs_render(s, &node, &facts);
+    char *world = xasprintf("scale%d", flows);
+    record(r, world, 0, d);
+    free(world);
+    fs_desired_destroy(d);
+    fs_snapshot_destroy(s);
+    fs_local_facts_destroy(&facts);
+    fs_model_destroy(model);
+    cmd = xasprintf("rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+}
+
+/* Prints the first line where 'got' and 'want' differ. */
+static void print_first_difference(const char *got, const char *want)
+{
+    size_t line = 1;
+    const char *g = got, *w = want;
+    while (*g && *w) {
+        const char *ge = strchrnul(g, '\n'), *we = strchrnul(w, '\n');
+        if (ge - g != we - w || memcmp(g, w, ge - g)) {
+            print_error("line %" PRIuSIZE ": got  %.*s\n"
+                        "           want %.*s\n",
+                        line, (int)(ge - g), g, (int)(we - w), w);
+            return;
+        }
+        g = *ge ? ge + 1 : ge;
+        w = *we ? we + 1 : we;
+        line++;
+    }
+    print_error("line %" PRIuSIZE ": one side ends\n", line);
+}
+
+static void test_render_equals_recorded(void **state)
+{
+    (void)state;
+    struct recorder r = {.out = DS_EMPTY_INITIALIZER,
+                         .dump = getenv("FS_DUMP_FIXTURE")};
+    for (uint64_t seed = 1; seed <= 12; seed++) {
+        record_rworld(&r, seed, (struct rw_sizes){6, 32, 20, 10, 12, 5}, 300);
+    }
+    for (uint64_t seed = 101; seed <= 106; seed++) {
+        record_rworld(&r, seed, (struct rw_sizes){3, 12, 8, 4, 6, 3}, 250);
+    }
+    record_scale(&r, 6000);
+    record_scale(&r, 20000);
+    const char *got = ds_cstr(&r.out);
+    if (getenv("FS_RECORD_FIXTURES")) {
+        FILE *f = fopen(FIXTURE, "w");
+        assert_non_null(f);
+        fputs(got, f);
+        assert_int_equal(fclose(f), 0);
+    } else {
+        FILE *f = fopen(FIXTURE, "r");
+        assert_non_null(f);
+        struct ds want = DS_EMPTY_INITIALIZER;
+        int c;
+        while ((c = getc(f)) != EOF) {
+            ds_put_char(&want, c);
+        }
+        fclose(f);
+        if (strcmp(got, ds_cstr(&want))) {
+            print_first_difference(got, ds_cstr(&want));
+            fail_msg("the render differs from " FIXTURE);
+        }
+        ds_destroy(&want);
+    }
+    ds_destroy(&r.out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_render_equals_recorded),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
