@@ -2,8 +2,6 @@
 #include "reconciler/flowtable.h"
 
 #include <inttypes.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <string.h>
 
 #include "byte-order.h"
@@ -15,7 +13,6 @@
 #include "openvswitch/ofpbuf.h"
 #include "reconciler/ofbridge.h"
 #include "render/pipeline.h"
-#include "ovs-thread.h"
 #include "util.h"
 
 #define PROTOCOL OFPUTIL_P_OF15_OXM
@@ -27,7 +24,6 @@ void fs_flowtable_init(struct fs_flowtable *ft)
 {
     memset(ft, 0, sizeof *ft);
     hmap_init(&ft->by_key);
-    hmap_init(&ft->by_text);
     ovs_list_init(&ft->dirty);
     ovs_list_init(&ft->conflicts);
     fs_groups_init(&ft->groups_desired);
@@ -40,12 +36,6 @@ static uint32_t key_hash(uint8_t table_id, uint16_t priority,
     return minimatch_hash(m, hash_2words(table_id, priority));
 }
 
-static uint32_t text_hash(uint8_t table_id, uint16_t priority,
-                          const char *match)
-{
-    return hash_string(match, hash_2words(table_id, priority));
-}
-
 static struct fs_ft_entry *find_key(const struct fs_flowtable *ft,
                                     uint8_t table_id, uint16_t priority,
                                     const struct minimatch *m)
@@ -56,22 +46,6 @@ static struct fs_ft_entry *find_key(const struct fs_flowtable *ft,
     {
         if (e->table_id == table_id && e->priority == priority &&
             minimatch_equal(&e->match, m)) {
-            return e;
-        }
-    }
-    return NULL;
-}
-
-static struct fs_ft_entry *find_text(const struct fs_flowtable *ft,
-                                     uint8_t table_id, uint16_t priority,
-                                     const char *match)
-{
-    struct fs_ft_entry *e;
-    HMAP_FOR_EACH_WITH_HASH(e, text_node, text_hash(table_id, priority, match),
-                            &ft->by_text)
-    {
-        if (e->table_id == table_id && e->priority == priority &&
-            !strcmp(e->match_text, match)) {
             return e;
         }
     }
@@ -151,7 +125,6 @@ static void free_entry(struct fs_flowtable *ft, struct fs_ft_entry *e)
 {
     hmap_remove(&ft->by_key, &e->key_node);
     if (e->desired) {
-        hmap_remove(&ft->by_text, &e->text_node);
         ft->n_desired--;
     }
     if (e->dirty) {
@@ -160,7 +133,6 @@ static void free_entry(struct fs_flowtable *ft, struct fs_ft_entry *e)
     set_conflict(ft, e, false);
     set_installed(ft, e, FS_FT_NONE, 0, NULL, 0);
     minimatch_destroy(&e->match);
-    free(e->match_text);
     free(e->ofpacts);
     free(e);
 }
@@ -195,9 +167,6 @@ static void clear_desired(struct fs_flowtable *ft, struct fs_ft_entry *e)
         return;
     }
     release_desired_actions(ft, e);
-    hmap_remove(&ft->by_text, &e->text_node);
-    free(e->match_text);
-    e->match_text = NULL;
     e->desired = false;
     ft->n_desired--;
     set_conflict(ft, e, false);
@@ -217,147 +186,62 @@ static struct fs_ft_entry *new_entry(struct fs_flowtable *ft, uint8_t table_id,
     return e;
 }
 
-/* Replaces 'fm''s actions by what the switch reports for them: their
+/* Returns a copy of actions 'ofpacts' as the switch reports them: their
  * OpenFlow 1.5 encoding decoded again (some are written otherwise, e.g.
  * mod_vlan_vid as push_vlan and set_field), so that a flow read back from
  * the switch compares equal to the desired one.  Actions that do not
- * survive the trip are kept as they are (the switch refuses them). */
-static void to_wire_form(struct ofputil_flow_mod *fm)
+ * survive the trip are copied as they are (the switch refuses them).
+ * '*len' is their length in and out. */
+static struct ofpact *to_wire_form(const struct ofpact *ofpacts, size_t *len)
 {
-    struct ofpbuf openflow, ofpacts;
+    if (!*len) {
+        return NULL;
+    }
+    struct ofpbuf openflow, decoded;
     ofpbuf_init(&openflow, 64);
-    ofpacts_put_openflow_instructions(fm->ofpacts, fm->ofpacts_len, &openflow,
-                                      OFP15_VERSION);
-    ofpbuf_init(&ofpacts, fm->ofpacts_len);
+    ofpacts_put_openflow_instructions(ofpacts, *len, &openflow, OFP15_VERSION);
+    ofpbuf_init(&decoded, *len);
+    struct ofpact *out;
     if (!ofpacts_pull_openflow_instructions(
-            &openflow, openflow.size, OFP15_VERSION, NULL, NULL, &ofpacts)) {
-        free(fm->ofpacts);
-        fm->ofpacts_len = ofpacts.size;
-        fm->ofpacts = ofpbuf_steal_data(&ofpacts);
-    }
-    ofpbuf_uninit(&ofpacts);
-    ofpbuf_uninit(&openflow);
-}
-
-/* One desired flow parsed: 'fm' (its match and actions owned), or why it
- * does not parse ('error', owned). */
-struct parsed_flow {
-    struct ofputil_flow_mod fm;
-    char *error;
-};
-
-static void parse_flow(const struct fs_flow *flow, struct parsed_flow *p)
-{
-    char *text = fs_flow_to_string(flow);
-    enum ofputil_protocol usable;
-    char *error =
-        parse_ofp_flow_mod_str(&p->fm, text, NULL, NULL, OFPFC_ADD, &usable);
-    p->error = NULL;
-    if (error) {
-        p->error = xasprintf("flow \"%s\": %s", text, error);
-        free(error);
+            &openflow, openflow.size, OFP15_VERSION, NULL, NULL, &decoded)) {
+        *len = decoded.size;
+        out = ofpbuf_steal_data(&decoded);
+        fs_ofpacts_zero_padding(out, *len);
     } else {
-        to_wire_form(&p->fm);
+        out = xmemdup(ofpacts, *len);
     }
-    free(text);
-}
-
-/* Parsing is most of the cost of a big delta (a cold start: 100k flows),
- * and libopenvswitch's parser keeps no state: above this many flows half
- * of them are parsed on a second thread (the main thread is idle then). */
-#define PARALLEL_PARSE_MIN 20000
-
-struct parse_job {
-    const struct fs_flow *flows;
-    struct parsed_flow *out;
-    size_t n;
-};
-
-static void *parse_job_main(void *job_)
-{
-    struct parse_job *job = job_;
-    for (size_t i = 0; i < job->n; i++) {
-        parse_flow(&job->flows[i], &job->out[i]);
-    }
-    return NULL;
-}
-
-/* Returns the 'n' flows parsed (caller frees the array; each entry's 'fm'
- * or 'error' goes to insert_flow()). */
-static struct parsed_flow *parse_flows(const struct fs_flow *flows, size_t n)
-{
-    struct parsed_flow *out = xmalloc(MAX(n, 1) * sizeof *out);
-    size_t half = n >= PARALLEL_PARSE_MIN ? n / 2 : 0;
-    struct parse_job job = {flows + half, out + half, n - half};
-    pthread_t thread;
-    bool threaded =
-        half && !pthread_create(&thread, NULL, parse_job_main, &job);
-    struct parse_job mine = {flows, out, threaded ? half : n};
-    parse_job_main(&mine);
-    if (threaded) {
-        xpthread_join(thread, NULL);
-    }
+    ofpbuf_uninit(&decoded);
+    ofpbuf_uninit(&openflow);
     return out;
 }
 
-/* Makes parsed flow 'p' (consumed) the desired side of the entry of
- * 'flow' ('*ep', if nonnull, is set to that entry, or NULL when the flow
- * is left out).  Returns an error (caller frees) if it did not parse or
- * another desired flow already holds its key under another text. */
-static char *insert_flow(struct fs_flowtable *ft, const struct fs_flow *flow,
-                         struct parsed_flow *p, struct fs_ft_entry **ep)
+/* Makes 'flow' the desired side of the entry of its key (the entry is
+ * made if there is none) and returns that entry. */
+static struct fs_ft_entry *insert_flow(struct fs_flowtable *ft,
+                                       const struct fs_flow *flow)
 {
-    if (ep) {
-        *ep = NULL;
-    }
-    struct ofputil_flow_mod fm = p->fm;
     struct fs_ft_entry *e =
-        find_text(ft, flow->table_id, flow->priority, flow->match);
-    if (p->error) {
-        /* Left out: its earlier version, if any, is no longer desired
-         * either. */
-        if (e) {
-            clear_desired(ft, e);
-        }
-        return p->error;
-    }
+        find_key(ft, flow->table_id, flow->priority, &flow->match);
     if (!e) {
-        e = find_key(ft, fm.table_id, fm.priority, &fm.match);
-        if (e && e->desired) {
-            char *msg = xasprintf("flow table=%u,priority=%u,%s: same match "
-                                  "as %s; left out",
-                                  flow->table_id, flow->priority, flow->match,
-                                  e->match_text);
-            minimatch_destroy(&fm.match);
-            free(fm.ofpacts);
-            return msg;
-        }
-        if (e) {
-            minimatch_destroy(&fm.match);
-        } else {
-            e = new_entry(ft, fm.table_id, fm.priority, &fm.match);
-        }
-        e->match_text = xstrdup(flow->match);
-        hmap_insert(&ft->by_text, &e->text_node,
-                    text_hash(flow->table_id, flow->priority, flow->match));
+        struct minimatch m;
+        minimatch_clone(&m, &flow->match);
+        e = new_entry(ft, flow->table_id, flow->priority, &m);
+    }
+    if (e->desired) {
+        release_desired_actions(ft, e);
+    } else {
         e->desired = true;
         ft->n_desired++;
-    } else {
-        minimatch_destroy(&fm.match);
-        release_desired_actions(ft, e);
     }
     if (e->refusal) {
         set_conflict(ft, e, false); /* A new flow: try it. */
     }
-    e->cookie = ntohll(fm.new_cookie);
-    e->ofpacts = fm.ofpacts;
-    e->ofpacts_len = fm.ofpacts_len;
+    e->cookie = flow->cookie;
+    e->ofpacts_len = flow->ofpacts_len;
+    e->ofpacts = to_wire_form(flow->ofpacts, &e->ofpacts_len);
     resync(ft, e);
     mark_dirty(ft, e);
-    if (ep) {
-        *ep = e;
-    }
-    return NULL;
+    return e;
 }
 
 /* Keeps the first error; counts the others. */
@@ -407,7 +291,7 @@ static void apply_delta_start(struct fs_flowtable *ft,
     for (size_t i = 0; i < d->n_remove_flows; i++) {
         const struct fs_flow *f = &d->remove_flows[i];
         struct fs_ft_entry *e =
-            find_text(ft, f->table_id, f->priority, f->match);
+            find_key(ft, f->table_id, f->priority, &f->match);
         if (e) {
             clear_desired(ft, e);
         }
@@ -432,65 +316,22 @@ char *fs_flowtable_apply_delta(struct fs_flowtable *ft,
     char *first = NULL;
     size_t n_bad = 0;
     apply_delta_start(ft, d, &first, &n_bad);
-    struct parsed_flow *parsed = parse_flows(d->add_flows, d->n_add_flows);
     for (size_t i = 0; i < d->n_add_flows; i++) {
-        keep_error(&first, &n_bad,
-                   insert_flow(ft, &d->add_flows[i], &parsed[i], NULL));
+        insert_flow(ft, &d->add_flows[i]);
     }
-    free(parsed);
     return delta_error(first, n_bad);
 }
 
-/* Streaming a full delta (see flowtable.h).  The flows are parsed in
- * chunks by a helper thread and by the caller's thread, each taking the
- * next chunk not yet taken ('next_claim'); the caller inserts the chunks
- * in order, each once it is parsed, and encodes their messages. */
+/* Streaming a full delta (see flowtable.h): the flows are inserted in
+ * order, each add encoded as soon as its flow is in. */
 struct fs_ft_stream {
     struct fs_flowtable *ft;
     const struct fs_desired_delta *d;
-    struct parsed_flow *parsed;
-    size_t chunk, n_chunks;
-    size_t next_flow;         /* Next flow to insert. */
-    bool chunk_ready;         /* Its chunk is parsed. */
-    atomic_size_t next_claim; /* Next chunk to parse. */
-    pthread_mutex_t mutex;
-    pthread_cond_t cond;
-    bool *parsed_done; /* Per chunk, under 'mutex'. */
-    pthread_t helper;
-    bool threaded;
+    size_t next_flow;              /* Next flow to insert. */
     struct ovs_list group_deletes; /* Sent last. */
     char *first;
     size_t n_bad;
-    bool exact;
 };
-
-/* Parses one unclaimed chunk, if any.  Returns false if none was left. */
-static bool stream_parse_one(struct fs_ft_stream *s)
-{
-    size_t c = atomic_fetch_add(&s->next_claim, 1);
-    if (c >= s->n_chunks) {
-        return false;
-    }
-    size_t start = c * s->chunk;
-    size_t end = MIN(start + s->chunk, s->d->n_add_flows);
-    for (size_t i = start; i < end; i++) {
-        parse_flow(&s->d->add_flows[i], &s->parsed[i]);
-    }
-    pthread_mutex_lock(&s->mutex);
-    s->parsed_done[c] = true;
-    pthread_cond_broadcast(&s->cond);
-    pthread_mutex_unlock(&s->mutex);
-    return true;
-}
-
-static void *stream_helper_main(void *s_)
-{
-    struct fs_ft_stream *s = s_;
-    while (stream_parse_one(s)) {
-        continue;
-    }
-    return NULL;
-}
 
 bool fs_flowtable_can_stream(const struct fs_flowtable *ft,
                              const struct fs_desired_delta *d)
@@ -501,21 +342,12 @@ bool fs_flowtable_can_stream(const struct fs_flowtable *ft,
 
 struct fs_ft_stream *fs_flowtable_stream_start(struct fs_flowtable *ft,
                                                const struct fs_desired_delta *d,
-                                               size_t chunk,
                                                struct fs_of_changes *ch)
 {
     ovs_assert(fs_flowtable_can_stream(ft, d));
     struct fs_ft_stream *s = xzalloc(sizeof *s);
     s->ft = ft;
     s->d = d;
-    s->exact = true;
-    s->chunk = MAX(chunk, 1);
-    s->n_chunks = DIV_ROUND_UP(d->n_add_flows, s->chunk);
-    s->parsed = xmalloc(MAX(d->n_add_flows, 1) * sizeof *s->parsed);
-    s->parsed_done = xcalloc(MAX(s->n_chunks, 1), sizeof *s->parsed_done);
-    atomic_init(&s->next_claim, 0);
-    pthread_mutex_init(&s->mutex, NULL);
-    pthread_cond_init(&s->cond, NULL);
     ovs_list_init(&s->group_deletes);
 
     *ch = (struct fs_of_changes){.flow_mods = 0};
@@ -525,8 +357,6 @@ struct fs_ft_stream *fs_flowtable_stream_start(struct fs_flowtable *ft,
         fs_groups_diff(&ft->groups_installed, &ft->groups_desired, &ch->msgs,
                        &s->group_deletes, &ch->group_mods);
     }
-    s->threaded = s->n_chunks > 1 &&
-                  !pthread_create(&s->helper, NULL, stream_helper_main, s);
     return s;
 }
 
@@ -536,69 +366,26 @@ static void push_entry(struct fs_of_changes *ch, struct ovs_list *deletes,
 size_t fs_flowtable_stream_next(struct fs_ft_stream *s, size_t max,
                                 struct fs_of_changes *ch)
 {
-    size_t n_flows = s->d->n_add_flows;
-    if (s->next_flow >= n_flows) {
-        return 0;
-    }
-    size_t c = s->next_flow / s->chunk;
-    if (!s->chunk_ready) {
-        for (;;) {
-            pthread_mutex_lock(&s->mutex);
-            bool done = s->parsed_done[c];
-            pthread_mutex_unlock(&s->mutex);
-            if (done) {
-                break;
-            } else if (!stream_parse_one(s)) {
-                /* Every chunk is taken: the helper is parsing this one. */
-                pthread_mutex_lock(&s->mutex);
-                while (!s->parsed_done[c]) {
-                    pthread_cond_wait(&s->cond, &s->mutex);
-                }
-                pthread_mutex_unlock(&s->mutex);
-                break;
-            }
-        }
-        s->chunk_ready = true;
-    }
-    struct fs_flowtable *ft = s->ft;
     size_t start = s->next_flow;
-    size_t chunk_end = MIN((c + 1) * s->chunk, n_flows);
-    size_t end = start + MIN(chunk_end - start, MAX(max, 1));
+    size_t end = start + MIN(s->d->n_add_flows - start, MAX(max, 1));
     for (size_t i = start; i < end; i++) {
-        size_t n_desired = ft->n_desired;
-        bool parse_error = s->parsed[i].error != NULL;
-        struct fs_ft_entry *e;
-        char *error = insert_flow(ft, &s->d->add_flows[i], &s->parsed[i], &e);
-        if (e && ft->n_desired == n_desired + 1) {
-            push_entry(ch, NULL, e);
-        } else if (e || (parse_error && ft->n_desired != n_desired)) {
-            /* A flow of this delta again (same text): its earlier version
-             * may have been encoded already. */
-            s->exact = false;
-        }
-        keep_error(&s->first, &s->n_bad, error);
+        /* An entry already desired (a key twice in the delta) gets a
+         * second add: in one bundle, the later add replaces the earlier,
+         * as the table's desired side does. */
+        push_entry(ch, NULL, insert_flow(s->ft, &s->d->add_flows[i]));
     }
     s->next_flow = end;
-    s->chunk_ready = end < chunk_end;
     return end - start;
 }
 
 char *fs_flowtable_stream_finish(struct fs_ft_stream *s,
-                                 struct fs_of_changes *ch, bool *exact)
+                                 struct fs_of_changes *ch)
 {
     while (fs_flowtable_stream_next(s, SIZE_MAX, ch)) {
         continue;
     }
-    if (s->threaded) {
-        xpthread_join(s->helper, NULL);
-    }
     ovs_list_push_back_all(&ch->msgs, &s->group_deletes);
-    *exact = s->exact;
     char *error = delta_error(s->first, s->n_bad);
-    pthread_mutex_destroy(&s->mutex);
-    pthread_cond_destroy(&s->cond);
-    free(s->parsed_done);
-    free(s->parsed);
     free(s);
     return error;
 }
@@ -643,8 +430,9 @@ void fs_flowtable_note_flow(struct fs_flowtable *ft, uint8_t table_id,
         if (present) {
             /* One flow per key: ours replaced any other owner's. */
             e->foreign = false;
-            set_installed(ft, e, FS_FT_OTHER, cookie,
-                          xmemdup(ofpacts, ofpacts_len), ofpacts_len);
+            struct ofpact *copy = xmemdup(ofpacts, ofpacts_len);
+            fs_ofpacts_zero_padding(copy, ofpacts_len);
+            set_installed(ft, e, FS_FT_OTHER, cookie, copy, ofpacts_len);
             resync(ft, e);
         } else {
             set_installed(ft, e, FS_FT_NONE, 0, NULL, 0);
@@ -889,7 +677,6 @@ void fs_flowtable_destroy(struct fs_flowtable *ft)
         free_entry(ft, e);
     }
     hmap_destroy(&ft->by_key);
-    hmap_destroy(&ft->by_text);
     fs_groups_destroy(&ft->groups_desired);
     fs_groups_destroy(&ft->groups_installed);
 }

@@ -2,11 +2,11 @@
  * installed side by side, kept up to date by deltas and by what the switch
  * reports, so that a change costs what it changes.
  *
- * One entry per flow key (table, priority, match as libopenvswitch parses
- * it).  An entry holds:
- *   - the desired flow, if render/ wants one there (parsed once, when it
- *     arrives in a delta: cookie and ofpacts, the latter as the switch
- *     reports them back);
+ * One entry per flow key (table, priority, match: render/'s typed flows
+ * carry it as a minimatch, and the switch's reports are keyed alike).  An
+ * entry holds:
+ *   - the desired flow, if render/ wants one there (its cookie and
+ *     ofpacts, the latter as the switch reports them back);
  *   - what the switch has there under flowsteer's cookie: nothing, the
  *     desired flow ("in sync": no second copy is kept), or another flow of
  *     ours (its cookie and ofpacts);
@@ -39,14 +39,12 @@ enum fs_ft_installed {
 
 struct fs_ft_entry {
     struct hmap_node key_node;  /* In fs_flowtable.by_key. */
-    struct hmap_node text_node; /* In fs_flowtable.by_text, while desired. */
     struct ovs_list dirty_node; /* In fs_flowtable.dirty, while dirty. */
     uint8_t table_id;
     uint16_t priority;
     struct minimatch match;
     /* Desired flow, if 'desired'. */
     bool desired;
-    char *match_text; /* render/'s match text (the delta's key). */
     uint64_t cookie;
     struct ofpact *ofpacts;
     size_t ofpacts_len;
@@ -75,7 +73,6 @@ struct fs_ft_entry {
  * the switch, 'n_conflicts' desired flows held by another owner. */
 struct fs_flowtable {
     struct hmap by_key;
-    struct hmap by_text;
     struct ovs_list dirty;
     struct ovs_list conflicts;
     size_t n_desired, n_installed, n_conflicts;
@@ -94,50 +91,44 @@ struct fs_flowtable {
 void fs_flowtable_init(struct fs_flowtable *);
 void fs_flowtable_destroy(struct fs_flowtable *);
 
-/* Applies a render/ delta to the desired side.  Each added flow is parsed
- * once.  One that libopenvswitch cannot parse is left out (and its earlier
- * version, if any, is no longer desired either: the delta replaced it), as
- * is one with the key of another desired flow; the returned error names
- * them (caller frees; NULL if none: only the first is named, with the
- * count of the others).  Groups likewise.  A full delta first drops every
- * desired flow and group.  Touched entries become dirty. */
+/* Applies a render/ delta to the desired side: each added flow becomes
+ * the desired flow of its key (replacing what was desired there), each
+ * removed key is no longer desired.  A group that libopenvswitch cannot
+ * parse is left out; the returned error names it (caller frees; NULL if
+ * none: only the first is named, with the count of the others).  A full
+ * delta first drops every desired flow and group.  Touched entries become
+ * dirty.  Costs what the delta holds, never the table's size. */
 char *fs_flowtable_apply_delta(struct fs_flowtable *,
                                const struct fs_desired_delta *);
 
-/* A cold start's full delta, streamed: applied to the table in chunks,
- * each chunk's flow messages built as soon as it is in, so that the
- * caller can send them (in one open bundle) while the next chunks are
- * parsed.  Only for a full delta on a table with no desired or installed
- * flow or group of ours (fs_flowtable_can_stream()): every flow message is
- * then an add, and the messages built are those fs_flowtable_changes()
- * would build after fs_flowtable_apply_delta(), in the same order, and the
- * table ends up the same.
+/* A cold start's full delta, streamed: applied to the table flow after
+ * flow, each flow's add built as soon as it is in, so that the caller can
+ * send them (in one open bundle) while the rest go in.  Only for a full
+ * delta on a table with no desired or installed flow or group of ours
+ * (fs_flowtable_can_stream()): every flow message is then an add, and the
+ * messages built are those fs_flowtable_changes() would build after
+ * fs_flowtable_apply_delta(), in the same order, and the table ends up the
+ * same.
  *
  * fs_flowtable_stream_start() applies the full delta's start (every
  * desired flow and group dropped, the groups of the delta) and puts the
- * group adds and modifies into 'ch' (initialized here); the flows are
- * parsed in chunks of 'chunk' flows, on a helper thread and on the
- * caller's.  fs_flowtable_stream_next() inserts the next flows, at most
- * 'max' and none past the end of their chunk (waiting for the chunk to be
- * parsed, or parsing another one meanwhile), and appends their adds to
- * 'ch'; returns how many flows it took, 0 at the end.
- * fs_flowtable_stream_finish() takes whatever is left, appends the group
- * deletes, frees the stream and returns what fs_flowtable_apply_delta()
- * returns.  '*exact' is false if the delta held one flow key twice (then
- * the messages built may differ from fs_flowtable_changes()'s: the caller
- * discards them and calls fs_flowtable_changes(); the table is right
- * either way). */
+ * group adds and modifies into 'ch' (initialized here).
+ * fs_flowtable_stream_next() inserts the next flows, at most 'max' (at
+ * least one), and
+ * appends their adds to 'ch'; returns how many flows it took, 0 at the
+ * end.  fs_flowtable_stream_finish() takes whatever is left, appends the
+ * group deletes, frees the stream and returns what
+ * fs_flowtable_apply_delta() returns. */
 struct fs_ft_stream;
 bool fs_flowtable_can_stream(const struct fs_flowtable *,
                              const struct fs_desired_delta *);
 struct fs_ft_stream *fs_flowtable_stream_start(struct fs_flowtable *,
                                                const struct fs_desired_delta *,
-                                               size_t chunk,
                                                struct fs_of_changes *ch);
 size_t fs_flowtable_stream_next(struct fs_ft_stream *, size_t max,
                                 struct fs_of_changes *ch);
 char *fs_flowtable_stream_finish(struct fs_ft_stream *,
-                                 struct fs_of_changes *ch, bool *exact);
+                                 struct fs_of_changes *ch);
 
 /* The switch's side is unknown (new connection): forget every installed
  * and foreign flow and group, before fs_flowtable_note_flow() feeds what

@@ -43,12 +43,11 @@ VLOG_DEFINE_THIS_MODULE(ovs);
 #define RETRY_FIRST_MS 100
 #define RETRY_MAX_MS 10000
 /* A full delta with at least one flow on a table with nothing of ours (a
- * cold start) is streamed: its bundle goes out while the flows are parsed,
- * in chunks of STREAM_CHUNK flows (stream_delta()).  A small one gains
- * nothing, but takes the same path as a big one (every cold start in the
- * integration tests exercises it). */
+ * cold start) is streamed: its bundle goes out while the flows go into the
+ * table (stream_delta()).  A small one gains nothing, but takes the same
+ * path as a big one (every cold start in the integration tests exercises
+ * it). */
 #define STREAM_MIN_FLOWS 1
-#define STREAM_CHUNK 2048
 /* Flows inserted between two sends: small, so that ovs-vswitchd never
  * waits for a whole chunk to be encoded. */
 #define STREAM_SEND_EVERY 64
@@ -606,8 +605,8 @@ static bool can_stream(const struct ovs_side *side,
 
 /* Takes full delta 'd' into the table and sends its bundle at the same
  * time: the bundle is opened first, each part of the flows goes out as
- * soon as it is parsed (ovs-vswitchd takes it in while the next part is
- * parsed), then the barrier and the commit, or the discard after a
+ * soon as it is in the table (ovs-vswitchd takes it in while the next
+ * part goes in), then the barrier and the commit, or the discard after a
  * refusal, as fs_ofbridge_apply() does.  The result waits in
  * side->streamed for the apply that follows.  Returns what
  * fs_flowtable_apply_delta() returns. */
@@ -617,31 +616,20 @@ static char *stream_delta(struct fs_ovs *ovs, struct ovs_side *side,
     struct fs_of_io io = of_io(ovs, side);
     struct fs_of_changes ch;
     long long start_ms = time_msec();
-    struct fs_ft_stream *s =
-        fs_flowtable_stream_start(&side->table, d, STREAM_CHUNK, &ch);
+    struct fs_ft_stream *s = fs_flowtable_stream_start(&side->table, d, &ch);
     struct fs_of_bundle b;
     fs_ofbridge_bundle_open(&io, &b);
     do {
         fs_ofbridge_bundle_send(&io, &b, &ch);
     } while (fs_flowtable_stream_next(s, STREAM_SEND_EVERY, &ch));
-    bool exact;
-    char *error = fs_flowtable_stream_finish(s, &ch, &exact);
+    char *error = fs_flowtable_stream_finish(s, &ch);
     fs_ofbridge_bundle_send(&io, &b, &ch);
-    if (exact) {
-        side->streamed.error =
-            fs_ofbridge_bundle_close(&io, &b, &ch, &side->streamed.rejected);
-        side->streamed.ch = ch;
-        ovs_list_moved(&side->streamed.ch.msgs, &ch.msgs);
-        side->streamed.start_ms = start_ms;
-        side->streamed.valid = true;
-    } else {
-        /* A flow key twice in the delta: the normal apply sends it. */
-        int e = fs_ofbridge_bundle_discard(&io, &b);
-        fs_of_changes_destroy(&ch);
-        if (e) {
-            drop_connection(ovs, side, of_error_text(ovs, e), true);
-        }
-    }
+    side->streamed.error =
+        fs_ofbridge_bundle_close(&io, &b, &ch, &side->streamed.rejected);
+    side->streamed.ch = ch;
+    ovs_list_moved(&side->streamed.ch.msgs, &ch.msgs);
+    side->streamed.start_ms = start_ms;
+    side->streamed.valid = true;
     return error;
 }
 

@@ -12,8 +12,7 @@ static uint32_t item_hash(const struct render_claims *c, const void *item)
     if (c->groups) {
         return hash_int(((const struct fs_group *)item)->group_id, 0);
     }
-    const struct fs_flow *f = &((const struct render_claim *)item)->flow;
-    return hash_string(f->match, hash_2words(f->table_id, f->priority));
+    return fs_flow_key_hash(&((const struct render_claim *)item)->flow);
 }
 
 static bool same_key(const struct render_claims *c, const void *a,
@@ -23,10 +22,8 @@ static bool same_key(const struct render_claims *c, const void *a,
         return ((const struct fs_group *)a)->group_id ==
                ((const struct fs_group *)b)->group_id;
     }
-    const struct fs_flow *fa = &((const struct render_claim *)a)->flow;
-    const struct fs_flow *fb = &((const struct render_claim *)b)->flow;
-    return fa->table_id == fb->table_id && fa->priority == fb->priority &&
-           !strcmp(fa->match, fb->match);
+    return fs_flow_key_equal(&((const struct render_claim *)a)->flow,
+                             &((const struct render_claim *)b)->flow);
 }
 
 void render_claims_init(struct render_claims *c, bool groups,

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "openvswitch/ofp-actions.h"
 #include "util.h"
 
 /* Growable arrays of a delta being built. */
@@ -30,16 +31,16 @@ static void flow_changed(const void *before_, const void *after_, void *aux)
     const struct render_claim *before = before_, *after = after_;
     struct delta_builder *b = aux;
     struct fs_desired_delta *d = b->d;
-    if (after && (!before || before->flow.cookie != after->flow.cookie ||
-                  strcmp(before->flow.actions, after->flow.actions))) {
-        struct fs_flow f = after->flow;
-        f.match = xstrdup(f.match);
-        f.actions = xstrdup(f.actions);
+    if (after &&
+        (!before || before->flow.cookie != after->flow.cookie ||
+         !ofpacts_equal(before->flow.ofpacts, before->flow.ofpacts_len,
+                        after->flow.ofpacts, after->flow.ofpacts_len))) {
+        struct fs_flow f;
+        fs_flow_clone(&f, &after->flow);
         push_flow(&d->add_flows, &d->n_add_flows, &b->allocated_add, f);
     } else if (!after && before) {
-        struct fs_flow f = {.table_id = before->flow.table_id,
-                            .priority = before->flow.priority,
-                            .match = xstrdup(before->flow.match)};
+        struct fs_flow f;
+        fs_flow_clone_key(&f, &before->flow);
         push_flow(&d->remove_flows, &d->n_remove_flows, &b->allocated_remove,
                   f);
     }
@@ -95,10 +96,9 @@ void render_delta_changes(struct render_claims *flows,
     struct delta_builder b = {.d = d};
     render_claims_commit(flows, flow_changed, &b);
     render_claims_commit(groups, group_changed, &b);
-    sort(d->add_flows, d->n_add_flows, sizeof *d->add_flows,
-         render_compare_flows);
+    sort(d->add_flows, d->n_add_flows, sizeof *d->add_flows, fs_flow_compare);
     sort(d->remove_flows, d->n_remove_flows, sizeof *d->remove_flows,
-         render_compare_flows);
+         fs_flow_compare);
     sort(d->add_groups, d->n_add_groups, sizeof *d->add_groups, compare_groups);
     sort(d->remove_groups, d->n_remove_groups, sizeof *d->remove_groups,
          compare_ids);
@@ -193,10 +193,7 @@ void render_delta_winners(const struct render_claims *flows,
     HMAP_FOR_EACH(node, hmap_node, &flows->map)
     {
         const struct render_claim *c = node->v[0].item;
-        struct fs_flow f = c->flow;
-        f.match = xstrdup(f.match);
-        f.actions = xstrdup(f.actions);
-        d->flows[d->n_flows++] = f;
+        fs_flow_clone(&d->flows[d->n_flows++], &c->flow);
     }
     d->allocated_groups = render_claims_count(groups) + 1;
     d->groups = xcalloc(d->allocated_groups, sizeof *d->groups);
@@ -214,11 +211,10 @@ void fs_desired_delta_destroy(struct fs_desired_delta *d)
         return;
     }
     for (size_t i = 0; i < d->n_add_flows; i++) {
-        free(d->add_flows[i].match);
-        free(d->add_flows[i].actions);
+        fs_flow_destroy(&d->add_flows[i]);
     }
     for (size_t i = 0; i < d->n_remove_flows; i++) {
-        free(d->remove_flows[i].match);
+        fs_flow_destroy(&d->remove_flows[i]);
     }
     for (size_t i = 0; i < d->n_add_groups; i++) {
         free(d->add_groups[i].spec);

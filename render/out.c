@@ -1,7 +1,9 @@
 /* What a unit renders (struct render_out, render/internal.h): flow claims,
  * groups, OVSDB rows, notes. */
+#include <inttypes.h>
 #include <string.h>
 
+#include "openvswitch/dynamic-string.h"
 #include "model/text.h"
 #include "render/internal.h"
 #include "util.h"
@@ -18,8 +20,7 @@ void render_out_destroy(struct render_out *out)
         return;
     }
     for (size_t i = 0; i < out->n_flows; i++) {
-        free(out->flows[i].flow.match);
-        free(out->flows[i].flow.actions);
+        fs_flow_destroy(&out->flows[i].flow);
     }
     for (size_t i = 0; i < out->n_groups; i++) {
         free(out->groups[i].spec);
@@ -41,11 +42,8 @@ void render_out_destroy(struct render_out *out)
 static bool claims_equal(const struct render_claim *a,
                          const struct render_claim *b)
 {
-    return a->flow.table_id == b->flow.table_id &&
-           a->flow.priority == b->flow.priority &&
-           a->flow.cookie == b->flow.cookie && a->quiet == b->quiet &&
-           !strcmp(a->flow.match, b->flow.match) &&
-           !strcmp(a->flow.actions, b->flow.actions) && !strcmp(a->key, b->key);
+    return a->quiet == b->quiet && fs_flow_equal(&a->flow, &b->flow) &&
+           !strcmp(a->key, b->key);
 }
 
 bool fs_ovsdb_port_equal(const struct fs_ovsdb_port *a,
@@ -114,10 +112,13 @@ bool render_out_equal(const struct render_out *a, const struct render_out *b)
 
 void render_dup_note(struct fs_errors *notes, const struct render_claim *c)
 {
+    struct ds match = DS_EMPTY_INITIALIZER;
+    fs_flow_format_match(&c->flow, &match);
     fs_errors_add(notes, c->key, "$",
                   "flow table=%u,priority=%u,%s is already rendered "
                   "for another resource; this one is skipped",
-                  c->flow.table_id, c->flow.priority, c->flow.match);
+                  c->flow.table_id, c->flow.priority, ds_cstr(&match));
+    ds_destroy(&match);
 }
 
 /* Returns the output's copy of 'key'. */
@@ -127,9 +128,8 @@ static const char *intern_key(struct render_out *out, const char *key)
     return (node ? node : sset_add(&out->keys, key))->name;
 }
 
-static void claim(struct render_ctx *ctx, const char *key, uint8_t table,
-                  uint16_t priority, uint64_t cookie, const char *match,
-                  const char *actions, bool quiet)
+static void claim(struct render_ctx *ctx, const char *key, struct fs_flow *f,
+                  bool quiet)
 {
     struct render_out *out = ctx->out;
     if (out->n_flows >= out->allocated_flows) {
@@ -137,28 +137,59 @@ static void claim(struct render_ctx *ctx, const char *key, uint8_t table,
             x2nrealloc(out->flows, &out->allocated_flows, sizeof *out->flows);
     }
     out->flows[out->n_flows++] = (struct render_claim){
-        .flow = {.table_id = table,
-                 .priority = priority,
-                 .cookie = cookie,
-                 .match = xstrdup(match),
-                 .actions = xstrdup(actions)},
+        .flow = *f,
         .key = intern_key(out, key),
         .quiet = quiet,
     };
+}
+
+void render_flow_add(struct render_ctx *ctx, const char *key, struct fs_fb *b)
+{
+    struct fs_flow f;
+    fs_fb_finish(b, &f);
+    claim(ctx, key, &f, false);
+}
+
+void render_flow_add_once(struct render_ctx *ctx, const char *key,
+                          struct fs_fb *b)
+{
+    struct fs_flow f;
+    fs_fb_finish(b, &f);
+    claim(ctx, key, &f, true);
+}
+
+static void claim_text(struct render_ctx *ctx, const char *key, uint8_t table,
+                       uint16_t priority, uint64_t cookie, const char *match,
+                       const char *actions, bool quiet)
+{
+    char *text =
+        xasprintf("table=%u,priority=%u,cookie=0x%" PRIx64 "%s%s,"
+                  "actions=%s",
+                  table, priority, cookie, *match ? "," : "", match, actions);
+    struct fs_flow f;
+    char *error = fs_flow_parse(&f, text);
+    if (error) {
+        fs_errors_add(&ctx->out->notes, key, "$", "flow %s: %s; left out", text,
+                      error);
+        free(error);
+    } else {
+        claim(ctx, key, &f, quiet);
+    }
+    free(text);
 }
 
 void render_flow(struct render_ctx *ctx, const char *key, uint8_t table,
                  uint16_t priority, uint64_t cookie, const char *match,
                  const char *actions)
 {
-    claim(ctx, key, table, priority, cookie, match, actions, false);
+    claim_text(ctx, key, table, priority, cookie, match, actions, false);
 }
 
 void render_flow_once(struct render_ctx *ctx, const char *key, uint8_t table,
                       uint16_t priority, uint64_t cookie, const char *match,
                       const char *actions)
 {
-    claim(ctx, key, table, priority, cookie, match, actions, true);
+    claim_text(ctx, key, table, priority, cookie, match, actions, true);
 }
 
 void render_group(struct render_ctx *ctx, uint32_t group_id, char *spec)

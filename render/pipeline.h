@@ -43,20 +43,53 @@ enum fs_table {
                              * output to the patch port. */
 };
 
-/* Registers (as Dragonflow): metadata = network key, reg6 = source port
- * key, reg7 = destination port key, reg5 = chain label (SFC), reg4 = flood
- * chunk number (set by table FS_T_L2 just before each resubmit to
- * FS_T_FLOOD; means nothing elsewhere).  For ports of this node, the port
- * key is the OpenFlow port number. */
+/* Named fields: every register and mark the pipeline uses, and the only
+ * place their registers are written down (render/ matches and sets them
+ * through fs_match_field() and fs_set_field(), render/flow.h).  As
+ * Dragonflow: the network key in metadata, the source and destination
+ * port keys (for ports of this node, the OpenFlow port number) in reg6
+ * and reg7, a chain's label in reg5 (SFC), the flood chunk number in reg4
+ * (set by table FS_T_L2 just before each resubmit to FS_T_FLOOD; means
+ * nothing elsewhere), and 1 in reg3 on packets that came in from a tunnel
+ * (table FS_T_CLASSIFY sets it): split horizon, such a packet never goes
+ * back into a tunnel (tables FS_T_EGRESS and FS_T_TUNNEL_FLOOD match it
+ * 0).  A field is 'n_bits' bits of OVS field 'mff' from bit 'ofs'. */
+enum fs_field {
+    FS_F_NETWORK,     /* Network key. */
+    FS_F_SRC_PORT,    /* Source port key. */
+    FS_F_DST_PORT,    /* Destination port key. */
+    FS_F_LABEL,       /* Chain label: path id << 8 | hop index. */
+    FS_F_FLOOD_CHUNK, /* Flood chunk number. */
+    FS_F_FROM_TUNNEL, /* 1: came in from a tunnel. */
+    FS_N_FIELDS
+};
+
+struct fs_field_def {
+    const char *name; /* For declarations and messages: "network". */
+    int mff;          /* enum mf_field_id. */
+    uint8_t ofs, n_bits;
+};
+
+#define FS_FIELD_DEFS                                                          \
+    {                                                                          \
+        [FS_F_NETWORK] = {"network", MFF_METADATA, 0, 64},                     \
+        [FS_F_SRC_PORT] = {"src_port", MFF_REG6, 0, 32},                       \
+        [FS_F_DST_PORT] = {"dst_port", MFF_REG7, 0, 32},                       \
+        [FS_F_LABEL] = {"label", MFF_REG5, 0, 32},                             \
+        [FS_F_FLOOD_CHUNK] = {"flood_chunk", MFF_REG4, 0, 32},                 \
+        [FS_F_FROM_TUNNEL] = {"from_tunnel", MFF_REG3, 0, 32},                 \
+    }
+
+/* TRANSITIONAL: the same registers by name, for the feature files that
+ * still write flows as text through render_flow(); removed with it. */
 #define FS_REG_SRC "reg6"
 #define FS_REG_DST "reg7"
 #define FS_REG_LABEL "reg5"
 #define FS_REG_FLOOD "reg4"
-
-/* reg3 = 1 on packets that came in from a tunnel (table FS_T_CLASSIFY sets
- * it): split horizon, such a packet never goes back into a tunnel (tables
- * FS_T_EGRESS and FS_T_TUNNEL_FLOOD match reg3=0). */
 #define FS_REG_FROM_TUNNEL "reg3"
+
+/* The definition of 'field' (render/flow.c). */
+const struct fs_field_def *fs_field_def(enum fs_field field);
 
 /* Local ports per flood flow.  A network's flood outputs to its local
  * ports directly (output:N, 16 bytes of OpenFlow 1.5 each); with more than

@@ -29,18 +29,6 @@ static int compare_bridges(const void *a_, const void *b_)
     return strcmp(a->name, b->name);
 }
 
-int render_compare_flows(const void *a_, const void *b_)
-{
-    const struct fs_flow *a = a_, *b = b_;
-    if (a->table_id != b->table_id) {
-        return a->table_id < b->table_id ? -1 : 1;
-    }
-    if (a->priority != b->priority) {
-        return a->priority > b->priority ? -1 : 1;
-    }
-    return strcmp(a->match, b->match);
-}
-
 static int compare_groups(const void *a_, const void *b_)
 {
     const struct fs_group *a = a_, *b = b_;
@@ -61,7 +49,7 @@ static int compare_notes(const void *a_, const void *b_)
 void render_sort_desired(struct fs_desired *d)
 {
     if (d->n_flows) {
-        qsort(d->flows, d->n_flows, sizeof *d->flows, render_compare_flows);
+        qsort(d->flows, d->n_flows, sizeof *d->flows, fs_flow_compare);
     }
     if (d->n_groups) {
         qsort(d->groups, d->n_groups, sizeof *d->groups, compare_groups);
@@ -82,25 +70,31 @@ void render_sort_desired(struct fs_desired *d)
  * priority and match) to 'd', and notes the others. */
 static void take_flows(struct fs_desired *d, struct render_out *out)
 {
-    struct sset seen = SSET_INITIALIZER(&seen);
+    struct hmap seen = HMAP_INITIALIZER(&seen);
+    struct hmap_node *nodes = xmalloc((out->n_flows + 1) * sizeof *nodes);
     d->flows = xcalloc(out->n_flows + 1, sizeof *d->flows);
     for (size_t i = 0; i < out->n_flows; i++) {
         struct render_claim *c = &out->flows[i];
-        char *id = xasprintf("%u/%u/%s", c->flow.table_id, c->flow.priority,
-                             c->flow.match);
-        if (sset_add_and_free(&seen, id)) {
+        uint32_t hash = fs_flow_key_hash(&c->flow);
+        bool dup = false;
+        for (struct hmap_node *n = hmap_first_with_hash(&seen, hash); n && !dup;
+             n = hmap_next_with_hash(n)) {
+            dup = fs_flow_key_equal(&d->flows[n - nodes], &c->flow);
+        }
+        if (!dup) {
+            hmap_insert(&seen, &nodes[d->n_flows], hash);
             d->flows[d->n_flows++] = c->flow;
             continue;
         }
         if (!c->quiet) {
             render_dup_note(&d->notes, c);
         }
-        free(c->flow.match);
-        free(c->flow.actions);
+        fs_flow_destroy(&c->flow);
     }
     d->allocated_flows = out->n_flows + 1;
     out->n_flows = 0;
-    sset_destroy(&seen);
+    hmap_destroy(&seen);
+    free(nodes);
 }
 
 /* Moves the groups of 'out' to 'd', the first of each id. */
@@ -177,8 +171,7 @@ void fs_desired_destroy(struct fs_desired *d)
         return;
     }
     for (size_t i = 0; i < d->n_flows; i++) {
-        free(d->flows[i].match);
-        free(d->flows[i].actions);
+        fs_flow_destroy(&d->flows[i]);
     }
     for (size_t i = 0; i < d->n_groups; i++) {
         free(d->groups[i].spec);
@@ -195,14 +188,6 @@ void fs_desired_destroy(struct fs_desired *d)
     free(d->bridges);
     fs_errors_destroy(&d->notes);
     free(d);
-}
-
-char *fs_flow_to_string(const struct fs_flow *f)
-{
-    return xasprintf("table=%u,priority=%u,cookie=0x%" PRIx64 "%s%s,"
-                     "actions=%s",
-                     f->table_id, f->priority, f->cookie, *f->match ? "," : "",
-                     f->match, f->actions);
 }
 
 char *fs_group_to_string(const struct fs_group *g)

@@ -4,9 +4,10 @@
  *   fs_render(snapshot, node, local facts) -> flows + groups + OVSDB rows
  *
  * Deterministic, no I/O: the same inputs give the same output, in the same
- * order.  Flows and groups are OpenFlow 1.5 text in ovs-ofctl(8) syntax so
- * that tests can read them and the reconciler can parse them with
- * libopenvswitch (parse_ofp_flow_mod_str, parse_ofp_group_mod_str).  The
+ * order.  Flows are typed (struct fs_flow, render/flow.h: a minimatch and
+ * ofpacts, printed as ovs-ofctl(8) text only for people and tests); groups
+ * are OpenFlow 1.5 text that the reconciler parses with libopenvswitch
+ * (parse_ofp_group_mod_str; they are few).  The
  * pipeline (tables, registers, cookies, group ids) is in
  * docs/architecture.md. */
 #ifndef FS_RENDER_H
@@ -18,6 +19,7 @@
 #include "model/errors.h"
 #include "model/model.h"
 #include "openvswitch/shash.h"
+#include "render/flow.h"
 #include "render/pipeline.h"
 #include "simap.h"
 #include "smap.h"
@@ -80,16 +82,6 @@ struct fs_ovsdb_bridge {
     char *key, *path;         /* As in struct fs_ovsdb_port. */
 };
 
-/* One flow.  'match' excludes table, priority and cookie ("" = match all);
- * 'actions' is the ovs-ofctl actions text.  Strings are owned. */
-struct fs_flow {
-    uint8_t table_id;
-    uint16_t priority;
-    uint64_t cookie;
-    char *match;
-    char *actions;
-};
-
 /* One group.  'spec' is everything ovs-ofctl accepts after
  * "group_id=<id>,", e.g. "type=select,selection_method=hash,
  * fields(ip_src,tcp_src),bucket=bucket_id:0,actions=output:3,...". */
@@ -98,8 +90,8 @@ struct fs_group {
     char *spec;
 };
 
-/* The desired set for one node.  Flows are sorted by (table, priority
- * descending, match), groups by id.  'notes' lists resources this node could
+/* The desired set for one node.  Flows are sorted by fs_flow_compare(),
+ * groups by id.  'notes' lists resources this node could
  * not render (key, path, reason), e.g. a hop on another chassis. */
 struct fs_desired {
     int64_t revision;          /* Snapshot revision it was rendered from. */
@@ -146,10 +138,6 @@ bool fs_ovsdb_bridge_equal(const struct fs_ovsdb_bridge *a,
 
 /* Frees 'desired' and everything it owns; NULL is fine. */
 void fs_desired_destroy(struct fs_desired *);
-
-/* Returns "table=T,priority=P,cookie=C,MATCH,actions=ACTIONS" for 'flow', as
- * ovs-ofctl add-flow accepts it.  Caller frees. */
-char *fs_flow_to_string(const struct fs_flow *);
 
 /* Returns "group_id=ID,SPEC".  Caller frees. */
 char *fs_group_to_string(const struct fs_group *);

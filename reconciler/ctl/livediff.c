@@ -69,28 +69,15 @@ static void add_op(struct ctl_ops *ops, enum ctl_op op, int table,
 }
 
 /* The render/ flow at 'e''s key, by binary search of d->flows (sorted by
- * table, priority descending, match). */
+ * fs_flow_compare()). */
 static const struct fs_flow *desired_flow(const struct fs_desired *d,
                                           const struct fs_ft_entry *e)
 {
-    size_t lo = 0, hi = d->n_flows;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const struct fs_flow *f = &d->flows[mid];
-        int c =
-            f->table_id != e->table_id   ? (f->table_id < e->table_id ? -1 : 1)
-            : f->priority != e->priority ? (f->priority > e->priority ? -1 : 1)
-                                         : strcmp(f->match, e->match_text);
-        if (!c) {
-            return f;
-        }
-        if (c < 0) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return NULL;
+    struct fs_flow key = {
+        .table_id = e->table_id, .priority = e->priority, .match = e->match};
+    return d->n_flows ? bsearch(&key, d->flows, d->n_flows, sizeof *d->flows,
+                                fs_flow_compare)
+                      : NULL;
 }
 
 /* "table=T,priority=P,cookie=C,MATCH,actions=A" of what the switch holds
@@ -110,15 +97,19 @@ static char *desired_text(const struct fs_desired *d,
                           const struct fs_ft_entry *e)
 {
     const struct fs_flow *f = desired_flow(d, e);
-    return f ? fs_flow_to_string(f)
-             : xasprintf("table=%d,priority=%d,%s", e->table_id, e->priority,
-                         e->match_text);
+    if (f) {
+        return fs_flow_to_string(f);
+    }
+    struct ds s = DS_EMPTY_INITIALIZER;
+    ds_put_format(&s, "table=%d,", e->table_id);
+    minimatch_format(&e->match, NULL, NULL, &s, e->priority);
+    return ds_steal_cstr(&s);
 }
 
 static void entry_op(const struct fs_ft_entry *e, const struct fs_desired *d,
                      struct ctl_ops *ops)
 {
-    const char *key = e->match_text;
+    char *key = minimatch_to_string(&e->match, NULL, OFP_DEFAULT_PRIORITY);
     if (e->desired && e->foreign) {
         char *t = desired_text(d, e);
         add_op(ops, CTL_OP_CONFLICT, e->table_id, e->priority, key,
@@ -137,13 +128,12 @@ static void entry_op(const struct fs_ft_entry *e, const struct fs_desired *d,
         free(t);
     } else if (!e->desired && e->installed != FS_FT_NONE) {
         char *old = installed_text(e);
-        char *m = minimatch_to_string(&e->match, NULL, e->priority);
-        add_op(ops, CTL_OP_DELETE, e->table_id, e->priority, m,
+        add_op(ops, CTL_OP_DELETE, e->table_id, e->priority, key,
                xasprintf("- %s", old));
         ops->n_flow_mods++;
-        free(m);
         free(old);
     }
+    free(key);
 }
 
 static void group_ops(const struct fs_flowtable *ft, struct ctl_ops *ops)

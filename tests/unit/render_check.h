@@ -1,9 +1,11 @@
 /* tests/unit/render_check.h: what the render unit tests share (include
  * after cmocka.h): rendering a world that must have no rejected resource,
  * network keys as render/ derives them, "<net-x>" placeholders in expected
- * text, and the check that every rendered flow and group parses as an
- * OpenFlow 1.5 mod with libopenvswitch (as reconciler/flowtable.c parses
- * them). */
+ * text, flows printed as ovs-ofctl prints them (expected text written in
+ * any ovs-ofctl spelling is parsed and printed alike before the
+ * comparison), and the check that every rendered flow prints as text
+ * that parses back to it and every group parses as an OpenFlow 1.5 group
+ * mod. */
 #ifndef FS_TEST_RENDER_CHECK_H
 #define FS_TEST_RENDER_CHECK_H 1
 
@@ -78,31 +80,214 @@ static inline size_t rc_count_lines(const char *text)
     return n;
 }
 
-/* The flows of 'table' of 'd' as "priority=P,kind=K/OBJ,MATCH,actions=A"
- * lines, in order; the cookie's object is written as the name of the
- * network of 'nets' (NULL-terminated) whose key it is, else as a number.
- * Caller frees. */
+/* The match of 'f' / its actions as ovs-ofctl prints them
+ * (fs_flow_format_match(), fs_flow_format_actions()).  Caller frees. */
+static inline char *rc_match(const struct fs_flow *f)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    fs_flow_format_match(f, &s);
+    return ds_steal_cstr(&s);
+}
+
+static inline char *rc_actions(const struct fs_flow *f)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    fs_flow_format_actions(f, &s);
+    return ds_steal_cstr(&s);
+}
+
+/* Returns true if 'f' matches at least what match text 'want' (ovs-ofctl
+ * syntax, prerequisites included: "udp,tp_dst=53") matches: every field
+ * 'want' matches, 'f' matches too, with the same value.  Fails the test
+ * if 'want' does not parse. */
+static inline bool rc_match_has(const struct fs_flow *f, const char *want)
+{
+    struct fs_flow w;
+    char *text = xasprintf("%s,actions=drop", want);
+    char *error = fs_flow_parse(&w, text);
+    if (error) {
+        print_error("%s: %s\n", text, error);
+    }
+    assert_null(error);
+    free(text);
+    char *printed = rc_match(&w);
+    if (!*printed) {
+        print_error("%s matches everything: a field without its "
+                    "prerequisites?\n",
+                    want);
+    }
+    assert_true(*printed);
+    free(printed);
+    struct match a, b;
+    minimatch_expand(&f->match, &a);
+    minimatch_expand(&w.match, &b);
+    fs_flow_destroy(&w);
+    const uint64_t *af = (const uint64_t *)&a.flow;
+    const uint64_t *am = (const uint64_t *)&a.wc.masks;
+    const uint64_t *bf = (const uint64_t *)&b.flow;
+    const uint64_t *bm = (const uint64_t *)&b.wc.masks;
+    for (size_t i = 0; i < sizeof a.flow / sizeof *af; i++) {
+        if ((bm[i] & ~am[i]) || ((af[i] ^ bf[i]) & bm[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Number of flows of 'table' of 'd' whose match has 'want': "" counts
+ * every flow; a match text is compared field by field (rc_match_has());
+ * a text that does not parse as a match ("in_port=", "mpls_label") is
+ * looked for in the printed match. */
+static inline size_t rc_count_flows(const struct fs_desired *d, int table,
+                                    const char *want)
+{
+    char *text = xasprintf("%s,actions=drop", want);
+    struct fs_flow w;
+    char *error = *want ? fs_flow_parse(&w, text) : NULL;
+    free(text);
+    if (!error && *want) {
+        /* A text the parser takes as nothing ("mpls_label", a field
+         * without its prerequisites) is no match. */
+        char *m = rc_match(&w);
+        error = *m ? NULL : xstrdup("matches nothing");
+        free(m);
+        fs_flow_destroy(&w);
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < d->n_flows; i++) {
+        const struct fs_flow *f = &d->flows[i];
+        if (f->table_id != table) {
+            continue;
+        } else if (!*want) {
+            n++;
+        } else if (!error) {
+            n += rc_match_has(f, want);
+        } else {
+            char *match = rc_match(f);
+            n += strstr(match, want) != NULL;
+            free(match);
+        }
+    }
+    free(error);
+    return n;
+}
+
+/* Returns actions text 'want' (ovs-ofctl syntax) as fs_flow_format_actions()
+ * prints it.  Fails the test if it does not parse.  Caller frees. */
+static inline char *rc_canon_actions(const char *want)
+{
+    char *text = xasprintf("actions=%s", want);
+    struct fs_flow w;
+    char *error = fs_flow_parse(&w, text);
+    if (error) {
+        print_error("%s: %s\n", text, error);
+    }
+    assert_null(error);
+    free(text);
+    char *s = rc_actions(&w);
+    fs_flow_destroy(&w);
+    return s;
+}
+
+/* Returns true if the actions of 'f' are 'want' / hold the actions 'want'
+ * in a row (both as printed; 'want' in any ovs-ofctl spelling). */
+static inline bool rc_actions_are(const struct fs_flow *f, const char *want)
+{
+    char *have = rc_actions(f), *canon = rc_canon_actions(want);
+    bool equal = !strcmp(have, canon);
+    if (!equal) {
+        print_message("actions %s, not %s\n", have, canon);
+    }
+    free(have);
+    free(canon);
+    return equal;
+}
+
+static inline bool rc_actions_have(const struct fs_flow *f, const char *want)
+{
+    char *have = rc_actions(f), *canon = rc_canon_actions(want);
+    bool found = strstr(have, canon) != NULL;
+    free(have);
+    free(canon);
+    return found;
+}
+
+/* "priority=P,kind=K/OBJ,MATCH,actions=A" of 'f', the cookie's object
+ * written as the name of the network of 'nets' (NULL-terminated) whose key
+ * it is, else as a number. */
+static inline void rc_put_line(struct ds *s, const struct fs_flow *f,
+                               const char *const *nets)
+{
+    uint32_t obj = f->cookie & 0xffffffff;
+    char *name = xasprintf("%" PRIu32, obj);
+    for (size_t k = 0; obj && nets[k]; k++) {
+        if (obj == rc_net_key(nets[k])) {
+            free(name);
+            name = xstrdup(nets[k]);
+        }
+    }
+    char *match = rc_match(f), *actions = rc_actions(f);
+    ds_put_format(s, "priority=%u,kind=%" PRIu64 "/%s,%s%sactions=%s\n",
+                  f->priority, (f->cookie >> 32) & 0xffff, name, match,
+                  *match ? "," : "", actions);
+    free(match);
+    free(actions);
+    free(name);
+}
+
+/* The flows of 'table' of 'd' as rc_put_line() lines, in order.  Caller
+ * frees. */
 static inline char *rc_dump_table(const struct fs_desired *d, int table,
                                   const char *const *nets)
 {
     struct ds s = DS_EMPTY_INITIALIZER;
     for (size_t i = 0; i < d->n_flows; i++) {
-        const struct fs_flow *f = &d->flows[i];
-        if (f->table_id != table) {
-            continue;
+        if (d->flows[i].table_id == table) {
+            rc_put_line(&s, &d->flows[i], nets);
         }
-        uint32_t obj = f->cookie & 0xffffffff;
-        char *name = xasprintf("%" PRIu32, obj);
-        for (size_t k = 0; obj && nets[k]; k++) {
-            if (obj == rc_net_key(nets[k])) {
-                free(name);
-                name = xstrdup(nets[k]);
-            }
+    }
+    return ds_steal_cstr(&s);
+}
+
+/* Returns 'want' (lines "priority=P,kind=K/OBJ,MATCH,actions=A" in
+ * ovs-ofctl syntax, any spelling) with each line's match and actions
+ * parsed by libopenvswitch and printed again as rc_dump_table() prints
+ * them, so that the expected text of a test may be written as a person
+ * writes a flow ("reg6=3") and compare with the printed form
+ * ("reg6=0x3").  A line that does not parse is kept as it is (and then
+ * fails the comparison).  Caller frees. */
+static inline char *rc_canon_lines(const char *want)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    for (const char *line = want, *nl; (nl = strchr(line, '\n'));
+         line = nl + 1) {
+        char *text = xmemdup0(line, nl - line);
+        unsigned prio, kind;
+        int n = 0;
+        char obj[64];
+        struct fs_flow f;
+        char *error = NULL;
+        if (sscanf(text, "priority=%u,kind=%u/%63[^,],%n", &prio, &kind, obj,
+                   &n) < 3 ||
+            !n) {
+            error = xstrdup("no priority and kind");
+        } else {
+            char *flow = xasprintf("priority=%u,%s", prio, text + n);
+            error = fs_flow_parse(&f, flow);
+            free(flow);
         }
-        ds_put_format(&s, "priority=%u,kind=%" PRIu64 "/%s,%s%sactions=%s\n",
-                      f->priority, (f->cookie >> 32) & 0xffff, name, f->match,
-                      *f->match ? "," : "", f->actions);
-        free(name);
+        if (error) {
+            ds_put_format(&s, "%s\n", text);
+            free(error);
+        } else {
+            char *match = rc_match(&f), *actions = rc_actions(&f);
+            ds_put_format(&s, "priority=%u,kind=%u/%s,%s%sactions=%s\n", prio,
+                          kind, obj, match, *match ? "," : "", actions);
+            free(match);
+            free(actions);
+            fs_flow_destroy(&f);
+        }
+        free(text);
     }
     return ds_steal_cstr(&s);
 }
@@ -112,7 +297,9 @@ static inline char *rc_dump_table(const struct fs_desired *d, int table,
 static inline void rc_assert_lines(const char *what, const char *got,
                                    const char *want)
 {
-    char *exp = rc_expand(want);
+    char *expanded = rc_expand(want);
+    char *exp = rc_canon_lines(expanded);
+    free(expanded);
     char *hay = xasprintf("\n%s", got);
     bool ok = rc_count_lines(got) == rc_count_lines(exp);
     for (char *line = exp, *nl; ok && (nl = strchr(line, '\n'));
@@ -141,23 +328,24 @@ static inline void rc_assert_table(const struct fs_desired *d, int table,
     free(got);
 }
 
-/* Fails the test unless every flow of 'd' parses as an OpenFlow 1.5 flow
- * mod and every group as a group mod. */
+/* Fails the test unless every flow of 'd', printed, parses again as an
+ * OpenFlow 1.5 flow mod with the same match and actions (what plan and
+ * the logs print can be fed to ovs-ofctl), and every group parses as a
+ * group mod. */
 static inline void rc_assert_all_parse(const struct fs_desired *d)
 {
     for (size_t i = 0; i < d->n_flows; i++) {
         char *text = fs_flow_to_string(&d->flows[i]);
-        struct ofputil_flow_mod fm;
-        enum ofputil_protocol usable;
-        char *error =
-            parse_ofp_flow_mod_str(&fm, text, NULL, NULL, OFPFC_ADD, &usable);
+        struct fs_flow f;
+        char *error = fs_flow_parse(&f, text);
         if (error) {
             print_error("%s: %s\n", text, error);
         }
         assert_null(error);
-        assert_true(usable & OFPUTIL_P_OF15_OXM);
-        free(CONST_CAST(struct ofpact *, fm.ofpacts));
-        minimatch_destroy(&fm.match);
+        char *again = fs_flow_to_string(&f);
+        assert_string_equal(again, text);
+        free(again);
+        fs_flow_destroy(&f);
         free(text);
     }
     for (size_t i = 0; i < d->n_groups; i++) {
@@ -180,30 +368,13 @@ static inline void rc_assert_all_parse(const struct fs_desired *d)
  * (caller frees): the same text whatever way the flow was written. */
 static inline char *rc_canon_flow(const struct fs_flow *f)
 {
-    char *text = fs_flow_to_string(f);
-    struct ofputil_flow_mod fm;
-    enum ofputil_protocol usable;
-    char *error =
-        parse_ofp_flow_mod_str(&fm, text, NULL, NULL, OFPFC_ADD, &usable);
-    if (error) {
-        char *bad = xasprintf("unparsable %s: %s", text, error);
-        free(error);
-        free(text);
-        return bad;
-    }
-    struct match match;
-    minimatch_expand(&fm.match, &match);
-    struct ds s = DS_EMPTY_INITIALIZER;
-    ds_put_format(&s, "table=%u priority=%u cookie=0x%" PRIx64 " ", fm.table_id,
-                  fm.priority, ntohll(fm.new_cookie));
-    match_format(&match, NULL, &s, OFP_DEFAULT_PRIORITY);
-    ds_put_cstr(&s, " actions=");
-    struct ofpact_format_params fp = {.s = &s};
-    ofpacts_format(fm.ofpacts, fm.ofpacts_len, &fp);
-    free(CONST_CAST(struct ofpact *, fm.ofpacts));
-    minimatch_destroy(&fm.match);
-    free(text);
-    return ds_steal_cstr(&s);
+    char *match = rc_match(f), *actions = rc_actions(f);
+    char *s = xasprintf("table=%u priority=%u cookie=0x%" PRIx64 " %s "
+                        "actions=%s",
+                        f->table_id, f->priority, f->cookie, match, actions);
+    free(match);
+    free(actions);
+    return s;
 }
 
 #endif /* tests/unit/render_check.h */

@@ -15,14 +15,16 @@
 #include "openvswitch/ofp-protocol.h"
 #include "reconciler/ctl/node.h"
 #include "reconciler/flowtable.h"
+#include "render/flow.h"
 #include "tests/unit/fixtures.h"
 #include "util.h"
 
 #define C1 "0xf5e0000200000007"
 #define C2 "0xf5e0000100000009"
 
-/* A desired set of 'n' flows "TABLE|PRIORITY|COOKIE|MATCH|ACTIONS",
- * sorted by the caller as render/ sorts. */
+/* A desired set of 'n' flows "TABLE|PRIORITY|COOKIE|MATCH|ACTIONS", each
+ * parsed with fs_flow_parse() (the test fails if one does not), sorted as
+ * render/ sorts (fs_flow_compare()). */
 static struct fs_desired *desired(const char *const *flows, size_t n)
 {
     struct fs_desired *d = xzalloc(sizeof *d);
@@ -32,9 +34,21 @@ static struct fs_desired *desired(const char *const *flows, size_t n)
         unsigned long long cookie;
         int off = 0;
         sscanf(flows[i], "%u|%u|%llx|%n", &table, &prio, &cookie, &off);
+        assert_true(off > 0);
         const char *rest = flows[i] + off, *bar = strchr(rest, '|');
-        d->flows[i] = (struct fs_flow){
-            table, prio, cookie, xmemdup0(rest, bar - rest), xstrdup(bar + 1)};
+        assert_non_null(bar);
+        char *text = xasprintf("table=%u,priority=%u,cookie=0x%llx,%.*s%s"
+                               "actions=%s",
+                               table, prio, cookie, (int)(bar - rest), rest,
+                               bar > rest ? "," : "", bar + 1);
+        char *error = fs_flow_parse(&d->flows[i], text);
+        if (error) {
+            fail_msg("%s: %s", text, error);
+        }
+        free(text);
+    }
+    if (n) {
+        qsort(d->flows, n, sizeof *d->flows, fs_flow_compare);
     }
     d->n_flows = d->allocated_flows = n;
     return d;

@@ -24,6 +24,7 @@
 #include "render/engine.h"
 #include "render/internal.h"
 #include "render/render.h"
+#include "render_check.h"
 
 /* The switch as the receiver of deltas sees it. */
 struct mirror {
@@ -40,7 +41,7 @@ struct mflow {
 static struct mflow *mflow_create(const struct fs_flow *f)
 {
     struct mflow *m = xmalloc(sizeof *m);
-    *m = (struct mflow){f->cookie, xstrdup(f->actions)};
+    *m = (struct mflow){f->cookie, rc_actions(f)};
     return m;
 }
 
@@ -76,9 +77,13 @@ static void mirror_destroy(struct mirror *m)
     shash_destroy(&m->groups);
 }
 
+/* "table/priority/match", the match as printed. */
 static char *flow_key(const struct fs_flow *f)
 {
-    return xasprintf("%u/%u/%s", f->table_id, f->priority, f->match);
+    char *match = rc_match(f);
+    char *key = xasprintf("%u/%u/%s", f->table_id, f->priority, match);
+    free(match);
+    return key;
 }
 
 static char *group_key(uint32_t id)
@@ -131,14 +136,16 @@ static char *mirror_diff(const struct mirror *m, const struct fs_desired *full)
         const struct fs_flow *want = &full->flows[i];
         char *key = flow_key(want);
         const struct mflow *have = shash_find_data(&m->flows, key);
+        char *actions = rc_actions(want);
         if (!have || have->cookie != want->cookie ||
-            strcmp(have->actions, want->actions)) {
+            strcmp(have->actions, actions)) {
             ds_put_format(&s,
                           "flow %s: mirror has %s (cookie 0x%" PRIx64
                           "), want %s (cookie 0x%" PRIx64 ")\n",
                           key, have ? have->actions : "nothing",
-                          have ? have->cookie : 0, want->actions, want->cookie);
+                          have ? have->cookie : 0, actions, want->cookie);
         }
+        free(actions);
         free(key);
     }
     if (shash_count(&m->flows) != full->n_flows) {
@@ -223,9 +230,7 @@ static char *bridges_diff(struct fs_ovsdb_bridge *const *ab, size_t an,
 
 static bool flows_equal(const struct fs_flow *a, const struct fs_flow *b)
 {
-    return a->table_id == b->table_id && a->priority == b->priority &&
-           a->cookie == b->cookie && !strcmp(a->match, b->match) &&
-           !strcmp(a->actions, b->actions);
+    return fs_flow_equal(a, b);
 }
 
 /* Returns NULL if 'a' and 'b' are the same desired set, else what differs
@@ -563,11 +568,12 @@ static void test_classifier_change_renders_one_unit(void **state)
     for (size_t i = 0; i < d->n_add_flows; i++) {
         assert_int_equal(d->add_flows[i].table_id, FS_T_SFC_CLASS);
         assert_int_equal(d->add_flows[i].cookie, FS_COOKIE(FS_COOKIE_SFC, 1));
-        assert_non_null(strstr(d->add_flows[i].match, "udp_dst=53"));
+        assert_true(rc_match_has(&d->add_flows[i], "udp,udp_dst=53"));
     }
     for (size_t i = 0; i < d->n_remove_flows; i++) {
         assert_int_equal(d->remove_flows[i].table_id, FS_T_SFC_CLASS);
-        assert_null(d->remove_flows[i].actions);
+        assert_null(d->remove_flows[i].ofpacts);
+        assert_int_equal(d->remove_flows[i].ofpacts_len, 0);
     }
     assert_int_equal(d->n_add_groups + d->n_remove_groups, 0);
     fs_desired_delta_destroy(d);
@@ -620,6 +626,7 @@ static void test_claimant_takes_over(void **state)
     struct example x;
     example_init(&x);
     const char *mac = "fa:16:3e:00:00:a2"; /* EX_DST's. */
+    const char *mac_match = "dl_dst=fa:16:3e:00:00:a2";
     char *v = xasprintf("{\"port\": {\"id\": \"zz\", \"network_id\": \"" EX_NET
                         "\", \"mac_address\": \"%s\", "
                         "\"binding:host_id\": \"node1\"}}",
@@ -642,14 +649,14 @@ static void test_claimant_takes_over(void **state)
     bool moved = false;
     for (size_t i = 0; i < d->n_add_flows; i++) {
         const struct fs_flow *f = &d->add_flows[i];
-        if (f->table_id == FS_T_L2 && strstr(f->match, mac)) {
-            assert_string_equal(f->actions, "set_field:9->reg7,goto_table:75");
+        if (f->table_id == FS_T_L2 && rc_match_has(f, mac_match)) {
+            assert_true(rc_actions_are(f, "set_field:9->reg7,goto_table:75"));
             moved = true;
         }
     }
     for (size_t i = 0; i < d->n_remove_flows; i++) {
         const struct fs_flow *f = &d->remove_flows[i];
-        assert_false(f->table_id == FS_T_L2 && strstr(f->match, mac));
+        assert_false(f->table_id == FS_T_L2 && rc_match_has(f, mac_match));
     }
     assert_true(moved);
     assert_int_equal(d->notes.n, 0);
@@ -708,7 +715,7 @@ static void test_net_key_collision(void **state)
     assert_int_equal(d->units_rendered, 4);
     bool moved = false;
     for (size_t i = 0; i < d->n_add_flows; i++) {
-        moved |= strstr(d->add_flows[i].match, "metadata=0x164ff97") != NULL;
+        moved |= rc_match_has(&d->add_flows[i], "metadata=0x164ff97");
     }
     assert_true(moved);
     fs_desired_delta_destroy(d);

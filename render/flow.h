@@ -1,0 +1,122 @@
+/* render/flow.h: one OpenFlow flow as render/ produces it and the OVS
+ * thread installs it: libopenvswitch's own types (a minimatch and an
+ * ofpacts buffer), never text.  Flows are made with a builder
+ * (struct fs_fb): a struct match and an ofpbuf of actions filled by the
+ * small functions below, named for what they do, with every register the
+ * pipeline uses a named field of render/pipeline.h (enum fs_field).  Text
+ * exists only as a printer (OVS's match_format() and ofpacts_format()),
+ * for plan, trace, logs, notes and tests, and as a parser of ovs-ofctl
+ * text for tests. */
+#ifndef FS_RENDER_FLOW_H
+#define FS_RENDER_FLOW_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "openvswitch/match.h"
+#include "openvswitch/ofpbuf.h"
+#include "render/pipeline.h"
+
+struct ds;
+struct eth_addr;
+struct ofpact;
+
+/* One flow.  'match' excludes table and priority; 'ofpacts' (owned, NULL
+ * when 'ofpacts_len' is 0: drop) are OpenFlow 1.5 actions as
+ * libopenvswitch holds them.  The key of a flow is (table_id, priority,
+ * match): the switch holds at most one flow per key. */
+struct fs_flow {
+    uint8_t table_id;
+    uint16_t priority;
+    uint64_t cookie;
+    struct minimatch match;
+    struct ofpact *ofpacts;
+    size_t ofpacts_len;
+};
+
+/* Frees what 'f' owns (not 'f'); a zeroed flow is fine. */
+void fs_flow_destroy(struct fs_flow *f);
+
+/* 'dst' becomes a copy of 'src' (its own match and actions). */
+void fs_flow_clone(struct fs_flow *dst, const struct fs_flow *src);
+
+/* 'dst' becomes a copy of 'src''s key (table, priority, match); no cookie,
+ * no actions. */
+void fs_flow_clone_key(struct fs_flow *dst, const struct fs_flow *src);
+
+/* Hash and equality of flow keys (table, priority, match). */
+uint32_t fs_flow_key_hash(const struct fs_flow *f);
+bool fs_flow_key_equal(const struct fs_flow *a, const struct fs_flow *b);
+
+/* Returns true if 'a' and 'b' have the same key, cookie and actions. */
+bool fs_flow_equal(const struct fs_flow *a, const struct fs_flow *b);
+
+/* Orders flows by table, priority descending, then match (its bytes:
+ * a fixed order, not the text's): qsort() style. */
+int fs_flow_compare(const void *a, const void *b);
+
+/* Appends the match as ovs-ofctl(8) prints it (match_format(); "" for a
+ * match of everything) / the actions ("drop" for none). */
+void fs_flow_format_match(const struct fs_flow *f, struct ds *s);
+void fs_flow_format_actions(const struct fs_flow *f, struct ds *s);
+
+/* Returns "table=T,priority=P,cookie=0xC,MATCH,actions=A", which
+ * ovs-ofctl add-flow accepts.  Caller frees. */
+char *fs_flow_to_string(const struct fs_flow *f);
+
+/* Parses ovs-ofctl add-flow text (table, priority, cookie, match,
+ * actions) into 'f' (for tests and tools; render/ builds flows with
+ * struct fs_fb).  Returns NULL, or an error message (caller frees; 'f' is
+ * then zeroed). */
+char *fs_flow_parse(struct fs_flow *f, const char *text);
+
+/* Zeroes the bytes that libopenvswitch's parser and decoder leave unset
+ * after each set_field's value and mask (padded to OFPACT_ALIGNTO), in
+ * 'len' bytes of actions at 'ofpacts' (clone()'s nested ones included), so
+ * that actions of one meaning compare equal byte for byte
+ * (ofpacts_equal()). */
+void fs_ofpacts_zero_padding(struct ofpact *ofpacts, size_t len);
+
+/* A flow under construction.  Initialize with fs_fb_init(), fill with the
+ * functions below (matches in any order; actions in the order they run),
+ * then fs_fb_finish() moves it into a struct fs_flow.  Lives on the
+ * stack: no allocation until actions pass its 1 KiB stub. */
+struct fs_fb {
+    uint8_t table_id;
+    uint16_t priority;
+    uint64_t cookie;
+    struct match match;
+    struct ofpbuf ofpacts;
+    uint64_t stub[1024 / 8];
+};
+
+/* Starts flow ('table', 'priority', 'cookie') matching everything, with
+ * no actions. */
+void fs_fb_init(struct fs_fb *b, enum fs_table table, uint16_t priority,
+                uint64_t cookie);
+
+/* Moves 'b''s flow into 'f' (which owns it afterwards); 'b' is freed. */
+void fs_fb_finish(struct fs_fb *b, struct fs_flow *f);
+
+/* Frees 'b' without making a flow. */
+void fs_fb_uninit(struct fs_fb *b);
+
+/* Matches. */
+void fs_match_field(struct fs_fb *b, enum fs_field field, uint64_t value);
+void fs_match_in_port(struct fs_fb *b, uint32_t ofport);
+void fs_match_dl_type(struct fs_fb *b, uint16_t eth_type);
+void fs_match_dl_src(struct fs_fb *b, struct eth_addr mac);
+void fs_match_dl_dst(struct fs_fb *b, struct eth_addr mac);
+void fs_match_dl_dst_masked(struct fs_fb *b, struct eth_addr mac,
+                            struct eth_addr mask);
+void fs_match_tun_id(struct fs_fb *b, uint64_t vni);
+
+/* Actions.  fs_set_field() writes 'value' into named field 'field' (only
+ * its bits: set_field with a mask when it is part of a register). */
+void fs_set_field(struct fs_fb *b, enum fs_field field, uint64_t value);
+void fs_to_port(struct fs_fb *b, uint32_t ofport);
+void fs_goto(struct fs_fb *b, enum fs_table table);
+void fs_resubmit(struct fs_fb *b, enum fs_table table);
+
+#endif /* render/flow.h */
