@@ -12,6 +12,7 @@
 #include "openvswitch/ofp-actions.h"
 #include "openvswitch/ofp-flow.h"
 #include "openvswitch/ofp-protocol.h"
+#include "ovs-thread.h"
 #include "util.h"
 
 static const struct fs_field_def field_defs[FS_N_FIELDS] = FS_FIELD_DEFS;
@@ -211,11 +212,28 @@ static const struct mf_field *field_value(enum fs_field field, uint64_t value,
     return mf;
 }
 
+/* Matches 'mf' as ovs-ofctl's parser does (ofp-parse.c parse_field()):
+ * a field that needs a packet header also makes the match one of
+ * Ethernet packets (packet_type), so that a built match equals the parsed
+ * one and the one the switch reports. */
+static void match_mf(struct fs_fb *b, const struct mf_field *mf,
+                     const union mf_value *v, const union mf_value *m)
+{
+    mf_set(mf, v, m, &b->match, NULL);
+    match_add_ethernet_prereq(&b->match, mf);
+}
+
+void fs_match_mf_value(struct fs_fb *b, int mff, const union mf_value *value,
+                       const union mf_value *mask)
+{
+    match_mf(b, mf_from_id(mff), value, mask);
+}
+
 void fs_match_field(struct fs_fb *b, enum fs_field field, uint64_t value)
 {
     union mf_value v, m;
     const struct mf_field *mf = field_value(field, value, &v, &m);
-    mf_set(mf, &v, &m, &b->match, NULL);
+    match_mf(b, mf, &v, &m);
 }
 
 void fs_match_in_port(struct fs_fb *b, uint32_t ofport)
@@ -223,30 +241,44 @@ void fs_match_in_port(struct fs_fb *b, uint32_t ofport)
     match_set_in_port(&b->match, u16_to_ofp(ofport));
 }
 
+/* As ovs-ofctl's protocol keywords ("ip", "arp", "mpls"): the ethertype,
+ * and Ethernet packets. */
 void fs_match_dl_type(struct fs_fb *b, uint16_t eth_type)
 {
     match_set_dl_type(&b->match, htons(eth_type));
+    match_set_default_packet_type(&b->match);
+}
+
+static void match_mac(struct fs_fb *b, int mff, struct eth_addr mac,
+                      struct eth_addr mask)
+{
+    union mf_value v, m;
+    memset(&v, 0, sizeof v);
+    memset(&m, 0, sizeof m);
+    v.mac = mac;
+    m.mac = mask;
+    match_mf(b, mf_from_id(mff), &v, &m);
 }
 
 void fs_match_dl_src(struct fs_fb *b, struct eth_addr mac)
 {
-    match_set_dl_src(&b->match, mac);
+    match_mac(b, MFF_ETH_SRC, mac, eth_addr_exact);
 }
 
 void fs_match_dl_dst(struct fs_fb *b, struct eth_addr mac)
 {
-    match_set_dl_dst(&b->match, mac);
+    match_mac(b, MFF_ETH_DST, mac, eth_addr_exact);
 }
 
 void fs_match_dl_dst_masked(struct fs_fb *b, struct eth_addr mac,
                             struct eth_addr mask)
 {
-    match_set_dl_dst_masked(&b->match, mac, mask);
+    match_mac(b, MFF_ETH_DST, mac, mask);
 }
 
 void fs_match_tun_id(struct fs_fb *b, uint64_t vni)
 {
-    match_set_tun_id(&b->match, htonll(vni));
+    fs_match_mf(b, MFF_TUN_ID, vni, UINT64_MAX);
 }
 
 void fs_set_field(struct fs_fb *b, enum fs_field field, uint64_t value)
@@ -275,4 +307,109 @@ void fs_resubmit(struct fs_fb *b, enum fs_table table)
     struct ofpact_resubmit *r = ofpact_put_RESUBMIT(&b->ofpacts);
     r->in_port = OFPP_IN_PORT;
     r->table_id = table;
+}
+
+void fs_to_group(struct fs_fb *b, uint32_t group_id)
+{
+    ofpact_put_GROUP(&b->ofpacts)->group_id = group_id;
+}
+
+/* 'value' of OVS field 'mf' in its network byte order. */
+static void mf_bytes(const struct mf_field *mf, uint64_t value,
+                     union mf_value *v)
+{
+    memset(v, 0, sizeof *v);
+    switch (mf->n_bytes) {
+    case 1:
+        v->u8 = value;
+        break;
+    case 2:
+        v->be16 = htons(value);
+        break;
+    case 4:
+        v->be32 = htonl(value);
+        break;
+    case 6:
+        eth_addr_from_uint64(value, &v->mac);
+        break;
+    case 8:
+        v->be64 = htonll(value);
+        break;
+    default:
+        OVS_NOT_REACHED();
+    }
+}
+
+void fs_match_mf(struct fs_fb *b, int mff, uint64_t value, uint64_t mask)
+{
+    const struct mf_field *mf = mf_from_id(mff);
+    union mf_value v, m;
+    mf_bytes(mf, value, &v);
+    mf_bytes(mf, mask, &m);
+    match_mf(b, mf, &v, &m);
+}
+
+void fs_set_mf(struct fs_fb *b, int mff, uint64_t value)
+{
+    const struct mf_field *mf = mf_from_id(mff);
+    union mf_value v;
+    mf_bytes(mf, value, &v);
+    struct ofpact_set_field *sf =
+        ofpact_put_set_field(&b->ofpacts, mf, NULL, NULL);
+    memcpy(sf->value, &v, mf->n_bytes);
+    memset(ofpact_set_field_mask(sf), 0xff, mf->n_bytes);
+    /* As ofpacts_check() marks it after a push_vlan: the only way render/
+     * sets a VLAN field. */
+    sf->flow_has_vlan = mff == MFF_VLAN_VID || mff == MFF_VLAN_PCP;
+}
+
+void fs_push_vlan(struct fs_fb *b)
+{
+    ofpact_put_PUSH_VLAN(&b->ofpacts)->ethertype = htons(ETH_TYPE_VLAN_8021Q);
+}
+
+/* OpenFlow 1.1+'s pop_vlan is OVS's strip_vlan marked with a raw action
+ * type private to ofp-actions.c: parsed once, then copied. */
+void fs_pop_vlan(struct fs_fb *b)
+{
+    static struct ovsthread_once once = OVSTHREAD_ONCE_INITIALIZER;
+    static struct ofpact_null pop_vlan;
+    if (ovsthread_once_start(&once)) {
+        struct ofpbuf ofpacts;
+        ofpbuf_init(&ofpacts, sizeof pop_vlan);
+        enum ofputil_protocol usable = OFPUTIL_P_ANY;
+        struct ofpact_parse_params pp = {.ofpacts = &ofpacts,
+                                         .usable_protocols = &usable};
+        char *error = ofpacts_parse_actions("pop_vlan", &pp);
+        ovs_assert(!error && ofpacts.size == sizeof pop_vlan);
+        memcpy(&pop_vlan, ofpacts.data, sizeof pop_vlan);
+        ofpbuf_uninit(&ofpacts);
+        ovsthread_once_done(&once);
+    }
+    ofpbuf_put(&b->ofpacts, &pop_vlan, sizeof pop_vlan);
+}
+
+void fs_push_mpls(struct fs_fb *b, uint16_t ethertype)
+{
+    ofpact_put_PUSH_MPLS(&b->ofpacts)->ethertype = htons(ethertype);
+}
+
+void fs_pop_mpls(struct fs_fb *b, uint16_t ethertype)
+{
+    ofpact_put_POP_MPLS(&b->ofpacts)->ethertype = htons(ethertype);
+}
+
+size_t fs_clone_begin(struct fs_fb *b)
+{
+    size_t begin = b->ofpacts.size;
+    ofpact_put_CLONE(&b->ofpacts);
+    return begin;
+}
+
+void fs_clone_end(struct fs_fb *b, size_t begin)
+{
+    struct ofpact_nest *clone =
+        ofpbuf_at_assert(&b->ofpacts, begin, sizeof *clone);
+    b->ofpacts.header = clone;
+    ofpact_finish_CLONE(&b->ofpacts, &clone);
 }

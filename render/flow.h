@@ -118,5 +118,36 @@ void fs_set_field(struct fs_fb *b, enum fs_field field, uint64_t value);
 void fs_to_port(struct fs_fb *b, uint32_t ofport);
 void fs_goto(struct fs_fb *b, enum fs_table table);
 void fs_resubmit(struct fs_fb *b, enum fs_table table);
+void fs_to_group(struct fs_fb *b, uint32_t group_id);
+
+/* Any OVS field by its enum mf_field_id ('mff'; at most 64 bits, a MAC
+ * as its 48 bits): matched
+ * with 'mask' (UINT64_MAX: exactly), or set to 'value' (set_field), both
+ * in host byte order.  For the pipeline's own registers use the named
+ * fields above.  Never OVS's match_set_*() on b->match: these also mark
+ * the match as one of Ethernet packets where ovs-ofctl's parser does, so
+ * that a built flow equals the parsed one and the one the switch
+ * reports. */
+void fs_match_mf(struct fs_fb *b, int mff, uint64_t value, uint64_t mask);
+void fs_set_mf(struct fs_fb *b, int mff, uint64_t value);
+
+/* Matches any OVS field, of any size (an IPv6 address), by its value and
+ * mask in network byte order. */
+union mf_value;
+void fs_match_mf_value(struct fs_fb *b, int mff, const union mf_value *value,
+                       const union mf_value *mask);
+
+/* VLAN and MPLS headers: push_vlan (802.1Q), pop_vlan; push_mpls and
+ * pop_mpls with the ethertype pushed (0x8847) or left (0x0800, 0x86dd). */
+void fs_push_vlan(struct fs_fb *b);
+void fs_pop_vlan(struct fs_fb *b);
+void fs_push_mpls(struct fs_fb *b, uint16_t ethertype);
+void fs_pop_mpls(struct fs_fb *b, uint16_t ethertype);
+
+/* clone(...): the actions added between fs_clone_begin() and
+ * fs_clone_end() (given what begin returned) run on a copy of the
+ * packet. */
+size_t fs_clone_begin(struct fs_fb *b);
+void fs_clone_end(struct fs_fb *b, size_t begin);
 
 #endif /* render/flow.h */
