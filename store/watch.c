@@ -118,7 +118,8 @@ static void relist(struct etcd_watch *w, const char *why)
     start(w);
 }
 
-static void list_done(void *aux, bool ok, const char *error, json_t *reply)
+static void list_done(void *aux, bool ok, const char *error,
+                      const struct etcd_page *page)
 {
     struct etcd_watch *w = aux;
     if (!ok) {
@@ -129,25 +130,14 @@ static void list_done(void *aux, bool ok, const char *error, json_t *reply)
         }
         return;
     }
-    struct etcd_range_page page;
-    if (!etcd_parse_range(reply, &page)) {
-        fail(w, "range reply with an undecodable key");
-        return;
-    }
     set_state(w, true, NULL);
     if (!w->list_rev) {
-        w->list_rev = page.revision;
+        w->list_rev = page->revision;
         w->h->reset(w->aux);
     }
-    size_t i;
-    const json_t *kv;
-    json_array_foreach(page.kvs, i, kv)
-    {
-        etcd_deliver_kv(kv, &log_handlers, w);
-    }
-    if (page.more) {
-        list_page(w, page.next_key, page.next_len);
-        free(page.next_key);
+    etcd_page_deliver(page, &log_handlers, w);
+    if (page->more) {
+        list_page(w, page->next_key, page->next_len);
         return;
     }
     w->last_rev = w->list_rev;
@@ -160,12 +150,8 @@ static void list_done(void *aux, bool ok, const char *error, json_t *reply)
 
 static void list_page(struct etcd_watch *w, const char *from, size_t len)
 {
-    struct etcd_req *r = etcd_request(
-        w->c, "/v3/kv/range",
-        etcd_range_request(w->prefix, from, len, w->list_rev, w->c->page_size),
-        false);
-    r->done = list_done;
-    r->aux = w;
+    etcd_range_page(w->c, w->prefix, from, len, w->list_rev, w->c->page_size,
+                    list_done, w);
 }
 
 /* Handles one line of the watch stream.  Returns false to end the stream. */
