@@ -186,10 +186,13 @@ check "the liveness key is back on a new lease" "lease $(lease_of /flowsteer/nod
 	sb_wait_for 5 eval '[ "$(field /flowsteer/nodes/node1 "[\"pid\"]")" = "$P1" ]'
 
 step "node2 restarted: the operator's document is still left alone"
+left_alone_logged() { grep -c "left alone: written by an operator" "$SB_DIR/flowsteerd-node2.log"; }
+n_left=$(left_alone_logged)
 start_fs node2 --encap-ip 10.0.0.2
 P2=$FS_PID
 sb_wait_for 5 present /flowsteer/nodes/node2
-sleep 0.5
+# The new run has looked at the document once it logs leaving it alone.
+sb_wait_for 5 eval '[ "$(left_alone_logged)" -gt "$n_left" ]'
 check "the operator's document is still untouched" "$(get "$N2")" eq "$(get "$N2")" "$OPERATOR_DOC"
 sb_stop_pid "$P1"
 sb_stop_pid "$P2"
