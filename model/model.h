@@ -422,9 +422,14 @@ size_t fs_snapshot_cache_checked(const struct fs_snapshot_cache *);
 extern int fs_snapshot_cache_break;
 
 /* Returns the snapshot's array of 'kind' (cast it to the kind's struct;
- * sorted by id) and stores its length in '*n'. */
+ * sorted by id) and stores its length in '*n'.  Its elements are
+ * fs_kind_size(kind) bytes apart. */
 const void *fs_snapshot_array(const struct fs_snapshot *, enum fs_kind kind,
                               size_t *n);
+
+/* Size of the kind's struct (struct fs_port for FS_PORT...): the stride of
+ * fs_snapshot_array(), and what model/ copies into snapshot arrays. */
+size_t fs_kind_size(enum fs_kind);
 
 /* Returns the valid resource of 'kind' with 'id', or NULL.  Cast the result
  * to the kind's struct. */

@@ -38,9 +38,6 @@ struct fs_doc *fs_doc_parse(const char *key, enum fs_kind kind,
                             int64_t mod_revision);
 void fs_doc_destroy(struct fs_doc *);
 
-/* Size of the kind's struct (for copying into snapshot arrays). */
-size_t fs_kind_size(enum fs_kind);
-
 /* Frees resource 'res' (a struct of 'kind', may be NULL) and its strings. */
 void fs_resource_free(enum fs_kind kind, void *res);
 

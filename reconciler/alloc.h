@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "reconciler/backoff.h"
+#include "store/backoff.h"
 
 struct etcd_client;
 struct fs_snapshot;

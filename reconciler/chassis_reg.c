@@ -7,8 +7,8 @@
 
 #include "model/model.h"
 #include "openvswitch/vlog.h"
-#include "reconciler/backoff.h"
 #include "reconciler/config.h"
+#include "store/backoff.h"
 #include "store/etcd.h"
 #include "timeval.h"
 #include "util.h"

@@ -12,7 +12,6 @@
 #include "openvswitch/hmap.h"
 #include "ovs-rcu.h"
 #include "reconciler/alloc.h"
-#include "reconciler/backoff.h"
 #include "reconciler/chassis_reg.h"
 #include "reconciler/config.h"
 #include "reconciler/http.h"
@@ -23,6 +22,7 @@
 #include "reconciler/status.h"
 #include "render/engine.h"
 #include "render/render.h"
+#include "store/backoff.h"
 #include "store/etcd.h"
 #include "timeval.h"
 #include "util.h"
@@ -642,29 +642,6 @@ static void status_read_done(void *aux, bool ok, const char *error,
     write_status(d);
 }
 
-/* Deletes the status key of flowsteerd before 0.2 (inside the watched
- * prefix), once, at start; logs it if there was one. */
-static void legacy_status_done(void *aux, bool ok, const char *error,
-                               json_t *result)
-{
-    struct fs_daemon *d = aux;
-    if (!ok) {
-        VLOG_INFO("old status key %s%s not deleted: %.*s",
-                  FS_LEGACY_STATUS_PREFIX, d->cfg->node, LOG_ERROR_MAX, error);
-    } else if (json_is_string(json_object_get(result, "deleted")) ||
-               json_integer_value(json_object_get(result, "deleted")) > 0) {
-        VLOG_INFO("deleted the old status key %s%s (status is now at %s)",
-                  FS_LEGACY_STATUS_PREFIX, d->cfg->node, d->status_key);
-    }
-}
-
-static void delete_legacy_status(struct fs_daemon *d)
-{
-    char *key = xasprintf("%s%s", FS_LEGACY_STATUS_PREFIX, d->cfg->node);
-    etcd_delete(d->etcd, key, legacy_status_done, d);
-    free(key);
-}
-
 /* Writes the status if it changed since the last write that worked: at
  * once, after the write in flight, or when a failed write's backoff is
  * over.  The first one waits for the read of the previous run's status. */
@@ -973,9 +950,8 @@ int fs_daemon_run(struct ev_loop *loop, struct fs_config *cfg)
      * hold back every ovsrcu_postpone() of the OVS thread. */
     ovsrcu_quiesce_start();
     /* This node's own keys first: the previous status (read before the
-     * first status write), the old status key, liveness, chassis. */
+     * first status write), liveness, chassis. */
     write_status(&d);
-    delete_legacy_status(&d);
     d.liveness = fs_liveness_start(loop, d.etcd, cfg->node, cfg->node_ttl_s);
     d.chassis_reg = fs_chassis_reg_create(loop, d.etcd, cfg);
     etcd_watch_prefix(d.etcd, FS_PREFIX, &watch_handlers, &d);

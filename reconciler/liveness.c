@@ -10,9 +10,9 @@
 #include "model/text.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
-#include "reconciler/backoff.h"
 #include "reconciler/config.h"
 #include "reconciler/status.h"
+#include "store/backoff.h"
 #include "store/etcd.h"
 #include "timeval.h"
 #include "util.h"
@@ -125,13 +125,7 @@ static void grant_done(void *lv_, bool ok, const char *error, json_t *result)
     if (lv->step == LV_STOP) {
         return; /* Stopping: a lease granted now expires by itself. */
     }
-    json_t *id = ok ? json_object_get(result, "ID") : NULL;
-    long long lease = 0;
-    if (json_is_string(id)) {
-        lease = strtoll(json_string_value(id), NULL, 10);
-    } else if (json_is_integer(id)) {
-        lease = json_integer_value(id);
-    }
+    int64_t lease = ok ? etcd_int64(result, "ID") : 0;
     if (lease <= 0) {
         step_failed(lv, ok ? "no lease id in the reply" : error);
         return;
@@ -178,11 +172,7 @@ static void keepalive_done(void *lv_, bool ok, const char *error,
         step_failed(lv, error);
         return;
     }
-    json_t *ttl = json_object_get(result, "TTL");
-    long long left = json_is_string(ttl)
-                         ? strtoll(json_string_value(ttl), NULL, 10)
-                     : json_is_integer(ttl) ? json_integer_value(ttl)
-                                            : 0;
+    long long left = etcd_int64(result, "TTL");
     step_succeeded(lv);
     if (left <= 0) {
         lease_lost(lv, "is gone (expired or revoked)");

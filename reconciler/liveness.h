@@ -9,7 +9,7 @@
  * When a keepalive says the lease is gone (TTL 0: it expired while etcd
  * was unreachable, or a new leader lost it), a new lease is granted and
  * the key put again.  Failures are retried with capped exponential backoff
- * and jitter (reconciler/backoff.h); the log says when it starts failing,
+ * and jitter (store/backoff.h); the log says when it starts failing,
  * when the lease is replaced and when it works again, not every attempt.
  * Every exchange is bounded by the etcd client's timeouts (3 s to connect,
  * 10 s per request). */

@@ -15,13 +15,12 @@
 #include "openvswitch/vlog.h"
 #include "ovs-thread.h"
 #include "ovsdb-idl.h"
-#include "random.h"
-#include "reconciler/backoff.h"
 #include "reconciler/facts.h"
 #include "reconciler/flowtable.h"
 #include "reconciler/installed.h"
 #include "reconciler/ofbridge.h"
 #include "reconciler/rows.h"
+#include "store/backoff.h"
 #include "timeval.h"
 #include "util.h"
 #include "vswitch-idl.h"
@@ -87,7 +86,6 @@ struct ovs_side {
     bool connected;      /* OpenFlow hello exchanged on 'vconn'. */
     long long connect_deadline, next_connect, next_audit;
     int audit_interval_ms; /* 0: never. */
-    int reconnect_ms;      /* Last backoff; 0 after a connection worked. */
     char *of_error;        /* OpenFlow problem last reported; NULL while
                             * the connection works. */
     /* The OVSDB rows, revision and facts generation of the last delta
@@ -119,7 +117,10 @@ struct ovs_side {
                             * once it commits. */
     struct fs_ovs_result pending;
 
-    /* Retry with backoff after a failed apply (reconciler/backoff.h). */
+    /* Between OpenFlow connection attempts (store/backoff.h); reset once
+     * a connection worked. */
+    struct fs_backoff reconnect;
+    /* Retry with backoff after a failed apply (store/backoff.h). */
     struct fs_backoff retry;
     /* Flows the switch refused are tried again with this backoff while
      * everything else is installed without them. */
@@ -168,9 +169,10 @@ static void run_idl(struct fs_ovs *ovs, struct ovs_side *side)
     ovsdb_idl_run(side->idl);
     count_db_reconnect(side);
     unsigned int seqno = ovsdb_idl_get_seqno(side->idl);
-    if (seqno != side->idl_seqno && !side->vconn && side->reconnect_ms) {
+    if (seqno != side->idl_seqno && !side->vconn &&
+        fs_backoff_failing(&side->reconnect)) {
         /* Perhaps ovs-vswitchd is back: try now. */
-        side->reconnect_ms = 0;
+        fs_backoff_succeeded(&side->reconnect);
         side->next_connect = time_msec();
     }
     if (!ovsdb_idl_has_ever_connected(side->idl) ||
@@ -254,17 +256,12 @@ static void drop_connection(struct fs_ovs *ovs, struct ovs_side *side,
                             char *why, bool post)
 {
     if (side->connected) {
-        side->reconnect_ms = RECONNECT_FIRST_MS;
-    } else {
-        side->reconnect_ms = side->reconnect_ms
-                                 ? MIN(side->reconnect_ms * 2, RECONNECT_MAX_MS)
-                                 : RECONNECT_FIRST_MS;
+        fs_backoff_succeeded(&side->reconnect); /* Start from the first. */
     }
     forget_connection(side);
     side->apply_needed = side->current != NULL;
-    int delay =
-        side->reconnect_ms / 2 + random_range(side->reconnect_ms / 2 + 1);
-    side->next_connect = time_msec() + delay;
+    long long now = time_msec();
+    side->next_connect = now + fs_backoff_failed(&side->reconnect, now);
     if (side->of_error && !strcmp(side->of_error, why)) {
         free(why);
         return;
@@ -342,7 +339,7 @@ static void connect_bridge(struct fs_ovs *ovs, struct ovs_side *side)
     side->connected = true;
     side->counters.reconnects += side->of_worked;
     side->of_worked = true;
-    side->reconnect_ms = 0;
+    fs_backoff_succeeded(&side->reconnect);
     fs_backoff_retry_now(&side->retry); /* A new connection: apply now. */
     start_reads(ovs, side);
 }
@@ -862,6 +859,7 @@ static void *ovs_main(void *ovs_)
     struct fs_ovs *ovs = ovs_;
     struct ovs_side side = {
         .audit_interval_ms = ovs->audit_interval_ms,
+        .reconnect = FS_BACKOFF_INIT(RECONNECT_FIRST_MS, RECONNECT_MAX_MS),
         .retry = FS_BACKOFF_INIT(RETRY_FIRST_MS, RETRY_MAX_MS),
         .refused_retry = FS_BACKOFF_INIT(RETRY_FIRST_MS, RETRY_MAX_MS),
         .txn_changes = DS_EMPTY_INITIALIZER,

@@ -25,9 +25,6 @@
  * layout". */
 #define FS_STATUS_PREFIX "/flowsteer/status/" /* <node> -> status JSON */
 #define FS_NODES_PREFIX "/flowsteer/nodes/"   /* <node> -> liveness (lease) */
-/* Where status was before (inside the watched prefix): flowsteerd deletes
- * its own key there once at start. */
-#define FS_LEGACY_STATUS_PREFIX FS_PREFIX "status/"
 
 #define FS_STATUS_MAX_LISTED 100
 #define FS_STATUS_MAX_FIELD 1024

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "hash.h"
-#include "model/parse.h"
+#include "model/model.h"
 #include "render/deps.h"
 #include "util.h"
 

@@ -59,7 +59,7 @@ struct fs_render_node {
 };
 
 /* One OVSDB port with its one interface of the same name, which this node
- * must have (patch ports now; tunnel ports later). */
+ * must have (patch ports of provider networks and slices, tunnel ports). */
 struct fs_ovsdb_port {
     char *bridge;             /* Name of the bridge it belongs on. */
     char *name;               /* Port and Interface name, <= 15 chars. */

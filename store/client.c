@@ -154,6 +154,7 @@ static void req_free(struct etcd_client *c, struct etcd_req *r)
     free(r->path);
     free(r->body);
     ds_destroy(&r->response);
+    free(r->owned);
     free(r);
 }
 
@@ -546,6 +547,59 @@ void etcd_get(struct etcd_client *c, const char *key, etcd_get_cb *done,
     ctx->aux = aux;
     unary(c, "/v3/kv/range", json_pack("{s:o}", "key", b64(key)), get_done,
           ctx);
+}
+
+/* etcd_range_page(): the caller's callback, called by range_done() with
+ * the decoded page. */
+struct range_ctx {
+    etcd_page_cb *done;
+    void *aux;
+};
+
+static void range_done(void *ctx_, bool ok, const char *error, json_t *reply)
+{
+    struct range_ctx *ctx = ctx_;
+    struct etcd_range_page range;
+    if (!ok) {
+        ctx->done(ctx->aux, false, error, NULL);
+    } else if (!etcd_parse_range(reply, &range)) {
+        ctx->done(ctx->aux, false, "range reply with an undecodable key", NULL);
+    } else {
+        struct etcd_page page = {
+            .revision = range.revision,
+            .more = range.more,
+            .next_key = range.next_key,
+            .next_len = range.next_len,
+            .kvs = range.kvs,
+        };
+        ctx->done(ctx->aux, true, NULL, &page);
+        free(range.next_key);
+    }
+}
+
+void etcd_range_page(struct etcd_client *c, const char *prefix,
+                     const char *from_key, size_t from_len, int64_t revision,
+                     int64_t limit, etcd_page_cb *done, void *aux)
+{
+    struct range_ctx *ctx = xmalloc(sizeof *ctx);
+    *ctx = (struct range_ctx){done, aux};
+    struct etcd_req *r = etcd_request(
+        c, "/v3/kv/range",
+        etcd_range_request(prefix, from_key, from_len, revision, limit), false);
+    r->done = range_done;
+    r->aux = ctx;
+    r->owned = ctx; /* Freed with 'r', also when it is cancelled. */
+}
+
+void etcd_page_deliver(const struct etcd_page *page,
+                       const struct etcd_watch_handlers *h, void *aux)
+{
+    size_t i;
+    const json_t *kv;
+    json_array_foreach(page->kvs, i, kv)
+    {
+        etcd_deliver_kv(kv, h, aux);
+    }
 }
 
 /* Compare.CompareResult for 'op' ("=", "!=", ">", "<"). */

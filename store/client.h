@@ -61,6 +61,8 @@ struct etcd_req {
     bool abort; /* Set by 'on_data': end the stream, closing the connection. */
     size_t endpoint; /* Index of the member it was sent to. */
     bool no_auth;    /* The authenticate call itself. */
+    void *owned;     /* Freed with the request: the context of a wrapper
+                      * of 'done' (etcd_range_page()). */
 };
 
 /* Starts a POST of 'body' (reference taken) to 'path' ("/v3/watch") on the

@@ -3,7 +3,9 @@
  *
  * Knows nothing of networks: it lists and watches a prefix, and puts,
  * deletes and runs transactions.  Keys and values are plain bytes here; the
- * base64 and int64-as-string encodings of the gateway stay inside store/.
+ * base64 encoding of the gateway stays inside store/, and its
+ * int64-as-string encoding too but for the replies handed over as JSON
+ * (txn, lease), whose int64 fields etcd_int64() reads.
  *
  * Gateway facts this relies on (etcd 3.4): one JSON object per line, each
  * {"result":{...}}; a stream may end with {"error":{...}} and HTTP 200;
@@ -112,6 +114,36 @@ typedef void etcd_get_cb(void *aux, bool ok, const char *error,
 void etcd_get(struct etcd_client *, const char *key, etcd_get_cb *done,
               void *aux);
 
+/* One page of a listing (etcd_range_page()).  Valid only during the
+ * callback. */
+struct etcd_page {
+    int64_t revision;     /* The store's revision it was read at. */
+    bool more;            /* More keys follow in the range. */
+    const char *next_key; /* When 'more': where the next page starts,
+                           * 'next_len' bytes; else NULL. */
+    size_t next_len;
+    const json_t *kvs; /* Its keys in gateway form: etcd_page_deliver(). */
+};
+
+/* Completion of etcd_range_page(): 'page' is NULL when !ok. */
+typedef void etcd_page_cb(void *aux, bool ok, const char *error,
+                          const struct etcd_page *page);
+
+/* Reads one page of the keys under 'prefix': at most 'limit' keys, from
+ * the 'from_len' bytes at 'from_key' on (NULL: from the first key), at
+ * store revision 'revision' (0: the newest).  A reply whose last key
+ * cannot be decoded is a failure ("range reply with an undecodable key").
+ * A listing at one revision asks for the next page at page->next_key and
+ * the first page's revision while page->more. */
+void etcd_range_page(struct etcd_client *, const char *prefix,
+                     const char *from_key, size_t from_len, int64_t revision,
+                     int64_t limit, etcd_page_cb *done, void *aux);
+
+/* Calls handlers->put for each key of 'page', in order; a key that cannot
+ * be decoded is skipped. */
+void etcd_page_deliver(const struct etcd_page *,
+                       const struct etcd_watch_handlers *, void *aux);
+
 /* Deletes 'key'. */
 void etcd_delete(struct etcd_client *, const char *key, etcd_done_cb *,
                  void *aux);
@@ -143,5 +175,11 @@ void etcd_lease_keepalive(struct etcd_client *, int64_t id, etcd_done_cb *,
  * wait long. */
 void etcd_lease_revoke(struct etcd_client *, int64_t id, long timeout_ms,
                        etcd_done_cb *, void *aux);
+
+/* An int64 field of 'obj' (a reply object, e.g. result["header"] for
+ * "revision", or result itself for a lease's "ID" and "TTL") as the
+ * gateway writes it: a decimal string ("42") or, leniently, a JSON number.
+ * Absent or malformed: 0 (the proto3 default). */
+int64_t etcd_int64(const json_t *obj, const char *field);
 
 #endif /* store/etcd.h */

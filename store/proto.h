@@ -34,10 +34,8 @@ char *etcd_b64_decode(const char *b64, size_t *len);
  * left.  Returns a new string, '*len' its length in bytes. */
 char *etcd_prefix_end(const char *prefix, size_t *len);
 
-/* An int64 field of 'obj' as the gateway writes it: a decimal string ("42")
- * or, leniently, a JSON number.  Absent or malformed: 0 (the proto3
- * default). */
-int64_t etcd_int64(const json_t *obj, const char *field);
+/* etcd_int64(), which reads the gateway's int64 fields, is public: see
+ * store/etcd.h. */
 
 /* A new JSON string holding 'n' in decimal, the gateway's int64 form. */
 json_t *etcd_int64_json(int64_t n);

@@ -5,15 +5,19 @@
 #include <string.h>
 
 #include "openvswitch/vlog.h"
+#include "store/backoff.h"
 #include "store/client.h"
 #include "store/proto.h"
+#include "timeval.h"
 #include "util.h"
 
 /* Logs under store/client.c's "etcd" module (VLM_etcd). */
 #define this_module (*VLM_etcd)
 
-#define BACKOFF_MIN_S 0.1
-#define BACKOFF_MAX_S 5.0
+/* Between attempts after a failure: 100 ms doubling to 5 s, no jitter;
+ * back to 100 ms once connected. */
+#define BACKOFF_FIRST_MS 100
+#define BACKOFF_MAX_MS 5000
 /* A watch that has been silent this long is checked with a probe (a
  * linearizable range of one key, which needs a member with a leader); a
  * probe not answered within PROBE_TIMEOUT_MS ends the watch, and the next
@@ -31,7 +35,7 @@ struct etcd_watch {
     int64_t list_rev; /* Revision of the list in progress, 0 before. */
     bool need_list;   /* Next attempt lists (start, after compaction). */
     int up;           /* Last state reported: 1 up, 0 down, -1 none yet. */
-    double backoff;   /* Seconds before the next attempt after a failure. */
+    struct fs_backoff backoff; /* Before the next attempt after a failure. */
     ev_timer retry;
     struct ds lines;            /* Incomplete line of the watch stream. */
     char *stream_error;         /* Why the watch stream is being ended. */
@@ -52,7 +56,7 @@ static void set_state(struct etcd_watch *w, bool up, const char *reason)
     w->up = up;
     if (up) {
         VLOG_INFO("%s: connected", w->c->endpoint);
-        w->backoff = BACKOFF_MIN_S;
+        fs_backoff_succeeded(&w->backoff);
     } else {
         VLOG_INFO("%s: watch of %s down: %s", w->c->endpoint, w->prefix,
                   reason);
@@ -66,11 +70,10 @@ static void set_state(struct etcd_watch *w, bool up, const char *reason)
 static void fail(struct etcd_watch *w, const char *reason)
 {
     set_state(w, false, reason);
-    VLOG_DBG("watch of %s: %s; retrying in %.1f s", w->prefix, reason,
-             w->backoff);
-    ev_timer_set(&w->retry, w->backoff, 0.);
+    double wait = fs_backoff_failed(&w->backoff, time_msec()) / 1000.;
+    VLOG_DBG("watch of %s: %s; retrying in %.1f s", w->prefix, reason, wait);
+    ev_timer_set(&w->retry, wait, 0.);
     ev_timer_start(w->c->loop, &w->retry);
-    w->backoff = MIN(w->backoff * 2, BACKOFF_MAX_S);
 }
 
 /* Handlers that log each event at DBG before passing it on; keys are
@@ -118,7 +121,8 @@ static void relist(struct etcd_watch *w, const char *why)
     start(w);
 }
 
-static void list_done(void *aux, bool ok, const char *error, json_t *reply)
+static void list_done(void *aux, bool ok, const char *error,
+                      const struct etcd_page *page)
 {
     struct etcd_watch *w = aux;
     if (!ok) {
@@ -129,25 +133,14 @@ static void list_done(void *aux, bool ok, const char *error, json_t *reply)
         }
         return;
     }
-    struct etcd_range_page page;
-    if (!etcd_parse_range(reply, &page)) {
-        fail(w, "range reply with an undecodable key");
-        return;
-    }
     set_state(w, true, NULL);
     if (!w->list_rev) {
-        w->list_rev = page.revision;
+        w->list_rev = page->revision;
         w->h->reset(w->aux);
     }
-    size_t i;
-    const json_t *kv;
-    json_array_foreach(page.kvs, i, kv)
-    {
-        etcd_deliver_kv(kv, &log_handlers, w);
-    }
-    if (page.more) {
-        list_page(w, page.next_key, page.next_len);
-        free(page.next_key);
+    etcd_page_deliver(page, &log_handlers, w);
+    if (page->more) {
+        list_page(w, page->next_key, page->next_len);
         return;
     }
     w->last_rev = w->list_rev;
@@ -160,12 +153,8 @@ static void list_done(void *aux, bool ok, const char *error, json_t *reply)
 
 static void list_page(struct etcd_watch *w, const char *from, size_t len)
 {
-    struct etcd_req *r = etcd_request(
-        w->c, "/v3/kv/range",
-        etcd_range_request(w->prefix, from, len, w->list_rev, w->c->page_size),
-        false);
-    r->done = list_done;
-    r->aux = w;
+    etcd_range_page(w->c, w->prefix, from, len, w->list_rev, w->c->page_size,
+                    list_done, w);
 }
 
 /* Handles one line of the watch stream.  Returns false to end the stream. */
@@ -318,7 +307,8 @@ void etcd_watch_prefix(struct etcd_client *c, const char *prefix,
     w->aux = aux;
     w->need_list = true;
     w->up = -1;
-    w->backoff = BACKOFF_MIN_S;
+    w->backoff = (struct fs_backoff)FS_BACKOFF_INIT_NO_JITTER(BACKOFF_FIRST_MS,
+                                                              BACKOFF_MAX_MS);
     ds_init(&w->lines);
     ev_timer_init(&w->retry, retry_cb, 0., 0.);
     w->retry.data = w;

@@ -1,16 +1,14 @@
 /* Blocking etcd calls for flowsteerctl: see reconciler/ctl/etcdio.h.
  *
- * Listing a prefix uses store/'s request layer (store/client.h,
- * store/proto.h) the way store/watch.c lists, without the watch: a
- * command lists, decides and writes, then exits. */
+ * Listing a prefix reads pages with etcd_range_page() (store/etcd.h) as
+ * store/watch.c lists, without the watch: a command lists, decides and
+ * writes, then exits. */
 #include "reconciler/ctl/etcdio.h"
 
 #include <ev.h>
 #include <string.h>
 
-#include "store/client.h"
 #include "store/etcd.h"
-#include "store/proto.h"
 #include "util.h"
 
 /* Keys per range page. */
@@ -110,21 +108,13 @@ const char *ctl_etcd_endpoint(const struct ctl_etcd *e)
 
 struct page_arg {
     const char *prefix;
-    const char *from;
+    char *from; /* Where the page starts (NULL: the first key). */
     size_t from_len;
-    int64_t revision;
+    int64_t revision; /* The first page's, then asked for (0: newest). */
+    bool more;        /* The last page read says more keys follow. */
+    struct ctl_kvs *kvs;
+    struct call *c;
 };
-
-static void start_page(struct ctl_etcd *e, void *arg_, struct call *c)
-{
-    struct page_arg *a = arg_;
-    struct etcd_req *r = etcd_request(
-        e->c, "/v3/kv/range",
-        etcd_range_request(a->prefix, a->from, a->from_len, a->revision, PAGE),
-        false);
-    r->done = call_done;
-    r->aux = c;
-}
 
 static void list_put(void *kvs_, const struct etcd_kv *kv)
 {
@@ -132,39 +122,39 @@ static void list_put(void *kvs_, const struct etcd_kv *kv)
                 kv->create_revision, kv->mod_revision);
 }
 
-char *ctl_etcd_list(struct ctl_etcd *e, const char *prefix, struct ctl_kvs *kvs)
+static void page_done(void *arg_, bool ok, const char *error,
+                      const struct etcd_page *page)
 {
     static const struct etcd_watch_handlers h = {.put = list_put};
-    struct page_arg a = {.prefix = prefix};
-    char *next = NULL, *error = NULL;
-    for (;;) {
-        json_t *reply = run(e, start_page, &a, &error);
-        struct etcd_range_page page;
-        if (!reply) {
-            break;
-        } else if (!etcd_parse_range(reply, &page)) {
-            error = xstrdup("etcd: range reply with an undecodable key");
-            json_decref(reply);
-            break;
-        }
-        a.revision = a.revision ? a.revision : page.revision;
-        kvs->revision = a.revision;
-        size_t i;
-        const json_t *kv;
-        json_array_foreach(page.kvs, i, kv)
-        {
-            etcd_deliver_kv(kv, &h, kvs);
-        }
-        free(next);
-        next = page.next_key;
-        a.from = next;
-        a.from_len = page.next_len;
-        json_decref(reply);
-        if (!page.more) {
-            break;
-        }
+    struct page_arg *a = arg_;
+    if (ok) {
+        a->revision = a->revision ? a->revision : page->revision;
+        a->kvs->revision = a->revision;
+        etcd_page_deliver(page, &h, a->kvs);
+        free(a->from);
+        a->from = page->more ? xmemdup(page->next_key, page->next_len) : NULL;
+        a->from_len = page->more ? page->next_len : 0;
+        a->more = page->more;
     }
-    free(next);
+    call_done(a->c, ok, error, NULL);
+}
+
+static void start_page(struct ctl_etcd *e, void *arg_, struct call *c)
+{
+    struct page_arg *a = arg_;
+    a->c = c;
+    etcd_range_page(e->c, a->prefix, a->from, a->from_len, a->revision, PAGE,
+                    page_done, a);
+}
+
+char *ctl_etcd_list(struct ctl_etcd *e, const char *prefix, struct ctl_kvs *kvs)
+{
+    struct page_arg a = {.prefix = prefix, .kvs = kvs};
+    char *error = NULL;
+    do {
+        run(e, start_page, &a, &error);
+    } while (!error && a.more);
+    free(a.from);
     return error;
 }
 

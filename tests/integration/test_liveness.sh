@@ -10,9 +10,9 @@
 #     bridge mappings, managed_by); an operator's document is left alone;
 #     flowsteerd's own is updated after a restart with another --encap-ip,
 #     after SIGHUP changed bridge-mappings, and written again when deleted;
-#   - status is at /flowsteer/status/<node>, the previous run's is carried,
-#     the old /flowsteer/v1/status/<node> is deleted; a watcher of
-#     /flowsteer/v1/ sees no status or liveness write while two daemons run.
+#   - status is at /flowsteer/status/<node>, the previous run's is carried;
+#     a watcher of /flowsteer/v1/ sees no status or liveness write while two
+#     daemons run.
 # Each check prints "PASS: what (saw: ...)" or "FAIL: ..."; the script exits
 # non-zero if any check failed.  SB_KEEP=1 keeps the sandbox's temp dir.
 set -u
@@ -57,13 +57,12 @@ logged() { grep -q "$2" "$1"; } # LOG PATTERN
 N1=/flowsteer/v1/chassis/node1 N2=/flowsteer/v1/chassis/node2
 OPERATOR_DOC='{"chassis": {"id": "node2", "ip": "10.9.9.9", "encap": "vxlan"}}'
 
-step "sandbox: etcd; an operator's chassis document for node2, node1's status of a previous run, an old-style status key"
+step "sandbox: etcd; an operator's chassis document for node2, node1's status of a previous run"
 sb_init || exit 1
 sb_start_etcd || exit 1
 sb_etcdctl put "$N2" "$OPERATOR_DOC" >/dev/null
 n2_rev=$(mod_rev "$N2")
 sb_etcdctl put /flowsteer/status/node1 '{"node":"node1","observed_revision":1,"flows":7,"groups":2}' >/dev/null
-sb_etcdctl put /flowsteer/v1/status/node1 '{"node":"node1","observed_revision":1}' >/dev/null
 # etcdctl itself, not the sb_etcdctl function: a function in the
 # background is a subshell, and $! its pid, which would leave etcdctl
 # running when killed.
@@ -110,8 +109,6 @@ check "node1's status is at /flowsteer/status/node1" "$(get /flowsteer/status/no
 check "the previous run's status is carried (read at start)" \
 	"observed_carried $(field /flowsteer/status/node1 '["observed_carried"]' 2>&1), flows $(field /flowsteer/status/node1 '["flows"]' 2>&1)" \
 	eval '[ "$(field /flowsteer/status/node1 "[\"observed_carried\"]")/$(field /flowsteer/status/node1 "[\"flows\"]")" = "True/7" ]'
-check "the old status key is deleted" "$(grep -o 'deleted the old status key[^|]*' "$SB_DIR/flowsteerd.log")" \
-	eval 'absent /flowsteer/v1/status/node1 && logged "$SB_DIR/flowsteerd.log" "deleted the old status key"'
 check "node2's status is at /flowsteer/status/node2" "$(get /flowsteer/status/node2 | head -c 80)" present /flowsteer/status/node2
 
 step "desired state changes: both nodes write their status; a watcher of /flowsteer/v1/ sees none of it"
@@ -139,8 +136,8 @@ for line in open(sys.argv[1]):
     for e in r.get("Events") or []:
         keys.append(base64.b64decode(e["kv"]["key"]).decode())
 print(" ".join(sorted(set(keys))))' "$SB_DIR/watch.json")
-want="/flowsteer/v1/chassis/node1 /flowsteer/v1/networks/net1 /flowsteer/v1/networks/net2 /flowsteer/v1/networks/net3 /flowsteer/v1/status/node1"
-check "the watcher saw desired state, node1's chassis document and the old status key's delete, nothing else" "$seen" eq "$seen" "$want"
+want="/flowsteer/v1/chassis/node1 /flowsteer/v1/networks/net1 /flowsteer/v1/networks/net2 /flowsteer/v1/networks/net3"
+check "the watcher saw desired state and node1's chassis document, nothing else" "$seen" eq "$seen" "$want"
 
 step "SIGHUP with other bridge mappings: flowsteerd's own document follows"
 printf 'encap-ip = 10.0.0.1\nbridge-mappings = physnet1:br-phys,physnet2:br-two\n' >"$CONF"
@@ -189,10 +186,13 @@ check "the liveness key is back on a new lease" "lease $(lease_of /flowsteer/nod
 	sb_wait_for 5 eval '[ "$(field /flowsteer/nodes/node1 "[\"pid\"]")" = "$P1" ]'
 
 step "node2 restarted: the operator's document is still left alone"
+left_alone_logged() { grep -c "left alone: written by an operator" "$SB_DIR/flowsteerd-node2.log"; }
+n_left=$(left_alone_logged)
 start_fs node2 --encap-ip 10.0.0.2
 P2=$FS_PID
 sb_wait_for 5 present /flowsteer/nodes/node2
-sleep 0.5
+# The new run has looked at the document once it logs leaving it alone.
+sb_wait_for 5 eval '[ "$(left_alone_logged)" -gt "$n_left" ]'
 check "the operator's document is still untouched" "$(get "$N2")" eq "$(get "$N2")" "$OPERATOR_DOC"
 sb_stop_pid "$P1"
 sb_stop_pid "$P2"

@@ -4,11 +4,7 @@
  * (flooding order and contents, unknown unicast to the uplink), the
  * missing provider bridge, config mappings, ports waiting for an ofport,
  * hashed patch names, per-network cookies, determinism, and port security
- * (table 1).  Flows are asserted as exact ovs-ofctl text.
- *
- * Tests marked NEEDS-MODEL-PORTSEC read port_security_enabled and
- * allowed_address_pairs from JSON documents: they skip until model/ parses
- * those fields (wt-model), and must pass once it is merged. */
+ * (table 1).  Flows are asserted as exact ovs-ofctl text. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -709,31 +705,11 @@ static void test_port_security(void **state)
     world_destroy(&w);
 }
 
-/* Skips the calling test until model/ parses port_security_enabled. */
-static bool model_parses_port_security(void)
-{
-    struct world w;
-    world_init(&w);
-    put_port(&w, "pa1", "net-a", "node1", MAC1, "10.0.0.1",
-             ", \"port_security_enabled\": true");
-    struct fs_snapshot *s = fs_snapshot_build(w.model);
-    const struct fs_port *p = fs_snapshot_find(s, FS_PORT, "pa1");
-    bool parsed = p && p->port_security_enabled;
-    fs_snapshot_destroy(s);
-    world_destroy(&w);
-    return parsed;
-}
-
-/* NEEDS-MODEL-PORTSEC: the same through JSON documents, plus an SF port
+/* Port security read from JSON documents: the same as above, plus an SF port
  * with port security on (exempt: ports of port pairs forward other hosts'
  * packets) and a port with it off, and the default (on). */
 static void test_port_security_json(void **state)
 {
-    if (!model_parses_port_security()) {
-        print_message("NEEDS-MODEL-PORTSEC: model/ does not parse "
-                      "port_security_enabled yet; skipped\n");
-        skip();
-    }
     struct world w;
     world_init(&w);
     put_port(&w, "pa1", "net-a", "node1", MAC1, NULL,

@@ -1,4 +1,4 @@
-/* Unit tests for the retry backoff (reconciler/backoff.c) and the bounds of
+/* Unit tests for the retry backoff (store/backoff.c) and the bounds of
  * the status document (reconciler/status.c), issue 10 items 1 and 2. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reconciler/backoff.h"
 #include "reconciler/status.h"
+#include "store/backoff.h"
 
 /* Each wait is a random 50..100% of 100 ms doubling to 10 s; "failing
  * since" counts from the first failure of a run; a success ends the run. */
@@ -72,6 +72,23 @@ static void test_backoff_jitter(void **state)
     /* A tiny first delay still waits at least 1 ms. */
     struct fs_backoff tiny = FS_BACKOFF_INIT(1, 1);
     assert_int_equal(fs_backoff_failed(&tiny, 0), 1);
+}
+
+/* Without jitter (the etcd watch's reconnects): each wait is the delay,
+ * 100 ms doubling to 5 s; a success starts again from 100 ms. */
+static void test_backoff_no_jitter(void **state)
+{
+    struct fs_backoff b = FS_BACKOFF_INIT_NO_JITTER(100, 5000);
+    static const int want[] = {100, 200, 400, 800, 1600, 3200, 5000, 5000};
+    long long now = 0;
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        int wait = fs_backoff_failed(&b, now);
+        assert_int_equal(wait, want[i]);
+        now += wait;
+    }
+    assert_int_equal(fs_backoff_failing_ms(&b, now), now);
+    assert_true(fs_backoff_succeeded(&b));
+    assert_int_equal(fs_backoff_failed(&b, now), 100);
 }
 
 static json_t *parse_status(const char *text)
@@ -184,6 +201,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_backoff_sequence),
         cmocka_unit_test(test_backoff_jitter),
+        cmocka_unit_test(test_backoff_no_jitter),
         cmocka_unit_test(test_status_bounded),
         cmocka_unit_test(test_status_strings),
     };

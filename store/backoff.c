@@ -1,5 +1,5 @@
-/* Capped exponential backoff with jitter: see reconciler/backoff.h. */
-#include "reconciler/backoff.h"
+/* Capped exponential backoff with jitter: see store/backoff.h. */
+#include "store/backoff.h"
 
 #include "random.h"
 #include "util.h"
@@ -11,7 +11,9 @@ int fs_backoff_failed(struct fs_backoff *b, long long now_ms)
     }
     b->delay_ms = b->delay_ms ? MIN(b->delay_ms * 2, b->max_ms)
                               : MIN(b->first_ms, b->max_ms);
-    int wait = b->delay_ms / 2 + random_range(b->delay_ms / 2 + 1);
+    int wait = b->no_jitter
+                   ? b->delay_ms
+                   : b->delay_ms / 2 + random_range(b->delay_ms / 2 + 1);
     wait = MAX(wait, 1);
     b->next_ms = now_ms + wait;
     return wait;
