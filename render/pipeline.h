@@ -80,6 +80,29 @@ struct fs_field_def {
         [FS_F_FROM_TUNNEL] = {"from_tunnel", MFF_REG3, 0, 32},                 \
     }
 
+/* Priorities, named per table: FS_PRIO_<TABLE>_<WHAT>, in an enum per
+ * feature file, beside the tables it writes. */
+
+/* l2.c: tables FS_T_CLASSIFY, FS_T_L2, FS_T_FLOOD, FS_T_EGRESS. */
+/* (l2.c priorities) */
+
+/* portsec.c: table FS_T_PORT_SEC. */
+/* (portsec.c priorities) */
+
+/* provider.c: tables FS_T_PROVIDER_IN, FS_T_PROVIDER_OUT. */
+/* (provider.c priorities) */
+
+/* sfc.c: tables FS_T_SFC_CLASS, FS_T_SFC_FWD, FS_T_SFC_REMOTE,
+ * FS_T_SFC_LOCAL. */
+/* (sfc.c priorities) */
+
+/* overlay.c: tables FS_T_TUNNEL_IN, FS_T_TUNNEL_FLOOD (and its table
+ * FS_T_L2 flows: see issue 19, "who writes table 55"). */
+/* (overlay.c priorities) */
+
+/* slices.c: table FS_T_SLICE. */
+/* (slices.c priorities) */
+
 /* TRANSITIONAL: the same registers by name, for the feature files that
  * still write flows as text through render_flow(); removed with it. */
 #define FS_REG_SRC "reg6"
