@@ -51,7 +51,7 @@ echo "$out" | head -12 | sed 's/^/  /'
 check "exit 0, made-up facts with a legend" "exit $rc, $(grep -c '^#   ofport' <<<"$out") legend lines" \
 	eval '[ "$rc" = 0 ] && grep -q "^# facts: made up" <<<"$out" && grep -q "^#   ofport 1 = port " <<<"$out"'
 check "the classifier flow of FC1 in table 10" "$(grep -c '^table=10,' <<<"$out") table 10 flows" \
-	eval 'grep -q "^table=10,.*tcp_dst=100" <<<"$out"'
+	eval 'grep -q "^table=10,.*tp_dst=100" <<<"$out"'
 
 step "plan --ovsdb on a converged node"
 out=$(ectl plan --node "$SB_NODE" --ovsdb "$SB_OVSDB" 2>&1)
@@ -80,7 +80,7 @@ check "the output is exactly the changed flows (no desired set, no legend)" \
 	"$(wc -l <<<"$changes") lines, $(grep -c '^table=' <<<"$changes") desired flow lines" only_changes
 check "every changed flow is a chain flow (cookie kind 2)" "$(grep -c '^[-+~] table' <<<"$changes") flow lines" \
 	eval '! grep "^[-+~] table" <<<"$changes" | grep -qv "cookie=0xf5e00002"'
-check "the new classifier matches tcp_dst=101" "" eval 'grep -q "^[+~] table=10,.*tcp_dst=101" <<<"$changes"'
+check "the new classifier matches tp_dst=101 (as ovs-ofctl prints it)" "" eval 'grep -q "^[+~] table=10,.*tp_dst=101" <<<"$changes"'
 ectl apply -f "$M" | grep -v unchanged | sed 's/^/  /'
 out2=$(ectl status --wait-converged --timeout 30 2>&1)
 sent=$(sb_status '["last_apply"]["flow_mods"]')
@@ -91,7 +91,7 @@ check "converged again: no output, exit 0" "${out:-nothing}, exit $rc" eval '[ "
 out=$(ectl plan --node "$SB_NODE" --ovsdb "$SB_OVSDB" --full 2>&1)
 rc=$?
 check "--full: the desired set (FC1's flow), then \"no changes\", exit 0" "$(grep -c '^table=' <<<"$out") flows, $(tail -1 <<<"$out"), exit $rc" \
-	eval '[ "$rc" = 0 ] && grep -q "^# facts: read from" <<<"$out" && grep -q "^table=10,.*tcp_dst=101" <<<"$out" && [ "$(tail -1 <<<"$out")" = "no changes" ]'
+	eval '[ "$rc" = 0 ] && grep -q "^# facts: read from" <<<"$out" && grep -q "^table=10,.*tp_dst=101" <<<"$out" && [ "$(tail -1 <<<"$out")" = "no changes" ]'
 
 step "trace from the example's source port (FC1 now matches tcp 23 -> 101)"
 SRC=$(ex_id ports src)
