@@ -82,9 +82,13 @@ $(OBJ)/%.o: %.c | $(OVS_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# The debug checks of the sanitizer and fuzzer builds: every rendered flow
+# against its table's declaration (render/pipeline.h).
+DEBUG_DEFS := -DFS_CHECK_PIPELINE
+
 $(ASAN_OBJ)/%.o: %.c | $(OVS_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(SAN) $(DEBUG_DEFS) -c $< -o $@
 
 $(BUILD)/bin/flowsteerd: $(call objs,$(OBJ),$(LIB_SRCS) reconciler/main.c) $(OVS_LIB)
 	@mkdir -p $(dir $@)
@@ -194,7 +198,8 @@ FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
-FUZZ_CFLAGS  = $(CSTD) $(WARN) $(INCLUDES) -g -O1 $(FUZZ_SAN) -MMD -MP
+FUZZ_CFLAGS  = $(CSTD) $(WARN) $(INCLUDES) -g -O1 $(FUZZ_SAN) $(DEBUG_DEFS) \
+	-MMD -MP
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
 FUZZ_BINS    := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_TARGETS))

@@ -131,6 +131,14 @@ static const char *intern_key(struct render_out *out, const char *key)
 static void claim(struct render_ctx *ctx, const char *key, struct fs_flow *f,
                   bool quiet)
 {
+#ifdef FS_CHECK_PIPELINE
+    /* Debug builds (ASan, the fuzzers): a flow that breaks its table's
+     * declaration is a render bug; stop at it. */
+    char *broken = fs_pipeline_check(f);
+    if (broken) {
+        ovs_abort(0, "%s", broken);
+    }
+#endif
     struct render_out *out = ctx->out;
     if (out->n_flows >= out->allocated_flows) {
         out->flows =

@@ -6,6 +6,8 @@
 #ifndef FS_RENDER_PIPELINE_H
 #define FS_RENDER_PIPELINE_H 1
 
+#include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Tables, and the feature (render/ file) that writes each. */
@@ -79,6 +81,34 @@ struct fs_field_def {
         [FS_F_FLOOD_CHUNK] = {"flood_chunk", MFF_REG4, 0, 32},                 \
         [FS_F_FROM_TUNNEL] = {"from_tunnel", MFF_REG3, 0, 32},                 \
     }
+
+/* The declared pipeline (render/pipeline.c), as faucet declares its
+ * tables: for each table, its writer (the one feature file that renders
+ * its flows), the fields its flows may match and set, and the tables its
+ * flows may go to (goto_table, resubmit).  Field lists hold OVS field ids
+ * (enum mf_field_id) and the named fields above; each ends with INT_MIN.
+ * Every rendered flow is checked against it in the render tests and the
+ * fuzzer (fs_pipeline_check()); docs/architecture.md's pipeline table is
+ * tested against it. */
+struct fs_table_decl {
+    int table;          /* enum fs_table. */
+    const char *name;   /* "classify", "port security"... */
+    const char *writer; /* "l2.c". */
+    const int *match, *set, *next;
+};
+
+/* Returns the declaration of 'table', or NULL if it is not one of the
+ * pipeline's. */
+const struct fs_table_decl *fs_pipeline_decl(int table);
+
+/* Returns every declaration, in table order ('*n' of them). */
+const struct fs_table_decl *fs_pipeline_decls(size_t *n);
+
+/* Checks flow 'f' (struct fs_flow, render/flow.h) against its table's
+ * declaration: returns NULL, or what breaks it, with the flow printed
+ * (caller frees). */
+struct fs_flow;
+char *fs_pipeline_check(const struct fs_flow *f);
 
 /* Priorities, named per table: FS_PRIO_<TABLE>_<WHAT>, in an enum per
  * feature file, beside the tables it writes. */

@@ -282,6 +282,13 @@ static void print_result(const struct fs_snapshot *s,
 
 static void check_desired(const struct fs_desired *d)
 {
+    for (size_t i = 0; i < d->n_flows; i++) {
+        char *broken = fs_pipeline_check(&d->flows[i]);
+        if (broken) {
+            fprintf(stderr, "rendered flow breaks the pipeline: %s\n", broken);
+            abort();
+        }
+    }
     /* render_flow()'s text that libopenvswitch did not take (a flow left
      * out with a note): a render bug, whatever the input. */
     for (size_t i = 0; i < d->notes.n; i++) {

@@ -328,13 +328,19 @@ static inline void rc_assert_table(const struct fs_desired *d, int table,
     free(got);
 }
 
-/* Fails the test unless every flow of 'd', printed, parses again as an
+/* Fails the test unless every flow of 'd' keeps to its table's
+ * declaration (fs_pipeline_check()) and, printed, parses again as an
  * OpenFlow 1.5 flow mod with the same match and actions (what plan and
  * the logs print can be fed to ovs-ofctl), and every group parses as a
  * group mod. */
 static inline void rc_assert_all_parse(const struct fs_desired *d)
 {
     for (size_t i = 0; i < d->n_flows; i++) {
+        char *broken = fs_pipeline_check(&d->flows[i]);
+        if (broken) {
+            print_error("%s\n", broken);
+        }
+        assert_null(broken);
         char *text = fs_flow_to_string(&d->flows[i]);
         struct fs_flow f;
         char *error = fs_flow_parse(&f, text);

@@ -7,7 +7,9 @@
  * (parsed with libopenvswitch to be printed).  A line per world and step:
  * "<world> <step> <flows> <groups> <notes> <hash>".  FS_RECORD_FIXTURES=1
  * writes the file instead of comparing; FS_DUMP_FIXTURE=<world>/<step>
- * prints that render's canonical lines (to compare two builds by hand). */
+ * prints that render's canonical lines (to compare two builds by hand).
+ * Every flow of every world is also checked against its table's
+ * declaration (fs_pipeline_check(), render/pipeline.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -58,9 +60,25 @@ struct recorder {
     char *dump;    /* FS_DUMP_FIXTURE, or NULL. */
 };
 
+/* Fails the test at the first flow of 'd' that breaks its table's
+ * declaration (render/pipeline.h). */
+static void check_pipeline(const char *world, int step,
+                           const struct fs_desired *d)
+{
+    for (size_t i = 0; i < d->n_flows; i++) {
+        char *error = fs_pipeline_check(&d->flows[i]);
+        if (error) {
+            print_error("%s step %d: %s\n", world, step, error);
+            free(error);
+            fail();
+        }
+    }
+}
+
 static void record(struct recorder *r, const char *world, int step,
                    const struct fs_desired *d)
 {
+    check_pipeline(world, step, d);
     struct svec lines = SVEC_EMPTY_INITIALIZER;
     canon_lines(d, &lines);
     char *name = xasprintf("%s/%d", world, step);
