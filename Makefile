@@ -41,13 +41,38 @@ LIBS     := $(OVS_LIB) -lcurl -ljansson -lev -lyaml -lssl -lcrypto -lcap-ng \
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 
-LIB_SRCS ?= $(filter-out reconciler/main.c, \
-	$(wildcard store/*.c model/*.c render/*.c reconciler/*.c))
-# flowsteerctl (reconciler/ctl/): its files but main.c are linked into the
-# unit tests too.
-CTL_SRCS := $(filter-out reconciler/ctl/main.c, $(wildcard reconciler/ctl/*.c))
+# Layers, one static archive each, lowest first: store/ (etcd) and model/
+# (documents) stand alone, render/ reads model/, reconciler/proc/ (config,
+# log, metrics, HTTP, sd_notify), reconciler/ovs/ (the OVS thread),
+# reconciler/daemon/ (the main loop, status, liveness, allocations) and
+# ctl/ (flowsteerctl) sit on top.  A program links the layers it needs,
+# highest first; a unit test only those its LAYERS_<test> names (all by
+# default), so a lower layer that reaches up fails to link.
+LAYERS      := ctl daemon ovs proc render model store
+SRCS_store  := $(wildcard store/*.c)
+SRCS_model  := $(wildcard model/*.c)
+SRCS_render := $(wildcard render/*.c)
+SRCS_proc   := $(wildcard reconciler/proc/*.c)
+SRCS_ovs    := $(wildcard reconciler/ovs/*.c)
+SRCS_daemon := $(filter-out reconciler/daemon/main.c, \
+	$(wildcard reconciler/daemon/*.c))
+SRCS_ctl    := $(filter-out ctl/main.c, $(wildcard ctl/*.c))
+# lib(BUILD-SUBDIR, LAYERS): the archives of LAYERS in link order.
+lib = $(foreach l,$(filter $(2),$(LAYERS)),$(1)/lib/libfs_$(l).a)
+DAEMON_LAYERS := daemon ovs proc render model store
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
-ALL_C    := $(shell find store model render reconciler tests bench tools \
+LAYERS_MODEL  := model
+LAYERS_RENDER := render model
+$(foreach t,test_errors test_model test_model_provider test_model_rules \
+	test_model_slices test_model_vnis test_model_yaml,\
+	$(eval LAYERS_$(t) := $(LAYERS_MODEL)))
+$(foreach t,test_flow test_pipeline test_render test_render_engine \
+	test_render_fixtures test_render_overlay test_render_provider \
+	test_render_slices test_model_incremental,\
+	$(eval LAYERS_$(t) := $(LAYERS_RENDER)))
+$(foreach t,test_etcd_proto test_etcd_live,$(eval LAYERS_$(t) := store))
+layers_of = $(or $(LAYERS_$(1)),$(LAYERS))
+ALL_C    := $(shell find store model render reconciler ctl tests bench tools \
 	-name '*.[ch]' 2>/dev/null)
 
 # Two flavours of the same objects: plain, and ASan+UBSan.
@@ -90,32 +115,44 @@ $(ASAN_OBJ)/%.o: %.c | $(OVS_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN) $(DEBUG_DEFS) -c $< -o $@
 
-$(BUILD)/bin/flowsteerd: $(call objs,$(OBJ),$(LIB_SRCS) reconciler/main.c) $(OVS_LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(filter %.o,$^) $(LIBS) -o $@
+# The layer archives, plain ($(BUILD)/lib) and sanitized ($(BUILD)/asan/lib).
+define layer_archive
+$(BUILD)/lib/libfs_$(1).a: $$(call objs,$(OBJ),$$(SRCS_$(1)))
+	@mkdir -p $$(dir $$@)
+	@rm -f $$@ && ar rcs $$@ $$^
+$(BUILD)/asan/lib/libfs_$(1).a: $$(call objs,$(ASAN_OBJ),$$(SRCS_$(1)))
+	@mkdir -p $$(dir $$@)
+	@rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach l,$(LAYERS),$(eval $(call layer_archive,$(l))))
 
-$(BUILD)/asan/bin/flowsteerd: $(call objs,$(ASAN_OBJ),$(LIB_SRCS) reconciler/main.c) $(OVS_LIB)
+$(BUILD)/bin/flowsteerd: $(OBJ)/reconciler/daemon/main.o $(call lib,$(BUILD),$(DAEMON_LAYERS)) $(OVS_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) $(filter %.o,$^) $(LIBS) -o $@
+	$(CC) $(CFLAGS) $(filter %.o %.a,$^) $(LIBS) -o $@
 
-$(BUILD)/bin/flowsteerctl: $(call objs,$(OBJ),$(LIB_SRCS) $(CTL_SRCS) reconciler/ctl/main.c) $(OVS_LIB)
+$(BUILD)/asan/bin/flowsteerd: $(ASAN_OBJ)/reconciler/daemon/main.o $(call lib,$(BUILD)/asan,$(DAEMON_LAYERS)) $(OVS_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(filter %.o,$^) $(LIBS) -o $@
+	$(CC) $(CFLAGS) $(SAN) $(filter %.o %.a,$^) $(LIBS) -o $@
 
-$(BUILD)/asan/bin/flowsteerctl: $(call objs,$(ASAN_OBJ),$(LIB_SRCS) $(CTL_SRCS) reconciler/ctl/main.c) $(OVS_LIB)
+$(BUILD)/bin/flowsteerctl: $(OBJ)/ctl/main.o $(call lib,$(BUILD),$(LAYERS)) $(OVS_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) $(filter %.o,$^) $(LIBS) -o $@
+	$(CC) $(CFLAGS) $(filter %.o %.a,$^) $(LIBS) -o $@
+
+$(BUILD)/asan/bin/flowsteerctl: $(ASAN_OBJ)/ctl/main.o $(call lib,$(BUILD)/asan,$(LAYERS)) $(OVS_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) $(filter %.o %.a,$^) $(LIBS) -o $@
 
 UNIT_BINS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 ASAN_UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRCS))
 
-$(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(call objs,$(OBJ),$(LIB_SRCS) $(CTL_SRCS)) $(OVS_LIB)
+.SECONDEXPANSION:
+$(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $$(call lib,$(BUILD),$$(call layers_of,$$*)) $(OVS_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(filter %.o,$^) $(LIBS) -lcmocka -o $@
+	$(CC) $(CFLAGS) $(filter %.o %.a,$^) $(LIBS) -lcmocka -o $@
 
-$(BUILD)/asan/tests/%: $(ASAN_OBJ)/tests/unit/%.o $(call objs,$(ASAN_OBJ),$(LIB_SRCS) $(CTL_SRCS)) $(OVS_LIB)
+$(BUILD)/asan/tests/%: $(ASAN_OBJ)/tests/unit/%.o $$(call lib,$(BUILD)/asan,$$(call layers_of,$$*)) $(OVS_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) $(filter %.o,$^) $(LIBS) -lcmocka -o $@
+	$(CC) $(CFLAGS) $(SAN) $(filter %.o %.a,$^) $(LIBS) -lcmocka -o $@
 
 unit: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
@@ -310,6 +347,6 @@ distclean:
 #   make snapbench && build/bin/fs-snapbench [-i] [-n 30] DIR
 .PHONY: snapbench
 snapbench: $(BUILD)/bin/fs-snapbench
-$(BUILD)/bin/fs-snapbench: $(call objs,$(OBJ),$(LIB_SRCS) bench/snapbench.c) $(OVS_LIB)
+$(BUILD)/bin/fs-snapbench: $(OBJ)/bench/snapbench.o $(call lib,$(BUILD),$(DAEMON_LAYERS)) $(OVS_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(filter %.o,$^) $(LIBS) -o $@
+	$(CC) $(CFLAGS) $(filter %.o %.a,$^) $(LIBS) -o $@

@@ -1,7 +1,7 @@
 /* Bridge mappings, "physnet:bridge[,physnet:bridge...]" as ovn-controller's
  * ovn-bridge-mappings and neutron-openvswitch-agent's bridge_mappings write
  * them: one parser for the chassis document (model/parse.c) and for
- * flowsteerd's bridge-mappings setting (reconciler/config.c).  See
+ * flowsteerd's bridge-mappings setting (reconciler/proc/config.c).  See
  * fs_bridge_mappings_parse() in model/model.h. */
 #include <string.h>
 

@@ -2,7 +2,7 @@
  * networks"): a vxlan or geneve network's VNI is its
  * provider:segmentation_id (Neutron ML2 vxlan/geneve type drivers,
  * 1..16777215), else one allocated for the whole cluster in etcd
- * (reconciler/alloc.c, keys FS_KEYS_VNIS and FS_KEYS_NETWORK_VNIS).  Two
+ * (reconciler/daemon/alloc.c, keys FS_KEYS_VNIS and FS_KEYS_NETWORK_VNIS).  Two
  * overlay networks never share a VNI: of two that claim one, the one
  * created later is rejected, as for VLAN ids (model/provider.c). */
 #include <ctype.h>

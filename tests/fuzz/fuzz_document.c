@@ -14,7 +14,7 @@
  * usable one (so a document can replace a resource of the world, and a valid
  * one is accepted), else "fuzz".  The world is rendered for node1 with every
  * port plugged (the fuzzed document's id included).  Every rendered flow and
- * group must parse as an OpenFlow 1.5 mod (as reconciler/flowtable.c and
+ * group must parse as an OpenFlow 1.5 mod (as reconciler/ovs/flowtable.c and
  * groups.c parse them) and every OVSDB name must fit an interface name:
  * anything else aborts.
  * The world is put back as it was after each input, and everything is freed (a

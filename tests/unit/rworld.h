@@ -463,7 +463,7 @@ static inline void rw_chassis(struct rworld *w, int n)
 }
 
 /* Allocates (or, half the time, releases) a VNI for network i, as
- * reconciler/alloc.c writes it; the VNI may collide with an explicit
+ * reconciler/daemon/alloc.c writes it; the VNI may collide with an explicit
  * one. */
 static inline void rw_vni(struct rworld *w, int i)
 {

@@ -1,5 +1,5 @@
-/* Unit tests for flowsteerd's settings (reconciler/config.c) and its status
- * document (reconciler/status.c). */
+/* Unit tests for flowsteerd's settings (reconciler/proc/config.c) and its
+ * status document (reconciler/daemon/status.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,10 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "reconciler/chassis_reg.h"
-#include "reconciler/config.h"
-#include "reconciler/liveness.h"
-#include "reconciler/status.h"
+#include "reconciler/daemon/chassis_reg.h"
+#include "reconciler/proc/config.h"
+#include "reconciler/daemon/liveness.h"
+#include "reconciler/daemon/status.h"
 
 static char *parse(struct fs_config *cfg, int argc, const char **argv)
 {

@@ -1,4 +1,4 @@
-/* Unit tests for flowsteerctl's input and decisions (reconciler/ctl/):
+/* Unit tests for flowsteerctl's input and decisions (ctl/):
  * every accepted shape, line numbers, kind and key derivation, canonical
  * JSON, created / configured / unchanged, prune selection, YAML output. */
 #include <setjmp.h>
@@ -14,8 +14,8 @@
 
 #include "model/yaml.h"
 #include "util.h"
-#include "reconciler/ctl/ctl.h"
-#include "reconciler/ctl/plan.h"
+#include "ctl/ctl.h"
+#include "ctl/plan.h"
 
 static void read_text(struct ctl_input *in, const char *text)
 {

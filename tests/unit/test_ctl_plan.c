@@ -1,4 +1,4 @@
-/* Unit tests for flowsteerctl plan's pure parts (reconciler/ctl/
+/* Unit tests for flowsteerctl plan's pure parts (ctl/
  * livediff.c): the changes between a desired set and a given list of live
  * flows (adds, modifies, deletes, conflicts; nothing when they agree), and
  * the made-up facts' ofports and legend. */
@@ -13,8 +13,8 @@
 #include "byte-order.h"
 #include "openvswitch/ofp-flow.h"
 #include "openvswitch/ofp-protocol.h"
-#include "reconciler/ctl/node.h"
-#include "reconciler/flowtable.h"
+#include "ctl/node.h"
+#include "reconciler/ovs/flowtable.h"
 #include "render/flow.h"
 #include "tests/unit/fixtures.h"
 #include "util.h"

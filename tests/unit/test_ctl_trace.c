@@ -1,4 +1,4 @@
-/* Unit tests for flowsteerctl trace's annotations (reconciler/ctl/
+/* Unit tests for flowsteerctl trace's annotations (ctl/
  * detrace.c): cookies, labels and group ids of the networking-sfc example
  * decoded to its network, ports, classifier, chain, hop, group and SFs,
  * and the annotated text of an ofproto/trace output; the overlay tables
@@ -13,7 +13,7 @@
 
 #include <inttypes.h>
 
-#include "reconciler/ctl/detrace.h"
+#include "ctl/detrace.h"
 #include "tests/unit/fixtures.h"
 
 struct world {

@@ -2,8 +2,7 @@
  * flow libopenvswitch parses from the ovs-ofctl text a person would write
  * for it (so that a flow built with struct fs_fb compares equal to the
  * same flow read back or parsed), and the printer's text parses back to
- * the same flow; the pipeline's declaration catches a flow that breaks
- * it. */
+ * the same flow. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +15,6 @@
 
 #include "packets.h"
 #include "render/flow.h"
-#include "render/pipeline.h"
 #include "util.h"
 
 /* Finishes 'b' and asserts that it equals the flow of 'text'. */
@@ -202,57 +200,6 @@ static void test_l3_matches(void **state)
                      "actions=set_field:0x1ff->reg5,goto_table:15");
 }
 
-/* Returns the pipeline check's message for the flow of 'text' (caller
- * frees; NULL: the flow keeps to its table's declaration). */
-static char *check_text(const char *text)
-{
-    struct fs_flow f;
-    assert_null(fs_flow_parse(&f, text));
-    char *error = fs_pipeline_check(&f);
-    fs_flow_destroy(&f);
-    return error;
-}
-
-/* Each way to break a table's declaration is caught and named. */
-static void test_pipeline_check(void **state)
-{
-    (void)state;
-    static const struct {
-        const char *flow, *why;
-    } cases[] = {
-        {"table=0,in_port=1,actions=set_field:1->reg6,goto_table:1", NULL},
-        {"table=55,metadata=1,dl_dst=fa:16:3e:00:00:01,actions=set_field:"
-         "1->reg7,goto_table:75",
-         NULL},
-        {"table=1,reg6=1,udp,nw_src=0.0.0.0,tp_src=68,tp_dst=67,actions="
-         "goto_table:10",
-         NULL},
-        {"table=55,reg6=1,actions=drop", "matches reg6"},
-        {"table=0,in_port=1,actions=set_field:1->reg5,goto_table:1",
-         "sets reg5"},
-        {"table=0,in_port=1,actions=goto_table:80", "goes to table 80"},
-        {"table=80,reg7=1,actions=clone(set_field:1->reg6,output:1)",
-         "sets reg6"},
-        {"table=99,actions=drop", "table 99 is not in the pipeline"},
-    };
-    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-        char *error = check_text(cases[i].flow);
-        if (!cases[i].why) {
-            if (error) {
-                print_error("%s\n", error);
-            }
-            assert_null(error);
-        } else {
-            assert_non_null(error);
-            if (!strstr(error, cases[i].why)) {
-                print_error("%s: want \"%s\"\n", error, cases[i].why);
-            }
-            assert_non_null(strstr(error, cases[i].why));
-            free(error);
-        }
-    }
-}
-
 /* A builder dropped without a flow frees what it holds (ASan's leak
  * check), even with actions past its stub. */
 static void test_uninit(void **state)
@@ -273,7 +220,6 @@ int main(void)
         cmocka_unit_test(test_named_fields),
         cmocka_unit_test(test_headers_and_groups),
         cmocka_unit_test(test_l3_matches),
-        cmocka_unit_test(test_pipeline_check),
         cmocka_unit_test(test_uninit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,4 @@
-/* Unit tests for reconciler/flowtable.c (with groups.c, and installed.c in
+/* Unit tests for reconciler/ovs/flowtable.c (with groups.c, and installed.c in
  * the randomised test): the changes between the desired flows and groups
  * and what the switch has, with no switch involved.  Deltas are built by
  * hand; the messages produced are decoded with libopenvswitch.  The last
@@ -23,9 +23,9 @@
 #include "openvswitch/ofp-msgs.h"
 #include "openvswitch/ofp-protocol.h"
 #include "openvswitch/ofpbuf.h"
-#include "reconciler/flowtable.h"
-#include "reconciler/installed.h"
-#include "reconciler/ofbridge.h"
+#include "reconciler/ovs/flowtable.h"
+#include "reconciler/ovs/installed.h"
+#include "reconciler/ovs/ofbridge.h"
 #include "render/engine.h"
 #include "render/flow.h"
 #include "render/pipeline.h"
@@ -1406,7 +1406,7 @@ static ovs_be32 xid_of_request(struct ofpbuf *request)
 
 /* A new connection: the table forgets the switch's side and reads it again
  * (the flow monitor's initial reply, the group descriptions), as
- * reconciler/ovs_thread.c does. */
+ * reconciler/ovs/ovs_thread.c does. */
 static void reconnect(struct rtest *t)
 {
     fs_flowtable_forget_installed(&t->ft);

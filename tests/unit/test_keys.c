@@ -11,7 +11,7 @@
 #include "fixtures.h"
 #include "model/model.h"
 #include "model/text.h"
-#include "reconciler/status.h"
+#include "reconciler/daemon/status.h"
 
 #define PP1_KEY "/flowsteer/v1/port_pairs/" EX_PP(1)
 

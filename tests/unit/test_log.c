@@ -1,4 +1,4 @@
-/* Unit tests for flowsteerd's log lines on stderr (reconciler/log.c): the
+/* Unit tests for flowsteerd's log lines on stderr (reconciler/proc/log.c): the
  * sd-daemon priority of each vlog level, one line formatted plain and for
  * journald (continuation lines, text without a level), the console
  * patterns (no timestamp for the journal), JOURNAL_STREAM matched against
@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "openvswitch/vlog.h"
-#include "reconciler/log.h"
+#include "reconciler/proc/log.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(test_log);

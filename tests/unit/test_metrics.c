@@ -1,6 +1,7 @@
-/* Unit tests for flowsteerd's Prometheus exposition (reconciler/metrics.c):
- * HELP and TYPE lines, label escaping, cumulative histogram buckets with
- * +Inf, _sum and _count, and resources by kind and state. */
+/* Unit tests for flowsteerd's Prometheus exposition
+ * (reconciler/proc/metrics.c): HELP and TYPE lines, label escaping, cumulative
+ * histogram buckets with +Inf, _sum and _count, and resources by kind and
+ * state. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,9 +15,9 @@
 
 #include "model/model.h"
 #include "openvswitch/dynamic-string.h"
-#include "reconciler/config.h"
-#include "reconciler/http.h"
-#include "reconciler/metrics.h"
+#include "reconciler/proc/config.h"
+#include "reconciler/proc/http.h"
+#include "reconciler/proc/metrics.h"
 #include "util.h"
 
 #include "fixtures.h"

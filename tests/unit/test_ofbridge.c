@@ -1,4 +1,4 @@
-/* Unit tests for reconciler/ofbridge.c without a switch: a flow mod too
+/* Unit tests for reconciler/ovs/ofbridge.c without a switch: a flow mod too
  * long for a bundle add message (OpenFlow lengths are 16 bits) is refused
  * before anything is sent, and the refusal names the flow (table,
  * priority, match cut to a bounded length, cookie).  Issue 9: a flood of
@@ -17,7 +17,7 @@
 #include "openvswitch/ofp-flow.h"
 #include "openvswitch/ofp-protocol.h"
 #include "openvswitch/ofpbuf.h"
-#include "reconciler/ofbridge.h"
+#include "reconciler/ovs/ofbridge.h"
 #include "util.h"
 
 /* A change set of one add of 'flow' (ovs-ofctl text), as fs_flowtable_changes()

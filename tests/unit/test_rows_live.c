@@ -1,4 +1,4 @@
-/* Tests of reconciler/rows.c (the OVSDB rows flowsteer owns) against a real
+/* Tests of reconciler/ovs/rows.c (the OVSDB rows flowsteer owns) against a real
  * ovsdb-server started in a temporary directory on a unix socket: create,
  * no change means no transaction, update, move between bridges, delete only
  * owned rows, name clashes with foreign rows, missing bridges, owned
@@ -22,8 +22,8 @@
 
 #include "openvswitch/poll-loop.h"
 #include "ovsdb-idl.h"
-#include "reconciler/facts.h"
-#include "reconciler/rows.h"
+#include "reconciler/ovs/facts.h"
+#include "reconciler/ovs/rows.h"
 #include "timeval.h"
 #include "util.h"
 #include "vswitch-idl.h"

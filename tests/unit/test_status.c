@@ -1,5 +1,5 @@
 /* Unit tests for the retry backoff (store/backoff.c) and the bounds of
- * the status document (reconciler/status.c), issue 10 items 1 and 2. */
+ * the status document (reconciler/daemon/status.c), issue 10 items 1 and 2. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reconciler/status.h"
+#include "reconciler/daemon/status.h"
 #include "store/backoff.h"
 
 /* Each wait is a random 50..100% of 100 ms doubling to 10 s; "failing
