@@ -11,6 +11,7 @@
 #ifndef FS_RENDER_INTERNAL_H
 #define FS_RENDER_INTERNAL_H 1
 
+#include <netinet/in.h>
 #include <stdint.h>
 
 #include "render/render.h"
@@ -349,14 +350,28 @@ void render_slice_port(struct render_ctx *, const struct fs_port *p,
                        const struct render_slice_net *sn, int ofport,
                        int member);
 
-/* Returns the match texts of flowspace match 'm' (NULL: everything) for
- * every field but in_port, dl_src and dl_dst, which the caller handles:
- * one text ("" when nothing is left), or two (IPv4 and IPv6) when 'm'
- * gives a protocol or ports but no address (render/flowspaces.c).  The
- * texts go to '*out' without a leading comma; caller frees each and the
- * array. */
-size_t render_flowspace_matches(const struct fs_flowspace_match *m,
-                                char ***out);
+/* Flowspace match 'm' (NULL: everything) parsed, for every field but
+ * in_port, dl_src and dl_dst, which the caller matches
+ * (render/flowspaces.c): 'n' matches, one (of no field when nothing is
+ * left), or two (IPv4 and IPv6) when 'm' gives a protocol or ports but no
+ * address. */
+struct render_flowspace {
+    const struct fs_flowspace_match *m;
+    size_t n;
+    int ip[2]; /* IP version of each match: 4, 6, or 0 (no IP field). */
+    /* 'm''s nw_src and nw_dst, when it has them (an IPv4 one mapped into
+     * IPv6). */
+    struct in6_addr src, src_mask, dst, dst_mask;
+};
+
+/* Parses 'm' into 'f'.  Returns NULL, or (an address of 'm' does not
+ * parse) the field and why (caller frees). */
+char *render_flowspace_parse(const struct fs_flowspace_match *m,
+                             struct render_flowspace *f);
+
+/* Adds the fields of match 'i' (< f->n) of 'f' to 'b'. */
+void render_flowspace_match(struct fs_fb *b, const struct render_flowspace *f,
+                            size_t i);
 
 /* Node-wide: tables 0 and 75 for each uplink and tunnel (render/l2.c). */
 void render_l2_uplinks(struct render_ctx *);

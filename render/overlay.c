@@ -6,12 +6,13 @@
  * head-end replication of a flood (table 57).  The tunnel ports, table 4's
  * MPLS hand-off and the world's tunnels are the node-wide unit's; an
  * overlay network's flows its network unit's (render/units.c). */
-#include <inttypes.h>
 #include <string.h>
 
-#include "openvswitch/dynamic-string.h"
-#include "render/internal.h"
 #include "model/text.h"
+#include "openvswitch/meta-flow.h"
+#include "packets.h"
+#include "render/flow.h"
+#include "render/internal.h"
 #include "socket-util.h"
 #include "util.h"
 
@@ -483,10 +484,12 @@ static void render_tunnel_port(struct render_ctx *ctx, const struct need *n,
  * table; the network flows are the network units'. */
 static void render_tunnel_mpls(struct render_ctx *ctx)
 {
-    char *actions = xasprintf("goto_table:%d", FS_T_SFC_REMOTE);
-    render_flow(ctx, "", FS_T_TUNNEL_IN, 110, FS_COOKIE(FS_COOKIE_OVERLAY, 0),
-                "mpls", actions);
-    free(actions);
+    struct fs_fb b;
+    fs_fb_init(&b, FS_T_TUNNEL_IN, FS_PRIO_TUNNEL_IN_MPLS,
+               FS_COOKIE(FS_COOKIE_OVERLAY, 0));
+    fs_match_dl_type(&b, ETH_TYPE_MPLS);
+    fs_goto(&b, FS_T_SFC_REMOTE);
+    render_flow_add(ctx, "", &b);
 }
 
 void render_overlay_tunnels(struct render_ctx *ctx)
@@ -534,13 +537,13 @@ static uint64_t overlay_cookie(const struct render_ctx *ctx,
  * the L2 lookup. */
 static void tunnel_ingress(struct render_ctx *ctx, const struct fs_network *net)
 {
-    char *match = xasprintf("tun_id=%" PRIu32, net->vni);
-    char *actions = xasprintf("set_field:0x%" PRIx64 "->metadata,goto_table:%d",
-                              render_net_key(ctx, net->meta.id), FS_T_L2);
-    render_flow(ctx, net->meta.key, FS_T_TUNNEL_IN, 100,
-                overlay_cookie(ctx, net), match, actions);
-    free(match);
-    free(actions);
+    struct fs_fb b;
+    fs_fb_init(&b, FS_T_TUNNEL_IN, FS_PRIO_TUNNEL_IN_VNI,
+               overlay_cookie(ctx, net));
+    fs_match_tun_id(&b, net->vni);
+    fs_set_field(&b, FS_F_NETWORK, render_net_key(ctx, net->meta.id));
+    fs_goto(&b, FS_T_L2);
+    render_flow_add(ctx, net->meta.key, &b);
 }
 
 /* Table 55: frames to port 'p' (bound elsewhere) go into its chassis'
@@ -548,15 +551,22 @@ static void tunnel_ingress(struct render_ctx *ctx, const struct fs_network *net)
 static void remote_mac(struct render_ctx *ctx, const struct fs_network *net,
                        const struct fs_port *p, int ofport)
 {
-    char *match = xasprintf("metadata=0x%" PRIx64 ",dl_dst=%s",
-                            render_net_key(ctx, net->meta.id), p->mac_address);
-    char *actions = xasprintf("set_field:%" PRIu32 "->tun_id,"
-                              "set_field:%d->reg7,goto_table:%d",
-                              net->vni, ofport, FS_T_EGRESS);
-    render_flow(ctx, p->meta.key, FS_T_L2, 100, overlay_cookie(ctx, net), match,
-                actions);
-    free(match);
-    free(actions);
+    struct eth_addr mac;
+    if (!eth_addr_from_string(p->mac_address, &mac)) {
+        fs_errors_add(&ctx->out->notes, p->meta.key, "$.port.mac_address",
+                      "%s is not a MAC address: no unicast into its tunnel",
+                      fs_quote(p->mac_address).s);
+        return;
+    }
+    struct fs_fb b;
+    fs_fb_init(&b, FS_T_L2, FS_PRIO_L2_REMOTE_UNICAST,
+               overlay_cookie(ctx, net));
+    fs_match_field(&b, FS_F_NETWORK, render_net_key(ctx, net->meta.id));
+    fs_match_dl_dst(&b, mac);
+    fs_set_mf(&b, MFF_TUN_ID, net->vni);
+    fs_set_field(&b, FS_F_DST_PORT, ofport);
+    fs_goto(&b, FS_T_EGRESS);
+    render_flow_add(ctx, p->meta.key, &b);
 }
 
 static int compare_ints(const void *a_, const void *b_)
@@ -570,17 +580,16 @@ static int compare_ints(const void *a_, const void *b_)
 static void tunnel_flood(struct render_ctx *ctx, const struct fs_network *net,
                          const int *ofports, size_t n)
 {
-    char *match = xasprintf("metadata=0x%" PRIx64 "," FS_REG_FROM_TUNNEL "=0",
-                            render_net_key(ctx, net->meta.id));
-    struct ds actions = DS_EMPTY_INITIALIZER;
-    ds_put_format(&actions, "set_field:%" PRIu32 "->tun_id", net->vni);
+    struct fs_fb b;
+    fs_fb_init(&b, FS_T_TUNNEL_FLOOD, FS_PRIO_TUNNEL_FLOOD_REPLICATE,
+               overlay_cookie(ctx, net));
+    fs_match_field(&b, FS_F_NETWORK, render_net_key(ctx, net->meta.id));
+    fs_match_field(&b, FS_F_FROM_TUNNEL, 0);
+    fs_set_mf(&b, MFF_TUN_ID, net->vni);
     for (size_t i = 0; i < n; i++) {
-        ds_put_format(&actions, ",output:%d", ofports[i]);
+        fs_to_port(&b, ofports[i]);
     }
-    render_flow(ctx, net->meta.key, FS_T_TUNNEL_FLOOD, 100,
-                overlay_cookie(ctx, net), match, ds_cstr(&actions));
-    ds_destroy(&actions);
-    free(match);
+    render_flow_add(ctx, net->meta.key, &b);
 }
 
 bool render_overlay_network(struct render_ctx *ctx,

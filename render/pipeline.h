@@ -128,10 +128,24 @@ char *fs_pipeline_check(const struct fs_flow *f);
 
 /* overlay.c: tables FS_T_TUNNEL_IN, FS_T_TUNNEL_FLOOD (and its table
  * FS_T_L2 flows: see issue 19, "who writes table 55"). */
-/* (overlay.c priorities) */
+enum {
+    FS_PRIO_TUNNEL_IN_MPLS = 110,        /* A chain's MPLS hop from a
+                                          * tunnel: to FS_T_SFC_REMOTE. */
+    FS_PRIO_TUNNEL_IN_VNI = 100,         /* An overlay network's VNI ->
+                                          * metadata, to FS_T_L2. */
+    FS_PRIO_L2_REMOTE_UNICAST = 100,     /* A MAC of a port bound on another
+                                          * chassis: into its tunnel. */
+    FS_PRIO_TUNNEL_FLOOD_REPLICATE = 100 /* A flood not from a tunnel: into
+                                          * each tunnel of the network. */
+};
 
 /* slices.c: table FS_T_SLICE. */
-/* (slices.c priorities) */
+enum {
+    FS_PRIO_SLICE_FLOWSPACE = 100, /* What a flowspace lets into the slice
+                                    * and back out to the member. */
+    FS_PRIO_SLICE_DROP = 10        /* The rest of a member's (or its
+                                    * patch's) traffic: dropped. */
+};
 
 /* TRANSITIONAL: the same registers by name, for the feature files that
  * still write flows as text through render_flow(); removed with it. */

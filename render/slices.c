@@ -12,19 +12,13 @@
  * from another network, nothing leaves it toward another network.
  * The bridges and pairs are the node-wide unit's; the member's table 5
  * flows its port unit's (render/units.c). */
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "hash.h"
 #include "model/text.h"
-#include "openvswitch/dynamic-string.h"
+#include "packets.h"
 #include "render/internal.h"
 #include "util.h"
-
-/* Table 5 priorities: what a flowspace lets through, then the rest of a
- * member's (or a member patch's) traffic, dropped. */
-enum { PRIO_FLOWSPACE = 100, PRIO_DROP = 10 };
 
 /* One slice as this node renders it: a slice document, or a network with
  * its own controller (a slice of that one network). */
@@ -327,26 +321,11 @@ void render_slices(struct render_ctx *ctx)
     }
 }
 
-/* The MACs a member sends from: its own and its address pairs', distinct
- * ('*n' of them, in 'macs', which has room for 1 + the pairs). */
-static size_t member_macs(const struct fs_port *p, const char **macs)
-{
-    size_t n = 0;
-    if (p->mac_address) {
-        macs[n++] = p->mac_address;
-    }
-    for (size_t i = 0; i < p->n_allowed_address_pairs; i++) {
-        const char *mac = p->allowed_address_pairs[i].mac_address;
-        bool seen = !mac;
-        for (size_t j = 0; j < n && !seen; j++) {
-            seen = !strcmp(macs[j], mac);
-        }
-        if (!seen) {
-            macs[n++] = mac;
-        }
-    }
-    return n;
-}
+/* A MAC as the model writes it and as the flows match it. */
+struct mac {
+    const char *text;
+    struct eth_addr ea;
+};
 
 /* What one table 5 flow of a member needs. */
 struct member_flows {
@@ -356,84 +335,153 @@ struct member_flows {
     int ofport, member;
 };
 
-static void put(const struct member_flows *mf, const char *match,
-                const char *actions)
+/* Parses MAC 'text' (of resource 'key', at 'path') into '*ea'.  Returns
+ * false, with a note, if it does not parse. */
+static bool parse_mac(const struct member_flows *mf, const char *key,
+                      const char *path, const char *text, struct eth_addr *ea)
 {
-    render_flow_once(mf->ctx, mf->p->meta.key, FS_T_SLICE, PRIO_FLOWSPACE,
-                     mf->cookie, match, actions);
+    if (eth_addr_from_string(text, ea)) {
+        return true;
+    }
+    fs_errors_add(&mf->ctx->out->notes, key, path,
+                  "%s is not a MAC address: no slice flow of it",
+                  fs_quote(text).s);
+    return false;
+}
+
+/* The MACs member 'mf->p' sends from: its own and its address pairs',
+ * distinct ('*n' of them, in 'macs', which has room for 1 + the pairs). */
+static size_t member_macs(const struct member_flows *mf, struct mac *macs)
+{
+    const struct fs_port *p = mf->p;
+    size_t n = 0;
+    if (p->mac_address && parse_mac(mf, p->meta.key, "$.port.mac_address",
+                                    p->mac_address, &macs[n].ea)) {
+        macs[n++].text = p->mac_address;
+    }
+    for (size_t i = 0; i < p->n_allowed_address_pairs; i++) {
+        const char *mac = p->allowed_address_pairs[i].mac_address;
+        bool seen = !mac;
+        for (size_t j = 0; j < n && !seen; j++) {
+            seen = !strcmp(macs[j].text, mac);
+        }
+        if (!seen && parse_mac(mf, p->meta.key, "$.port.allowed_address_pairs",
+                               mac, &macs[n].ea)) {
+            macs[n++].text = mac;
+        }
+    }
+    return n;
+}
+
+/* A flowspace (NULL: none) as a member's flows match it. */
+struct slice_fs {
+    const struct fs_flowspace *fs;
+    bool has_src, has_dst;          /* It gives dl_src, dl_dst: */
+    struct eth_addr src, dst;       /* ...these. */
+    struct render_flowspace fields; /* Its other fields. */
+};
+
+/* Parses flowspace 'fs' (NULL: none) into 'sf'.  Returns false, with a
+ * note, if some address of it does not parse. */
+static bool parse_flowspace(const struct member_flows *mf,
+                            const struct fs_flowspace *fs, struct slice_fs *sf)
+{
+    const struct fs_flowspace_match *m = fs ? &fs->match : NULL;
+    *sf = (struct slice_fs){
+        .fs = fs, .has_src = m && m->dl_src, .has_dst = m && m->dl_dst};
+    if ((sf->has_src && !parse_mac(mf, fs->meta.key, "$.flowspace.match.dl_src",
+                                   m->dl_src, &sf->src)) ||
+        (sf->has_dst && !parse_mac(mf, fs->meta.key, "$.flowspace.match.dl_dst",
+                                   m->dl_dst, &sf->dst))) {
+        return false;
+    }
+    char *error = render_flowspace_parse(m, &sf->fields);
+    if (error) {
+        fs_errors_add(&mf->ctx->out->notes, fs->meta.key, "$.flowspace.match",
+                      "%s: no slice flow of it", error);
+        free(error);
+        return false;
+    }
+    return true;
 }
 
 /* Into the slice: from the member with source 'mac', and what flowspace
- * 'fs' (NULL: none) adds ('extra': its other fields). */
-static void into_slice(const struct member_flows *mf,
-                       const struct fs_flowspace *fs, const char *mac,
-                       const char *extra)
+ * 'sf' adds (match 'e' of its other fields). */
+static void into_slice(const struct member_flows *mf, const struct slice_fs *sf,
+                       const struct mac *mac, size_t e)
 {
-    if (fs && fs->match.dl_src && strcmp(fs->match.dl_src, mac)) {
+    if (sf->has_src && strcmp(sf->fs->match.dl_src, mac->text)) {
         return;
     }
-    struct ds m = DS_EMPTY_INITIALIZER;
-    ds_put_format(&m, "reg6=%d,dl_src=%s", mf->ofport, mac);
-    if (fs && fs->match.dl_dst) {
-        ds_put_format(&m, ",dl_dst=%s", fs->match.dl_dst);
+    struct fs_fb b;
+    fs_fb_init(&b, FS_T_SLICE, FS_PRIO_SLICE_FLOWSPACE, mf->cookie);
+    fs_match_field(&b, FS_F_SRC_PORT, mf->ofport);
+    fs_match_dl_src(&b, mac->ea);
+    if (sf->has_dst) {
+        fs_match_dl_dst(&b, sf->dst);
     }
-    ds_put_format(&m, "%s%s", *extra ? "," : "", extra);
-    char *actions = xasprintf("output:%d", mf->member);
-    put(mf, ds_cstr(&m), actions);
-    free(actions);
-    ds_destroy(&m);
+    render_flowspace_match(&b, &sf->fields, e);
+    fs_to_port(&b, mf->member);
+    render_flow_add_once(mf->ctx, mf->p->meta.key, &b);
 }
 
 /* Out of the slice to the member: from its patch with destination 'dst'
- * (a MAC, or a value/mask), and what flowspace 'fs' adds. */
+ * under 'mask', and what flowspace 'sf' adds (match 'e' of its other
+ * fields). */
 static void out_of_slice(const struct member_flows *mf,
-                         const struct fs_flowspace *fs, const char *dst,
-                         const char *extra)
+                         const struct slice_fs *sf, struct eth_addr dst,
+                         struct eth_addr mask, size_t e)
 {
-    struct ds m = DS_EMPTY_INITIALIZER;
-    ds_put_format(&m, "in_port=%d,dl_dst=%s", mf->member, dst);
-    if (fs && fs->match.dl_src) {
-        ds_put_format(&m, ",dl_src=%s", fs->match.dl_src);
+    struct fs_fb b;
+    fs_fb_init(&b, FS_T_SLICE, FS_PRIO_SLICE_FLOWSPACE, mf->cookie);
+    fs_match_in_port(&b, mf->member);
+    fs_match_dl_dst_masked(&b, dst, mask);
+    if (sf->has_src) {
+        fs_match_dl_src(&b, sf->src);
     }
-    ds_put_format(&m, "%s%s", *extra ? "," : "", extra);
-    char *actions = xasprintf("output:%d", mf->ofport);
-    put(mf, ds_cstr(&m), actions);
-    free(actions);
-    ds_destroy(&m);
-}
-
-/* Returns true if MAC text 'mac' is a group (multicast) address. */
-static bool group_mac(const char *mac)
-{
-    unsigned int first;
-    return sscanf(mac, "%2x", &first) == 1 && (first & 1);
+    render_flowspace_match(&b, &sf->fields, e);
+    fs_to_port(&b, mf->ofport);
+    render_flow_add_once(mf->ctx, mf->p->meta.key, &b);
 }
 
 /* The flows of one flowspace 'fs' (NULL: the port's whole traffic) for
- * the member's 'n' MACs. */
+ * the member's 'n' MACs: into the slice from each; out of it to each, and
+ * to group (multicast) addresses, when the flowspace's dl_dst allows. */
 static void flowspace_flows(const struct member_flows *mf,
                             const struct fs_flowspace *fs,
-                            const char *const *macs, size_t n)
+                            const struct mac *macs, size_t n)
 {
-    char **extra;
-    size_t n_extra = render_flowspace_matches(fs ? &fs->match : NULL, &extra);
-    const char *want = fs ? fs->match.dl_dst : NULL;
-    for (size_t e = 0; e < n_extra; e++) {
+    static const struct eth_addr group = ETH_ADDR_C(01, 00, 00, 00, 00, 00);
+    struct slice_fs sf;
+    if (!parse_flowspace(mf, fs, &sf)) {
+        return;
+    }
+    const char *want = sf.has_dst ? fs->match.dl_dst : NULL;
+    for (size_t e = 0; e < sf.fields.n; e++) {
         for (size_t i = 0; i < n; i++) {
-            into_slice(mf, fs, macs[i], extra[e]);
-            if (!want || !strcmp(want, macs[i])) {
-                out_of_slice(mf, fs, macs[i], extra[e]);
+            into_slice(mf, &sf, &macs[i], e);
+            if (!want || !strcmp(want, macs[i].text)) {
+                out_of_slice(mf, &sf, macs[i].ea, eth_addr_exact, e);
             }
         }
         if (!want) {
-            out_of_slice(mf, fs, "01:00:00:00:00:00/01:00:00:00:00:00",
-                         extra[e]);
-        } else if (group_mac(want)) {
-            out_of_slice(mf, fs, want, extra[e]);
+            out_of_slice(mf, &sf, group, group, e);
+        } else if (eth_addr_is_multicast(sf.dst)) {
+            out_of_slice(mf, &sf, sf.dst, eth_addr_exact, e);
         }
-        free(extra[e]);
     }
-    free(extra);
+}
+
+/* The rest of the member's traffic, and of its patch's, is dropped. */
+static void member_drops(const struct member_flows *mf)
+{
+    struct fs_fb b;
+    fs_fb_init(&b, FS_T_SLICE, FS_PRIO_SLICE_DROP, mf->cookie);
+    fs_match_field(&b, FS_F_SRC_PORT, mf->ofport);
+    render_flow_add(mf->ctx, mf->p->meta.key, &b);
+    fs_fb_init(&b, FS_T_SLICE, FS_PRIO_SLICE_DROP, mf->cookie);
+    fs_match_in_port(&b, mf->member);
+    render_flow_add(mf->ctx, mf->p->meta.key, &b);
 }
 
 void render_slice_port(struct render_ctx *ctx, const struct fs_port *p,
@@ -443,8 +491,8 @@ void render_slice_port(struct render_ctx *ctx, const struct fs_port *p,
     struct member_flows mf = {
         ctx, p, FS_COOKIE(FS_COOKIE_SLICE, render_net_key(ctx, p->network_id)),
         ofport, member};
-    const char **macs = xcalloc(p->n_allowed_address_pairs + 1, sizeof *macs);
-    size_t n = member_macs(p, macs);
+    struct mac *macs = xcalloc(p->n_allowed_address_pairs + 1, sizeof *macs);
+    size_t n = member_macs(&mf, macs);
     if (!sn->n_flowspaces) {
         flowspace_flows(&mf, NULL, macs, n);
     }
@@ -455,12 +503,5 @@ void render_slice_port(struct render_ctx *ctx, const struct fs_port *p,
         }
     }
     free(macs);
-    char *match = xasprintf("reg6=%d", ofport);
-    render_flow(ctx, p->meta.key, FS_T_SLICE, PRIO_DROP, mf.cookie, match,
-                "drop");
-    free(match);
-    match = xasprintf("in_port=%d", member);
-    render_flow(ctx, p->meta.key, FS_T_SLICE, PRIO_DROP, mf.cookie, match,
-                "drop");
-    free(match);
+    member_drops(&mf);
 }
