@@ -298,11 +298,27 @@ bool render_port_ids(struct render_ctx *, const char *bridge, const char *name,
  * then. */
 bool render_bridge(struct render_ctx *, struct fs_ovsdb_bridge *b);
 
+/* The ports p with (p & mask) == value; mask 0: every port. */
+struct render_port_mask {
+    uint16_t value, mask;
+};
+
+/* At most 2 * 16 - 2 blocks split a range of 16-bit ports. */
+#define RENDER_PORT_MASKS_MAX 32
+
 /* Splits the port range [min, max] (0..65535) into the fewest value/mask
- * pairs that cover exactly it (aligned power-of-two blocks), as match text
- * for 'field' with a leading comma: ",tcp_src=23", ",tcp_src=0x16/0xfffe".
+ * pairs that cover exactly it (aligned power-of-two blocks), in 'out'
+ * in port order: [23, 23] is {23, 0xffff}, [22, 23] {0x16, 0xfffe}.
+ * Returns the count.  min < 0 or [0, 65535] means any port: one {0, 0}
+ * (render/ranges.c). */
+size_t render_port_blocks(int min, int max,
+                          struct render_port_mask out[RENDER_PORT_MASKS_MAX]);
+
+/* TRANSITIONAL, for tests/unit/test_render.c only, until it checks
+ * render_port_blocks(): the same pairs as match text for 'field' with a
+ * leading comma (",tcp_src=23", ",tcp_src=0x16/0xfffe"; "" for any port).
  * Returns the count; the strings go to '*out' (caller frees each and the
- * array).  min < 0 or [0, 65535] means any port: one "". */
+ * array). */
 size_t render_port_masks(const char *field, int min, int max, char ***out);
 
 /* Returns true if 'name' can follow a 4-character prefix (all of

@@ -124,7 +124,16 @@ char *fs_pipeline_check(const struct fs_flow *f);
 
 /* sfc.c: tables FS_T_SFC_CLASS, FS_T_SFC_FWD, FS_T_SFC_REMOTE,
  * FS_T_SFC_LOCAL. */
-/* (sfc.c priorities) */
+enum {
+    FS_PRIO_SFC_CLASS_DEFAULT = 0,  /* No chain flow matched: on to L2. */
+    FS_PRIO_SFC_CLASS_SF_DROP = 10, /* An SF port's other traffic. */
+    FS_PRIO_SFC_CLASS_CHAIN = 100,  /* A classifier on a chain's entry or
+                                     * an SF's egress; an MPLS SF's label
+                                     * back. */
+    FS_PRIO_SFC_FWD_HOP = 100,      /* A hop's label -> its pairs. */
+    FS_PRIO_SFC_REMOTE_HOP = 100,   /* A hop's MPLS label from a tunnel. */
+    FS_PRIO_SFC_LOCAL_HOP = 100,    /* A hop's label -> its pairs here. */
+};
 
 /* overlay.c: tables FS_T_TUNNEL_IN, FS_T_TUNNEL_FLOOD (and its table
  * FS_T_L2 flows: see issue 19, "who writes table 55"). */

@@ -1,20 +1,19 @@
 /* Port ranges as masked matches: the classic prefix split of [min, max] into
- * aligned power-of-two blocks, each one value/mask match (ovs-fields(7):
+ * aligned power-of-two blocks, each one value/mask pair (ovs-fields(7):
  * tcp_src and friends accept an arbitrary bitwise mask). */
 #include <stdlib.h>
 
 #include "render/internal.h"
 #include "util.h"
 
-size_t render_port_masks(const char *field, int min, int max, char ***out)
+size_t render_port_blocks(int min, int max,
+                          struct render_port_mask out[RENDER_PORT_MASKS_MAX])
 {
-    size_t n = 0, allocated = 0;
-    *out = NULL;
     if (min < 0 || (min == 0 && max == 0xffff)) {
-        *out = xmalloc(sizeof **out);
-        (*out)[0] = xstrdup("");
+        out[0] = (struct render_port_mask){0, 0};
         return 1;
     }
+    size_t n = 0;
     unsigned int lo = min, hi = max;
     while (lo <= hi) {
         /* Largest block starting at 'lo' that is aligned and fits. */
@@ -22,17 +21,27 @@ size_t render_port_masks(const char *field, int min, int max, char ***out)
         while (lo + size - 1 > hi) {
             size >>= 1;
         }
-        if (n >= allocated) {
-            *out = x2nrealloc(*out, &allocated, sizeof **out);
-        }
-        unsigned int mask = 0xffff & ~(size - 1);
-        (*out)[n++] = mask == 0xffff
-                          ? xasprintf(",%s=%u", field, lo)
-                          : xasprintf(",%s=0x%x/0x%x", field, lo, mask);
+        ovs_assert(n < RENDER_PORT_MASKS_MAX);
+        out[n++] = (struct render_port_mask){lo, 0xffff & ~(size - 1)};
         if (lo + size > 0xffff) {
             break;
         }
         lo += size;
+    }
+    return n;
+}
+
+size_t render_port_masks(const char *field, int min, int max, char ***out)
+{
+    struct render_port_mask blocks[RENDER_PORT_MASKS_MAX];
+    size_t n = render_port_blocks(min, max, blocks);
+    *out = xmalloc(n * sizeof **out);
+    for (size_t i = 0; i < n; i++) {
+        const struct render_port_mask *m = &blocks[i];
+        (*out)[i] = !m->mask ? xstrdup("")
+                    : m->mask == 0xffff
+                        ? xasprintf(",%s=%u", field, m->value)
+                        : xasprintf(",%s=0x%x/0x%x", field, m->value, m->mask);
     }
     return n;
 }

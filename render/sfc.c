@@ -1,17 +1,21 @@
-/* Service function chains on this node, tables 10 and 15
+/* Service function chains on this node, tables 10, 15, 16 and 17
  * (docs/architecture.md, "Integration bridge pipeline" and "Correlation").
  * Follows networking-sfc's OVS agent:
  * classification on the logical source port, a select group per port pair
  * group of several pairs, the proxy treatment for SFs without correlation
  * and re-classification on each SF's egress port; the label (path id << 8 |
- * hop index) travels in reg5 and becomes an MPLS header only toward an SF
- * that understands it.  Each chain's flows and groups belong to its chain
+ * hop index) travels in the label field (FS_F_LABEL) and becomes an MPLS
+ * header only toward an SF that understands it, or into a tunnel.  Flows
+ * are built with struct fs_fb (render/flow.h); groups are still ovs-ofctl
+ * text (render_group()).  Each chain's flows and groups belong to its chain
  * unit, an SF port's drop flow to its port unit, table 10's default to the
  * node-wide unit (render/units.c). */
 #include <inttypes.h>
 #include <string.h>
 
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/meta-flow.h"
+#include "packets.h"
 #include "render/internal.h"
 #include "model/text.h"
 #include "util.h"
@@ -67,6 +71,13 @@ static uint32_t label(const struct path *p, size_t i)
     return (p->pc->path_id << 8) | hop_index(p, i);
 }
 
+/* The ethertype under a chain's MPLS header (the model keeps one per chain
+ * that has one). */
+static uint16_t inner_eth_type(const struct plan *plan)
+{
+    return plan->v6 ? ETH_TYPE_IPV6 : ETH_TYPE_IP;
+}
+
 /* The port a pair receives on and the one it sends from, in 'p''s
  * direction: the reverse path enters a pair at its egress port. */
 static const char *pair_in(const struct path *p, const struct fs_port_pair *pp)
@@ -85,78 +96,134 @@ classifier(const struct render_ctx *ctx, const struct path *p, size_t i)
     return render_find(ctx, FS_FLOW_CLASSIFIER, p->pc->flow_classifiers[i]);
 }
 
-/* Appends the classifier's L3 match in 'reverse' direction: "ip" or "ipv6",
- * nw_proto, and the prefixes as nw_src/nw_dst or ipv6_src/ipv6_dst. */
-static void put_l3_match(struct ds *m, const struct fs_flow_classifier *fc,
-                         bool reverse)
+/* 'dst' becomes a builder of a copy of 'src''s flow so far (table,
+ * priority, cookie, match, actions). */
+static void fb_copy(struct fs_fb *dst, const struct fs_fb *src)
+{
+    fs_fb_init(dst, src->table_id, src->priority, src->cookie);
+    dst->match = src->match;
+    ofpbuf_put(&dst->ofpacts, src->ofpacts.data, src->ofpacts.size);
+}
+
+/* Matches prefix 'text' (NULL: any address) of the model (canonical
+ * "addr/len") as OVS field 'mff', an IPv6 one if 'v6'.  Returns NULL, or
+ * why it does not parse (caller frees). */
+static char *match_prefix(struct fs_fb *b, int mff, bool v6, const char *text)
+{
+    if (!text) {
+        return NULL;
+    }
+    union mf_value v, m;
+    memset(&v, 0, sizeof v);
+    memset(&m, 0, sizeof m);
+    char *error = v6 ? ipv6_parse_masked(text, &v.ipv6, &m.ipv6)
+                     : ip_parse_masked(text, &v.be32, &m.be32);
+    if (!error) {
+        fs_match_mf_value(b, mff, &v, &m);
+    }
+    return error;
+}
+
+/* Matches the classifier's L3 fields in 'reverse' direction: IPv4 or IPv6,
+ * IP protocol and the prefixes.  Returns NULL, or why a prefix does not
+ * parse (caller frees). */
+static char *match_l3(struct fs_fb *b, const struct fs_flow_classifier *fc,
+                      bool reverse)
 {
     bool v6 = fc->ethertype == 6;
     const char *src =
         reverse ? fc->destination_ip_prefix : fc->source_ip_prefix;
     const char *dst =
         reverse ? fc->source_ip_prefix : fc->destination_ip_prefix;
-    ds_put_cstr(m, v6 ? "ipv6" : "ip");
+    fs_match_dl_type(b, v6 ? ETH_TYPE_IPV6 : ETH_TYPE_IP);
     if (fc->protocol >= 0) {
-        ds_put_format(m, ",nw_proto=%d", fc->protocol);
+        fs_match_mf(b, MFF_IP_PROTO, fc->protocol, UINT8_MAX);
     }
-    if (src) {
-        ds_put_format(m, ",%s=%s", v6 ? "ipv6_src" : "nw_src", src);
-    }
-    if (dst) {
-        ds_put_format(m, ",%s=%s", v6 ? "ipv6_dst" : "nw_dst", dst);
+    char *error = match_prefix(b, v6 ? MFF_IPV6_SRC : MFF_IPV4_SRC, v6, src);
+    return error ? error
+                 : match_prefix(b, v6 ? MFF_IPV6_DST : MFF_IPV4_DST, v6, dst);
+}
+
+/* OVS's L4 source (destination if 'dst') port field for IP protocol
+ * 'proto' (the model only accepts port ranges with tcp, udp or sctp). */
+static int l4_port_field(int proto, bool dst)
+{
+    return proto == 17    ? (dst ? MFF_UDP_DST : MFF_UDP_SRC)
+           : proto == 132 ? (dst ? MFF_SCTP_DST : MFF_SCTP_SRC)
+                          : (dst ? MFF_TCP_DST : MFF_TCP_SRC);
+}
+
+/* Matches the ports of block 'm' in L4 port field 'mff' (nothing for every
+ * port). */
+static void match_ports(struct fs_fb *b, int mff,
+                        const struct render_port_mask *m)
+{
+    if (m->mask) {
+        fs_match_mf(b, mff, m->value, m->mask);
     }
 }
 
-/* OVS name prefix of the L4 port fields for IP protocol 'proto' (the model
- * only accepts port ranges with tcp, udp or sctp). */
-static const char *l4_name(int proto)
+/* Adds to 't' the match of 'fc''s packets from port 'in' in 'p''s
+ * direction, but for L4 ports.  Returns false, with a note, if a prefix
+ * does not parse. */
+static bool match_classifier(struct render_ctx *ctx, const struct path *p,
+                             const struct fs_flow_classifier *fc, int in,
+                             struct fs_fb *t)
 {
-    return proto == 17 ? "udp" : proto == 132 ? "sctp" : "tcp";
-}
-
-static void free_strings(char **s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(s[i]);
+    fs_match_field(t, FS_F_SRC_PORT, in);
+    char *error = match_l3(t, fc, p->reverse);
+    if (error) {
+        fs_errors_add(&ctx->out->notes, p->pc->meta.key,
+                      "$.port_chain.flow_classifiers",
+                      "flow classifier %s: %s: not rendered",
+                      fs_quote(fc->meta.id).s, error);
+        free(error);
     }
-    free(s);
+    return !error;
 }
 
 /* Renders one table-10 flow per (source mask, destination mask) of 'fc' in
- * 'p''s direction for packets from 'reg6', with 'actions'. */
+ * 'p''s direction for packets from port 'in', with the actions of 't' (a
+ * table-10 builder with its actions only; freed here). */
 static void classifier_flows(struct render_ctx *ctx, const struct path *p,
-                             const struct fs_flow_classifier *fc, int reg6,
-                             const char *actions)
+                             const struct fs_flow_classifier *fc, int in,
+                             struct fs_fb *t)
 {
-    int smin =
-        p->reverse ? fc->destination_port_range_min : fc->source_port_range_min;
-    int smax =
-        p->reverse ? fc->destination_port_range_max : fc->source_port_range_max;
-    int dmin =
-        p->reverse ? fc->source_port_range_min : fc->destination_port_range_min;
-    int dmax =
-        p->reverse ? fc->source_port_range_max : fc->destination_port_range_max;
-    char *sfield = xasprintf("%s_src", l4_name(fc->protocol));
-    char *dfield = xasprintf("%s_dst", l4_name(fc->protocol));
-    char **src, **dst;
-    size_t n_src = render_port_masks(sfield, smin, smax, &src);
-    size_t n_dst = render_port_masks(dfield, dmin, dmax, &dst);
-    struct ds m = DS_EMPTY_INITIALIZER;
-    for (size_t i = 0; i < n_src; i++) {
+    bool r = p->reverse;
+    int smin = r ? fc->destination_port_range_min : fc->source_port_range_min;
+    int smax = r ? fc->destination_port_range_max : fc->source_port_range_max;
+    int dmin = r ? fc->source_port_range_min : fc->destination_port_range_min;
+    int dmax = r ? fc->source_port_range_max : fc->destination_port_range_max;
+    struct render_port_mask src[RENDER_PORT_MASKS_MAX];
+    struct render_port_mask dst[RENDER_PORT_MASKS_MAX];
+    size_t n_src = render_port_blocks(smin, smax, src);
+    size_t n_dst = render_port_blocks(dmin, dmax, dst);
+    bool ok = match_classifier(ctx, p, fc, in, t);
+    for (size_t i = 0; ok && i < n_src; i++) {
         for (size_t j = 0; j < n_dst; j++) {
-            ds_clear(&m);
-            ds_put_format(&m, "reg6=%d,", reg6);
-            put_l3_match(&m, fc, p->reverse);
-            ds_put_format(&m, "%s%s", src[i], dst[j]);
-            render_flow(ctx, p->pc->meta.key, FS_T_SFC_CLASS, 100, p->cookie,
-                        ds_cstr(&m), actions);
+            struct fs_fb b;
+            fb_copy(&b, t);
+            match_ports(&b, l4_port_field(fc->protocol, false), &src[i]);
+            match_ports(&b, l4_port_field(fc->protocol, true), &dst[j]);
+            render_flow_add(ctx, p->pc->meta.key, &b);
         }
     }
-    ds_destroy(&m);
-    free_strings(src, n_src);
-    free_strings(dst, n_dst);
-    free(sfield);
-    free(dfield);
+    fs_fb_uninit(t);
+}
+
+/* A builder of a table-10 flow of 'p' (priority FS_PRIO_SFC_CLASS_CHAIN),
+ * matching everything, with no actions. */
+static void class_flow_init(struct fs_fb *b, const struct path *p)
+{
+    fs_fb_init(b, FS_T_SFC_CLASS, FS_PRIO_SFC_CLASS_CHAIN, p->cookie);
+}
+
+/* The actions handing a packet to hop 'i' of 'p': its label, then
+ * table 15. */
+static void put_to_hop(struct fs_fb *b, const struct path *p, size_t i)
+{
+    fs_set_field(b, FS_F_LABEL, label(p, i));
+    fs_goto(b, FS_T_SFC_FWD);
 }
 
 /* The ofport where 'fc''s traffic leaves the path: its logical destination
@@ -169,69 +236,107 @@ static int exit_ofport(const struct render_ctx *ctx, const struct path *p,
     return exit ? render_local_ofport(ctx, exit) : 0;
 }
 
-/* Actions once hop 'i' is done: on to the next hop's label, or after the
- * last hop to the destination: 'fc''s exit port if it is plugged here, else
- * the L2 lookup.  'fc' NULL stands for every classifier of the chain (an
- * MPLS label does not say which one matched): their exit if they all share
- * one, else the L2 lookup. */
-static char *next_actions(const struct render_ctx *ctx, const struct path *p,
-                          size_t i, const struct fs_flow_classifier *fc)
+/* Adds the actions once hop 'i' is done: on to the next hop's label, or
+ * after the last hop to the destination: 'fc''s exit port if it is plugged
+ * here, else the L2 lookup.  'fc' NULL stands for every classifier of the
+ * chain (an MPLS label does not say which one matched): their exit if they
+ * all share one, else the L2 lookup. */
+static void put_next(struct fs_fb *b, const struct render_ctx *ctx,
+                     const struct path *p, size_t i,
+                     const struct fs_flow_classifier *fc)
 {
     if (i + 1 < p->plan->n_hops) {
-        return xasprintf("set_field:%" PRIu32 "->reg5,goto_table:%d",
-                         label(p, i + 1), FS_T_SFC_FWD);
+        put_to_hop(b, p, i + 1);
+        return;
     }
     int ofport = fc ? exit_ofport(ctx, p, fc) : -1;
     for (size_t c = 0; !fc && c < p->pc->n_flow_classifiers; c++) {
         int exit = exit_ofport(ctx, p, classifier(ctx, p, c));
         ofport = ofport < 0 || ofport == exit ? exit : 0;
     }
-    return ofport > 0 ? xasprintf("set_field:%d->reg7,goto_table:%d", ofport,
-                                  FS_T_EGRESS)
-                      : xasprintf("goto_table:%d", FS_T_L2);
+    if (ofport > 0) {
+        fs_set_field(b, FS_F_DST_PORT, ofport);
+        fs_goto(b, FS_T_EGRESS);
+    } else {
+        fs_goto(b, FS_T_L2);
+    }
 }
 
 /* Traffic entering the path at each classifier's source port (destination
  * port on the reverse path). */
 static void render_entry(struct render_ctx *ctx, const struct path *p)
 {
-    char *actions = xasprintf("set_field:%" PRIu32 "->reg5,goto_table:%d",
-                              label(p, 0), FS_T_SFC_FWD);
     for (size_t i = 0; i < p->pc->n_flow_classifiers; i++) {
         const struct fs_flow_classifier *fc = classifier(ctx, p, i);
         const char *entry =
             p->reverse ? fc->logical_destination_port : fc->logical_source_port;
         int ofport = entry ? render_local_ofport(ctx, entry) : 0;
         if (ofport) {
-            classifier_flows(ctx, p, fc, ofport, actions);
+            struct fs_fb t;
+            class_flow_init(&t, p);
+            put_to_hop(&t, p, 0);
+            classifier_flows(ctx, p, fc, ofport, &t);
         }
     }
-    free(actions);
 }
 
-/* Actions handing a packet of hop 'i' to pair 'pp': proxy (no correlation)
- * outputs it as is; an MPLS-aware pair gets the label and TTL = hop index
- * (set_field rather than set_mpls_ttl, which OpenFlow 1.5 deprecates). */
-static char *deliver_actions(const struct render_ctx *ctx, const struct path *p,
-                             size_t i, const struct hop_pair *hp)
+/* How hop 'i''s packets reach pair 'hp': proxy (no correlation) outputs
+ * them as they are; an MPLS-aware pair gets the label and TTL = hop index
+ * (set_field rather than set_mpls_ttl, which OpenFlow 1.5 deprecates); a
+ * pair through a tunnel gets them in MPLS too (networking-sfc's
+ * encapsulation between nodes), with its network's VNI, the header pushed
+ * after the select group chose on the intact packet. */
+struct delivery {
+    bool mpls, tunnel;
+    uint32_t label, ttl, vni;
+    int ofport; /* The pair's port here, or the tunnel. */
+};
+
+static struct delivery delivery(const struct render_ctx *ctx,
+                                const struct path *p, size_t i,
+                                const struct hop_pair *hp)
 {
     const struct fs_port_pair *pp = hp->pp;
+    struct delivery d = {.label = label(p, i), .ttl = hop_index(p, i)};
     if (hp->tunnel) {
-        /* networking-sfc's encapsulation between nodes: MPLS inside the
-         * tunnel, pushed after the select group chose on the intact
-         * packet. */
-        return xasprintf("push_mpls:0x8847,set_field:%" PRIu32 "->mpls_label,"
-                         "set_field:%" PRIu32 "->mpls_ttl,"
-                         "set_field:%" PRIu32 "->tun_id,output:%d",
-                         label(p, i), hop_index(p, i), hp->vni, hp->tunnel);
+        d.mpls = d.tunnel = true;
+        d.vni = hp->vni;
+        d.ofport = hp->tunnel;
+    } else {
+        d.mpls = pp->correlation == FS_CORR_MPLS;
+        d.ofport = render_local_ofport(ctx, pair_in(p, pp));
     }
-    int ofport = render_local_ofport(ctx, pair_in(p, pp));
-    if (pp->correlation == FS_CORR_MPLS) {
-        return xasprintf("push_mpls:0x8847,set_field:%" PRIu32 "->mpls_label,"
-                         "set_field:%" PRIu32 "->mpls_ttl,output:%d",
-                         label(p, i), hop_index(p, i), ofport);
+    return d;
+}
+
+/* Adds delivery 'd''s actions. */
+static void put_delivery(struct fs_fb *b, const struct delivery *d)
+{
+    if (d->mpls) {
+        fs_push_mpls(b, ETH_TYPE_MPLS);
+        fs_set_mf(b, MFF_MPLS_LABEL, d->label);
+        fs_set_mf(b, MFF_MPLS_TTL, d->ttl);
     }
-    return xasprintf("output:%d", ofport);
+    if (d->tunnel) {
+        fs_set_mf(b, MFF_TUN_ID, d->vni);
+    }
+    fs_to_port(b, d->ofport);
+}
+
+/* Appends delivery 'd''s actions as a group bucket's (ovs-ofctl text, as
+ * render_group() takes groups). */
+static void put_bucket_actions(struct ds *s, const struct delivery *d)
+{
+    if (d->mpls) {
+        ds_put_format(s,
+                      "push_mpls:0x8847,set_field:%" PRIu32 "->mpls_label,"
+                      "set_field:%" PRIu32 "->mpls_ttl,",
+                      d->label, d->ttl);
+    }
+    if (d->tunnel) {
+        ds_put_format(s, "set_field:%" PRIu32 "->tun_id,", d->vni);
+    }
+    ds_put_format(s, "output:%d", d->ofport);
 }
 
 /* Appends one hash field; "ip_src"/"ip_dst" become the IPv4 and/or IPv6
@@ -268,31 +373,39 @@ static void put_hash_fields(struct ds *s, const struct plan *plan,
     ds_put_char(s, ')');
 }
 
-/* Adds to 'table' the flow matching 'match' that hands hop 'i''s packets
- * to its pairs 'pairs' ('n'): the one pair's actions, or select group
- * 'gid' with one bucket per pair (weight from the pair). */
+/* Select group 'gid' handing hop 'i''s packets to its pairs 'pairs' ('n'),
+ * one bucket per pair (weight from the pair). */
+static void render_select_group(struct render_ctx *ctx, const struct path *p,
+                                size_t i, const struct hop_pair *pairs,
+                                size_t n, uint32_t gid)
+{
+    struct ds spec = DS_EMPTY_INITIALIZER;
+    ds_put_cstr(&spec, "type=select");
+    put_hash_fields(&spec, p->plan, path_hop(p, i)->ppg);
+    for (size_t k = 0; k < n; k++) {
+        struct delivery d = delivery(ctx, p, i, &pairs[k]);
+        ds_put_format(&spec, ",bucket=bucket_id:%zu,weight:%d,actions=", k,
+                      pairs[k].pp->weight);
+        put_bucket_actions(&spec, &d);
+    }
+    render_group(ctx, gid, ds_steal_cstr(&spec));
+}
+
+/* Adds flow 'b' (its table, priority and match set) with the actions
+ * handing hop 'i''s packets to its pairs 'pairs' ('n'): the one pair's
+ * delivery, or select group 'gid'. */
 static void render_to_pairs(struct render_ctx *ctx, const struct path *p,
                             size_t i, const struct hop_pair *pairs, size_t n,
-                            uint8_t table, const char *match, uint32_t gid)
+                            struct fs_fb *b, uint32_t gid)
 {
-    char *actions;
     if (n == 1) {
-        actions = deliver_actions(ctx, p, i, &pairs[0]);
+        struct delivery d = delivery(ctx, p, i, &pairs[0]);
+        put_delivery(b, &d);
     } else {
-        struct ds spec = DS_EMPTY_INITIALIZER;
-        ds_put_cstr(&spec, "type=select");
-        put_hash_fields(&spec, p->plan, path_hop(p, i)->ppg);
-        for (size_t k = 0; k < n; k++) {
-            char *bucket = deliver_actions(ctx, p, i, &pairs[k]);
-            ds_put_format(&spec, ",bucket=bucket_id:%zu,weight:%d,actions=%s",
-                          k, pairs[k].pp->weight, bucket);
-            free(bucket);
-        }
-        render_group(ctx, gid, ds_steal_cstr(&spec));
-        actions = xasprintf("group:%" PRIu32, gid);
+        render_select_group(ctx, p, i, pairs, n, gid);
+        fs_to_group(b, gid);
     }
-    render_flow(ctx, p->pc->meta.key, table, 100, p->cookie, match, actions);
-    free(actions);
+    render_flow_add(ctx, p->pc->meta.key, b);
 }
 
 /* Table 15 for hop 'i': every pair it can reach, here or through
@@ -301,10 +414,18 @@ static void render_forward(struct render_ctx *ctx, const struct path *p,
                            size_t i)
 {
     const struct hop *h = path_hop(p, i);
-    char *match = xasprintf("reg5=%" PRIu32, label(p, i));
-    render_to_pairs(ctx, p, i, h->pairs, h->n_pairs, FS_T_SFC_FWD, match,
+    struct fs_fb b;
+    fs_fb_init(&b, FS_T_SFC_FWD, FS_PRIO_SFC_FWD_HOP, p->cookie);
+    fs_match_field(&b, FS_F_LABEL, label(p, i));
+    render_to_pairs(ctx, p, i, h->pairs, h->n_pairs, &b,
                     FS_GROUP_BASE | label(p, i));
-    free(match);
+}
+
+/* Matches MPLS packets with hop 'i''s label. */
+static void match_mpls_label(struct fs_fb *b, const struct path *p, size_t i)
+{
+    fs_match_dl_type(b, ETH_TYPE_MPLS);
+    fs_match_mf(b, MFF_MPLS_LABEL, label(p, i), UINT64_MAX);
 }
 
 /* Tables 16 and 17 for hop 'i' of a chain across chassis, when some of its
@@ -319,18 +440,18 @@ static void render_arrival(struct render_ctx *ctx, const struct path *p,
     if (!p->plan->spans || !h->n_local) {
         return;
     }
-    char *match = xasprintf("mpls,mpls_label=%" PRIu32, label(p, i));
-    char *actions = xasprintf(
-        "pop_mpls:%s,set_field:%" PRIu32 "->reg5,goto_table:%d",
-        p->plan->v6 ? "0x86dd" : "0x0800", label(p, i), FS_T_SFC_LOCAL);
-    render_flow(ctx, p->pc->meta.key, FS_T_SFC_REMOTE, 100, p->cookie, match,
-                actions);
-    free(actions);
-    free(match);
-    match = xasprintf("reg5=%" PRIu32, label(p, i));
-    render_to_pairs(ctx, p, i, h->pairs, h->n_local, FS_T_SFC_LOCAL, match,
+    struct fs_fb b;
+    fs_fb_init(&b, FS_T_SFC_REMOTE, FS_PRIO_SFC_REMOTE_HOP, p->cookie);
+    match_mpls_label(&b, p, i);
+    fs_pop_mpls(&b, inner_eth_type(p->plan));
+    fs_set_field(&b, FS_F_LABEL, label(p, i));
+    fs_goto(&b, FS_T_SFC_LOCAL);
+    render_flow_add(ctx, p->pc->meta.key, &b);
+
+    fs_fb_init(&b, FS_T_SFC_LOCAL, FS_PRIO_SFC_LOCAL_HOP, p->cookie);
+    fs_match_field(&b, FS_F_LABEL, label(p, i));
+    render_to_pairs(ctx, p, i, h->pairs, h->n_local, &b,
                     FS_GROUP_BASE | FS_GROUP_LOCAL | label(p, i));
-    free(match);
 }
 
 /* Table 10 on the outgoing port 'out' of an MPLS-aware pair of hop 'i':
@@ -340,16 +461,13 @@ static void render_arrival(struct render_ctx *ctx, const struct path *p,
 static void render_mpls_return(struct render_ctx *ctx, const struct path *p,
                                size_t i, int out)
 {
-    char *next = next_actions(ctx, p, i, NULL);
-    char *match =
-        xasprintf("reg6=%d,mpls,mpls_label=%" PRIu32, out, label(p, i));
-    char *actions =
-        xasprintf("pop_mpls:%s,%s", p->plan->v6 ? "0x86dd" : "0x0800", next);
-    render_flow(ctx, p->pc->meta.key, FS_T_SFC_CLASS, 100, p->cookie, match,
-                actions);
-    free(match);
-    free(actions);
-    free(next);
+    struct fs_fb b;
+    class_flow_init(&b, p);
+    fs_match_field(&b, FS_F_SRC_PORT, out);
+    match_mpls_label(&b, p, i);
+    fs_pop_mpls(&b, inner_eth_type(p->plan));
+    put_next(&b, ctx, p, i, NULL);
+    render_flow_add(ctx, p->pc->meta.key, &b);
 }
 
 /* Table 10 on the outgoing port of each pair of hop 'i': a proxy SF's
@@ -367,9 +485,10 @@ static void render_return(struct render_ctx *ctx, const struct path *p,
         }
         for (size_t c = 0; c < p->pc->n_flow_classifiers; c++) {
             const struct fs_flow_classifier *fc = classifier(ctx, p, c);
-            char *next = next_actions(ctx, p, i, fc);
-            classifier_flows(ctx, p, fc, out, next);
-            free(next);
+            struct fs_fb t;
+            class_flow_init(&t, p);
+            put_next(&t, ctx, p, i, fc);
+            classifier_flows(ctx, p, fc, out, &t);
         }
     }
 }
@@ -602,10 +721,11 @@ void render_sfc_base(struct render_ctx *ctx)
         n_local += render_local_ofport(ctx, ctx->snap->ports[i].meta.id) != 0;
     }
     if (n_local) {
-        char *actions = xasprintf("goto_table:%d", FS_T_L2);
-        render_flow(ctx, "", FS_T_SFC_CLASS, 0, FS_COOKIE(FS_COOKIE_L2, 0), "",
-                    actions);
-        free(actions);
+        struct fs_fb b;
+        fs_fb_init(&b, FS_T_SFC_CLASS, FS_PRIO_SFC_CLASS_DEFAULT,
+                   FS_COOKIE(FS_COOKIE_L2, 0));
+        fs_goto(&b, FS_T_L2);
+        render_flow_add(ctx, "", &b);
     }
 }
 
@@ -616,10 +736,11 @@ void render_sfc_port(struct render_ctx *ctx, const struct fs_port *p,
 {
     if (render_is_sf_port(ctx, p->meta.id)) {
         uint64_t key = render_net_key(ctx, p->network_id);
-        char *match = xasprintf("reg6=%d", ofport);
-        render_flow(ctx, p->meta.key, FS_T_SFC_CLASS, 10,
-                    FS_COOKIE(FS_COOKIE_L2, key), match, "drop");
-        free(match);
+        struct fs_fb b;
+        fs_fb_init(&b, FS_T_SFC_CLASS, FS_PRIO_SFC_CLASS_SF_DROP,
+                   FS_COOKIE(FS_COOKIE_L2, key));
+        fs_match_field(&b, FS_F_SRC_PORT, ofport);
+        render_flow_add(ctx, p->meta.key, &b);
     }
 }
 
