@@ -314,13 +314,6 @@ struct render_port_mask {
 size_t render_port_blocks(int min, int max,
                           struct render_port_mask out[RENDER_PORT_MASKS_MAX]);
 
-/* TRANSITIONAL, for tests/unit/test_render.c only, until it checks
- * render_port_blocks(): the same pairs as match text for 'field' with a
- * leading comma (",tcp_src=23", ",tcp_src=0x16/0xfffe"; "" for any port).
- * Returns the count; the strings go to '*out' (caller frees each and the
- * array). */
-size_t render_port_masks(const char *field, int min, int max, char ***out);
-
 /* Returns true if 'name' can follow a 4-character prefix (all of
  * render/pipeline.h's are) in an OVS port or bridge name: at most
  * FS_PORT_NAME_MAX - 4 characters of [A-Za-z0-9_.-], not empty. */
@@ -415,7 +408,7 @@ void render_l2_member(struct render_ctx *, const struct fs_port *p, int ofport,
 /* Network unit: flooding and unknown unicast, table 55 (render/l2.c). */
 void render_l2_network(struct render_ctx *, const struct fs_network *);
 
-/* Chain unit: tables 10 and 15 and the groups of chain 'pc'
+/* Chain unit: tables 10, 15, 16 and 17 and the groups of chain 'pc'
  * (render/sfc.c). */
 void render_sfc_chain(struct render_ctx *, const struct fs_port_chain *pc);
 

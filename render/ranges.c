@@ -30,18 +30,3 @@ size_t render_port_blocks(int min, int max,
     }
     return n;
 }
-
-size_t render_port_masks(const char *field, int min, int max, char ***out)
-{
-    struct render_port_mask blocks[RENDER_PORT_MASKS_MAX];
-    size_t n = render_port_blocks(min, max, blocks);
-    *out = xmalloc(n * sizeof **out);
-    for (size_t i = 0; i < n; i++) {
-        const struct render_port_mask *m = &blocks[i];
-        (*out)[i] = !m->mask ? xstrdup("")
-                    : m->mask == 0xffff
-                        ? xasprintf(",%s=%u", field, m->value)
-                        : xasprintf(",%s=0x%x/0x%x", field, m->value, m->mask);
-    }
-    return n;
-}
