@@ -76,14 +76,21 @@ struct fs_ovs {
     bool counters_new OVS_GUARDED;
 };
 
+/* The OpenFlow connection to the bridge. */
+enum of_state {
+    OF_DOWN,       /* No connection: the next attempt at 'next_connect'. */
+    OF_CONNECTING, /* 'vconn' open, the hello exchange under way. */
+    OF_CONNECTED,  /* Hello exchanged: requests and bundles go out. */
+};
+
 /* State only the OVS thread touches. */
 struct ovs_side {
     struct ovsdb_idl *idl;
     unsigned int idl_seqno;
     bool facts_sent;
     struct fs_local_facts facts;
-    struct vconn *vconn; /* NULL, connecting or connected. */
-    bool connected;      /* OpenFlow hello exchanged on 'vconn'. */
+    struct vconn *vconn; /* NULL when OF_DOWN. */
+    enum of_state of;
     long long connect_deadline, next_connect, next_audit;
     int audit_interval_ms; /* 0: never. */
     char *of_error;        /* OpenFlow problem last reported; NULL while
@@ -91,7 +98,7 @@ struct ovs_side {
     /* The OVSDB rows, revision and facts generation of the last delta
      * taken (no flows: they are in 'table'); NULL before the first. */
     struct fs_desired *current;
-    char *parse_error; /* Flows of the deltas that did not parse. */
+    char *delta_error; /* Groups of the deltas that did not parse. */
     struct fs_flowtable table;
     struct fs_reads reads;       /* Requests in flight on 'vconn'. */
     struct ovs_list unsolicited; /* Received, not processed yet. */
@@ -243,7 +250,7 @@ static void forget_connection(struct ovs_side *side)
 {
     vconn_close(side->vconn);
     side->vconn = NULL;
-    side->connected = false;
+    side->of = OF_DOWN;
     ofpbuf_list_delete(&side->unsolicited);
     free(side->reads.broken);
     side->reads = (struct fs_reads){.broken = NULL};
@@ -255,7 +262,7 @@ static void forget_connection(struct ovs_side *side)
 static void drop_connection(struct fs_ovs *ovs, struct ovs_side *side,
                             char *why, bool post)
 {
-    if (side->connected) {
+    if (side->of == OF_CONNECTED) {
         fs_backoff_succeeded(&side->reconnect); /* Start from the first. */
     }
     forget_connection(side);
@@ -300,9 +307,9 @@ static void start_reads(struct fs_ovs *ovs, struct ovs_side *side)
  * exchange must be done within FS_OVS_TIMEOUT_MS. */
 static void connect_bridge(struct fs_ovs *ovs, struct ovs_side *side)
 {
-    if (side->connected) {
+    if (side->of == OF_CONNECTED) {
         return;
-    } else if (!side->vconn) {
+    } else if (side->of == OF_DOWN) {
         if (time_msec() < side->next_connect) {
             return;
         }
@@ -317,6 +324,7 @@ static void connect_bridge(struct fs_ovs *ovs, struct ovs_side *side)
             return;
         }
         side->connect_deadline = time_msec() + FS_OVS_TIMEOUT_MS;
+        side->of = OF_CONNECTING;
     }
     vconn_run(side->vconn);
     int error = vconn_connect(side->vconn);
@@ -336,7 +344,7 @@ static void connect_bridge(struct fs_ovs *ovs, struct ovs_side *side)
     }
     free(side->of_error);
     side->of_error = NULL;
-    side->connected = true;
+    side->of = OF_CONNECTED;
     side->counters.reconnects += side->of_worked;
     side->of_worked = true;
     fs_backoff_succeeded(&side->reconnect);
@@ -464,7 +472,7 @@ static bool apply_flows(struct fs_ovs *ovs, struct ovs_side *side,
     if (!error) {
         fs_flowtable_commit(&side->table);
         fs_flowtable_conflicts(&side->table, &r->row_errors);
-        r->error = nullable_xstrdup(side->parse_error);
+        r->error = nullable_xstrdup(side->delta_error);
     } else if (rejected && refuse_flows(side, &ch)) {
         /* Discarded; the refused flows are left out and everything else
          * is sent again at once. */
@@ -585,6 +593,17 @@ static void keep_rows(struct ovs_side *side, struct fs_desired_delta *delta)
     side->current = c;
 }
 
+/* Whether an apply can start now: OpenFlow connected, no OVSDB
+ * transaction in flight, the switch's flows and groups known, the OVSDB
+ * connected and the retry backoff over. */
+static bool can_apply(const struct ovs_side *side)
+{
+    return side->of == OF_CONNECTED && !side->txn &&
+           fs_installed_known(&side->reads) &&
+           ovsdb_idl_is_connected(side->idl) &&
+           fs_backoff_ready(&side->retry, time_msec());
+}
+
 /* Whether full delta 'd' can be streamed now: it has a flow, the table
  * holds nothing of ours (fs_flowtable_can_stream()), and an apply could start
  * at once (what run_once() checks, and the facts generation rule of
@@ -592,10 +611,7 @@ static void keep_rows(struct ovs_side *side, struct fs_desired_delta *delta)
 static bool can_stream(const struct ovs_side *side,
                        const struct fs_desired_delta *d)
 {
-    return d->full && d->n_add_flows >= STREAM_MIN_FLOWS && side->connected &&
-           !side->txn && fs_installed_known(&side->reads) &&
-           ovsdb_idl_is_connected(side->idl) &&
-           fs_backoff_ready(&side->retry, time_msec()) &&
+    return d->full && d->n_add_flows >= STREAM_MIN_FLOWS && can_apply(side) &&
            d->facts_generation >= side->facts.generation &&
            fs_flowtable_can_stream(&side->table, d);
 }
@@ -654,15 +670,15 @@ static void take_deltas(struct fs_ovs *ovs, struct ovs_side *side)
                  p->delta->revision, p->delta->n_add_flows,
                  stream ? " and streamed to the switch" : "", time_msec() - t0);
         if (error || p->delta->full) {
-            free(side->parse_error);
-            side->parse_error = error;
+            free(side->delta_error);
+            side->delta_error = error;
         }
         keep_rows(side, p->delta);
         fs_desired_delta_destroy(p->delta);
         free(p);
     }
     side->apply_needed = true;
-    if (!side->connected) {
+    if (side->of != OF_CONNECTED) {
         post_of_error(ovs, side);
     }
     if (side->streamed.valid) {
@@ -761,8 +777,9 @@ static void report_waiting(struct fs_ovs *ovs, struct ovs_side *side)
                        : ovsdb_idl_get_last_error(side->idl);
     char *w = db_error ? xasprintf("OVSDB %s: %s", ovs->ovsdb,
                                    ovs_retval_to_string(db_error))
-              : !side->connected && side->of_error ? xstrdup(side->of_error)
-                                                   : NULL;
+              : side->of != OF_CONNECTED && side->of_error
+                  ? xstrdup(side->of_error)
+                  : NULL;
     if (nullable_string_is_equal(w, side->waiting)) {
         free(w);
         return;
@@ -798,7 +815,7 @@ static void run_once(struct fs_ovs *ovs, struct ovs_side *side)
     latch_poll(&ovs->wake);
     take_deltas(ovs, side);
     connect_bridge(ovs, side);
-    if (side->connected) {
+    if (side->of == OF_CONNECTED) {
         int error =
             fs_ofbridge_run(side->vconn, &side->unsolicited, READ_BATCH);
         process_unsolicited(ovs, side);
@@ -806,14 +823,12 @@ static void run_once(struct fs_ovs *ovs, struct ovs_side *side)
             drop_connection(ovs, side, of_error_text(ovs, error), true);
         }
     }
-    if (side->connected) {
+    if (side->of == OF_CONNECTED) {
         maybe_audit(ovs, side);
         retry_refused(side);
     }
     run_txn(ovs, side);
-    if (side->connected && side->apply_needed && side->current && !side->txn &&
-        fs_installed_known(&side->reads) && ovsdb_idl_is_connected(side->idl) &&
-        fs_backoff_ready(&side->retry, time_msec())) {
+    if (side->apply_needed && side->current && can_apply(side)) {
         apply(ovs, side);
         process_unsolicited(ovs, side); /* What came during the apply. */
     }
@@ -830,11 +845,11 @@ static void wait_once(struct fs_ovs *ovs, struct ovs_side *side)
     }
     latch_wait(&ovs->wake);
     latch_wait(&ovs->exit);
-    if (side->vconn && !side->connected) {
+    if (side->of == OF_CONNECTING) {
         vconn_run_wait(side->vconn);
         vconn_connect_wait(side->vconn);
         poll_timer_wait_until(side->connect_deadline);
-    } else if (side->connected) {
+    } else if (side->of == OF_CONNECTED) {
         vconn_run_wait(side->vconn);
         vconn_recv_wait(side->vconn);
         if (!ovs_list_is_empty(&side->unsolicited)) {
@@ -885,7 +900,7 @@ static void *ovs_main(void *ovs_)
     fs_flowtable_destroy(&side.table);
     ofpbuf_list_delete(&side.unsolicited);
     free(side.reads.broken);
-    free(side.parse_error);
+    free(side.delta_error);
     fs_local_facts_destroy(&side.facts);
     free(side.waiting);
     free(side.of_error);
