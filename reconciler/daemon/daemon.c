@@ -1,7 +1,6 @@
 /* flowsteerd's main thread: see reconciler/daemon/daemon.h. */
 #include "reconciler/daemon/daemon.h"
 
-#include <ctype.h>
 #include <ev.h>
 #include <inttypes.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "reconciler/proc/notify.h"
 #include "reconciler/ovs/ovs.h"
 #include "reconciler/daemon/status.h"
+#include "reconciler/daemon/status_writer.h"
 #include "render/engine.h"
 #include "render/render.h"
 #include "store/backoff.h"
@@ -33,9 +33,6 @@ VLOG_DEFINE_THIS_MODULE(daemon);
 /* Coalescing delay between the first change of a burst and the render (the
  * events of one etcd response are all taken before it fires). */
 #define RENDER_DELAY_S 0.001
-/* Backoff of failed status writes: 100 ms doubling to 10 s, with jitter. */
-#define STATUS_RETRY_FIRST_MS 100
-#define STATUS_RETRY_MAX_MS 10000
 /* What flowsteerd waits for is logged at most once per WAITING_LOG_S, and
  * again every WAITING_REMIND_S while the wait goes on. */
 #define WAITING_LOG_S 5.
@@ -63,7 +60,7 @@ struct fs_daemon {
     struct fs_alloc alloc;
     struct fs_liveness *liveness;
     struct fs_chassis_reg *chassis_reg;
-    char *status_key;
+    struct fs_status_writer *status;
 
     /* Inputs of the next render. */
     struct fs_local_facts facts;
@@ -87,16 +84,7 @@ struct fs_daemon {
     int64_t converging_revision;
     double convergence_ms, render_ms;
 
-    /* Status writes: one in flight at a time, identical ones skipped; after
-     * a failure the next waits for 'status_retry' (backoff). */
-    char *status_written;
-    bool status_in_flight, status_again;
-    /* The previous run's status has been read (status_read()): no write
-     * before, so that it can be carried. */
-    bool status_loaded;
     bool stopping;
-    struct fs_backoff status_backoff;
-    char *status_error; /* Last failure logged, while failing. */
 
     /* What flowsteerd waits for: the OVS thread's connections, etcd. */
     char *ovs_waiting, *etcd_waiting;
@@ -113,13 +101,19 @@ struct fs_daemon {
     bool etcd_was_up; /* The watch was up at least once. */
     bool listed;      /* The first list was reset, for relists. */
 
-    ev_timer render_timer, status_retry, status_soon, alloc_timer;
+    ev_timer render_timer, alloc_timer;
     ev_timer waiting_timer;
     ev_async ovs_async;
     ev_signal sigint, sigterm, sighup;
 };
 
-static void write_status(struct fs_daemon *);
+/* Writes the status if it changed (reconciler/daemon/status_writer.h). */
+static void write_status(struct fs_daemon *d)
+{
+    if (d->status) {
+        fs_status_writer_write(d->status);
+    }
+}
 
 static void schedule_render(struct fs_daemon *d, double delay)
 {
@@ -276,8 +270,9 @@ static void on_reset(void *aux)
 
 /* This node's status as the previous run left it: carried until the
  * first apply of this run (unless one happened already). */
-static void carry_status(struct fs_daemon *d, const struct etcd_kv *kv)
+static void carry_status(void *aux, const struct etcd_kv *kv)
 {
+    struct fs_daemon *d = aux;
     if (d->last.revision) {
         return;
     }
@@ -334,24 +329,6 @@ static void on_synced(void *aux, int64_t revision)
 }
 
 static void waiting_changed(struct fs_daemon *);
-static void status_retry_now(struct fs_daemon *);
-
-/* on_state() is called from inside libcurl's callbacks, where a new
- * request cannot be started (curl_multi_add_handle() refuses recursive
- * calls and the request would never run): it writes the status through
- * this zero-delay timer instead. */
-static void write_status_soon(struct fs_daemon *d)
-{
-    if (!ev_is_active(&d->status_soon)) {
-        ev_timer_set(&d->status_soon, 0., 0.);
-        ev_timer_start(d->loop, &d->status_soon);
-    }
-}
-
-static void status_soon_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-    write_status(w->data);
-}
 
 static void on_state(void *aux, bool up, const char *reason)
 {
@@ -368,7 +345,7 @@ static void on_state(void *aux, bool up, const char *reason)
             fs_alloc_retry_now(&d->alloc);
             schedule_render(d, RENDER_DELAY_S);
         }
-        status_retry_now(d);
+        fs_status_writer_retry_now(d->status);
         fs_liveness_retry_now(d->liveness);
         fs_chassis_reg_retry_now(d->chassis_reg);
     } else {
@@ -524,143 +501,14 @@ static void waiting_changed(struct fs_daemon *d)
         fs_notify_status("%s", d->converged ? "running" : "starting");
     }
     log_waiting(d);
-    write_status_soon(d);
+    fs_status_writer_write_soon(d->status);
 }
 
-/* Status. */
-
-/* Returns true if 'a' and 'b' (either may be NULL) differ at most in their
- * digits: "after 3 ms" and "after 12 ms" are one error for the log. */
-static bool same_error(const char *a, const char *b)
-{
-    if (!a || !b) {
-        return a == b;
-    }
-    for (;;) {
-        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
-            while (isdigit((unsigned char)*a)) {
-                a++;
-            }
-            while (isdigit((unsigned char)*b)) {
-                b++;
-            }
-        } else if (*a != *b) {
-            return false;
-        } else if (!*a) {
-            return true;
-        } else {
-            a++, b++;
-        }
-    }
-}
-
-/* A status write (or the read before the first one: 'what') failed: the
- * next waits for the backoff.  Logs the start of a run of failures and a
- * change of error, not each attempt. */
-static void status_failed(struct fs_daemon *d, const char *what,
-                          const char *error)
-{
-    error = error ? error : "unknown error";
-    if (!fs_backoff_failing(&d->status_backoff)) {
-        VLOG_WARN("%s failed: %.*s; retrying with backoff", what, LOG_ERROR_MAX,
-                  error);
-    } else if (!same_error(error, d->status_error)) {
-        VLOG_WARN("%s still fails, now: %.*s", what, LOG_ERROR_MAX, error);
-    }
-    free(d->status_error);
-    d->status_error = xstrdup(error);
-    int wait = fs_backoff_failed(&d->status_backoff, time_msec());
-    VLOG_DBG("next status write in %d ms", wait);
-    ev_timer_set(&d->status_retry, wait / 1000., 0.);
-    ev_timer_start(d->loop, &d->status_retry);
-}
-
-/* A status write worked: logs the end of a run of failures. */
-static void status_succeeded(struct fs_daemon *d)
-{
-    long long ms = fs_backoff_failing_ms(&d->status_backoff, time_msec());
-    unsigned int failures = d->status_backoff.failures;
-    if (fs_backoff_succeeded(&d->status_backoff)) {
-        VLOG_INFO("status written again (after %u failed writes in %.1f s)",
-                  failures, ms / 1000.);
-    }
-    free(d->status_error);
-    d->status_error = NULL;
-}
-
-static void status_done(void *aux, bool ok, const char *error, json_t *result)
+/* Status: what it says now (reconciler/daemon/status_writer.h). */
+static void fill_status(void *aux, struct fs_status *st)
 {
     struct fs_daemon *d = aux;
-    d->status_in_flight = false;
-    if (!ok) {
-        free(d->status_written);
-        d->status_written = NULL;
-        d->status_again = false;
-        status_failed(d, "writing status to etcd", error);
-        return;
-    }
-    status_succeeded(d);
-    if (d->status_again) {
-        d->status_again = false;
-        write_status(d);
-    }
-}
-
-static void status_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-    write_status(w->data);
-}
-
-/* Writes the status soon if a write waits for its backoff (etcd is
- * back). */
-static void status_retry_now(struct fs_daemon *d)
-{
-    if (ev_is_active(&d->status_retry)) {
-        ev_timer_stop(d->loop, &d->status_retry);
-        write_status_soon(d);
-    }
-}
-
-/* The previous run's status has been read: carried if there was one;
- * then the first write. */
-static void status_read_done(void *aux, bool ok, const char *error,
-                             const struct etcd_kv *kv)
-{
-    struct fs_daemon *d = aux;
-    d->status_in_flight = false;
-    if (!ok) {
-        d->status_again = false;
-        status_failed(d, "reading this node's previous status from etcd",
-                      error);
-        return;
-    }
-    status_succeeded(d);
-    d->status_loaded = true;
-    if (kv) {
-        carry_status(d, kv);
-    }
-    d->status_again = false;
-    write_status(d);
-}
-
-/* Writes the status if it changed since the last write that worked: at
- * once, after the write in flight, or when a failed write's backoff is
- * over.  The first one waits for the read of the previous run's status. */
-static void write_status(struct fs_daemon *d)
-{
-    if (d->status_in_flight) {
-        d->status_again = true;
-        return;
-    }
-    if (ev_is_active(&d->status_retry)) {
-        return;
-    }
-    if (!d->status_loaded) {
-        d->status_in_flight = true;
-        etcd_get(d->etcd, d->status_key, status_read_done, d);
-        return;
-    }
-    struct fs_status st = {
+    *st = (struct fs_status){
         .node = d->cfg->node,
         .observed_revision = d->observed_revision,
         .carried = d->carried,
@@ -679,16 +527,12 @@ static void write_status(struct fs_daemon *d)
         .row_errors = &d->row_errors,
         .notes = &d->notes,
     };
-    char *json = fs_status_to_json(&st);
-    if (d->status_written && !strcmp(json, d->status_written)) {
-        free(json);
-        return;
-    }
-    free(d->status_written);
-    d->status_written = json;
-    d->status_in_flight = true;
-    etcd_put(d->etcd, d->status_key, json, 0, status_done, d);
 }
+
+static const struct fs_status_writer_cbs status_cbs = {
+    .fill = fill_status,
+    .previous = carry_status,
+};
 
 static void alloc_retry(void *aux, double delay_s)
 {
@@ -809,18 +653,13 @@ static void daemon_init(struct fs_daemon *d, struct ev_loop *loop,
     *d = (struct fs_daemon){
         .loop = loop,
         .cfg = cfg,
-        .status_backoff =
-            FS_BACKOFF_INIT(STATUS_RETRY_FIRST_MS, STATUS_RETRY_MAX_MS),
     };
     d->model = fs_model_create();
     d->snapshots = fs_snapshot_cache_create();
-    d->status_key = fs_status_key(cfg->node);
     fs_local_facts_init(&d->facts);
     d->last.ok = true;
 
     timer_init(d, &d->render_timer, render_timer_cb);
-    timer_init(d, &d->status_retry, status_retry_cb);
-    timer_init(d, &d->status_soon, status_soon_cb);
     timer_init(d, &d->alloc_timer, alloc_timer_cb);
     timer_init(d, &d->waiting_timer, waiting_timer_cb);
     d->waiting_timer.repeat = WAITING_LOG_S;
@@ -837,7 +676,8 @@ static void daemon_destroy(struct fs_daemon *d)
     fs_http_stop(d->http);
     fs_watchdog_stop(d->watchdog);
     fs_ovs_stop(d->ovs);
-    etcd_client_destroy(d->etcd);
+    etcd_client_destroy(d->etcd); /* No callbacks after this. */
+    fs_status_writer_destroy(d->status);
     fs_liveness_destroy(d->liveness);
     fs_chassis_reg_destroy(d->chassis_reg);
     fs_alloc_destroy(&d->alloc);
@@ -849,16 +689,11 @@ static void daemon_destroy(struct fs_daemon *d)
     fs_errors_destroy(&d->notes);
     fs_errors_destroy(&d->row_errors);
     free(d->last.error);
-    free(d->status_written);
-    free(d->status_error);
-    free(d->status_key);
     free(d->ovs_waiting);
     free(d->etcd_waiting);
     free(d->waiting);
     free(d->waiting_logged);
     ev_timer_stop(d->loop, &d->render_timer);
-    ev_timer_stop(d->loop, &d->status_retry);
-    ev_timer_stop(d->loop, &d->status_soon);
     ev_timer_stop(d->loop, &d->alloc_timer);
     ev_timer_stop(d->loop, &d->waiting_timer);
     ev_async_stop(d->loop, &d->ovs_async);
@@ -918,6 +753,8 @@ int fs_daemon_run(struct ev_loop *loop, struct fs_config *cfg)
         return 1;
     }
     fs_config_set_etcd_security(cfg, d.etcd);
+    d.status =
+        fs_status_writer_create(loop, d.etcd, cfg->node, &status_cbs, &d);
     if (cfg->metrics_address) {
         char *error = fs_http_start(loop, cfg->metrics_address, &http_handlers,
                                     &d, &d.http);
