@@ -1,19 +1,21 @@
 /* L2 switching per network, as Dragonflow's L2 application
  * (docs/architecture.md, "Integration bridge pipeline"): table 0
- * classifies local VIFs (network in metadata, port key in reg6) and
- * provider uplinks; table 55 maps (network, destination MAC) to a port key
- * in reg7, floods broadcast and multicast to the network's local ports and
- * its egress (through table 56 in chunks for a large network), and sends
- * unknown unicast to the egress; table 75 outputs to a local port or hands
- * an uplink's traffic to table 80 (provider.c).
+ * classifies local VIFs (network key in FS_F_NETWORK, port key in
+ * FS_F_SRC_PORT) and provider uplinks; table 55 maps (network, destination
+ * MAC) to a port key in FS_F_DST_PORT, floods broadcast and multicast to
+ * the network's local ports and its egress (through table 56 in chunks for
+ * a large network), and sends unknown unicast to the egress; table 75
+ * outputs to a local port or hands an uplink's traffic to table 80
+ * (provider.c).  Flows are built with struct fs_fb (render/flow.h), at the
+ * priorities of render/pipeline.h (enum fs_l2_prio).
  * Service function ports are classified but take no part in L2 forwarding
  * or flooding (a bridging SF would loop).  Render units (render/units.c):
  * each local port's flows are its port unit's, each network's flood and
  * unknown unicast its network unit's, the uplinks' the node-wide unit's. */
-#include <inttypes.h>
 #include <string.h>
 
-#include "openvswitch/dynamic-string.h"
+#include "model/text.h"
+#include "packets.h"
 #include "render/internal.h"
 #include "util.h"
 
@@ -23,37 +25,95 @@ static uint64_t net_cookie(const struct render_ctx *ctx, const char *network_id)
     return FS_COOKIE(FS_COOKIE_L2, render_net_key(ctx, network_id));
 }
 
+/* Starts table FS_T_CLASSIFY's flow (cookie 'cookie') for what comes in
+ * on 'ofport'. */
+static void classify_begin(struct fs_fb *b, uint64_t cookie, int ofport)
+{
+    fs_fb_init(b, FS_T_CLASSIFY, FS_PRIO_CLASSIFY_IN_PORT, cookie);
+    fs_match_in_port(b, ofport);
+}
+
+/* Starts table FS_T_EGRESS's flow (cookie 'cookie') for port key
+ * 'ofport'. */
+static void egress_begin(struct fs_fb *b, uint64_t cookie, int ofport)
+{
+    fs_fb_init(b, FS_T_EGRESS, FS_PRIO_EGRESS_PORT, cookie);
+    fs_match_field(b, FS_F_DST_PORT, ofport);
+}
+
+/* Table FS_T_EGRESS: port key 'ofport' outputs to it ('key': "" for the
+ * node-wide unit). */
+static void egress_output(struct render_ctx *ctx, const char *key,
+                          uint64_t cookie, int ofport)
+{
+    struct fs_fb b;
+    egress_begin(&b, cookie, ofport);
+    fs_to_port(&b, ofport);
+    render_flow_add(ctx, key, &b);
+}
+
+/* Table FS_T_CLASSIFY: what comes in on 'ofport' is network 'net_key''s,
+ * from port key 'ofport', on to table 'next'. */
+static void classify_as(struct render_ctx *ctx, const char *key,
+                        uint64_t cookie, int ofport, uint64_t net_key,
+                        enum fs_table next)
+{
+    struct fs_fb b;
+    classify_begin(&b, cookie, ofport);
+    fs_set_field(&b, FS_F_NETWORK, net_key);
+    fs_set_field(&b, FS_F_SRC_PORT, ofport);
+    fs_goto(&b, next);
+    render_flow_add(ctx, key, &b);
+}
+
 static void classify_port(struct render_ctx *ctx, const struct fs_port *p,
                           int ofport)
 {
-    char *match = xasprintf("in_port=%d", ofport);
-    char *actions =
-        xasprintf("set_field:0x%" PRIx64 "->metadata,"
-                  "set_field:%d->reg6,goto_table:%d",
-                  render_net_key(ctx, p->network_id), ofport, FS_T_PORT_SEC);
-    render_flow(ctx, p->meta.key, FS_T_CLASSIFY, 100,
-                net_cookie(ctx, p->network_id), match, actions);
-    free(match);
-    free(actions);
+    classify_as(ctx, p->meta.key, net_cookie(ctx, p->network_id), ofport,
+                render_net_key(ctx, p->network_id), FS_T_PORT_SEC);
 }
 
-/* Table 55: frames to 'mac' on the port's network go to port key
- * 'ofport' (the port, or its slice's uplink).  An address pair's MAC
- * already delivered (by an earlier port, or twice in this one) is skipped
- * silently; the port's own MAC when another port has it is a note
- * (render_flow()). */
-static void l2_mac(struct render_ctx *ctx, const struct fs_port *p, int ofport,
-                   const char *mac, bool own)
+/* Parses MAC 'text' of port 'p' (its own when 'pair' is SIZE_MAX, else
+ * allowed address pair 'pair''s) into '*mac'.  The model validated it; if
+ * it does not parse anyway, notes that its flows are left out and returns
+ * false. */
+static bool port_mac(struct render_ctx *ctx, const struct fs_port *p,
+                     const char *text, size_t pair, struct eth_addr *mac)
 {
-    char *match = xasprintf("metadata=0x%" PRIx64 ",dl_dst=%s",
-                            render_net_key(ctx, p->network_id), mac);
-    char *actions =
-        xasprintf("set_field:%d->reg7,goto_table:%d", ofport, FS_T_EGRESS);
-    (own ? render_flow : render_flow_once)(ctx, p->meta.key, FS_T_L2, 100,
-                                           net_cookie(ctx, p->network_id),
-                                           match, actions);
-    free(match);
-    free(actions);
+    if (eth_addr_from_string(text, mac)) {
+        return true;
+    }
+    char *path =
+        pair == SIZE_MAX
+            ? xstrdup("$.port.mac_address")
+            : xasprintf("$.port.allowed_address_pairs[%zu].mac_address", pair);
+    fs_errors_add(&ctx->out->notes, p->meta.key, path,
+                  "MAC address %s does not parse: its L2 flows are left out",
+                  fs_quote(text).s);
+    free(path);
+    return false;
+}
+
+/* Table 55: frames to MAC 'text' on the port's network go to port key
+ * 'ofport' (the port, or its slice's uplink).  The MAC of address pair
+ * 'pair' already delivered (by an earlier port, or twice in this one) is
+ * skipped silently; the port's own MAC ('pair' SIZE_MAX) when another
+ * port has it is a note (render_flow_add()). */
+static void l2_mac(struct render_ctx *ctx, const struct fs_port *p, int ofport,
+                   const char *text, size_t pair)
+{
+    struct eth_addr mac;
+    if (!port_mac(ctx, p, text, pair, &mac)) {
+        return;
+    }
+    struct fs_fb b;
+    fs_fb_init(&b, FS_T_L2, FS_PRIO_L2_UNICAST, net_cookie(ctx, p->network_id));
+    fs_match_field(&b, FS_F_NETWORK, render_net_key(ctx, p->network_id));
+    fs_match_dl_dst(&b, mac);
+    fs_set_field(&b, FS_F_DST_PORT, ofport);
+    fs_goto(&b, FS_T_EGRESS);
+    (pair == SIZE_MAX ? render_flow_add
+                      : render_flow_add_once)(ctx, p->meta.key, &b);
 }
 
 /* Table 55 entries for the port's MAC and the MACs of its allowed address
@@ -61,12 +121,12 @@ static void l2_mac(struct render_ctx *ctx, const struct fs_port *p, int ofport,
 static void l2_macs(struct render_ctx *ctx, const struct fs_port *p, int ofport)
 {
     if (p->mac_address) {
-        l2_mac(ctx, p, ofport, p->mac_address, true);
+        l2_mac(ctx, p, ofport, p->mac_address, SIZE_MAX);
     }
     for (size_t i = 0; i < p->n_allowed_address_pairs; i++) {
         const char *mac = p->allowed_address_pairs[i].mac_address;
         if (mac && (!p->mac_address || strcmp(mac, p->mac_address))) {
-            l2_mac(ctx, p, ofport, mac, false);
+            l2_mac(ctx, p, ofport, mac, i);
         }
     }
 }
@@ -74,22 +134,17 @@ static void l2_macs(struct render_ctx *ctx, const struct fs_port *p, int ofport)
 /* Table 75 output, and the port's table 55 entries. */
 static void l2_port(struct render_ctx *ctx, const struct fs_port *p, int ofport)
 {
-    uint64_t cookie = net_cookie(ctx, p->network_id);
-    char *match = xasprintf("reg7=%d", ofport);
-    char *actions = xasprintf("output:%d", ofport);
-    render_flow(ctx, p->meta.key, FS_T_EGRESS, 100, cookie, match, actions);
-    free(match);
-    free(actions);
+    egress_output(ctx, p->meta.key, net_cookie(ctx, p->network_id), ofport);
     l2_macs(ctx, p, ofport);
 }
 
-/* Appends "output:P," for ports 'ofports[0..n-1]' to 'actions'.  A local
- * VIF's table FS_T_EGRESS flow is output:P and nothing else, so a flood
- * outputs to it directly instead of a set_field and a resubmit per port. */
-static void put_outputs(struct ds *actions, const int *ofports, size_t n)
+/* Outputs to ports 'ofports[0..n-1]'.  A local VIF's table FS_T_EGRESS
+ * flow is an output to it and nothing else, so a flood outputs to it
+ * directly instead of a set_field and a resubmit per port. */
+static void put_outputs(struct fs_fb *b, const int *ofports, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        ds_put_format(actions, "output:%d,", ofports[i]);
+        fs_to_port(b, ofports[i]);
     }
 }
 
@@ -98,18 +153,14 @@ static void put_outputs(struct ds *actions, const int *ofports, size_t n)
 static void flood_chunk(struct render_ctx *ctx, const struct fs_network *net,
                         size_t chunk, const int *ofports, size_t n)
 {
-    char *match =
-        xasprintf("metadata=0x%" PRIx64 "," FS_REG_FLOOD "=%" PRIuSIZE,
-                  render_net_key(ctx, net->meta.id), chunk);
-    struct ds actions = DS_EMPTY_INITIALIZER;
-    put_outputs(&actions, ofports, n);
-    ds_chomp(&actions, ',');
-    render_flow(ctx, net->meta.key, FS_T_FLOOD, 100,
-                net_cookie(ctx, net->meta.id), match, ds_cstr(&actions));
-    ds_destroy(&actions);
-    free(match);
+    struct fs_fb b;
+    fs_fb_init(&b, FS_T_FLOOD, FS_PRIO_FLOOD_CHUNK,
+               net_cookie(ctx, net->meta.id));
+    fs_match_field(&b, FS_F_NETWORK, render_net_key(ctx, net->meta.id));
+    fs_match_field(&b, FS_F_FLOOD_CHUNK, chunk);
+    put_outputs(&b, ofports, n);
+    render_flow_add(ctx, net->meta.key, &b);
 }
-
 /* What a network unit sees of its network's ports: the local non-SF
  * ports' ofports (the flood), whether any port is local (SF ports too),
  * and, for an overlay network, its ports bound elsewhere. */
@@ -168,55 +219,51 @@ static void collect_members(struct render_ctx *ctx,
 
 /* Floods broadcast and multicast to every local non-SF port of 'net' (in
  * port id order), then to its egress if it has one, then into its tunnels.
- * Up to FS_FLOOD_CHUNK
- * ports, one table FS_T_L2 flow outputs to them; beyond, that flow
- * resubmits, one chunk after the other (never nested: the depth stays 2),
- * to table FS_T_FLOOD with the chunk number in FS_REG_FLOOD, where one
- * flow per chunk outputs to its FS_FLOOD_CHUNK ports (render/pipeline.h).
- * The egress comes next, through table FS_T_EGRESS (which hands it to
- * provider.c's table, where a VLAN tag is pushed inside clone()), and an
- * overlay network's tunnels last (table FS_T_TUNNEL_FLOOD, overlay.c).
- * Never back to the input port: OpenFlow's output drops a packet whose
- * output port is its in_port (only the in_port action sends it back), and
- * resubmit keeps the in_port, so a flood from a VIF skips that VIF and a
- * flood from the uplink does not return to it. */
+ * Up to FS_FLOOD_CHUNK ports, one table FS_T_L2 flow outputs to them;
+ * beyond, that flow resubmits, one chunk after the other (never nested:
+ * the depth stays 2), to table FS_T_FLOOD with the chunk number in
+ * FS_F_FLOOD_CHUNK, where one flow per chunk outputs to its FS_FLOOD_CHUNK
+ * ports (render/pipeline.h).  The egress comes next, through table
+ * FS_T_EGRESS (which hands it to provider.c's table, where a VLAN tag is
+ * pushed inside clone()), and an overlay network's tunnels last (table
+ * FS_T_TUNNEL_FLOOD, overlay.c).  Never back to the input port: OpenFlow's
+ * output drops a packet whose output port is its in_port (only the in_port
+ * action sends it back), and resubmit keeps the in_port, so a flood from a
+ * VIF skips that VIF and a flood from the uplink does not return to it.
+ * No flow when there is nowhere to flood to. */
 static void flood_network(struct render_ctx *ctx, const struct fs_network *net,
                           const struct render_uplink *up,
                           const struct net_members *m, bool tunnels)
 {
+    static const struct eth_addr group_bit = ETH_ADDR_C(01, 00, 00, 00, 00, 00);
     size_t n = m->n;
     const int *ofports = m->ofports;
-    struct ds actions = DS_EMPTY_INITIALIZER;
+    if (!n && !up && !tunnels) {
+        return;
+    }
+    struct fs_fb b;
+    fs_fb_init(&b, FS_T_L2, FS_PRIO_L2_FLOOD, net_cookie(ctx, net->meta.id));
+    fs_match_field(&b, FS_F_NETWORK, render_net_key(ctx, net->meta.id));
+    fs_match_dl_dst_masked(&b, group_bit, group_bit);
     if (n <= FS_FLOOD_CHUNK) {
-        put_outputs(&actions, ofports, n);
+        put_outputs(&b, ofports, n);
     } else {
         for (size_t c = 0; c * FS_FLOOD_CHUNK < n; c++) {
             size_t first = c * FS_FLOOD_CHUNK;
             flood_chunk(ctx, net, c, ofports + first,
                         MIN(n - first, FS_FLOOD_CHUNK));
-            ds_put_format(&actions,
-                          "set_field:%" PRIuSIZE "->" FS_REG_FLOOD
-                          ",resubmit(,%d),",
-                          c, FS_T_FLOOD);
+            fs_set_field(&b, FS_F_FLOOD_CHUNK, c);
+            fs_resubmit(&b, FS_T_FLOOD);
         }
     }
     if (up) {
-        ds_put_format(&actions, "set_field:%d->reg7,resubmit(,%d),", up->ofport,
-                      FS_T_EGRESS);
+        fs_set_field(&b, FS_F_DST_PORT, up->ofport);
+        fs_resubmit(&b, FS_T_EGRESS);
     }
     if (tunnels) {
-        ds_put_format(&actions, "resubmit(,%d),", FS_T_TUNNEL_FLOOD);
+        fs_resubmit(&b, FS_T_TUNNEL_FLOOD);
     }
-    ds_chomp(&actions, ',');
-    if (actions.length) {
-        char *match = xasprintf("metadata=0x%" PRIx64
-                                ",dl_dst=01:00:00:00:00:00/01:00:00:00:00:00",
-                                render_net_key(ctx, net->meta.id));
-        render_flow(ctx, net->meta.key, FS_T_L2, 90,
-                    net_cookie(ctx, net->meta.id), match, ds_cstr(&actions));
-        free(match);
-    }
-    ds_destroy(&actions);
+    render_flow_add(ctx, net->meta.key, &b);
 }
 
 /* Unknown unicast (and unicast to ports of 'net' bound elsewhere) goes to
@@ -225,23 +272,19 @@ static void unknown_unicast(struct render_ctx *ctx,
                             const struct fs_network *net,
                             const struct render_uplink *up)
 {
-    char *match =
-        xasprintf("metadata=0x%" PRIx64, render_net_key(ctx, net->meta.id));
-    char *actions =
-        xasprintf("set_field:%d->reg7,goto_table:%d", up->ofport, FS_T_EGRESS);
-    render_flow(ctx, net->meta.key, FS_T_L2, 50, net_cookie(ctx, net->meta.id),
-                match, actions);
-    free(match);
-    free(actions);
+    struct fs_fb b;
+    fs_fb_init(&b, FS_T_L2, FS_PRIO_L2_UNKNOWN_UNICAST,
+               net_cookie(ctx, net->meta.id));
+    fs_match_field(&b, FS_F_NETWORK, render_net_key(ctx, net->meta.id));
+    fs_set_field(&b, FS_F_DST_PORT, up->ofport);
+    fs_goto(&b, FS_T_EGRESS);
+    render_flow_add(ctx, net->meta.key, &b);
 }
 
-/* Table 0 and 75 for each uplink (integration side patch port): its
- * traffic goes to provider.c's ingress table, and reg7 = its ofport to
- * provider.c's egress table.  Shared by the networks of one physnet:
- * cookie object 0. */
 /* Table 0 and 75 for each tunnel: its traffic is marked as from a tunnel
- * (split horizon) and goes to overlay.c's ingress table; reg7 = its ofport
- * outputs into it, unless the packet came from a tunnel. */
+ * (split horizon, FS_F_FROM_TUNNEL) and goes to overlay.c's ingress table;
+ * port key = its ofport outputs into it, unless the packet came from a
+ * tunnel. */
 static void l2_tunnels(struct render_ctx *ctx)
 {
     const uint64_t cookie = FS_COOKIE(FS_COOKIE_OVERLAY, 0);
@@ -249,26 +292,25 @@ static void l2_tunnels(struct render_ctx *ctx)
     SHASH_FOR_EACH(node, &ctx->w->tunnels)
     {
         const struct render_tunnel *t = node->data;
-        char *match = xasprintf("in_port=%d", t->ofport);
-        char *actions = xasprintf("set_field:1->" FS_REG_FROM_TUNNEL
-                                  ",set_field:%d->reg6,goto_table:%d",
-                                  t->ofport, FS_T_TUNNEL_IN);
-        render_flow(ctx, "", FS_T_CLASSIFY, 100, cookie, match, actions);
-        free(match);
-        free(actions);
-        match = xasprintf("reg7=%d," FS_REG_FROM_TUNNEL "=0", t->ofport);
-        actions = xasprintf("output:%d", t->ofport);
-        render_flow(ctx, "", FS_T_EGRESS, 100, cookie, match, actions);
-        free(match);
-        free(actions);
+        struct fs_fb b;
+        classify_begin(&b, cookie, t->ofport);
+        fs_set_field(&b, FS_F_FROM_TUNNEL, 1);
+        fs_set_field(&b, FS_F_SRC_PORT, t->ofport);
+        fs_goto(&b, FS_T_TUNNEL_IN);
+        render_flow_add(ctx, "", &b);
+
+        egress_begin(&b, cookie, t->ofport);
+        fs_match_field(&b, FS_F_FROM_TUNNEL, 0);
+        fs_to_port(&b, t->ofport);
+        render_flow_add(ctx, "", &b);
     }
 }
 
 /* Table 0 and 75 for each slice's uplink pair: what the slice sends into
  * it is its network's traffic, switched by table 55 toward the network's
  * egress (provider patch, tunnels; its members' MACs lead back into this
- * uplink, which an output to the in_port drops); reg7 = its ofport (what
- * table 55 sends into the slice) outputs into it. */
+ * uplink, which an output to the in_port drops); port key = its ofport
+ * (what table 55 sends into the slice) outputs into it. */
 static void l2_slice_uplinks(struct render_ctx *ctx)
 {
     struct shash_node *node;
@@ -280,21 +322,15 @@ static void l2_slice_uplinks(struct render_ctx *ctx)
         }
         uint64_t key = render_net_key(ctx, node->name);
         uint64_t cookie = FS_COOKIE(FS_COOKIE_SLICE, key);
-        char *match = xasprintf("in_port=%d", sn->uplink);
-        char *actions = xasprintf("set_field:0x%" PRIx64 "->metadata,"
-                                  "set_field:%d->reg6,goto_table:%d",
-                                  key, sn->uplink, FS_T_L2);
-        render_flow(ctx, "", FS_T_CLASSIFY, 100, cookie, match, actions);
-        free(match);
-        free(actions);
-        match = xasprintf("reg7=%d", sn->uplink);
-        actions = xasprintf("output:%d", sn->uplink);
-        render_flow(ctx, "", FS_T_EGRESS, 100, cookie, match, actions);
-        free(match);
-        free(actions);
+        classify_as(ctx, "", cookie, sn->uplink, key, FS_T_L2);
+        egress_output(ctx, "", cookie, sn->uplink);
     }
 }
 
+/* Table 0 and 75 for each uplink (integration side patch port): its
+ * traffic goes to provider.c's ingress table, and port key = its ofport
+ * to provider.c's egress table.  Shared by the networks of one physnet:
+ * cookie object 0.  Then the tunnels' and the slice uplinks'. */
 void render_l2_uplinks(struct render_ctx *ctx)
 {
     l2_tunnels(ctx);
@@ -303,16 +339,14 @@ void render_l2_uplinks(struct render_ctx *ctx)
     struct simap_node *node;
     SIMAP_FOR_EACH(node, &ctx->w->patch_ofports)
     {
-        char *match = xasprintf("in_port=%u", node->data);
-        char *actions = xasprintf("goto_table:%d", FS_T_PROVIDER_IN);
-        render_flow(ctx, "", FS_T_CLASSIFY, 100, cookie, match, actions);
-        free(match);
-        free(actions);
-        match = xasprintf("reg7=%u", node->data);
-        actions = xasprintf("goto_table:%d", FS_T_PROVIDER_OUT);
-        render_flow(ctx, "", FS_T_EGRESS, 100, cookie, match, actions);
-        free(match);
-        free(actions);
+        struct fs_fb b;
+        classify_begin(&b, cookie, node->data);
+        fs_goto(&b, FS_T_PROVIDER_IN);
+        render_flow_add(ctx, "", &b);
+
+        egress_begin(&b, cookie, node->data);
+        fs_goto(&b, FS_T_PROVIDER_OUT);
+        render_flow_add(ctx, "", &b);
     }
 }
 
@@ -328,13 +362,11 @@ void render_l2_member(struct render_ctx *ctx, const struct fs_port *p,
                       int ofport, int member, const struct render_slice_net *sn)
 {
     classify_port(ctx, p, ofport);
-    char *match = xasprintf("in_port=%d", member);
-    char *actions = xasprintf("goto_table:%d", FS_T_SLICE);
     uint64_t key = render_net_key(ctx, p->network_id);
-    render_flow(ctx, p->meta.key, FS_T_CLASSIFY, 100,
-                FS_COOKIE(FS_COOKIE_SLICE, key), match, actions);
-    free(match);
-    free(actions);
+    struct fs_fb b;
+    classify_begin(&b, FS_COOKIE(FS_COOKIE_SLICE, key), member);
+    fs_goto(&b, FS_T_SLICE);
+    render_flow_add(ctx, p->meta.key, &b);
     if (sn->uplink) {
         l2_macs(ctx, p, sn->uplink);
     }

@@ -114,13 +114,30 @@ char *fs_pipeline_check(const struct fs_flow *f);
  * feature file, beside the tables it writes. */
 
 /* l2.c: tables FS_T_CLASSIFY, FS_T_L2, FS_T_FLOOD, FS_T_EGRESS. */
-/* (l2.c priorities) */
+enum fs_l2_prio {
+    FS_PRIO_CLASSIFY_IN_PORT = 100,  /* in_port: a VIF, uplink, tunnel,
+                                      * slice member or slice uplink. */
+    FS_PRIO_L2_UNICAST = 100,        /* network + dl_dst -> port key. */
+    FS_PRIO_L2_FLOOD = 90,           /* network + multicast dl_dst. */
+    FS_PRIO_L2_UNKNOWN_UNICAST = 50, /* network -> its egress. */
+    FS_PRIO_FLOOD_CHUNK = 100,       /* network + flood chunk. */
+    FS_PRIO_EGRESS_PORT = 100,       /* destination port key. */
+};
 
 /* portsec.c: table FS_T_PORT_SEC. */
-/* (portsec.c priorities) */
+enum fs_portsec_prio {
+    FS_PRIO_PORT_SEC_ALLOW = 100,  /* What a port may send. */
+    FS_PRIO_PORT_SEC_DROP_L3 = 90, /* Other IPv4, ARP and IPv6: drop. */
+    FS_PRIO_PORT_SEC_OTHER = 80,   /* Other ethertypes, allowed MAC. */
+    FS_PRIO_PORT_SEC_DROP = 10,    /* Everything else the port sends. */
+};
 
 /* provider.c: tables FS_T_PROVIDER_IN, FS_T_PROVIDER_OUT. */
-/* (provider.c priorities) */
+enum fs_provider_prio {
+    FS_PRIO_PROVIDER_IN_NETWORK = 100,  /* Patch port + VLAN id/untagged. */
+    FS_PRIO_PROVIDER_IN_DROP = 10,      /* Patch port: anything else. */
+    FS_PRIO_PROVIDER_OUT_NETWORK = 100, /* Network + patch port key. */
+};
 
 /* sfc.c: tables FS_T_SFC_CLASS, FS_T_SFC_FWD, FS_T_SFC_REMOTE,
  * FS_T_SFC_LOCAL. */

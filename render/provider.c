@@ -3,16 +3,19 @@
  * patch pair per bridge mapping between the integration bridge and the
  * operator's provider bridge, table 3 (ingress: VLAN id or untagged ->
  * network) and table 80 (egress: push the network's tag, output to the
- * patch).  Also hands each served network's uplink to l2.c (the world's
- * uplinks).  All of it is the node-wide render unit (render/units.c).
- * docs/architecture.md, "Integration bridge pipeline" and "OVSDB". */
+ * patch), built with struct fs_fb (render/flow.h) at the priorities of
+ * render/pipeline.h (enum fs_provider_prio).  Also hands each served
+ * network's uplink to l2.c (the world's uplinks).  All of it is the
+ * node-wide render unit (render/units.c).  docs/architecture.md,
+ * "Integration bridge pipeline" and "OVSDB". */
 #include <inttypes.h>
 #include <string.h>
 
 #include "hash.h"
-#include "openvswitch/dynamic-string.h"
-#include "render/internal.h"
 #include "model/text.h"
+#include "openvswitch/meta-flow.h"
+#include "packets.h"
+#include "render/internal.h"
 #include "util.h"
 
 /* Where this node's bridge mappings come from: the chassis document named
@@ -78,6 +81,57 @@ static bool served_network(const struct render_ctx *ctx,
     return false;
 }
 
+/* The 802.1Q TCI bits of OVS's vlan_vid and vlan_tci matches that tell
+ * the VID: the VID and VLAN_CFI (OpenFlow's OFPVID_PRESENT). */
+#define VID_MASK (VLAN_CFI | VLAN_VID_MASK)
+
+/* Table 3 for network 'net' (key 'key') behind patch port 'ofport': the
+ * tag (or its absence: a VLAN TCI of 0 in VID_MASK matches untagged
+ * frames only, not priority-tagged ones) picks the network. */
+static void network_in(struct render_ctx *ctx, const struct fs_network *net,
+                       uint64_t key, int ofport, bool vlan)
+{
+    struct fs_fb b;
+    fs_fb_init(&b, FS_T_PROVIDER_IN, FS_PRIO_PROVIDER_IN_NETWORK,
+               FS_COOKIE(FS_COOKIE_PROVIDER, key));
+    fs_match_in_port(&b, ofport);
+    if (vlan) {
+        fs_match_mf(&b, MFF_VLAN_VID, VLAN_CFI | net->segmentation_id,
+                    VID_MASK);
+        fs_pop_vlan(&b);
+    } else {
+        fs_match_mf(&b, MFF_VLAN_TCI, 0, VID_MASK);
+    }
+    fs_set_field(&b, FS_F_NETWORK, key);
+    fs_set_field(&b, FS_F_SRC_PORT, ofport);
+    fs_goto(&b, FS_T_SFC_CLASS);
+    render_flow_add(ctx, net->meta.key, &b);
+}
+
+/* Table 80 for network 'net' (key 'key') behind patch port 'ofport'.  A
+ * flood resubmits into table 75/80 once per output, and a push_vlan there
+ * would stay on the packet for the outputs after it; clone() keeps the tag
+ * to this one output. */
+static void network_out(struct render_ctx *ctx, const struct fs_network *net,
+                        uint64_t key, int ofport, bool vlan)
+{
+    struct fs_fb b;
+    fs_fb_init(&b, FS_T_PROVIDER_OUT, FS_PRIO_PROVIDER_OUT_NETWORK,
+               FS_COOKIE(FS_COOKIE_PROVIDER, key));
+    fs_match_field(&b, FS_F_NETWORK, key);
+    fs_match_field(&b, FS_F_DST_PORT, ofport);
+    if (vlan) {
+        size_t clone = fs_clone_begin(&b);
+        fs_push_vlan(&b);
+        fs_set_mf(&b, MFF_VLAN_VID, VLAN_CFI | net->segmentation_id);
+        fs_to_port(&b, ofport);
+        fs_clone_end(&b, clone);
+    } else {
+        fs_to_port(&b, ofport);
+    }
+    render_flow_add(ctx, net->meta.key, &b);
+}
+
 /* Table 3 and 80 for network 'net' behind patch port 'ofport', and its
  * uplink for l2.c. */
 static void network_flows(struct render_ctx *ctx, const struct fs_network *net,
@@ -85,34 +139,8 @@ static void network_flows(struct render_ctx *ctx, const struct fs_network *net,
 {
     bool vlan = !strcmp(net->network_type, "vlan");
     uint64_t key = render_net_key(ctx, net->meta.id);
-    uint64_t cookie = FS_COOKIE(FS_COOKIE_PROVIDER, key);
-    char *match, *actions;
-
-    /* Ingress: the tag (or its absence: vlan_tci=0x0000/0x1fff matches
-     * untagged frames only, not priority-tagged ones) picks the network. */
-    match = vlan ? xasprintf("in_port=%d,dl_vlan=%" PRId64, ofport,
-                             net->segmentation_id)
-                 : xasprintf("in_port=%d,vlan_tci=0x0000/0x1fff", ofport);
-    actions = xasprintf("%sset_field:0x%" PRIx64 "->metadata,"
-                        "set_field:%d->reg6,goto_table:%d",
-                        vlan ? "pop_vlan," : "", key, ofport, FS_T_SFC_CLASS);
-    render_flow(ctx, net->meta.key, FS_T_PROVIDER_IN, 100, cookie, match,
-                actions);
-    free(match);
-    free(actions);
-
-    /* Egress: a flood resubmits into table 75/80 once per output, and a
-     * push_vlan there would stay on the packet for the outputs after it;
-     * clone() keeps the tag to this one output. */
-    match = xasprintf("metadata=0x%" PRIx64 ",reg7=%d", key, ofport);
-    actions = vlan ? xasprintf("clone(push_vlan:0x8100,set_field:%" PRId64
-                               "->vlan_vid,output:%d)",
-                               4096 + net->segmentation_id, ofport)
-                   : xasprintf("output:%d", ofport);
-    render_flow(ctx, net->meta.key, FS_T_PROVIDER_OUT, 100, cookie, match,
-                actions);
-    free(match);
-    free(actions);
+    network_in(ctx, net, key, ofport, vlan);
+    network_out(ctx, net, key, ofport, vlan);
 
     struct render_uplink *u = xmalloc(sizeof *u);
     *u = (struct render_uplink){ofport, vlan ? (int)net->segmentation_id : -1};
@@ -208,10 +236,11 @@ static void render_mapping(struct render_ctx *ctx, const struct mappings *src,
         ctx->out->n_waiting++;
     } else {
         simap_put(&ctx->w->patch_ofports, int_name, ofport);
-        char *match = xasprintf("in_port=%d", ofport);
-        render_flow(ctx, src->key, FS_T_PROVIDER_IN, 10,
-                    FS_COOKIE(FS_COOKIE_PROVIDER, 0), match, "drop");
-        free(match);
+        struct fs_fb b;
+        fs_fb_init(&b, FS_T_PROVIDER_IN, FS_PRIO_PROVIDER_IN_DROP,
+                   FS_COOKIE(FS_COOKIE_PROVIDER, 0));
+        fs_match_in_port(&b, ofport);
+        render_flow_add(ctx, src->key, &b);
         for (size_t i = 0; i < ctx->snap->n_networks; i++) {
             const struct fs_network *net = &ctx->snap->networks[i];
             if (served_network(ctx, net, m->physnet)) {
