@@ -13,9 +13,9 @@
  * worlds).  docs/architecture.md, "Incremental render", has the units and
  * the dependency kinds.
  *
- * Flows are identified by (table, priority, match text): the same key as
- * render_flow()'s duplicate check.  Text, not parsed: the OVS thread parses
- * each added flow exactly once.  When several units render a flow with one
+ * Flows are identified by (table, priority, match): the key of a typed
+ * flow (render/flow.h), the same as render_flow_add()'s duplicate check
+ * and the OVS thread's flow table.  When several units render a flow with one
  * key, the first in unit order is desired (as in fs_render()); when it
  * goes, the next one's flow is desired and appears in 'add_flows'.
  *

@@ -413,3 +413,8 @@ void fs_clone_end(struct fs_fb *b, size_t begin)
     b->ofpacts.header = clone;
     ofpact_finish_CLONE(&b->ofpacts, &clone);
 }
+
+void fs_set_tun_id(struct fs_fb *b, uint64_t vni)
+{
+    fs_set_mf(b, MFF_TUN_ID, vni);
+}

@@ -119,6 +119,7 @@ void fs_to_port(struct fs_fb *b, uint32_t ofport);
 void fs_goto(struct fs_fb *b, enum fs_table table);
 void fs_resubmit(struct fs_fb *b, enum fs_table table);
 void fs_to_group(struct fs_fb *b, uint32_t group_id);
+void fs_set_tun_id(struct fs_fb *b, uint64_t vni);
 
 /* Any OVS field by its enum mf_field_id ('mff'; at most 64 bits, a MAC
  * as its 48 bits): matched

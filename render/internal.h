@@ -24,7 +24,8 @@
  * carry there (-1: untagged, a flat network).  Only networks with an
  * uplink have an egress (unknown unicast, flooding beyond this node). */
 struct render_uplink {
-    int ofport; /* The patch port's ofport, also its port key (reg7). */
+    int ofport; /* The patch port's ofport, also its port key
+                 * (FS_F_DST_PORT). */
     int vlan;   /* 1..4094, or -1 for flat. */
 };
 
@@ -258,17 +259,6 @@ void render_flow_add(struct render_ctx *, const char *key, struct fs_fb *b);
 void render_flow_add_once(struct render_ctx *, const char *key,
                           struct fs_fb *b);
 
-/* TRANSITIONAL, until every feature file builds its flows with struct
- * fs_fb: as render_flow_add(), for a flow written as ovs-ofctl text
- * ('match' and 'actions'), parsed here with libopenvswitch; a text that
- * does not parse is left out with a note on 'key'. */
-void render_flow(struct render_ctx *, const char *key, uint8_t table,
-                 uint16_t priority, uint64_t cookie, const char *match,
-                 const char *actions);
-void render_flow_once(struct render_ctx *, const char *key, uint8_t table,
-                      uint16_t priority, uint64_t cookie, const char *match,
-                      const char *actions);
-
 /* Adds a group (spec is everything after "group_id=N,"), ownership of
  * 'spec' moves to the output.  Of several groups with one id, the first in
  * unit order is desired. */
@@ -336,12 +326,13 @@ void render_provider(struct render_ctx *);
 void render_overlay_tunnels(struct render_ctx *);
 
 /* Network unit of overlay network 'net' present here (it has a local port,
- * SF ports included): table 4 (its VNI), table 55 for its 'n' ports bound
- * elsewhere 'remote' (unicast into their tunnel), table 57 (the flood's
- * head-end replication).  Returns true if table 57 has a flow for it
- * (render/overlay.c). */
+ * SF ports included): table 4 (its VNI) and table 57 (the flood's
+ * head-end replication into its 'n' tunnels 'tunnels', sorted and
+ * distinct: those of its ports bound elsewhere).  Returns true if table
+ * 57 has a flow for it (render/overlay.c).  Unicast to those ports, table
+ * 55, is l2.c's. */
 bool render_overlay_network(struct render_ctx *, const struct fs_network *net,
-                            const struct fs_port *const *remote, size_t n);
+                            const int *tunnels, size_t n);
 
 /* Returns the chassis port 'p' is reached through from node 'node': a
  * remote device's VTEP IP, else its binding:host_id; NULL if it is bound

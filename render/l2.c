@@ -372,13 +372,75 @@ void render_l2_member(struct render_ctx *ctx, const struct fs_port *p,
     }
 }
 
+/* Table 55: frames to port 'p' of overlay network 'net', bound on another
+ * chassis, go into that chassis' tunnel 'ofport' with the network's VNI
+ * (cookie kind overlay). */
+static void remote_unicast(struct render_ctx *ctx, const struct fs_network *net,
+                           const struct fs_port *p, int ofport)
+{
+    struct eth_addr mac;
+    if (!port_mac(ctx, p, p->mac_address, SIZE_MAX, &mac)) {
+        return;
+    }
+    uint64_t key = render_net_key(ctx, net->meta.id);
+    struct fs_fb b;
+    fs_fb_init(&b, FS_T_L2, FS_PRIO_L2_REMOTE_UNICAST,
+               FS_COOKIE(FS_COOKIE_OVERLAY, key));
+    fs_match_field(&b, FS_F_NETWORK, key);
+    fs_match_dl_dst(&b, mac);
+    fs_set_tun_id(&b, net->vni);
+    fs_set_field(&b, FS_F_DST_PORT, ofport);
+    fs_goto(&b, FS_T_EGRESS);
+    render_flow_add(ctx, p->meta.key, &b);
+}
+
+static int compare_ints(const void *a_, const void *b_)
+{
+    int a = *(const int *)a_, b = *(const int *)b_;
+    return (a > b) - (a < b);
+}
+
+/* Unicast into the tunnels of overlay network 'net''s ports bound
+ * elsewhere ('m->remote'); their tunnels' ofports (sorted, distinct) go
+ * to '*tunnels' (caller frees).  Returns how many. */
+static size_t remote_ports(struct render_ctx *ctx, const struct fs_network *net,
+                           const struct net_members *m, int **tunnels)
+{
+    int *ofports = xcalloc(m->n_remote + 1, sizeof *ofports);
+    size_t n = 0;
+    for (size_t i = 0; net->vni && i < m->n_remote; i++) {
+        const char *chassis = render_port_chassis(m->remote[i], ctx->node);
+        int ofport = chassis ? render_tunnel(ctx, chassis) : 0;
+        if (ofport) {
+            if (m->remote[i]->mac_address) {
+                remote_unicast(ctx, net, m->remote[i], ofport);
+            }
+            ofports[n++] = ofport;
+        }
+    }
+    qsort(ofports, n, sizeof *ofports, compare_ints);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!k || ofports[k - 1] != ofports[i]) {
+            ofports[k++] = ofports[i];
+        }
+    }
+    *tunnels = ofports;
+    return k;
+}
+
 void render_l2_network(struct render_ctx *ctx, const struct fs_network *net)
 {
     const struct render_uplink *up = render_uplink(ctx, net->meta.id);
     struct net_members m = {0};
     collect_members(ctx, net, &m);
-    bool tunnels =
-        m.present && render_overlay_network(ctx, net, m.remote, m.n_remote);
+    bool tunnels = false;
+    if (m.present) {
+        int *ofports;
+        size_t n = remote_ports(ctx, net, &m, &ofports);
+        tunnels = render_overlay_network(ctx, net, ofports, n);
+        free(ofports);
+    }
     flood_network(ctx, net, up, &m, tunnels);
     if (up) {
         unknown_unicast(ctx, net, up);

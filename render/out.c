@@ -166,40 +166,6 @@ void render_flow_add_once(struct render_ctx *ctx, const char *key,
     claim(ctx, key, &f, true);
 }
 
-static void claim_text(struct render_ctx *ctx, const char *key, uint8_t table,
-                       uint16_t priority, uint64_t cookie, const char *match,
-                       const char *actions, bool quiet)
-{
-    char *text =
-        xasprintf("table=%u,priority=%u,cookie=0x%" PRIx64 "%s%s,"
-                  "actions=%s",
-                  table, priority, cookie, *match ? "," : "", match, actions);
-    struct fs_flow f;
-    char *error = fs_flow_parse(&f, text);
-    if (error) {
-        fs_errors_add(&ctx->out->notes, key, "$", "flow %s: %s; left out", text,
-                      error);
-        free(error);
-    } else {
-        claim(ctx, key, &f, quiet);
-    }
-    free(text);
-}
-
-void render_flow(struct render_ctx *ctx, const char *key, uint8_t table,
-                 uint16_t priority, uint64_t cookie, const char *match,
-                 const char *actions)
-{
-    claim_text(ctx, key, table, priority, cookie, match, actions, false);
-}
-
-void render_flow_once(struct render_ctx *ctx, const char *key, uint8_t table,
-                      uint16_t priority, uint64_t cookie, const char *match,
-                      const char *actions)
-{
-    claim_text(ctx, key, table, priority, cookie, match, actions, true);
-}
-
 void render_group(struct render_ctx *ctx, uint32_t group_id, char *spec)
 {
     struct render_out *out = ctx->out;

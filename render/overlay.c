@@ -546,35 +546,6 @@ static void tunnel_ingress(struct render_ctx *ctx, const struct fs_network *net)
     render_flow_add(ctx, net->meta.key, &b);
 }
 
-/* Table 55: frames to port 'p' (bound elsewhere) go into its chassis'
- * tunnel 'ofport' with the VNI. */
-static void remote_mac(struct render_ctx *ctx, const struct fs_network *net,
-                       const struct fs_port *p, int ofport)
-{
-    struct eth_addr mac;
-    if (!eth_addr_from_string(p->mac_address, &mac)) {
-        fs_errors_add(&ctx->out->notes, p->meta.key, "$.port.mac_address",
-                      "%s is not a MAC address: no unicast into its tunnel",
-                      fs_quote(p->mac_address).s);
-        return;
-    }
-    struct fs_fb b;
-    fs_fb_init(&b, FS_T_L2, FS_PRIO_L2_REMOTE_UNICAST,
-               overlay_cookie(ctx, net));
-    fs_match_field(&b, FS_F_NETWORK, render_net_key(ctx, net->meta.id));
-    fs_match_dl_dst(&b, mac);
-    fs_set_mf(&b, MFF_TUN_ID, net->vni);
-    fs_set_field(&b, FS_F_DST_PORT, ofport);
-    fs_goto(&b, FS_T_EGRESS);
-    render_flow_add(ctx, p->meta.key, &b);
-}
-
-static int compare_ints(const void *a_, const void *b_)
-{
-    int a = *(const int *)a_, b = *(const int *)b_;
-    return (a > b) - (a < b);
-}
-
 /* Table 57: a flood of 'net' that did not come from a tunnel goes once
  * into each tunnel of 'ofports' ('n', sorted, distinct). */
 static void tunnel_flood(struct render_ctx *ctx, const struct fs_network *net,
@@ -585,7 +556,7 @@ static void tunnel_flood(struct render_ctx *ctx, const struct fs_network *net,
                overlay_cookie(ctx, net));
     fs_match_field(&b, FS_F_NETWORK, render_net_key(ctx, net->meta.id));
     fs_match_field(&b, FS_F_FROM_TUNNEL, 0);
-    fs_set_mf(&b, MFF_TUN_ID, net->vni);
+    fs_set_tun_id(&b, net->vni);
     for (size_t i = 0; i < n; i++) {
         fs_to_port(&b, ofports[i]);
     }
@@ -593,36 +564,15 @@ static void tunnel_flood(struct render_ctx *ctx, const struct fs_network *net,
 }
 
 bool render_overlay_network(struct render_ctx *ctx,
-                            const struct fs_network *net,
-                            const struct fs_port *const *remote, size_t n)
+                            const struct fs_network *net, const int *tunnels,
+                            size_t n)
 {
     if (!net->vni) {
         return false;
     }
     tunnel_ingress(ctx, net);
-    int *ofports = xcalloc(n + 1, sizeof *ofports);
-    size_t n_ofports = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *chassis = render_port_chassis(remote[i], ctx->node);
-        int ofport = chassis ? render_tunnel(ctx, chassis) : 0;
-        if (!ofport) {
-            continue;
-        }
-        if (remote[i]->mac_address) {
-            remote_mac(ctx, net, remote[i], ofport);
-        }
-        ofports[n_ofports++] = ofport;
+    if (n) {
+        tunnel_flood(ctx, net, tunnels, n);
     }
-    qsort(ofports, n_ofports, sizeof *ofports, compare_ints);
-    size_t k = 0;
-    for (size_t i = 0; i < n_ofports; i++) {
-        if (!k || ofports[k - 1] != ofports[i]) {
-            ofports[k++] = ofports[i];
-        }
-    }
-    if (k) {
-        tunnel_flood(ctx, net, ofports, k);
-    }
-    free(ofports);
-    return k > 0;
+    return n > 0;
 }

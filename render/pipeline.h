@@ -118,6 +118,8 @@ enum fs_l2_prio {
     FS_PRIO_CLASSIFY_IN_PORT = 100,  /* in_port: a VIF, uplink, tunnel,
                                       * slice member or slice uplink. */
     FS_PRIO_L2_UNICAST = 100,        /* network + dl_dst -> port key. */
+    FS_PRIO_L2_REMOTE_UNICAST = 100, /* network + dl_dst of a port bound on
+                                      * another chassis -> its tunnel. */
     FS_PRIO_L2_FLOOD = 90,           /* network + multicast dl_dst. */
     FS_PRIO_L2_UNKNOWN_UNICAST = 50, /* network -> its egress. */
     FS_PRIO_FLOOD_CHUNK = 100,       /* network + flood chunk. */
@@ -152,15 +154,12 @@ enum {
     FS_PRIO_SFC_LOCAL_HOP = 100,    /* A hop's label -> its pairs here. */
 };
 
-/* overlay.c: tables FS_T_TUNNEL_IN, FS_T_TUNNEL_FLOOD (and its table
- * FS_T_L2 flows: see issue 19, "who writes table 55"). */
+/* overlay.c: tables FS_T_TUNNEL_IN, FS_T_TUNNEL_FLOOD. */
 enum {
     FS_PRIO_TUNNEL_IN_MPLS = 110,        /* A chain's MPLS hop from a
                                           * tunnel: to FS_T_SFC_REMOTE. */
     FS_PRIO_TUNNEL_IN_VNI = 100,         /* An overlay network's VNI ->
                                           * metadata, to FS_T_L2. */
-    FS_PRIO_L2_REMOTE_UNICAST = 100,     /* A MAC of a port bound on another
-                                          * chassis: into its tunnel. */
     FS_PRIO_TUNNEL_FLOOD_REPLICATE = 100 /* A flood not from a tunnel: into
                                           * each tunnel of the network. */
 };
@@ -172,14 +171,6 @@ enum {
     FS_PRIO_SLICE_DROP = 10        /* The rest of a member's (or its
                                     * patch's) traffic: dropped. */
 };
-
-/* TRANSITIONAL: the same registers by name, for the feature files that
- * still write flows as text through render_flow(); removed with it. */
-#define FS_REG_SRC "reg6"
-#define FS_REG_DST "reg7"
-#define FS_REG_LABEL "reg5"
-#define FS_REG_FLOOD "reg4"
-#define FS_REG_FROM_TUNNEL "reg3"
 
 /* The definition of 'field' (render/flow.c). */
 const struct fs_field_def *fs_field_def(enum fs_field field);
