@@ -212,13 +212,16 @@ demo-slices: deps $(BUILD)/bin/flowsteerd
 # bench/RESULTS.md.  With the daemon before the incremental engine and
 # BENCH_CHANGES=10: the example and fan-out sections about 1 min together,
 # 10k flows 20-30 s, 100k 70 s, 300k 4 min; each further change adds about
-# 1.5 s at 100k and 6 s at 300k.  Also BENCH_REF_CHANGES,
+# 1.5 s at 100k and 6 s at 300k; BENCH_PORTS: VIFs of the port-heavy
+# world (bench/scale.py gen-ports).  Also BENCH_REF_CHANGES,
 # BENCH_EXAMPLE_ROUNDS, BENCH_FANOUT, BENCH_LABEL (see bench/run.sh).
 BENCH_SCALES  ?= 10000 100000 300000
+BENCH_PORTS   ?= 2000
 BENCH_CHANGES ?= 50
 bench: deps $(BUILD)/bin/flowsteerd
 	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) \
-		BENCH_SCALES="$(BENCH_SCALES)" BENCH_CHANGES="$(BENCH_CHANGES)" \
+		BENCH_SCALES="$(BENCH_SCALES)" BENCH_PORTS="$(BENCH_PORTS)" \
+		BENCH_CHANGES="$(BENCH_CHANGES)" \
 		BENCH_RESULTS=bench/RESULTS.md bench/run.sh
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang: the project's

@@ -36,6 +36,8 @@
 #        (checked with dump-aggregate), beside the bundle install time;
 #      - flowsteerd's VmRSS at the end (steady) and its largest VmHWM
 #        (peak) over the three processes of the run;
+#   2b. the same for each size in BENCH_PORTS of the port-heavy world
+#      (many networks and VIFs, no chains), where a change is one port;
 #   3. fan-out: BENCH_FANOUT flowsteerd processes (nodes f1..fN, a bridge
 #      each on one ovs-vswitchd) on one etcd, one network with two ports
 #      per node; BENCH_FANOUT_CHANGES puts of the network, each timed until
@@ -52,6 +54,11 @@
 # Settings (environment):
 #   FLOWSTEERD           the daemon (default build/bin/flowsteerd)
 #   BENCH_SCALES         flows per run, default "10000 100000 300000"
+#   BENCH_PORTS          VIFs per run of the port-heavy world (bench/scale.py
+#                        gen-ports: 50 VXLAN networks, the VIFs with port
+#                        security, 1,000 ports on two other chassis; the
+#                        change: one port bound here, then unbound),
+#                        default "2000"
 #   BENCH_CHANGES        classifier changes per scale (default 50)
 #   BENCH_REF_CHANGES    replace-flows runs per scale (default 5)
 #   BENCH_EXAMPLE_ROUNDS updates in section 1 (default 20; 0 skips it)
@@ -69,6 +76,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 : "${FLOWSTEERD:=build/bin/flowsteerd}"
 : "${BENCH_SCALES=10000 100000 300000}"
+: "${BENCH_PORTS=2000}"
 : "${BENCH_CHANGES:=50}"
 : "${BENCH_REF_CHANGES:=5}"
 : "${BENCH_EXAMPLE_ROUNDS:=20}"
@@ -226,7 +234,7 @@ bench_example() {
 
 # bench_scale FLOWS: prints one markdown row.
 bench_scale() {
-	local target=$1 gen rev t0 t1 j plan f i
+	local target=$1 world=${2:-chains} gen rev t0 t1 j plan f i what
 	local started cold_ms flows groups cold_mods dumped bundle_ms ref=() ref_p50 ref_max
 	local back_ms back_mods key ch cur restart_ms restart_mods min_obs min_flows
 	local t_launch t_accept vsw_ms n_before n_after rss me busy0 all0 ours0 others
@@ -240,8 +248,15 @@ bench_scale() {
 	sb_start_etcd || return 1
 	sb_start_ovs || return 1
 	gen=$SB_DIR/gen
-	plan=$(bench/scale.py gen --flows "$target" --node "$SB_NODE" --out "$gen") || return 1
-	say "$target: $(jget "$plan" 'j["chains"]') chains, $(jget "$plan" 'j["keys"]') keys, $(jget "$plan" 'j["flows"]') flows predicted"
+	if [ "$world" = ports ]; then
+		plan=$(bench/scale.py gen-ports --vifs "$target" --node "$SB_NODE" --out "$gen") || return 1
+		say "$target VIFs: $(jget "$plan" 'j["networks"]') networks, $(jget "$plan" 'j["remote"]') remote ports, $(jget "$plan" 'j["keys"]') keys, about $(jget "$plan" 'j["flows"]') flows"
+		what="one port bound here / unbound"
+	else
+		plan=$(bench/scale.py gen --flows "$target" --node "$SB_NODE" --out "$gen") || return 1
+		say "$target: $(jget "$plan" 'j["chains"]') chains, $(jget "$plan" 'j["keys"]') keys, $(jget "$plan" 'j["flows"]') flows predicted"
+		what="changes of one classifier"
+	fi
 	sb_add_internal_ports br-int <"$gen/ifaces.txt" || return 1
 	rev=$(bench/scale.py load --etcd "$ETCD" "$gen") || return 1
 	start_recorder "$SB_NODE" || return 1
@@ -297,7 +312,7 @@ bench_scale() {
 	back_ms=$(jget "$j" 'j["ms"]')
 	back_mods=$(jget "$j" 'j["doc"]["last_apply"]["flow_mods"]')
 
-	say "$target: $BENCH_CHANGES changes of one classifier"
+	say "$target: $BENCH_CHANGES $what"
 	key=$(jget "$plan" 'j["change"]["key"]')
 	ch=$(bench/probe.py changes --etcd "$ETCD" --nodes "$SB_NODE" --key "$key" \
 		--values "$gen/change0.json,$gen/change1.json" \
@@ -340,8 +355,10 @@ bench_scale() {
 	# | flows / groups | cold converge (x bundle) | bundle add | one change
 	# put -> observed p50 / p99 | in daemon p50 / p99 | flow mods | replace-flows
 	# | restart | vswitchd restart | RSS | bench time |
-	printf >&3 '| %s / %s | %s ms (%s×; %s flow mods) | %s ms | %s / %s ms | %s / %s ms (%s) | %s | %s ms (max %s) | %s ms, %s flow mods; min observed %s, min flows %s | %s ms (%s×) | %s / %s MiB | %s s (%s%%) |\n' \
-		"$(thousands "$flows")" "$groups" \
+	local label=""
+	[ "$world" = ports ] && label="$(thousands "$target") VIFs: "
+	printf >&3 '| %s%s / %s | %s ms (%s×; %s flow mods) | %s ms | %s / %s ms | %s / %s ms (%s) | %s | %s ms (max %s) | %s ms, %s flow mods; min observed %s, min flows %s | %s ms (%s×) | %s / %s MiB | %s s (%s%%) |\n' \
+		"$label" "$(thousands "$flows")" "$groups" \
 		"$(ms "$cold_ms")" "$(ratio "$cold_ms" "$bundle_ms")" "$(thousands "$cold_mods")" \
 		"$bundle_ms" \
 		"$(ms "$(jget "$ch" 'j["ms"]["p50"]')")" "$(ms "$(jget "$ch" 'j["ms"]["p99"]')")" \
@@ -440,6 +457,14 @@ for scale in $BENCH_SCALES; do
 		rows+=("$row")
 	else
 		rows+=("| $scale: failed (see the messages above) | | | | | | | | | | |")
+	fi
+	echo "${rows[-1]}"
+done
+for vifs in $BENCH_PORTS; do
+	if row=$(bench_scale "$vifs" ports); then
+		rows+=("$row")
+	else
+		rows+=("| $vifs VIFs: failed (see the messages above) | | | | | | | | | | |")
 	fi
 	echo "${rows[-1]}"
 done

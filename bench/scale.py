@@ -3,6 +3,7 @@
 
   bench/scale.py gen --flows N --out DIR [--node NODE] [--groups G]
   bench/scale.py load --etcd URL DIR
+  bench/scale.py gen-ports --vifs V --out DIR [--networks N] [--remote R]
   bench/scale.py one-flow-changed FLOWS OUT
 
 gen writes DIR/json/<kind>/<name>.json (the Neutron envelope, as examples/
@@ -149,6 +150,20 @@ def classifier_doc(c, src_port, src_ip, dst):
         "logical_source_port": src_port}
 
 
+def write_world(w, out):
+    """DIR/json/<kind>/<name>.json and DIR/ifaces.txt of world 'w'."""
+    os.makedirs(out, exist_ok=True)
+    for kind, name, env, doc in w.docs:
+        d = os.path.join(out, "json", kind)
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, name + ".json"), "w") as f:
+            json.dump({env: doc}, f, indent=2)
+            f.write("\n")
+    with open(os.path.join(out, "ifaces.txt"), "w") as f:
+        for name, pid in w.ifaces:
+            f.write("%s %s\n" % (name, pid))
+
+
 def gen(args):
     w = World(args.node)
     nets = [network_ports(w, n) for n in range(N_NETWORKS)]
@@ -200,16 +215,7 @@ def gen(args):
     n_chains = c
     change, fc = candidates[len(candidates) // 2]
 
-    os.makedirs(args.out, exist_ok=True)
-    for kind, name, env, doc in w.docs:
-        d = os.path.join(args.out, "json", kind)
-        os.makedirs(d, exist_ok=True)
-        with open(os.path.join(d, name + ".json"), "w") as f:
-            json.dump({env: doc}, f, indent=2)
-            f.write("\n")
-    with open(os.path.join(args.out, "ifaces.txt"), "w") as f:
-        for name, pid in w.ifaces:
-            f.write("%s %s\n" % (name, pid))
+    write_world(w, args.out)
     for i, shift in enumerate((0, 0x8000)):
         v = dict(fc, destination_port_range_min=100 + shift,
                  destination_port_range_max=199 + shift)
@@ -221,6 +227,73 @@ def gen(args):
             "keys": len(w.docs), "node": args.node,
             "change": {"chain": change, "key": PREFIX + "flow_classifiers/" + fc["id"],
                    "flows": b * 3 + 2, "flow_mods": 2 * b * 3}}
+    with open(os.path.join(args.out, "plan.json"), "w") as f:
+        json.dump(plan, f, indent=2)
+        f.write("\n")
+    print(json.dumps(plan))
+
+
+PORT_NETWORKS = 50
+REMOTE_CHASSIS = ("node2", "node3")
+
+
+def port_doc(net_id, net, i, node, ip):
+    return {"id": uid(0x7b1e2f66, net, i),
+            "network_id": net_id,
+            "mac_address": "fa:16:3e:%02x:%02x:%02x" % (net, i >> 8, i & 255),
+            "device_id": "bench-n%d-p%d" % (net, i),
+            "binding:host_id": node,
+            "fixed_ips": [{"ip_address": ip}]}
+
+
+def gen_ports(args):
+    """The port-heavy world: --networks overlay networks (VXLAN), --vifs
+    VM ports on this node (port security on, one fixed IP each) spread
+    over them, and --remote ports of the same networks on two other
+    chassis; no chains.  The change: one more port of network 0, bound to
+    this node (change0.json: added) or to no host (change1.json: gone)."""
+    w = World(args.node)
+    for n, chassis in enumerate((args.node,) + REMOTE_CHASSIS):
+        w.docs.append(("chassis", chassis, "chassis",
+                       {"id": chassis, "ip": "192.0.2.%d" % (n + 1),
+                        "encap": "vxlan"}))
+    nets = []
+    for n in range(args.networks):
+        nets.append(w.add("networks", "network", "ports-net%d" % n, {
+            "id": uid(0x1b0e5c4b, n, 0),
+            "provider:network_type": "vxlan",
+            "provider:segmentation_id": 6000 + n}))
+    for i in range(args.vifs):
+        n = i % args.networks
+        k = i // args.networks
+        ip = "10.%d.%d.%d" % (n, 1 + k // 250, 1 + k % 250)
+        pid = w.add("ports", "port", "n%d-vif%d" % (n, k),
+                    port_doc(nets[n], n, k, args.node, ip))
+        w.ifaces.append(("p%dv%d" % (n, k), pid))
+    for i in range(args.remote):
+        n = i % args.networks
+        k = 0x800 + i // args.networks
+        ip = "10.%d.200.%d" % (n, 1 + (i // args.networks) % 250)
+        w.add("ports", "port", "n%d-remote%d" % (n, k),
+              port_doc(nets[n], n, k, REMOTE_CHASSIS[i % 2], ip))
+    extra = port_doc(nets[0], 0, 0xfff, args.node, "10.0.250.250")
+    w.ifaces.append(("p0vextra", extra["id"]))
+    unbound = dict(extra, **{"binding:host_id": ""})
+    w.add("ports", "port", "n0-extra", unbound)
+    write_world(w, args.out)
+    for i, doc in enumerate((extra, unbound)):
+        doc = dict(w.docs[-1][3], **{"binding:host_id": doc["binding:host_id"]})
+        with open(os.path.join(args.out, "change%d.json" % i), "w") as f:
+            json.dump({"port": doc}, f, indent=2)
+            f.write("\n")
+    per_vif = 15
+    flows = (per_vif * args.vifs + args.remote + 4 * args.networks + 1 +
+             2 * len(REMOTE_CHASSIS) + 1)
+    plan = {"flows": flows, "groups": 0, "chains": 0, "keys": len(w.docs),
+            "node": args.node, "vifs": args.vifs, "networks": args.networks,
+            "remote": args.remote,
+            "change": {"key": PREFIX + "ports/" + extra["id"],
+                       "flows": per_vif, "flow_mods": per_vif}}
     with open(os.path.join(args.out, "plan.json"), "w") as f:
         json.dump(plan, f, indent=2)
         f.write("\n")
@@ -258,18 +331,25 @@ def load(args):
 
 
 def one_flow_changed(args):
-    done = False
-    with open(args.flows) as f, open(args.out, "w") as out:
-        for line in f:
-            if not done and "table=10," in line:
-                m = re.search(r"(?:tcp|tp)_dst=(0x[0-9a-f]+|\d+)", line)
-                if m:
-                    v = int(m.group(1), 0) ^ 0x8000
-                    line = line[:m.start(1)] + hex(v) + line[m.end(1):]
-                    done = True
-            out.write(line)
-    if not done:
-        sys.exit("scale.py: no table-10 flow with tcp_dst in %s" % args.flows)
+    """The first table-10 flow with a destination port gets bit 15 of it
+    flipped; in a world without chains (gen-ports), the first table-55
+    flow with a unicast dl_dst gets the last byte of its MAC flipped."""
+    with open(args.flows) as f:
+        lines = f.readlines()
+    for table, pattern, change in (
+            ("table=10,", r"(?:tcp|tp)_dst=(0x[0-9a-f]+|\d+)",
+             lambda v: hex(int(v, 0) ^ 0x8000)),
+            ("table=55,", r"dl_dst=[0-9a-f:]{15}([0-9a-f]{2})\b",
+             lambda v: "%02x" % (int(v, 16) ^ 0x80))):
+        for i, line in enumerate(lines):
+            m = re.search(pattern, line) if table in line else None
+            if m:
+                lines[i] = (line[:m.start(1)] + change(m.group(1)) +
+                            line[m.end(1):])
+                with open(args.out, "w") as out:
+                    out.writelines(lines)
+                return
+    sys.exit("scale.py: no flow to change in %s" % args.flows)
 
 
 def main():
@@ -281,6 +361,12 @@ def main():
     g.add_argument("--node", default="node1")
     g.add_argument("--groups", type=int, default=33,
                    help="chains whose first hop has two pairs (a group)")
+    gp = sub.add_parser("gen-ports")
+    gp.add_argument("--vifs", type=int, required=True)
+    gp.add_argument("--networks", type=int, default=PORT_NETWORKS)
+    gp.add_argument("--remote", type=int, default=1000)
+    gp.add_argument("--out", required=True)
+    gp.add_argument("--node", default="node1")
     l = sub.add_parser("load")
     l.add_argument("--etcd", required=True)
     l.add_argument("dir")
@@ -288,7 +374,8 @@ def main():
     o.add_argument("flows")
     o.add_argument("out")
     args = p.parse_args()
-    {"gen": gen, "load": load, "one-flow-changed": one_flow_changed}[
+    {"gen": gen, "gen-ports": gen_ports, "load": load,
+     "one-flow-changed": one_flow_changed}[
         args.cmd](args)
 
 

@@ -1,6 +1,7 @@
 /* Equivalence of the render across the typed-flow redesign (issue 19):
  * for every world of the random engine test (tests/unit/rworld.h, the
- * seeds and sizes of test_render_engine.c) and for bench/scale.py's world,
+ * seeds and sizes of test_render_engine.c) and for bench/scale.py's worlds
+ * (chains at 6k and 20k flows, and the port-heavy world of 2,000 VIFs),
  * the full render printed in OVS's own canonical form (match_format(),
  * ofpacts_format()) hashes to what tests/fixtures/render-equivalence.txt
  * recorded from the render of commit 3f8a1c3, which wrote ovs-ofctl text
@@ -174,14 +175,16 @@ static void load_ifaces(struct fs_local_facts *facts, const char *dir)
     free(path);
 }
 
-/* bench/scale.py's world of about 'flows' flows. */
-static void record_scale(struct recorder *r, int flows)
+/* The world bench/scale.py's subcommand 'gen' (e.g. "gen --flows 6000")
+ * writes, recorded as 'world'; the tunnels to node2 and node3 have
+ * ofports (the port-heavy world's remote chassis). */
+static void record_gen(struct recorder *r, const char *world, const char *gen)
 {
     char dir[] = "/tmp/fs-fixture-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    char *cmd = xasprintf("python3 bench/scale.py gen --flows %d --out %s "
-                          "--node node1 >/dev/null",
-                          flows, dir);
+    char *cmd = xasprintf("python3 bench/scale.py %s --out %s --node node1 "
+                          ">/dev/null",
+                          gen, dir);
     assert_int_equal(system(cmd), 0);
     free(cmd);
     struct fs_model *model = fs_model_create();
@@ -189,14 +192,14 @@ static void record_scale(struct recorder *r, int flows)
     struct fs_local_facts facts;
     fs_local_facts_init(&facts);
     load_ifaces(&facts, dir);
+    simap_put(&facts.owned_ofports, "fst-node2", 60001);
+    simap_put(&facts.owned_ofports, "fst-node3", 60002);
     sset_add(&facts.bridges, "br-int");
     struct fs_render_node node = {.name = "node1",
                                   .integration_bridge = "br-int"};
     struct fs_snapshot *s = fs_snapshot_build(model);
     struct fs_desired *d = fs_render(s, &node, &facts);
-    char *world = xasprintf("scale%d", flows);
     record(r, world, 0, d);
-    free(world);
     fs_desired_destroy(d);
     fs_snapshot_destroy(s);
     fs_local_facts_destroy(&facts);
@@ -237,8 +240,9 @@ static void test_render_equals_recorded(void **state)
     for (uint64_t seed = 101; seed <= 106; seed++) {
         record_rworld(&r, seed, (struct rw_sizes){3, 12, 8, 4, 6, 3}, 250);
     }
-    record_scale(&r, 6000);
-    record_scale(&r, 20000);
+    record_gen(&r, "scale6000", "gen --flows 6000");
+    record_gen(&r, "scale20000", "gen --flows 20000");
+    record_gen(&r, "ports2000", "gen-ports --vifs 2000");
     const char *got = ds_cstr(&r.out);
     if (getenv("FS_RECORD_FIXTURES")) {
         FILE *f = fopen(FIXTURE, "w");
