@@ -75,8 +75,8 @@ struct fs_snapshot_cache {
     struct shash by_key;              /* etcd key -> struct entry. */
     struct shash valid[FS_N_KINDS];   /* id -> struct fs_doc, accepted. */
     struct shash unparsed;            /* etcd key -> struct fs_doc. */
-    /* Referenced (kind, id) -> "<kind>/<id>" of the documents that
-     * reference it: rindex[kind] maps the id. */
+    /* Referenced (kind, id) -> the documents that reference it, by kind
+     * (struct referrers): rindex[kind] maps the id. */
     struct shash rindex[FS_N_KINDS];
     struct shash slot_chains;   /* Slot -> struct sset of chain ids. */
     struct shash fs_priorities; /* "<priority>" -> sset of flowspace ids. */
@@ -141,101 +141,112 @@ static void index_destroy(struct shash *index)
     shash_destroy(index);
 }
 
-/* Calls 'cb' for each (kind, id) that document 'doc' (parsed) references
- * and whose verdict a rule of its kind reads. */
-static void doc_refs(const struct fs_doc *doc,
-                     void (*cb)(void *aux, enum fs_kind, const char *),
-                     void *aux)
+/* The documents that reference one (kind, id), by their kind: ids. */
+struct referrers {
+    struct sset from[FS_N_KINDS];
+};
+
+static struct sset *referrers_of(struct fs_snapshot_cache *c, enum fs_kind kind,
+                                 const char *id, bool create)
 {
-    const void *res = doc->res;
-    switch (doc->kind) {
-    case FS_PORT:
-        cb(aux, FS_NETWORK, ((const struct fs_port *)res)->network_id);
-        break;
-    case FS_PORT_PAIR: {
-        const struct fs_port_pair *pp = res;
-        cb(aux, FS_PORT, pp->ingress);
-        cb(aux, FS_PORT, pp->egress);
-        break;
-    }
-    case FS_PORT_PAIR_GROUP: {
-        const struct fs_port_pair_group *g = res;
-        for (size_t i = 0; i < g->n_port_pairs; i++) {
-            cb(aux, FS_PORT_PAIR, g->port_pairs[i]);
+    struct referrers *r = shash_find_data(&c->rindex[kind], id);
+    if (!r && create) {
+        r = xmalloc(sizeof *r);
+        for (int k = 0; k < FS_N_KINDS; k++) {
+            sset_init(&r->from[k]);
         }
-        break;
+        shash_add(&c->rindex[kind], id, r);
     }
-    case FS_FLOW_CLASSIFIER: {
-        const struct fs_flow_classifier *fc = res;
-        cb(aux, FS_PORT, fc->logical_source_port);
-        cb(aux, FS_PORT, fc->logical_destination_port);
-        break;
-    }
-    case FS_PORT_CHAIN: {
-        const struct fs_port_chain *pc = res;
-        for (size_t i = 0; i < pc->n_port_pair_groups; i++) {
-            cb(aux, FS_PORT_PAIR_GROUP, pc->port_pair_groups[i]);
+    return r ? r->from : NULL;
+}
+
+static void referrers_destroy(struct shash *index)
+{
+    struct shash_node *node;
+    SHASH_FOR_EACH(node, index)
+    {
+        struct referrers *r = node->data;
+        for (int k = 0; k < FS_N_KINDS; k++) {
+            sset_destroy(&r->from[k]);
         }
-        for (size_t i = 0; i < pc->n_flow_classifiers; i++) {
-            cb(aux, FS_FLOW_CLASSIFIER, pc->flow_classifiers[i]);
+        free(r);
+    }
+    shash_destroy(index);
+}
+
+/* Drops (kind, id)'s entry once nothing references it. */
+static void referrers_trim(struct fs_snapshot_cache *c, enum fs_kind kind,
+                           const char *id)
+{
+    struct shash_node *node = shash_find(&c->rindex[kind], id);
+    struct referrers *r = node ? node->data : NULL;
+    for (int k = 0; r && k < FS_N_KINDS; k++) {
+        if (!sset_is_empty(&r->from[k])) {
+            return;
         }
-        break;
     }
-    case FS_FLOWSPACE: {
-        const struct fs_flowspace *f = res;
-        cb(aux, FS_SLICE, f->slice);
-        cb(aux, FS_PORT, f->match.in_port);
-        break;
-    }
-    case FS_NETWORK:
-    case FS_CHASSIS:
-    case FS_SLICE:
-    case FS_N_KINDS:
-    default:
-        break;
+    if (r) {
+        for (int k = 0; k < FS_N_KINDS; k++) {
+            sset_destroy(&r->from[k]);
+        }
+        free(r);
+        shash_delete(&c->rindex[kind], node);
     }
 }
 
 struct ref_aux {
     struct fs_snapshot_cache *c;
-    const char *dep; /* "<kind>/<id>" of the referencing document. */
+    enum fs_kind kind; /* The referencing document's. */
+    const char *id;
     bool add;
 };
 
-static void ref_cb(void *aux_, enum fs_kind kind, const char *id)
+static void ref_cb(void *aux_, const struct fs_ref *ref, size_t index,
+                   const char *target)
 {
     struct ref_aux *aux = aux_;
-    if (!id) {
-        return;
-    }
     if (aux->add) {
-        index_add(&aux->c->rindex[kind], id, aux->dep);
+        sset_add(&referrers_of(aux->c, ref->target, target, true)[aux->kind],
+                 aux->id);
     } else {
-        index_remove(&aux->c->rindex[kind], id, aux->dep);
+        struct sset *from = referrers_of(aux->c, ref->target, target, false);
+        if (from) {
+            sset_find_and_delete(&from[aux->kind], aux->id);
+            referrers_trim(aux->c, ref->target, target);
+        }
     }
 }
 
+/* Indexes (or, 'add' false, unindexes) the references of document 'doc'
+ * (parsed) of resource 'id': the graph of model/refgraph.c, each
+ * reference one whose verdict a rule of its kind reads. */
 static void update_refs(struct fs_snapshot_cache *c, const struct fs_doc *doc,
                         const char *id, bool add)
 {
-    char *dep = xasprintf("%d/%s", doc->kind, id);
-    struct ref_aux aux = {c, dep, add};
-    doc_refs(doc, ref_cb, &aux);
-    free(dep);
+    struct ref_aux aux = {c, doc->kind, id, add};
+    fs_ref_foreach(doc->kind, doc->res, ref_cb, &aux);
 }
 
 /* Touches everything that references (kind, id). */
 static void propagate(struct fs_snapshot_cache *c, enum fs_kind kind,
                       const char *id)
 {
-    const struct sset *deps = shash_find_data(&c->rindex[kind], id);
-    const char *dep;
-    SSET_FOR_EACH(dep, or_empty(deps))
-    {
-        char *slash;
-        long k = strtol(dep, &slash, 10);
-        sset_add(&c->touched[k], slash + 1);
+    const struct sset *from = referrers_of(c, kind, id, false);
+    for (int k = 0; from && k < FS_N_KINDS; k++) {
+        const char *ref;
+        SSET_FOR_EACH(ref, &from[k])
+        {
+            sset_add(&c->touched[k], ref);
+        }
     }
+}
+
+/* The port pair groups that reference port pair 'pp'. */
+static const struct sset *groups_of_pair(struct fs_snapshot_cache *c,
+                                         const char *pp)
+{
+    const struct sset *from = referrers_of(c, FS_PORT_PAIR, pp, false);
+    return from ? &from[FS_PORT_PAIR_GROUP] : &empty_set;
 }
 
 /* Chains. */
@@ -565,13 +576,10 @@ static void run_groups(struct fs_snapshot_cache *c)
     SSET_FOR_EACH(pp, &c->group_seed_pairs)
     {
         sset_add(&pairs, pp);
-        const struct sset *deps = shash_find_data(&c->rindex[FS_PORT_PAIR], pp);
-        const char *dep;
-        SSET_FOR_EACH(dep, or_empty(deps))
+        const char *g;
+        SSET_FOR_EACH(g, groups_of_pair(c, pp))
         {
-            if (atoi(dep) == FS_PORT_PAIR_GROUP) {
-                sset_add(&queue, strchr(dep, '/') + 1);
-            }
+            sset_add(&queue, g);
         }
     }
     while (!sset_is_empty(&queue)) {
@@ -588,14 +596,11 @@ static void run_groups(struct fs_snapshot_cache *c)
                 fs_snapshot_cache_break == 2) {
                 continue;
             }
-            const struct sset *deps =
-                shash_find_data(&c->rindex[FS_PORT_PAIR], g->port_pairs[i]);
-            const char *dep;
-            SSET_FOR_EACH(dep, or_empty(deps))
+            const char *other;
+            SSET_FOR_EACH(other, groups_of_pair(c, g->port_pairs[i]))
             {
-                if (atoi(dep) == FS_PORT_PAIR_GROUP &&
-                    !sset_contains(&part, strchr(dep, '/') + 1)) {
-                    sset_add(&queue, strchr(dep, '/') + 1);
+                if (!sset_contains(&part, other)) {
+                    sset_add(&queue, other);
                 }
             }
         }
@@ -952,7 +957,7 @@ static void cache_clear(struct fs_snapshot_cache *c)
         }
         shash_clear(&c->entries[k]);
         shash_clear(&c->valid[k]);
-        index_destroy(&c->rindex[k]);
+        referrers_destroy(&c->rindex[k]);
         shash_init(&c->rindex[k]);
         sset_clear(&c->touched[k]);
         c->allocated[k] = 0;

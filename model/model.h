@@ -375,7 +375,13 @@ struct fs_snapshot {
      * (document, acceptance, path id or VNI) may differ from snapshot
      * 'generation' - 1 (a superset).  NULL when unknown: the first update
      * of a cache and fs_snapshot_build().  render/engine.c skips what
-     * cannot have changed. */
+     * cannot have changed.
+     *
+     * Invariant (render/world.c keeps pointers into the arrays from one
+     * engine run to the next): the array of a kind whose changed[kind] is
+     * empty is the same array as in snapshot 'generation' - 1, at the
+     * same address, every element unmoved and unchanged; only a kind with
+     * a changed id may have its array reallocated or reordered. */
     const void *origin; /* The cache, NULL for fs_snapshot_build(). */
     uint64_t generation;
     const struct sset *changed;
@@ -426,6 +432,31 @@ extern int fs_snapshot_cache_break;
  * fs_kind_size(kind) bytes apart. */
 const void *fs_snapshot_array(const struct fs_snapshot *, enum fs_kind kind,
                               size_t *n);
+
+/* The reference graph (model/refgraph.c): each field of a kind that names
+ * a resource of another kind, written once.  A single field is a char *
+ * at 'offset' in the kind's struct (NULL: absent), a list a char ** at
+ * 'offset' with its size_t count at 'n_offset' ('n_offset' SIZE_MAX for a
+ * single field).  'field' is its JSON path below the resource
+ * ("port_pairs", "match.in_port"); 'noun' names the target in messages
+ * ("port pair"). */
+struct fs_ref {
+    enum fs_kind kind, target;
+    const char *field, *noun;
+    size_t offset, n_offset;
+};
+
+/* Returns every reference of the graph ('*n'), by kind in checking
+ * order. */
+const struct fs_ref *fs_refs(size_t *n);
+
+/* Calls 'cb' for each id that resource 'res' (of 'kind': its struct)
+ * names, with the reference and, in a list, the index (SIZE_MAX for a
+ * single field); absent ones are skipped. */
+typedef void fs_ref_cb(void *aux, const struct fs_ref *, size_t index,
+                       const char *id);
+void fs_ref_foreach(enum fs_kind kind, const void *res, fs_ref_cb *cb,
+                    void *aux);
 
 /* Size of the kind's struct (struct fs_port for FS_PORT...): the stride of
  * fs_snapshot_array(), and what model/ copies into snapshot arrays. */

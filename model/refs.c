@@ -2,7 +2,9 @@
  * cascades: networks (model/provider.c, model/vnis.c) <- slices
  * (model/slices.c, which may reject a network) <- ports <- port pairs <-
  * groups <- chains, ports <- flow classifiers <- chains, and slices and
- * ports <- flowspaces (model/flowspaces.c).  Rules from the
+ * ports <- flowspaces (model/flowspaces.c).  That a resource a resource
+ * names exists comes from the reference graph (model/refgraph.c).  Rules
+ * from the
  * networking-sfc API (seeds/networking-sfc-docs.txt) and
  * docs/architecture.md. */
 #include <string.h>
@@ -30,17 +32,44 @@ static const char **ids_of(struct fs_build *b, enum fs_kind kind, size_t *n)
     return ids;
 }
 
+struct exists_aux {
+    struct fs_build *b;
+    enum fs_kind kind;
+    const char *id;
+};
+
+static void exists_cb(void *aux_, const struct fs_ref *ref, size_t index,
+                      const char *target)
+{
+    struct exists_aux *aux = aux_;
+    if (fs_build_res(aux->b, ref->target, target)) {
+        return;
+    }
+    char *field = index == SIZE_MAX ? xstrdup(ref->field)
+                                    : xasprintf("%s[%zu]", ref->field, index);
+    fs_build_reject(aux->b, aux->kind, aux->id, field,
+                    "%s %s does not exist or was rejected", ref->noun,
+                    fs_quote(target).s);
+    free(field);
+}
+
+/* Rejects resource 'id' of 'kind' if a resource it names (the reference
+ * graph, model/refgraph.c) is missing or rejected: the first such
+ * reference, in the graph's order, is the one named (a resource is
+ * rejected once).  Returns true if it is still accepted. */
+static bool check_exists(struct fs_build *b, enum fs_kind kind, const char *id)
+{
+    struct exists_aux aux = {b, kind, id};
+    fs_ref_foreach(kind, fs_build_res(b, kind, id), exists_cb, &aux);
+    return fs_build_res(b, kind, id) != NULL;
+}
+
 void fs_check_ports(struct fs_build *b)
 {
     size_t n;
     const char **ids = ids_of(b, FS_PORT, &n);
     for (size_t i = 0; i < n; i++) {
-        const struct fs_port *p = fs_build_res(b, FS_PORT, ids[i]);
-        if (!fs_build_res(b, FS_NETWORK, p->network_id)) {
-            fs_build_reject(b, FS_PORT, ids[i], "network_id",
-                            "network %s does not exist or was rejected",
-                            fs_quote(p->network_id).s);
-        }
+        check_exists(b, FS_PORT, ids[i]);
     }
     free(ids);
 }
@@ -51,17 +80,12 @@ void fs_check_port_pairs(struct fs_build *b)
     const char **ids = ids_of(b, FS_PORT_PAIR, &n);
     for (size_t i = 0; i < n; i++) {
         const struct fs_port_pair *pp = fs_build_res(b, FS_PORT_PAIR, ids[i]);
+        if (!check_exists(b, FS_PORT_PAIR, ids[i])) {
+            continue;
+        }
         const struct fs_port *in = fs_build_res(b, FS_PORT, pp->ingress);
         const struct fs_port *out = fs_build_res(b, FS_PORT, pp->egress);
-        if (!in) {
-            fs_build_reject(b, FS_PORT_PAIR, ids[i], "ingress",
-                            "port %s does not exist or was rejected",
-                            fs_quote(pp->ingress).s);
-        } else if (!out) {
-            fs_build_reject(b, FS_PORT_PAIR, ids[i], "egress",
-                            "port %s does not exist or was rejected",
-                            fs_quote(pp->egress).s);
-        } else if (strcmp(in->device_id, out->device_id)) {
+        if (strcmp(in->device_id, out->device_id)) {
             fs_build_reject(b, FS_PORT_PAIR, ids[i], "egress",
                             "ingress and egress ports belong to different "
                             "devices (%s and %s)",
@@ -113,20 +137,7 @@ void fs_check_classifiers(struct fs_build *b)
     size_t n;
     const char **ids = ids_of(b, FS_FLOW_CLASSIFIER, &n);
     for (size_t i = 0; i < n; i++) {
-        const struct fs_flow_classifier *fc =
-            fs_build_res(b, FS_FLOW_CLASSIFIER, ids[i]);
-        if (!fs_build_res(b, FS_PORT, fc->logical_source_port)) {
-            fs_build_reject(b, FS_FLOW_CLASSIFIER, ids[i],
-                            "logical_source_port",
-                            "port %s does not exist or was rejected",
-                            fs_quote(fc->logical_source_port).s);
-        } else if (fc->logical_destination_port &&
-                   !fs_build_res(b, FS_PORT, fc->logical_destination_port)) {
-            fs_build_reject(b, FS_FLOW_CLASSIFIER, ids[i],
-                            "logical_destination_port",
-                            "port %s does not exist or was rejected",
-                            fs_quote(fc->logical_destination_port).s);
-        }
+        check_exists(b, FS_FLOW_CLASSIFIER, ids[i]);
     }
     free(ids);
 }

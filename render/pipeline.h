@@ -35,7 +35,7 @@ enum fs_table {
     FS_T_L2 = 55,           /* l2.c: metadata + dl_dst -> reg7; flooding;
                              * unknown unicast to the network's egress. */
     FS_T_FLOOD = 56,        /* l2.c: one chunk of a large network's flood
-                             * (metadata + chunk number in FS_REG_FLOOD). */
+                             * (metadata + chunk number in FS_F_FLOOD_CHUNK). */
     FS_T_TUNNEL_FLOOD = 57, /* overlay.c: head-end replication of an
                              * overlay network's flood to every chassis
                              * with a port of it (not from a tunnel). */

@@ -4,7 +4,8 @@
  * (chains at 6k and 20k flows, and the port-heavy world of 2,000 VIFs),
  * the full render printed in OVS's own canonical form (match_format(),
  * ofpacts_format()) hashes to what tests/fixtures/render-equivalence.txt
- * recorded from the render of commit 3f8a1c3, which wrote ovs-ofctl text
+ * recorded (commit 4df3a31) from the render of commit 3f8a1c3, which wrote
+ * ovs-ofctl text
  * (parsed with libopenvswitch to be printed).  A line per world and step:
  * "<world> <step> <flows> <groups> <notes> <hash>".  FS_RECORD_FIXTURES=1
  * writes the file instead of comparing; FS_DUMP_FIXTURE=<world>/<step>
