@@ -13,6 +13,7 @@
 #include "openvswitch/ofp-flow.h"
 #include "openvswitch/ofp-protocol.h"
 #include "ovs-thread.h"
+#include "packets.h"
 #include "util.h"
 
 static const struct fs_field_def field_defs[FS_N_FIELDS] = FS_FIELD_DEFS;
@@ -417,4 +418,28 @@ void fs_clone_end(struct fs_fb *b, size_t begin)
 void fs_set_tun_id(struct fs_fb *b, uint64_t vni)
 {
     fs_set_mf(b, MFF_TUN_ID, vni);
+}
+
+void fs_match_ipv6(struct fs_fb *b, int mff, const struct in6_addr *addr,
+                   const struct in6_addr *mask)
+{
+    union mf_value v, m;
+    memset(&v, 0, sizeof v);
+    memset(&m, 0, sizeof m);
+    v.ipv6 = *addr;
+    m.ipv6 = *mask;
+    fs_match_mf_value(b, mff, &v, &m);
+}
+
+char *fs_match_prefix(struct fs_fb *b, int mff, bool v6, const char *text)
+{
+    union mf_value v, m;
+    memset(&v, 0, sizeof v);
+    memset(&m, 0, sizeof m);
+    char *error = v6 ? ipv6_parse_masked(text, &v.ipv6, &m.ipv6)
+                     : ip_parse_masked(text, &v.be32, &m.be32);
+    if (!error) {
+        fs_match_mf_value(b, mff, &v, &m);
+    }
+    return error;
 }

@@ -138,6 +138,17 @@ union mf_value;
 void fs_match_mf_value(struct fs_fb *b, int mff, const union mf_value *value,
                        const union mf_value *mask);
 
+/* Matches IPv6 field 'mff' (MFF_IPV6_SRC...) with 'addr'/'mask'. */
+struct in6_addr;
+void fs_match_ipv6(struct fs_fb *b, int mff, const struct in6_addr *addr,
+                   const struct in6_addr *mask);
+
+/* Parses prefix 'text' ("addr" or "addr/len"; IPv6 if 'v6') with OVS's
+ * ip_parse_masked() / ipv6_parse_masked() and matches field 'mff' with
+ * it.  Returns NULL, or why it does not parse (caller frees; nothing is
+ * matched then). */
+char *fs_match_prefix(struct fs_fb *b, int mff, bool v6, const char *text);
+
 /* VLAN and MPLS headers: push_vlan (802.1Q), pop_vlan; push_mpls and
  * pop_mpls with the ethertype pushed (0x8847) or left (0x0800, 0x86dd). */
 void fs_push_vlan(struct fs_fb *b);

@@ -81,12 +81,7 @@ static void match_addr(struct fs_fb *b, int v, int mff4, int mff6,
                     ntohl(in6_addr_get_mapped_ipv4(mask)));
         return;
     }
-    union mf_value value, m;
-    memset(&value, 0, sizeof value);
-    memset(&m, 0, sizeof m);
-    value.ipv6 = *ip;
-    m.ipv6 = *mask;
-    fs_match_mf_value(b, mff6, &value, &m);
+    fs_match_ipv6(b, mff6, ip, mask);
 }
 
 void render_flowspace_match(struct fs_fb *b, const struct render_flowspace *f,

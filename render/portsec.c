@@ -83,18 +83,6 @@ static void sec_drop(const struct sec *s, uint16_t prio, uint16_t eth_type)
     sec_add(s, &b);
 }
 
-/* Matches IPv6 field 'mff' with 'addr'/'mask'. */
-static void match_ipv6(struct fs_fb *b, int mff, const struct in6_addr *addr,
-                       const struct in6_addr *mask)
-{
-    union mf_value v, m;
-    memset(&v, 0, sizeof v);
-    memset(&m, 0, sizeof m);
-    v.ipv6 = *addr;
-    m.ipv6 = *mask;
-    fs_match_mf_value(b, mff, &v, &m);
-}
-
 /* Notes that address 'text' of the port, at "$.port.'list'['i'].'field'"
  * ("$.port.'field'" when 'list' is NULL), does not parse ('why', freed):
  * the flows of it are left out (the model validated it: not expected). */
@@ -137,7 +125,7 @@ static void allow_ipv6(const struct sec *s, struct eth_addr mac, const char *ip,
     }
     struct fs_fb b;
     sec_begin_mac(s, &b, FS_PRIO_PORT_SEC_ALLOW, mac, ETH_TYPE_IPV6);
-    match_ipv6(&b, MFF_IPV6_SRC, &addr, &mask);
+    fs_match_ipv6(&b, MFF_IPV6_SRC, &addr, &mask);
     sec_allow(s, &b);
 }
 
@@ -184,15 +172,15 @@ static void allow_mac(const struct sec *s, struct eth_addr mac)
 
     struct in6_addr ll_mask = ipv6_create_mask(10);
     sec_begin_mac(s, &b, FS_PRIO_PORT_SEC_ALLOW, mac, ETH_TYPE_IPV6);
-    match_ipv6(&b, MFF_IPV6_SRC, &link_local, &ll_mask);
+    fs_match_ipv6(&b, MFF_IPV6_SRC, &link_local, &ll_mask);
     sec_allow(s, &b);
 
     struct in6_addr mc_mask = ipv6_create_mask(16);
     for (size_t i = 0; i < ARRAY_SIZE(unspec_icmp6_types); i++) {
         sec_begin_mac(s, &b, FS_PRIO_PORT_SEC_ALLOW, mac, ETH_TYPE_IPV6);
         fs_match_mf(&b, MFF_IP_PROTO, IPPROTO_ICMPV6, UINT8_MAX);
-        match_ipv6(&b, MFF_IPV6_SRC, &in6addr_any, &in6addr_exact);
-        match_ipv6(&b, MFF_IPV6_DST, &ll_multicast, &mc_mask);
+        fs_match_ipv6(&b, MFF_IPV6_SRC, &in6addr_any, &in6addr_exact);
+        fs_match_ipv6(&b, MFF_IPV6_DST, &ll_multicast, &mc_mask);
         fs_match_mf(&b, MFF_ICMPV6_TYPE, unspec_icmp6_types[i], UINT8_MAX);
         sec_allow(s, &b);
     }

@@ -113,15 +113,7 @@ static char *match_prefix(struct fs_fb *b, int mff, bool v6, const char *text)
     if (!text) {
         return NULL;
     }
-    union mf_value v, m;
-    memset(&v, 0, sizeof v);
-    memset(&m, 0, sizeof m);
-    char *error = v6 ? ipv6_parse_masked(text, &v.ipv6, &m.ipv6)
-                     : ip_parse_masked(text, &v.be32, &m.be32);
-    if (!error) {
-        fs_match_mf_value(b, mff, &v, &m);
-    }
-    return error;
+    return fs_match_prefix(b, mff, v6, text);
 }
 
 /* Matches the classifier's L3 fields in 'reverse' direction: IPv4 or IPv6,
