@@ -187,8 +187,11 @@ static int io_recv_xid(const struct fs_of_io *io, ovs_be32 xid,
 }
 
 /* Moves the OpenFlow errors already received into 'errors', without
- * waiting (so that the socket does not fill up with them). */
-static int io_drain_errors(const struct fs_of_io *io, struct ovs_list *errors)
+ * waiting (so that the socket does not fill up with them).  A message
+ * with xid 'keep' (the reply to a bundle's open request, which may come
+ * now) goes to '*kept' (NULL: none expected). */
+static int io_drain_errors(const struct fs_of_io *io, struct ovs_list *errors,
+                           ovs_be32 keep, struct ofpbuf **kept)
 {
     for (;;) {
         struct ofpbuf *msg;
@@ -197,6 +200,8 @@ static int io_drain_errors(const struct fs_of_io *io, struct ovs_list *errors)
             return error == EAGAIN ? 0 : error;
         } else if (answer_echo(io->vconn, msg)) {
             ofpbuf_delete(msg);
+        } else if (kept && !*kept && xid_of(msg) == keep) {
+            *kept = msg;
         } else if (is_error(msg)) {
             ovs_list_push_back(errors, &msg->list_node);
         } else if (io->unsolicited) {
@@ -207,19 +212,27 @@ static int io_drain_errors(const struct fs_of_io *io, struct ovs_list *errors)
     }
 }
 
-/* Sends bundle control 'type' and checks the switch's reply; an OpenFlow
- * error reply goes to 'errors' (EPROTO). */
-static int bundle_control(const struct fs_of_io *io,
-                          struct ofputil_bundle_ctrl_msg *bc, uint16_t type,
-                          struct ovs_list *errors)
+/* Sends bundle control 'type' without waiting for the reply; '*xid' is
+ * the request's. */
+static int bundle_control_send(const struct fs_of_io *io,
+                               struct ofputil_bundle_ctrl_msg *bc,
+                               uint16_t type, ovs_be32 *xid)
 {
     bc->type = type;
     struct ofpbuf *request =
         ofputil_encode_bundle_ctrl_request(vconn_get_version(io->vconn), bc);
-    ovs_be32 xid = xid_of(request);
-    int error = io_send(io, request);
-    struct ofpbuf *reply;
-    error = error ? error : io_recv_xid(io, xid, &reply, errors);
+    *xid = xid_of(request);
+    return io_send(io, request);
+}
+
+/* Waits for the reply 'xid' to bundle control 'type' and checks it; an
+ * OpenFlow error reply goes to 'errors' (EPROTO). */
+static int bundle_control_recv(const struct fs_of_io *io,
+                               const struct ofputil_bundle_ctrl_msg *bc,
+                               uint16_t type, ovs_be32 xid,
+                               struct ofpbuf *reply, struct ovs_list *errors)
+{
+    int error = reply ? 0 : io_recv_xid(io, xid, &reply, errors);
     if (error) {
         return error;
     }
@@ -237,25 +250,35 @@ static int bundle_control(const struct fs_of_io *io,
     return error;
 }
 
+/* Sends bundle control 'type' and checks the switch's reply. */
+static int bundle_control(const struct fs_of_io *io,
+                          struct ofputil_bundle_ctrl_msg *bc, uint16_t type,
+                          struct ovs_list *errors)
+{
+    ovs_be32 xid;
+    int error = bundle_control_send(io, bc, type, &xid);
+    return error ? error : bundle_control_recv(io, bc, type, xid, NULL, errors);
+}
+
 /* Errors the switch sends while a bundle is filled are read every this
  * many messages (a receive per message would cost a system call each). */
 #define DRAIN_EVERY 64
 
-static int bundle_add(const struct fs_of_io *io,
-                      const struct ofputil_bundle_ctrl_msg *bc,
-                      struct ofpbuf *msg, size_t i, struct ovs_list *errors)
+static int bundle_add(const struct fs_of_io *io, struct fs_of_bundle *b,
+                      struct ofpbuf *msg)
 {
     ofpmsg_update_length(msg);
     struct ofputil_bundle_add_msg bam = {
-        .bundle_id = bc->bundle_id,
-        .flags = bc->flags,
+        .bundle_id = b->bc.bundle_id,
+        .flags = b->bc.flags,
         .msg = msg->data,
     };
     int error = io_send(
         io, ofputil_encode_bundle_add(vconn_get_version(io->vconn), &bam));
-    return error                                ? error
-           : i % DRAIN_EVERY == DRAIN_EVERY - 1 ? io_drain_errors(io, errors)
-                                                : 0;
+    return error ? error
+           : b->n_sent++ % DRAIN_EVERY == DRAIN_EVERY - 1
+               ? io_drain_errors(io, &b->errors, b->open_xid, &b->open_reply)
+               : 0;
 }
 
 static int barrier(const struct fs_of_io *io, struct ovs_list *errors)
@@ -376,6 +399,9 @@ static char *too_big(const struct ofpbuf *msg)
     return ds_steal_cstr(&s);
 }
 
+/* The open request goes out with the messages that follow it, without
+ * waiting for its reply (which close reads): a bundle costs the switch's
+ * round trips of the barrier and the commit only. */
 int fs_ofbridge_bundle_open(const struct fs_of_io *io, struct fs_of_bundle *b)
 {
     *b = (struct fs_of_bundle){
@@ -383,8 +409,26 @@ int fs_ofbridge_bundle_open(const struct fs_of_io *io, struct fs_of_bundle *b)
         .t_open = time_msec(),
     };
     ovs_list_init(&b->errors);
-    b->error = bundle_control(io, &b->bc, OFPBCT_OPEN_REQUEST, &b->errors);
+    b->error =
+        bundle_control_send(io, &b->bc, OFPBCT_OPEN_REQUEST, &b->open_xid);
     return b->error;
+}
+
+/* Reads the reply to the open request.  If the switch refused to open
+ * the bundle, that refusal is the only error kept: every add of the
+ * bundle was refused for it, not for what it holds. */
+static int bundle_opened(const struct fs_of_io *io, struct fs_of_bundle *b)
+{
+    struct ovs_list errors = OVS_LIST_INITIALIZER(&errors);
+    int error = bundle_control_recv(io, &b->bc, OFPBCT_OPEN_REQUEST,
+                                    b->open_xid, b->open_reply, &errors);
+    b->open_reply = NULL; /* Consumed. */
+    if (error == EPROTO) {
+        ofpbuf_list_delete(&b->errors);
+        ovs_list_init(&b->errors);
+    }
+    ovs_list_push_back_all(&b->errors, &errors);
+    return error;
 }
 
 int fs_ofbridge_bundle_send(const struct fs_of_io *io, struct fs_of_bundle *b,
@@ -405,7 +449,7 @@ int fs_ofbridge_bundle_send(const struct fs_of_io *io, struct fs_of_bundle *b,
                 free(why);
             }
         } else if (!b->error) {
-            b->error = bundle_add(io, &b->bc, msg, b->n_sent++, &b->errors);
+            b->error = bundle_add(io, b, msg);
         }
         ofpbuf_delete(msg);
     }
@@ -417,7 +461,18 @@ int fs_ofbridge_bundle_close(const struct fs_of_io *io, struct fs_of_bundle *b,
 {
     *rejected = NULL;
     long long t1 = time_msec();
-    int error = b->error ? b->error : barrier(io, &b->errors);
+    int error = b->error ? b->error : bundle_opened(io, b);
+    ofpbuf_delete(b->open_reply); /* Not read after a transport error. */
+    b->open_reply = NULL;
+    if (error == EPROTO) {
+        /* Not opened: nothing to discard. */
+        *rejected = rejection(&b->errors);
+        free(b->too_big);
+        b->too_big = NULL;
+        ofpbuf_list_delete(&b->errors);
+        return error;
+    }
+    error = error ? error : barrier(io, &b->errors);
     long long t2 = time_msec();
     if (!error && (b->too_big || !ovs_list_is_empty(&b->errors))) {
         /* A message the switch refuses is left out of the bundle, not
@@ -441,20 +496,6 @@ int fs_ofbridge_bundle_close(const struct fs_of_io *io, struct fs_of_bundle *b,
             *rejected = rejection(&b->errors);
         }
         note_refusals(ch, &b->errors);
-    }
-    free(b->too_big);
-    b->too_big = NULL;
-    ofpbuf_list_delete(&b->errors);
-    return error;
-}
-
-int fs_ofbridge_bundle_discard(const struct fs_of_io *io,
-                               struct fs_of_bundle *b)
-{
-    int error = b->error;
-    if (!error) {
-        error = bundle_control(io, &b->bc, OFPBCT_DISCARD_REQUEST, &b->errors);
-        error = error == EPROTO ? 0 : error;
     }
     free(b->too_big);
     b->too_big = NULL;

@@ -89,8 +89,9 @@ int fs_ofbridge_apply(const struct fs_of_io *, struct fs_of_changes *changes,
  * (they are freed; the tags stay), but one too long for a bundle, which is
  * never sent and makes the bundle discarded at the end; after a transport
  * error it sends nothing more (the messages are still freed) and returns
- * that error; fs_ofbridge_bundle_close() sends the barrier, then the commit
- * (or the discard, after a refusal), and returns what fs_ofbridge_apply()
+ * that error; fs_ofbridge_bundle_close() reads the reply to the open
+ * (sent without waiting for it), sends the barrier, then the commit (or
+ * the discard, after a refusal), and returns what fs_ofbridge_apply()
  * returns.  Call close once for every open, whatever the errors. */
 struct fs_of_bundle {
     struct ofputil_bundle_ctrl_msg bc;
@@ -99,15 +100,14 @@ struct fs_of_bundle {
     int error;     /* First transport error, or 0. */
     char *too_big; /* The first message not sent for its size, or NULL. */
     long long t_open;
+    ovs_be32 open_xid;         /* The open request's (its reply: at close). */
+    struct ofpbuf *open_reply; /* That reply, if read while sending. */
 };
 int fs_ofbridge_bundle_open(const struct fs_of_io *, struct fs_of_bundle *);
 int fs_ofbridge_bundle_send(const struct fs_of_io *, struct fs_of_bundle *,
                             struct fs_of_changes *changes);
 int fs_ofbridge_bundle_close(const struct fs_of_io *, struct fs_of_bundle *,
                              struct fs_of_changes *changes, char **rejected);
-/* Discards the bundle instead of closing it (its refusals do not matter).
- * Returns 0 or a transport error. */
-int fs_ofbridge_bundle_discard(const struct fs_of_io *, struct fs_of_bundle *);
 
 /* Sends 'request' (consumed) without waiting for its reply, which comes
  * back through 'io->unsolicited'; stores its transaction id in '*xid'.
