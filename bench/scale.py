@@ -56,6 +56,11 @@ N_NETWORKS = 4
 VMS_PER_NET = 8
 SFS_PER_NET = 4
 SRC_RANGE = (1001, 1999)
+# Above WIDE_ABOVE flows (more than 4,095 chains of the usual world would
+# need), the source range is wider: 24 blocks instead of 9, so a chain
+# renders about 2.7 times the flows.
+WIDE_SRC_RANGE = (1001, 65534)
+WIDE_ABOVE = 400000
 DST_RANGES = [(80, 89), (8000, 8080), (100, 199), (3000, 3999), (443, 443),
               (1001, 1099), (8080, 8089), (2001, 2199)]
 MAX_PATH_ID = 4095
@@ -136,13 +141,13 @@ def network_ports(w, net):
     return vms, ips, sfs
 
 
-def classifier_doc(c, src_port, src_ip, dst):
+def classifier_doc(c, src_port, src_ip, dst, src=SRC_RANGE):
     return {
         "id": uid(0x5f5c3d44, 0, c),
         "ethertype": "IPv4",
         "protocol": "tcp",
-        "source_port_range_min": SRC_RANGE[0],
-        "source_port_range_max": SRC_RANGE[1],
+        "source_port_range_min": src[0],
+        "source_port_range_max": src[1],
         "destination_port_range_min": dst[0],
         "destination_port_range_max": dst[1],
         "source_ip_prefix": src_ip + "/32",
@@ -166,6 +171,7 @@ def write_world(w, out):
 
 def gen(args):
     w = World(args.node)
+    src = WIDE_SRC_RANGE if args.flows > WIDE_ABOVE else SRC_RANGE
     nets = [network_ports(w, n) for n in range(N_NETWORKS)]
     n_vm = N_NETWORKS * VMS_PER_NET
     flows = 15 * n_vm + 3 * 2 * N_NETWORKS * SFS_PER_NET + N_NETWORKS + 1
@@ -185,7 +191,7 @@ def gen(args):
             hops[0].append((j + 2) % SFS_PER_NET)
             groups += 1
         dst = DST_RANGES[c % len(DST_RANGES)]
-        b = blocks(*SRC_RANGE) * blocks(*dst)
+        b = blocks(*src) * blocks(*dst)
         flows += b * (1 + len(hops[0]) + len(hops[1])) + len(hops)
         ppgs = []
         for h, sf_list in enumerate(hops):
@@ -200,7 +206,8 @@ def gen(args):
                               "c%d-h%d" % (c, h), {
                                   "id": uid(0x4e6b2c33, h, c),
                                   "port_pairs": pps}))
-        fc = classifier_doc(c, vms[j % VMS_PER_NET], ips[j % VMS_PER_NET], dst)
+        fc = classifier_doc(c, vms[j % VMS_PER_NET], ips[j % VMS_PER_NET], dst,
+                            src)
         w.add("flow_classifiers", "flow_classifier", "c%d" % c, fc)
         fc = w.docs[-1][3]
         w.add("port_chains", "port_chain", "c%d" % c, {
@@ -222,7 +229,7 @@ def gen(args):
         with open(os.path.join(args.out, "change%d.json" % i), "w") as f:
             json.dump({"flow_classifier": v}, f, indent=2)
             f.write("\n")
-    b = blocks(*SRC_RANGE) * blocks(100, 199)
+    b = blocks(*src) * blocks(100, 199)
     plan = {"flows": flows, "groups": groups, "chains": n_chains,
             "keys": len(w.docs), "node": args.node,
             "change": {"chain": change, "key": PREFIX + "flow_classifiers/" + fc["id"],
