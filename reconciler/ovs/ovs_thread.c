@@ -5,6 +5,7 @@
 #include "reconciler/ovs/ovs.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <string.h>
 
 #include "bitmap.h"
@@ -674,8 +675,14 @@ static void take_deltas(struct fs_ovs *ovs, struct ovs_side *side)
             side->delta_error = error;
         }
         keep_rows(side, p->delta);
+        bool full = p->delta->full;
         fs_desired_delta_destroy(p->delta);
         free(p);
+        if (full) {
+            /* A full delta held a copy of every flow: give what its
+             * freeing left at the heap's top back to the system. */
+            malloc_trim(0);
+        }
     }
     side->apply_needed = true;
     if (side->of != OF_CONNECTED) {
