@@ -1144,6 +1144,9 @@ const struct fs_snapshot *fs_snapshot_update(struct fs_snapshot_cache *c,
     s->origin = c;
     s->generation = ++c->generation;
     s->changed = reset ? NULL : c->changed;
+    for (int k = 0; k < FS_N_KINDS; k++) {
+        s->moved[k] = reset || c->membership[k];
+    }
     sset_clear(&c->chain_seed_slots);
     sset_clear(&c->group_seed_pairs);
     sset_clear(&c->fs_seed_priorities);

@@ -385,6 +385,11 @@ struct fs_snapshot {
     const void *origin; /* The cache, NULL for fs_snapshot_build(). */
     uint64_t generation;
     const struct sset *changed;
+    /* With 'changed': moved[kind] is false if the array of 'kind' has the
+     * same resources at the same addresses as in snapshot 'generation' -
+     * 1 (those in changed[kind] updated in place), true if one came or
+     * went (the array may have moved). */
+    bool moved[FS_N_KINDS];
 };
 
 /* Validates every document and builds a snapshot.  Never fails: bad

@@ -62,6 +62,9 @@ struct fs_render_engine {
     uint64_t run;             /* Runs so far. */
     int64_t revision;         /* Of the last run. */
     uint64_t facts_generation;
+    /* The facts of this run are those of the previous one (same
+     * generation): only the changed ports' local ofports can differ. */
+    bool facts_same;
     bool full; /* The next delta is full. */
     /* The OVSDB rows, notes and waiting count of every unit, sorted, as of
      * the last run; 'rows_dirty' when some unit's output changed since. */
@@ -369,6 +372,31 @@ static void type_dirties(struct fs_render_engine *e,
     }
 }
 
+/* The local ofports (RENDER_DEP_LOCAL: a port's binding in the snapshot
+ * and its iface-id in the facts) that may differ: every one when the
+ * facts changed (another generation), else only those of the ports the
+ * snapshot says changed, so that a port change costs that port, not
+ * every port of the node. */
+static void local_dirties(struct fs_render_engine *e,
+                          const struct render_world *w, struct hmapx *dirty)
+{
+    if (!e->facts_same) {
+        if (fs_render_engine_break != 1) {
+            type_dirties(e, w, RENDER_DEP_LOCAL, dirty);
+        }
+        return;
+    }
+    const char *id;
+    SSET_FOR_EACH(id, &w->changed[FS_PORT])
+    {
+        struct render_dep *d =
+            render_deps_find(&e->deps, RENDER_DEP_LOCAL, 0, id);
+        if (d) {
+            dep_dirties(w, d, dirty);
+        }
+    }
+}
+
 /* The units some of whose dependencies have another value than in the
  * previous run, found from what changed: the resources the snapshot's
  * 'changed' names, the kinds it says changed (network keys, SF ports,
@@ -408,13 +436,12 @@ static void find_dirty(struct fs_render_engine *e, const struct render_world *w,
             dep_dirties(w, d, dirty);
         }
     }
+    local_dirties(e, w, dirty);
     static const enum render_dep_type always[] = {
-        RENDER_DEP_LOCAL, RENDER_DEP_UPLINK, RENDER_DEP_TUNNEL,
-        RENDER_DEP_SLICE_NET, RENDER_DEP_SLICE_MEMBER};
+        RENDER_DEP_UPLINK, RENDER_DEP_TUNNEL, RENDER_DEP_SLICE_NET,
+        RENDER_DEP_SLICE_MEMBER};
     for (size_t i = 0; i < ARRAY_SIZE(always); i++) {
-        if (fs_render_engine_break != 1 || i) {
-            type_dirties(e, w, always[i], dirty);
-        }
+        type_dirties(e, w, always[i], dirty);
     }
 }
 
@@ -542,6 +569,7 @@ fs_render_engine_run(struct fs_render_engine *e, const struct fs_snapshot *snap,
                      const struct fs_local_facts *facts)
 {
     check_node(e, node);
+    e->facts_same = e->run && e->facts_generation == facts->generation;
     e->run++;
     e->revision = snap->revision;
     e->facts_generation = facts->generation;

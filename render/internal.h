@@ -69,6 +69,8 @@ struct render_world {
     struct shash net_keys;  /* network id -> uint64_t * (metadata). */
     struct sset sf_ports;   /* Ids of ports used by any port pair. */
     struct shash net_ports; /* network id -> struct render_port_list *. */
+    struct shash port_nets; /* Its inverse: port id -> network id (owned
+                             * copy). */
     /* network id -> struct render_uplink * (networks with an egress), and
      * the integration bridge side patch ports that have an ofport (name ->
      * ofport). */
