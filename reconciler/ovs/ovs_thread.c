@@ -117,6 +117,17 @@ struct ovs_side {
         struct fs_of_changes ch;
     } streamed;
 
+    /* The last row plan that found nothing to change, kept while neither
+     * the OVSDB (the IDL's seqno) nor the desired rows change: an apply
+     * then does not plan again (fs_rows_plan() indexes every port and
+     * bridge of the switch). */
+    struct {
+        bool valid;
+        unsigned int seqno;
+        size_t n_blocked_int;
+        struct fs_errors errors;
+    } settled;
+
     /* The OVSDB transaction of the apply in progress, and its result to be
      * posted when the transaction completes. */
     struct ovsdb_idl_txn *txn;
@@ -495,6 +506,14 @@ static bool apply_flows(struct fs_ovs *ovs, struct ovs_side *side,
     return !error;
 }
 
+/* Forgets the settled row plan (struct ovs_side). */
+static void unsettle(struct ovs_side *side)
+{
+    side->settled.valid = false;
+    fs_errors_destroy(&side->settled.errors);
+    side->settled.errors = (struct fs_errors)FS_ERRORS_INITIALIZER;
+}
+
 /* Applies the current desired set: flows first (they never point at a
  * port that does not exist yet, and stop pointing at ports about to go),
  * then the OVSDB rows in one transaction.  A set rendered from facts older
@@ -528,12 +547,27 @@ static void apply(struct fs_ovs *ovs, struct ovs_side *side)
         return;
     }
     r->ok = !r->error;
+    unsigned int seqno = ovsdb_idl_get_seqno(side->idl);
+    if (side->settled.valid && side->settled.seqno == seqno) {
+        r->waiting = side->current->n_waiting > side->settled.n_blocked_int;
+        fs_errors_extend(&r->row_errors, &side->settled.errors);
+        finish_apply(ovs, side, TXN_UNCHANGED);
+        return;
+    }
     struct fs_rows_plan plan;
     side->txn = fs_rows_plan(side->idl, side->current, ovs->bridge, &plan);
     r->row_changes = plan.n_creates + plan.n_updates + plan.n_deletes;
     r->waiting = side->current->n_waiting > plan.n_blocked_int;
     fs_errors_extend(&r->row_errors, &plan.errors);
-    fs_errors_destroy(&plan.errors);
+    unsettle(side);
+    if (!side->txn) {
+        side->settled.valid = true;
+        side->settled.seqno = seqno;
+        side->settled.n_blocked_int = plan.n_blocked_int;
+        side->settled.errors = plan.errors;
+    } else {
+        fs_errors_destroy(&plan.errors);
+    }
     ds_swap(&side->txn_changes, &plan.changes);
     ds_destroy(&plan.changes);
     if (side->txn) {
@@ -576,8 +610,32 @@ struct posted_delta {
 
 /* Keeps the OVSDB rows and the metadata of 'delta' as the current set
  * (the rows move out of the delta). */
+/* Returns true if 'delta' holds the OVSDB rows 'cur' holds. */
+static bool same_rows(const struct fs_desired *cur,
+                      const struct fs_desired_delta *delta)
+{
+    if (!cur || cur->n_ports != delta->n_ports ||
+        cur->n_bridges != delta->n_bridges) {
+        return false;
+    }
+    for (size_t i = 0; i < delta->n_ports; i++) {
+        if (!fs_ovsdb_port_equal(cur->ports[i], delta->ports[i])) {
+            return false;
+        }
+    }
+    for (size_t i = 0; i < delta->n_bridges; i++) {
+        if (!fs_ovsdb_bridge_equal(cur->bridges[i], delta->bridges[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static void keep_rows(struct ovs_side *side, struct fs_desired_delta *delta)
 {
+    if (!same_rows(side->current, delta)) {
+        unsettle(side);
+    }
     struct fs_desired *c = xzalloc(sizeof *c);
     c->revision = delta->revision;
     c->facts_generation = delta->facts_generation;
@@ -885,6 +943,7 @@ static void *ovs_main(void *ovs_)
         .retry = FS_BACKOFF_INIT(RETRY_FIRST_MS, RETRY_MAX_MS),
         .refused_retry = FS_BACKOFF_INIT(RETRY_FIRST_MS, RETRY_MAX_MS),
         .txn_changes = DS_EMPTY_INITIALIZER,
+        .settled.errors = FS_ERRORS_INITIALIZER,
     };
     fs_local_facts_init(&side.facts);
     fs_flowtable_init(&side.table);
@@ -904,6 +963,7 @@ static void *ovs_main(void *ovs_)
     fs_errors_destroy(&side.pending.row_errors);
     ovsdb_idl_destroy(side.idl);
     fs_desired_destroy(side.current);
+    unsettle(&side);
     fs_flowtable_destroy(&side.table);
     ofpbuf_list_delete(&side.unsolicited);
     free(side.reads.broken);
