@@ -112,49 +112,30 @@ static bool sec_mac(const struct sec *s, const char *list, size_t i,
     return false;
 }
 
-/* Allows IPv6 address or prefix 'ip' (at 'list'['i'].ip_address) with
- * source MAC 'mac'. */
-static void allow_ipv6(const struct sec *s, struct eth_addr mac, const char *ip,
-                       const char *list, size_t i)
-{
-    struct in6_addr addr, mask;
-    char *why = ipv6_parse_masked(ip, &addr, &mask);
-    if (why) {
-        sec_note(s, list, i, "ip_address", ip, why);
-        return;
-    }
-    struct fs_fb b;
-    sec_begin_mac(s, &b, FS_PRIO_PORT_SEC_ALLOW, mac, ETH_TYPE_IPV6);
-    fs_match_ipv6(&b, MFF_IPV6_SRC, &addr, &mask);
-    sec_allow(s, &b);
-}
-
 /* Allows IP address or prefix 'ip' (at 'list'['i'].ip_address) with
  * source MAC 'mac': IPv4 and ARP (sender address and sender MAC) for
  * IPv4, IPv6 for IPv6. */
 static void allow_address(const struct sec *s, struct eth_addr mac,
                           const char *ip, const char *list, size_t i)
 {
-    if (strchr(ip, ':')) {
-        allow_ipv6(s, mac, ip, list, i);
-        return;
-    }
-    ovs_be32 addr, mask;
-    char *why = ip_parse_masked(ip, &addr, &mask);
+    bool v6 = strchr(ip, ':') != NULL;
+    struct fs_fb b;
+    sec_begin_mac(s, &b, FS_PRIO_PORT_SEC_ALLOW, mac,
+                  v6 ? ETH_TYPE_IPV6 : ETH_TYPE_IP);
+    char *why = fs_match_prefix(&b, v6 ? MFF_IPV6_SRC : MFF_IPV4_SRC, v6, ip);
     if (why) {
+        fs_fb_uninit(&b);
         sec_note(s, list, i, "ip_address", ip, why);
         return;
     }
-    struct fs_fb b;
-    sec_begin_mac(s, &b, FS_PRIO_PORT_SEC_ALLOW, mac, ETH_TYPE_IP);
-    fs_match_mf(&b, MFF_IPV4_SRC, ntohl(addr), ntohl(mask));
     sec_allow(s, &b);
-
-    sec_begin_mac(s, &b, FS_PRIO_PORT_SEC_ALLOW, mac, ETH_TYPE_ARP);
-    fs_match_mf(&b, MFF_ARP_SPA, ntohl(addr), ntohl(mask));
-    fs_match_mf(&b, MFF_ARP_SHA, eth_addr_to_uint64(mac),
-                eth_addr_to_uint64(eth_addr_exact));
-    sec_allow(s, &b);
+    if (!v6) {
+        sec_begin_mac(s, &b, FS_PRIO_PORT_SEC_ALLOW, mac, ETH_TYPE_ARP);
+        free(fs_match_prefix(&b, MFF_ARP_SPA, false, ip)); /* Parsed above. */
+        fs_match_mf(&b, MFF_ARP_SHA, eth_addr_to_uint64(mac),
+                    eth_addr_to_uint64(eth_addr_exact));
+        sec_allow(s, &b);
+    }
 }
 
 /* What any allowed MAC may send whatever its addresses: DHCPv4 discovery
