@@ -191,6 +191,32 @@ void fs_fb_uninit(struct fs_fb *b)
     ofpbuf_uninit(&b->ofpacts);
 }
 
+/* 'value' of OVS field 'mf' in its network byte order. */
+static void mf_bytes(const struct mf_field *mf, uint64_t value,
+                     union mf_value *v)
+{
+    memset(v, 0, sizeof *v);
+    switch (mf->n_bytes) {
+    case 1:
+        v->u8 = value;
+        break;
+    case 2:
+        v->be16 = htons(value);
+        break;
+    case 4:
+        v->be32 = htonl(value);
+        break;
+    case 6:
+        eth_addr_from_uint64(value, &v->mac);
+        break;
+    case 8:
+        v->be64 = htonll(value);
+        break;
+    default:
+        OVS_NOT_REACHED();
+    }
+}
+
 /* 'value' and the mask of named field 'field', in the OVS field's
  * network byte order ('mf->n_bytes' bytes). */
 static const struct mf_field *field_value(enum fs_field field, uint64_t value,
@@ -200,17 +226,23 @@ static const struct mf_field *field_value(enum fs_field field, uint64_t value,
     const struct mf_field *mf = mf_from_id(def->mff);
     uint64_t mask =
         def->n_bits >= 64 ? UINT64_MAX : ((UINT64_C(1) << def->n_bits) - 1);
-    memset(v, 0, sizeof *v);
-    memset(m, 0, sizeof *m);
-    if (mf->n_bytes == 8) {
-        v->be64 = htonll(value << def->ofs);
-        m->be64 = htonll(mask << def->ofs);
-    } else {
-        ovs_assert(mf->n_bytes == 4);
-        v->be32 = htonl((uint32_t)(value << def->ofs));
-        m->be32 = htonl((uint32_t)(mask << def->ofs));
-    }
+    mf_bytes(mf, value << def->ofs, v);
+    mf_bytes(mf, mask << def->ofs, m);
     return mf;
+}
+
+/* Appends set_field of 'v' with mask 'm' to OVS field 'mf', zeroed first
+ * so that padding bytes compare equal, and marked as ofpacts_check()
+ * marks a VLAN field set after a push_vlan (the only way render/ sets
+ * one). */
+static void put_set_field(struct fs_fb *b, const struct mf_field *mf,
+                          const union mf_value *v, const union mf_value *m)
+{
+    struct ofpact_set_field *sf =
+        ofpact_put_set_field(&b->ofpacts, mf, NULL, NULL);
+    memcpy(sf->value, v, mf->n_bytes);
+    memcpy(ofpact_set_field_mask(sf), m, mf->n_bytes);
+    sf->flow_has_vlan = mf->id == MFF_VLAN_VID || mf->id == MFF_VLAN_PCP;
 }
 
 /* Matches 'mf' as ovs-ofctl's parser does (ofp-parse.c parse_field()):
@@ -253,12 +285,7 @@ void fs_match_dl_type(struct fs_fb *b, uint16_t eth_type)
 static void match_mac(struct fs_fb *b, int mff, struct eth_addr mac,
                       struct eth_addr mask)
 {
-    union mf_value v, m;
-    memset(&v, 0, sizeof v);
-    memset(&m, 0, sizeof m);
-    v.mac = mac;
-    m.mac = mask;
-    match_mf(b, mf_from_id(mff), &v, &m);
+    fs_match_mf(b, mff, eth_addr_to_uint64(mac), eth_addr_to_uint64(mask));
 }
 
 void fs_match_dl_src(struct fs_fb *b, struct eth_addr mac)
@@ -286,11 +313,7 @@ void fs_set_field(struct fs_fb *b, enum fs_field field, uint64_t value)
 {
     union mf_value v, m;
     const struct mf_field *mf = field_value(field, value, &v, &m);
-    /* Zeroed first, so that padding bytes compare equal. */
-    struct ofpact_set_field *sf =
-        ofpact_put_set_field(&b->ofpacts, mf, NULL, NULL);
-    memcpy(sf->value, &v, mf->n_bytes);
-    memcpy(ofpact_set_field_mask(sf), &m, mf->n_bytes);
+    put_set_field(b, mf, &v, &m);
 }
 
 void fs_to_port(struct fs_fb *b, uint32_t ofport)
@@ -315,32 +338,6 @@ void fs_to_group(struct fs_fb *b, uint32_t group_id)
     ofpact_put_GROUP(&b->ofpacts)->group_id = group_id;
 }
 
-/* 'value' of OVS field 'mf' in its network byte order. */
-static void mf_bytes(const struct mf_field *mf, uint64_t value,
-                     union mf_value *v)
-{
-    memset(v, 0, sizeof *v);
-    switch (mf->n_bytes) {
-    case 1:
-        v->u8 = value;
-        break;
-    case 2:
-        v->be16 = htons(value);
-        break;
-    case 4:
-        v->be32 = htonl(value);
-        break;
-    case 6:
-        eth_addr_from_uint64(value, &v->mac);
-        break;
-    case 8:
-        v->be64 = htonll(value);
-        break;
-    default:
-        OVS_NOT_REACHED();
-    }
-}
-
 void fs_match_mf(struct fs_fb *b, int mff, uint64_t value, uint64_t mask)
 {
     const struct mf_field *mf = mf_from_id(mff);
@@ -353,15 +350,11 @@ void fs_match_mf(struct fs_fb *b, int mff, uint64_t value, uint64_t mask)
 void fs_set_mf(struct fs_fb *b, int mff, uint64_t value)
 {
     const struct mf_field *mf = mf_from_id(mff);
-    union mf_value v;
+    union mf_value v, m;
     mf_bytes(mf, value, &v);
-    struct ofpact_set_field *sf =
-        ofpact_put_set_field(&b->ofpacts, mf, NULL, NULL);
-    memcpy(sf->value, &v, mf->n_bytes);
-    memset(ofpact_set_field_mask(sf), 0xff, mf->n_bytes);
-    /* As ofpacts_check() marks it after a push_vlan: the only way render/
-     * sets a VLAN field. */
-    sf->flow_has_vlan = mff == MFF_VLAN_VID || mff == MFF_VLAN_PCP;
+    memset(&m, 0, sizeof m);
+    memset(&m, 0xff, mf->n_bytes);
+    put_set_field(b, mf, &v, &m);
 }
 
 void fs_push_vlan(struct fs_fb *b)

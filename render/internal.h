@@ -261,6 +261,14 @@ void render_flow_add(struct render_ctx *, const char *key, struct fs_fb *b);
 void render_flow_add_once(struct render_ctx *, const char *key,
                           struct fs_fb *b);
 
+/* Parses MAC address 'text' of resource 'key' (at JSON path 'path') into
+ * '*mac' with OVS's eth_addr_from_string().  The model validated it; if
+ * it does not parse anyway, notes that the flows of it are left out and
+ * returns false. */
+struct eth_addr;
+bool render_mac(struct render_ctx *, const char *key, const char *path,
+                const char *text, struct eth_addr *mac);
+
 /* Adds a group (spec is everything after "group_id=N,"), ownership of
  * 'spec' moves to the output.  Of several groups with one id, the first in
  * unit order is desired. */

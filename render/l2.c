@@ -80,18 +80,14 @@ static void classify_port(struct render_ctx *ctx, const struct fs_port *p,
 static bool port_mac(struct render_ctx *ctx, const struct fs_port *p,
                      const char *text, size_t pair, struct eth_addr *mac)
 {
-    if (eth_addr_from_string(text, mac)) {
-        return true;
+    if (pair == SIZE_MAX) {
+        return render_mac(ctx, p->meta.key, "$.port.mac_address", text, mac);
     }
     char *path =
-        pair == SIZE_MAX
-            ? xstrdup("$.port.mac_address")
-            : xasprintf("$.port.allowed_address_pairs[%zu].mac_address", pair);
-    fs_errors_add(&ctx->out->notes, p->meta.key, path,
-                  "MAC address %s does not parse: its L2 flows are left out",
-                  fs_quote(text).s);
+        xasprintf("$.port.allowed_address_pairs[%zu].mac_address", pair);
+    bool ok = render_mac(ctx, p->meta.key, path, text, mac);
     free(path);
-    return false;
+    return ok;
 }
 
 /* Table 55: frames to MAC 'text' on the port's network go to port key

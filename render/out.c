@@ -5,6 +5,7 @@
 
 #include "openvswitch/dynamic-string.h"
 #include "model/text.h"
+#include "packets.h"
 #include "render/internal.h"
 #include "util.h"
 
@@ -164,6 +165,18 @@ void render_flow_add_once(struct render_ctx *ctx, const char *key,
     struct fs_flow f;
     fs_fb_finish(b, &f);
     claim(ctx, key, &f, true);
+}
+
+bool render_mac(struct render_ctx *ctx, const char *key, const char *path,
+                const char *text, struct eth_addr *mac)
+{
+    if (eth_addr_from_string(text, mac)) {
+        return true;
+    }
+    fs_errors_add(&ctx->out->notes, key, path,
+                  "MAC address %s does not parse: its flows are left out",
+                  fs_quote(text).s);
+    return false;
 }
 
 void render_group(struct render_ctx *ctx, uint32_t group_id, char *spec)

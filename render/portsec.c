@@ -86,30 +86,33 @@ static void sec_drop(const struct sec *s, uint16_t prio, uint16_t eth_type)
 /* Notes that address 'text' of the port, at "$.port.'list'['i'].'field'"
  * ("$.port.'field'" when 'list' is NULL), does not parse ('why', freed):
  * the flows of it are left out (the model validated it: not expected). */
+static char *sec_path(const char *list, size_t i, const char *field)
+{
+    return list ? xasprintf("$.port.%s[%zu].%s", list, i, field)
+                : xasprintf("$.port.%s", field);
+}
+
 static void sec_note(const struct sec *s, const char *list, size_t i,
                      const char *field, const char *text, char *why)
 {
-    char *path = list ? xasprintf("$.port.%s[%zu].%s", list, i, field)
-                      : xasprintf("$.port.%s", field);
+    char *path = sec_path(list, i, field);
     fs_errors_add(&s->ctx->out->notes, s->p->meta.key, path,
                   "port %s: %s does not parse (%s): its port security flows "
                   "are left out",
-                  fs_quote(s->p->meta.id).s, fs_quote(text).s,
-                  why ? why : "not a MAC address");
+                  fs_quote(s->p->meta.id).s, fs_quote(text).s, why);
     free(path);
     free(why);
 }
 
-/* Parses MAC 'text' at 'list'['i'].mac_address (see sec_note()) into
- * '*mac'; false, with a note, if it does not parse. */
+/* Parses MAC 'text' at 'list'['i'].mac_address (see sec_path()) into
+ * '*mac'; false, with a note, if it does not parse (render_mac()). */
 static bool sec_mac(const struct sec *s, const char *list, size_t i,
                     const char *text, struct eth_addr *mac)
 {
-    if (eth_addr_from_string(text, mac)) {
-        return true;
-    }
-    sec_note(s, list, i, "mac_address", text, NULL);
-    return false;
+    char *path = sec_path(list, i, "mac_address");
+    bool ok = render_mac(s->ctx, s->p->meta.key, path, text, mac);
+    free(path);
+    return ok;
 }
 
 /* Allows IP address or prefix 'ip' (at 'list'['i'].ip_address) with

@@ -335,28 +335,14 @@ struct member_flows {
     int ofport, member;
 };
 
-/* Parses MAC 'text' (of resource 'key', at 'path') into '*ea'.  Returns
- * false, with a note, if it does not parse. */
-static bool parse_mac(const struct member_flows *mf, const char *key,
-                      const char *path, const char *text, struct eth_addr *ea)
-{
-    if (eth_addr_from_string(text, ea)) {
-        return true;
-    }
-    fs_errors_add(&mf->ctx->out->notes, key, path,
-                  "%s is not a MAC address: no slice flow of it",
-                  fs_quote(text).s);
-    return false;
-}
-
 /* The MACs member 'mf->p' sends from: its own and its address pairs',
  * distinct ('*n' of them, in 'macs', which has room for 1 + the pairs). */
 static size_t member_macs(const struct member_flows *mf, struct mac *macs)
 {
     const struct fs_port *p = mf->p;
     size_t n = 0;
-    if (p->mac_address && parse_mac(mf, p->meta.key, "$.port.mac_address",
-                                    p->mac_address, &macs[n].ea)) {
+    if (p->mac_address && render_mac(mf->ctx, p->meta.key, "$.port.mac_address",
+                                     p->mac_address, &macs[n].ea)) {
         macs[n++].text = p->mac_address;
     }
     for (size_t i = 0; i < p->n_allowed_address_pairs; i++) {
@@ -365,8 +351,9 @@ static size_t member_macs(const struct member_flows *mf, struct mac *macs)
         for (size_t j = 0; j < n && !seen; j++) {
             seen = !strcmp(macs[j].text, mac);
         }
-        if (!seen && parse_mac(mf, p->meta.key, "$.port.allowed_address_pairs",
-                               mac, &macs[n].ea)) {
+        if (!seen &&
+            render_mac(mf->ctx, p->meta.key, "$.port.allowed_address_pairs",
+                       mac, &macs[n].ea)) {
             macs[n++].text = mac;
         }
     }
@@ -389,10 +376,12 @@ static bool parse_flowspace(const struct member_flows *mf,
     const struct fs_flowspace_match *m = fs ? &fs->match : NULL;
     *sf = (struct slice_fs){
         .fs = fs, .has_src = m && m->dl_src, .has_dst = m && m->dl_dst};
-    if ((sf->has_src && !parse_mac(mf, fs->meta.key, "$.flowspace.match.dl_src",
-                                   m->dl_src, &sf->src)) ||
-        (sf->has_dst && !parse_mac(mf, fs->meta.key, "$.flowspace.match.dl_dst",
-                                   m->dl_dst, &sf->dst))) {
+    if ((sf->has_src &&
+         !render_mac(mf->ctx, fs->meta.key, "$.flowspace.match.dl_src",
+                     m->dl_src, &sf->src)) ||
+        (sf->has_dst &&
+         !render_mac(mf->ctx, fs->meta.key, "$.flowspace.match.dl_dst",
+                     m->dl_dst, &sf->dst))) {
         return false;
     }
     char *error = render_flowspace_parse(m, &sf->fields);

@@ -95,19 +95,10 @@ static void set_installed(struct fs_flowtable *ft, struct fs_ft_entry *e,
 static bool actions_equal(const struct ofpact *a, size_t a_len,
                           const struct ofpact *b, size_t b_len)
 {
-    if (ofpacts_equal(a, a_len, b, b_len)) {
-        return true;
-    }
     /* Parsed and decoded forms of the same actions may differ in bytes:
-     * compare them as a dump shows them. */
-    struct ds sa = DS_EMPTY_INITIALIZER, sb = DS_EMPTY_INITIALIZER;
-    struct ofpact_format_params pa = {.s = &sa}, pb = {.s = &sb};
-    ofpacts_format(a, a_len, &pa);
-    ofpacts_format(b, b_len, &pb);
-    bool equal = !strcmp(ds_cstr(&sa), ds_cstr(&sb));
-    ds_destroy(&sa);
-    ds_destroy(&sb);
-    return equal;
+     * then compare them as a dump shows them. */
+    return ofpacts_equal(a, a_len, b, b_len) ||
+           ofpacts_equal_stringwise(a, a_len, b, b_len);
 }
 
 /* An installed flow of ours equal to the desired one becomes SYNCED. */
