@@ -57,6 +57,8 @@ enum fs_kind {
     FS_PORT_CHAIN,
     FS_SLICE,
     FS_FLOWSPACE,
+    FS_SUBNET,
+    FS_ROUTER,
     FS_N_KINDS
 };
 
@@ -103,9 +105,16 @@ struct fs_network {
 bool fs_network_is_overlay(const struct fs_network *n);
 
 struct fs_fixed_ip {
-    char *subnet_id;  /* NULL if absent. */
+    char *subnet_id;  /* NULL if absent; else a valid subnet of the port's
+                       * network whose cidr holds 'ip_address'. */
     char *ip_address; /* Canonical text form. */
 };
+
+/* Neutron's device_owner values of a router interface port
+ * (neutron_lib.constants ROUTER_INTERFACE_OWNERS): such a port is
+ * distributed (realized on every node that needs its router, whatever its
+ * binding:host_id) and never an L2 endpoint. */
+bool fs_is_router_interface_owner(const char *device_owner);
 
 /* Neutron allowed_address_pairs entry: the port may also send from this
  * address (or prefix) with this MAC. */
@@ -131,6 +140,13 @@ struct fs_port {
     bool port_security_enabled;
     struct fs_address_pair *allowed_address_pairs;
     size_t n_allowed_address_pairs;
+    char *device_owner;  /* '' default. */
+    bool admin_state_up; /* Default true. */
+    /* A router interface (fs_is_router_interface_owner(device_owner)): its
+     * router, the device_id (a valid router), else NULL.  An interface has
+     * exactly one IPv4 fixed IP, with a subnet_id, and a MAC address
+     * (model/routers.c). */
+    char *router_id;
 };
 
 struct fs_bridge_mapping {
@@ -262,6 +278,58 @@ struct fs_flowspace {
     struct fs_flowspace_match match;
 };
 
+/* An address pool of a subnet (Neutron allocation_pools). */
+struct fs_ip_range {
+    char *start, *end; /* Canonical addresses. */
+};
+
+/* A route: Neutron's host_routes entry of a subnet and routes entry of a
+ * router ({"destination": CIDR, "nexthop": address}). */
+struct fs_route {
+    char *destination;      /* Canonical "network/len". */
+    char *nexthop;          /* Canonical address. */
+    struct fs_prefix prefix; /* 'destination', parsed. */
+};
+
+/* A Neutron subnet (networking API v2 "subnets": id, network_id,
+ * ip_version, cidr, gateway_ip, enable_dhcp, allocation_pools, host_routes,
+ * dns_nameservers).  Rules (model/routers.c): its network exists and is
+ * valid; cidr is of ip_version; gateway_ip (null: none) and the pools are
+ * of ip_version and inside cidr.  IPv6 subnets are accepted and not
+ * routed (yet). */
+struct fs_subnet {
+    struct fs_meta meta;
+    char *network_id;
+    int ip_version;          /* 4 or 6. */
+    char *cidr;              /* Canonical "network/len". */
+    struct fs_prefix prefix; /* 'cidr', parsed. */
+    char *gateway_ip;        /* Canonical, NULL if null/absent. */
+    bool enable_dhcp;        /* Default true. */
+    struct fs_ip_range *allocation_pools;
+    size_t n_allocation_pools;
+    struct fs_route *host_routes;
+    size_t n_host_routes;
+    char **dns_nameservers;
+    size_t n_dns_nameservers;
+};
+
+/* A Neutron router (networking API v2 "routers": id, name,
+ * admin_state_up, distributed, routes, external_gateway_info).  Its
+ * interfaces are ports (struct fs_port's router_id).  An extra route is
+ * checked when rendered (render/router.c): one whose nexthop is in no
+ * subnet of the router's interfaces, or is one of the router's own
+ * addresses, is a note on that route, and the router keeps working. */
+struct fs_router {
+    struct fs_meta meta;
+    bool admin_state_up; /* Default true. */
+    bool distributed;    /* Default true: every router is distributed. */
+    struct fs_route *routes;
+    size_t n_routes;
+    /* external_gateway_info.network_id, NULL if absent (north-south:
+     * not rendered yet). */
+    char *gateway_network_id;
+};
+
 /* The mutable collection of raw documents, keyed by etcd key. */
 struct fs_model;
 
@@ -367,6 +435,12 @@ struct fs_snapshot {
     size_t n_slices;
     struct fs_flowspace *flowspaces;
     size_t n_flowspaces;
+
+    /* Subnets and routers (Neutron L3), valid ones sorted by id. */
+    struct fs_subnet *subnets;
+    size_t n_subnets;
+    struct fs_router *routers;
+    size_t n_routers;
 
     /* What changed since the previous snapshot of the same cache
      * (fs_snapshot_update()): 'origin' names the cache, 'generation'
