@@ -17,6 +17,8 @@ void ctl_detrace_init(struct ctl_detrace *t, const struct fs_snapshot *snap,
     t->facts = facts;
     simap_init(&t->net_keys);
     fs_render_net_keys(snap, &t->net_keys);
+    simap_init(&t->router_keys);
+    fs_render_router_keys(snap, &t->router_keys);
     t->tunnels = NULL;
     t->n_tunnels = 0;
 }
@@ -29,6 +31,7 @@ void ctl_detrace_destroy(struct ctl_detrace *t)
     }
     free(t->tunnels);
     simap_destroy(&t->net_keys);
+    simap_destroy(&t->router_keys);
 }
 
 void ctl_detrace_add_tunnel(struct ctl_detrace *t, int ofport, const char *name,
@@ -440,6 +443,8 @@ char *ctl_detrace_flow(const struct ctl_detrace *t, int table, uint64_t cookie,
                kind == FS_COOKIE_PORT_SEC || kind == FS_COOKIE_OVERLAY ||
                kind == FS_COOKIE_SLICE) {
         put_network(&s, t, kind, object, table, text);
+    } else if (kind == FS_COOKIE_ROUTER || kind == FS_COOKIE_NEIGHBOR) {
+        ctl_detrace_router(&s, t, kind, object, table, text);
     } else {
         ds_put_format(&s, "flowsteer flow of unknown kind %" PRIu32, kind);
     }

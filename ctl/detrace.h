@@ -26,7 +26,8 @@ struct ctl_tunnel {
 struct ctl_detrace {
     const struct fs_snapshot *snap;
     const struct fs_local_facts *facts;
-    struct simap net_keys; /* Network id -> key (fs_render_net_keys()). */
+    struct simap net_keys;    /* Network id -> key (fs_render_net_keys()). */
+    struct simap router_keys; /* Router id -> key (fs_render_router_keys()). */
     struct ctl_tunnel *tunnels;
     size_t n_tunnels;
 };
@@ -51,6 +52,15 @@ void ctl_detrace_add_tunnel(struct ctl_detrace *t, int ofport, const char *name,
  * cookie that is not flowsteer's (caller frees). */
 char *ctl_detrace_flow(const struct ctl_detrace *, int table, uint64_t cookie,
                        const char *text);
+
+/* The annotation of a router flow (cookie kind FS_COOKIE_ROUTER or
+ * FS_COOKIE_NEIGHBOR, object 'object') into 's': "router R1: route to
+ * 10.0.2.0/24 (connected subnet green-v4) out of interface rif-green"
+ * (ctl/detrace_router.c). */
+struct ds;
+void ctl_detrace_router(struct ds *s, const struct ctl_detrace *t,
+                        uint32_t kind, uint32_t object, int table,
+                        const char *text);
 
 /* The annotation of a group id, or NULL if it is not flowsteer's: "group
  * of port pair group PG1 (port chain PC1, hop 1)" (caller frees). */

@@ -34,7 +34,9 @@ static const char trace_usage[] =
     "PORT (id or name) would send: in_port its ofport (from the OVSDB's\n"
     "iface-id), its MAC and first fixed IP as source; to --to's MAC and\n"
     "first IP (a port), or to IP with the MAC of the port that has it\n"
-    "(ff:ff:ff:ff:ff:ff if none does).  Each flowsteer flow is followed by\n"
+    "(ff:ff:ff:ff:ff:ff if none does); to the gateway's MAC (a router\n"
+    "interface on PORT's network) when the destination is on another\n"
+    "network or no port has it.  Each flowsteer flow is followed by\n"
     "a line naming what it comes from, decoded from its cookie, match and\n"
     "actions: \"↳ flow classifier FC1 of port chain PC1, hop 1 (port pair\n"
     "group PG1) → group of PG1 ...\".\n"
@@ -92,17 +94,37 @@ static const char *first_ip(const struct fs_port *p)
     return p && p->n_fixed_ips ? p->fixed_ips[0].ip_address : NULL;
 }
 
-/* The destination: '*mac' and '*ip' (either NULL). */
+/* The MAC of a router interface on network 'network_id' (the VM's
+ * gateway), or NULL. */
+static const char *gateway_mac(const struct fs_snapshot *s,
+                               const char *network_id)
+{
+    for (size_t i = 0; i < s->n_ports; i++) {
+        const struct fs_port *p = &s->ports[i];
+        if (p->router_id && !strcmp(p->network_id, network_id)) {
+            return p->mac_address;
+        }
+    }
+    return NULL;
+}
+
+/* The destination of a packet from 'from': '*mac' and '*ip' (either
+ * NULL).  A destination on another network (or an address no port has)
+ * is sent to the gateway's MAC when 'from''s network has a router
+ * interface, as the VM would. */
 static char *destination(const struct ctl_opts *o, const struct fs_snapshot *s,
-                         const char **mac, const char **ip)
+                         const struct fs_port *from, const char **mac,
+                         const char **ip)
 {
     *mac = *ip = NULL;
     if (!o->to) {
         return NULL;
     }
     const struct fs_port *to = find_port(s, o->to);
+    const char *gw = gateway_mac(s, from->network_id);
     if (to) {
-        *mac = to->mac_address;
+        bool routed = gw && strcmp(to->network_id, from->network_id);
+        *mac = routed ? gw : to->mac_address;
         *ip = first_ip(to);
         return NULL;
     }
@@ -111,7 +133,11 @@ static char *destination(const struct ctl_opts *o, const struct fs_snapshot *s,
     }
     *ip = o->to;
     to = port_with_ip(s, o->to);
-    *mac = to && to->mac_address ? to->mac_address : "ff:ff:ff:ff:ff:ff";
+    if (gw && (!to || strcmp(to->network_id, from->network_id))) {
+        *mac = gw;
+    } else {
+        *mac = to && to->mac_address ? to->mac_address : "ff:ff:ff:ff:ff:ff";
+    }
     return NULL;
 }
 
@@ -120,7 +146,7 @@ static char *packet(const struct ctl_opts *o, const struct fs_port *from,
                     int ofport, const struct fs_snapshot *s, char **flow)
 {
     const char *dmac, *dip, *proto = o->n_args ? o->args[0] : NULL;
-    char *error = destination(o, s, &dmac, &dip);
+    char *error = destination(o, s, from, &dmac, &dip);
     if (error) {
         return error;
     } else if (proto && strcmp(proto, "tcp") && strcmp(proto, "udp") &&

@@ -44,7 +44,7 @@ export ETCDCTL_API=3
 # Default: every kind the example has, in this order (only for
 # readability: flowsteer converges whatever the order), then any other.
 if [ -z "$kinds" ]; then
-	for kind in networks chassis ports port_pairs port_pair_groups \
+	for kind in networks subnets routers chassis ports port_pairs port_pair_groups \
 		flow_classifiers port_chains $(ls "$dir/$format"); do
 		[ -d "$dir/$format/$kind" ] && [[ " $kinds " != *" $kind "* ]] &&
 			kinds="$kinds $kind"

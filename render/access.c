@@ -4,6 +4,7 @@
  * render_dep_value() computes the same value from a later world, so a unit
  * is rendered again exactly when one of its reads would return something
  * else. */
+#include <stdio.h>
 #include <string.h>
 
 #include "hash.h"
@@ -93,6 +94,26 @@ network_ports(const struct render_world *w, const char *network_id)
     return shash_find_data(&w->net_ports, network_id);
 }
 
+static uint64_t router_key(const struct render_world *w, const char *router_id)
+{
+    const uint64_t *key = shash_find_data(&w->router_keys, router_id);
+    return key ? *key : 0;
+}
+
+static const struct render_port_list *router_ports(const struct render_world *w,
+                                                   const char *router_id)
+{
+    return shash_find_data(&w->router_ports, router_id);
+}
+
+/* Whether network or router ('kind', 'id') is routed here. */
+static bool routed(const struct render_world *w, int kind, const char *id)
+{
+    char name[FS_MAX_KEY_LEN + 3];
+    snprintf(name, sizeof name, "%s%s", kind == FS_ROUTER ? "r:" : "n:", id);
+    return sset_contains(&w->routed, name);
+}
+
 /* Every (id, version) of 'kind', hashed into 64 bits; computed once per
  * world. */
 static uint64_t scan_value(const struct render_world *w_, enum fs_kind kind)
@@ -141,6 +162,13 @@ uint64_t render_dep_value(const struct render_world *w,
         return slice_net_version(shash_find_data(&w->slice_nets, id));
     case RENDER_DEP_SLICE_MEMBER:
         return simap_get(&w->slice_members, id);
+    case RENDER_DEP_ROUTER_KEY:
+        return router_key(w, id);
+    case RENDER_DEP_ROUTER_PORTS:
+        l = router_ports(w, id);
+        return l ? l->version : 0;
+    case RENDER_DEP_ROUTED:
+        return routed(w, kind, id);
     default:
         OVS_NOT_REACHED();
     }
@@ -223,4 +251,30 @@ const void *render_scan(const struct render_ctx *ctx, enum fs_kind kind,
 {
     render_record(ctx, RENDER_DEP_SCAN, kind, "", scan_value(ctx->w, kind));
     return fs_snapshot_array(ctx->w->snap, kind, n);
+}
+
+uint64_t render_router_key(const struct render_ctx *ctx, const char *router_id)
+{
+    uint64_t key = router_key(ctx->w, router_id);
+    render_record(ctx, RENDER_DEP_ROUTER_KEY, 0, router_id, key);
+    return key;
+}
+
+const struct fs_port *const *render_router_ports(const struct render_ctx *ctx,
+                                                 const char *router_id,
+                                                 size_t *n)
+{
+    const struct render_port_list *l = router_ports(ctx->w, router_id);
+    render_record(ctx, RENDER_DEP_ROUTER_PORTS, 0, router_id,
+                  l ? l->version : 0);
+    *n = l ? l->n : 0;
+    return l ? l->ports : NULL;
+}
+
+bool render_routed(const struct render_ctx *ctx, enum fs_kind kind,
+                   const char *id)
+{
+    bool r = routed(ctx->w, kind, id);
+    render_record(ctx, RENDER_DEP_ROUTED, kind, id, r);
+    return r;
 }

@@ -29,6 +29,10 @@ enum render_dep_type {
     RENDER_DEP_TUNNEL,       /* Chassis name: its tunnel's ofport, 0 none. */
     RENDER_DEP_SLICE_NET,    /* Network id: its slice's version, 0 none. */
     RENDER_DEP_SLICE_MEMBER, /* Port id: its member patch's ofport. */
+    RENDER_DEP_ROUTER_KEY,   /* Router id: its key, 0 if unknown. */
+    RENDER_DEP_ROUTER_PORTS, /* Router id: the ids of its interfaces. */
+    RENDER_DEP_ROUTED,       /* (FS_NETWORK or FS_ROUTER, id): 1 if routed
+                              * here (struct render_world's 'routed'). */
     RENDER_N_DEP_TYPES
 };
 
@@ -36,7 +40,7 @@ enum render_dep_type {
 struct render_dep {
     struct hmap_node node; /* In struct render_deps. */
     enum render_dep_type type;
-    int kind;       /* enum fs_kind for RES and SCAN, else 0. */
+    int kind;       /* enum fs_kind for RES, SCAN and ROUTED, else 0. */
     char *id;       /* "" for SCAN. */
     uint64_t value; /* Its value in run 'stamp'. */
     uint64_t stamp;

@@ -49,9 +49,10 @@ struct unit_list {
 };
 
 /* Object kinds, in unit order, after the node-wide unit. */
-enum { N_LISTS = 3 };
+enum { N_LISTS = 4 };
 static const enum render_unit_kind list_kinds[N_LISTS] = {
-    RENDER_UNIT_PORT, RENDER_UNIT_NETWORK, RENDER_UNIT_CHAIN};
+    RENDER_UNIT_PORT, RENDER_UNIT_NETWORK, RENDER_UNIT_CHAIN,
+    RENDER_UNIT_ROUTER};
 
 struct fs_render_engine {
     struct unit *node_unit; /* NULL before the first run. */
@@ -259,6 +260,10 @@ static const struct fs_meta *objects(const struct fs_snapshot *s,
         *n = s->n_port_chains;
         *stride = sizeof *s->port_chains;
         return s->n_port_chains ? &s->port_chains[0].meta : NULL;
+    case RENDER_UNIT_ROUTER:
+        *n = s->n_routers;
+        *stride = sizeof *s->routers;
+        return s->n_routers ? &s->routers[0].meta : NULL;
     case RENDER_UNIT_NODE:
     default:
         OVS_NOT_REACHED();
@@ -317,7 +322,8 @@ static enum fs_kind object_kind(enum render_unit_kind kind)
 {
     return kind == RENDER_UNIT_PORT      ? FS_PORT
            : kind == RENDER_UNIT_NETWORK ? FS_NETWORK
-                                         : FS_PORT_CHAIN;
+           : kind == RENDER_UNIT_CHAIN   ? FS_PORT_CHAIN
+                                         : FS_ROUTER;
 }
 
 /* Returns the position in 'l' (sorted by id) of the unit of 'id', or where
@@ -427,6 +433,10 @@ static void find_dirty(struct fs_render_engine *e, const struct render_world *w,
     }
     if (render_kind_changed(w, FS_PORT)) {
         type_dirties(e, w, RENDER_DEP_NET_PORTS, dirty);
+        type_dirties(e, w, RENDER_DEP_ROUTER_PORTS, dirty);
+    }
+    if (render_kind_changed(w, FS_ROUTER)) {
+        type_dirties(e, w, RENDER_DEP_ROUTER_KEY, dirty);
     }
     struct hmapx_node *node;
     HMAPX_FOR_EACH(node, &e->deps.by_type[RENDER_DEP_SCAN])
@@ -439,7 +449,7 @@ static void find_dirty(struct fs_render_engine *e, const struct render_world *w,
     local_dirties(e, w, dirty);
     static const enum render_dep_type always[] = {
         RENDER_DEP_UPLINK, RENDER_DEP_TUNNEL, RENDER_DEP_SLICE_NET,
-        RENDER_DEP_SLICE_MEMBER};
+        RENDER_DEP_SLICE_MEMBER, RENDER_DEP_ROUTED};
     for (size_t i = 0; i < ARRAY_SIZE(always); i++) {
         type_dirties(e, w, always[i], dirty);
     }

@@ -436,3 +436,51 @@ char *fs_match_prefix(struct fs_fb *b, int mff, bool v6, const char *text)
     }
     return error;
 }
+
+/* The whole of OVS field 'mff' as a subfield. */
+static struct mf_subfield whole(int mff)
+{
+    const struct mf_field *mf = mf_from_id(mff);
+    return (struct mf_subfield){mf, 0, mf->n_bits};
+}
+
+void fs_move_mf(struct fs_fb *b, int src, int dst)
+{
+    struct ofpact_reg_move *m = ofpact_put_REG_MOVE(&b->ofpacts);
+    m->src = whole(src);
+    m->dst = whole(dst);
+}
+
+void fs_move_to_field(struct fs_fb *b, int src, enum fs_field dst)
+{
+    const struct fs_field_def *def = fs_field_def(dst);
+    struct ofpact_reg_move *m = ofpact_put_REG_MOVE(&b->ofpacts);
+    m->src = whole(src);
+    m->dst = (struct mf_subfield){mf_from_id(def->mff), def->ofs, def->n_bits};
+}
+
+void fs_push_mf(struct fs_fb *b, int mff)
+{
+    ofpact_put_STACK_PUSH(&b->ofpacts)->subfield = whole(mff);
+}
+
+void fs_pop_mf(struct fs_fb *b, int mff)
+{
+    ofpact_put_STACK_POP(&b->ofpacts)->subfield = whole(mff);
+}
+
+/* As ovs-ofctl parses "dec_ttl": one controller id, 0. */
+void fs_dec_ttl(struct fs_fb *b)
+{
+    uint16_t id = 0;
+    struct ofpact_cnt_ids *ids = ofpact_put_DEC_TTL(&b->ofpacts);
+    ids->n_controllers = 1;
+    ofpbuf_put(&b->ofpacts, &id, sizeof id);
+    ids = b->ofpacts.header;
+    ofpact_finish_DEC_TTL(&b->ofpacts, &ids);
+}
+
+void fs_to_in_port(struct fs_fb *b)
+{
+    ofpact_put_OUTPUT(&b->ofpacts)->port = OFPP_IN_PORT;
+}

@@ -156,6 +156,22 @@ void fs_pop_vlan(struct fs_fb *b);
 void fs_push_mpls(struct fs_fb *b, uint16_t ethertype);
 void fs_pop_mpls(struct fs_fb *b, uint16_t ethertype);
 
+/* Moves and the stack, for answers built from the packet itself (an
+ * ARP reply, an ICMP echo reply): fs_move_mf() copies all of OVS field
+ * 'src' into 'dst' (of one width), fs_move_to_field() into named field
+ * 'dst' (as wide); fs_push_mf() and fs_pop_mf() push field 'mff' onto
+ * OVS's stack and pop the top into it (ovs-actions(7), "push", "pop"). */
+void fs_move_mf(struct fs_fb *b, int src, int dst);
+void fs_move_to_field(struct fs_fb *b, int src, enum fs_field dst);
+void fs_push_mf(struct fs_fb *b, int mff);
+void fs_pop_mf(struct fs_fb *b, int mff);
+
+/* dec_ttl (no controller ids: a packet whose TTL runs out is dropped,
+ * or sent to a controller that asked for invalid-TTL packet-ins), and
+ * output to the packet's own in_port (IN_PORT). */
+void fs_dec_ttl(struct fs_fb *b);
+void fs_to_in_port(struct fs_fb *b);
+
 /* clone(...): the actions added between fs_clone_begin() and
  * fs_clone_end() (given what begin returned) run on a copy of the
  * packet. */

@@ -71,6 +71,18 @@ struct render_world {
     struct shash net_ports; /* network id -> struct render_port_list *. */
     struct shash port_nets; /* Its inverse: port id -> network id (owned
                              * copy). */
+    /* Router id -> key (uint64_t *, FS_F_ROUTER); router id -> its
+     * interface ports (struct render_port_list *), and the inverse (port
+     * id -> router id, owned). */
+    struct shash router_keys;
+    struct shash router_ports;
+    struct shash port_routers;
+    /* What the node-wide unit found routed here (router.c): "n:" +
+     * network id for each network of a router present here, "r:" +
+     * router id for each such router.  A router is present here when it
+     * is up and one of its interfaces (up) is on a network with a port
+     * bound to this node. */
+    struct sset routed;
     /* network id -> struct render_uplink * (networks with an egress), and
      * the integration bridge side patch ports that have an ofport (name ->
      * ofport). */
@@ -241,6 +253,20 @@ bool render_is_sf_port(const struct render_ctx *, const char *port_id);
 const struct fs_port *const *render_network_ports(const struct render_ctx *,
                                                   const char *network_id,
                                                   size_t *n);
+
+/* Returns router 'id''s key (FS_F_ROUTER; 0 if unknown). */
+uint64_t render_router_key(const struct render_ctx *, const char *router_id);
+
+/* Returns router 'id''s interface ports in id order ('*n'; owned by the
+ * world).  Depends on which ports they are, as render_network_ports(). */
+const struct fs_port *const *render_router_ports(const struct render_ctx *,
+                                                 const char *router_id,
+                                                 size_t *n);
+
+/* Returns true if network ('kind' FS_NETWORK) or router (FS_ROUTER) 'id'
+ * is routed on this node (struct render_world's 'routed'). */
+bool render_routed(const struct render_ctx *, enum fs_kind kind,
+                   const char *id);
 
 /* Returns the snapshot's array of 'kind' (cast it to the kind's struct;
  * '*n' elements, sorted by id).  Depends on every (id, version) of the
@@ -413,12 +439,28 @@ void render_l2_network(struct render_ctx *, const struct fs_network *);
  * (render/sfc.c). */
 void render_sfc_chain(struct render_ctx *, const struct fs_port_chain *pc);
 
+/* Node-wide, before the tunnels: which routers and networks are routed
+ * here (the world's 'routed'), table FS_T_L3_ADMISSION's default and
+ * uplink flows and table FS_T_IP_INPUT's martians (render/router.c). */
+void render_router_base(struct render_ctx *);
+
+/* Router unit: tables FS_T_L3_ADMISSION (its interfaces' ARP and MACs),
+ * FS_T_IP_INPUT and FS_T_ROUTING of router 'r' when it is routed here,
+ * and the notes of its routes (render/router.c). */
+void render_router(struct render_ctx *, const struct fs_router *r);
+
+/* Network unit of 'net' when it is routed here: table FS_T_NEIGHBOR (its
+ * ports' IPv4 addresses -> MACs) and table FS_T_L3_ADMISSION's ARP
+ * answers for its port-security ports (render/router.c). */
+void render_router_network(struct render_ctx *, const struct fs_network *net);
+
 /* Render units (render/units.c), in their fixed order. */
 enum render_unit_kind {
     RENDER_UNIT_NODE,    /* Everything not of one object; id "". */
     RENDER_UNIT_PORT,    /* One port (id). */
     RENDER_UNIT_NETWORK, /* One network. */
     RENDER_UNIT_CHAIN,   /* One port chain. */
+    RENDER_UNIT_ROUTER,  /* One router. */
 };
 
 /* Renders unit ('kind', 'id') of world 'w' into 'out', recording what it

@@ -431,7 +431,9 @@ void render_l2_network(struct render_ctx *ctx, const struct fs_network *net)
     struct net_members m = {0};
     collect_members(ctx, net, &m);
     bool tunnels = false;
-    if (m.present) {
+    /* A network of a router routed here is present too: its L2 is where
+     * routed packets go (render/router.c). */
+    if (m.present || render_routed(ctx, FS_NETWORK, net->meta.id)) {
         int *ofports;
         size_t n = remote_ports(ctx, net, &m, &ofports);
         tunnels = render_overlay_network(ctx, net, ofports, n);

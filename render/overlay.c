@@ -74,7 +74,8 @@ static void need_vtep(struct shash *needs, const struct fs_port *p,
 }
 
 /* The networks that have a port bound to this node, plugged or not (the
- * tunnels are ready before the port is), each looked up once: network id
+ * tunnels are ready before the port is), and those routed here
+ * (render/router.c), each looked up once: network id
  * -> struct fs_network if it is an overlay network with a VNI, else
  * NULL. */
 static void present_overlays(const struct render_ctx *ctx, struct shash *nets)
@@ -89,6 +90,18 @@ static void present_overlays(const struct render_ctx *ctx, struct shash *nets)
             fs_snapshot_find(ctx->snap, FS_NETWORK, p->network_id);
         shash_add(nets, p->network_id,
                   net && fs_network_is_overlay(net) && net->vni ? net : NULL);
+    }
+    const char *name;
+    SSET_FOR_EACH(name, &ctx->w->routed)
+    {
+        const char *id = name + 2;
+        if (!strncmp(name, "n:", 2) && !shash_find(nets, id)) {
+            const struct fs_network *net =
+                fs_snapshot_find(ctx->snap, FS_NETWORK, id);
+            shash_add(nets, id,
+                      net && fs_network_is_overlay(net) && net->vni ? net
+                                                                    : NULL);
+        }
     }
 }
 

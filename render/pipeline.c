@@ -52,7 +52,7 @@ static const struct fs_table_decl decls[] = {
      (const int[]){FIELD(FS_F_SRC_PORT), MFF_ETH_TYPE, L3, L4, MFF_MPLS_LABEL,
                    END},
      (const int[]){FIELD(FS_F_LABEL), FIELD(FS_F_DST_PORT), END},
-     (const int[]){FS_T_SFC_FWD, FS_T_L2, FS_T_EGRESS, END}},
+     (const int[]){FS_T_SFC_FWD, FS_T_L3_ADMISSION, FS_T_L2, FS_T_EGRESS, END}},
     {FS_T_SFC_FWD, "chain forward", "sfc.c",
      (const int[]){FIELD(FS_F_LABEL), END},
      (const int[]){MFF_MPLS_LABEL, MFF_MPLS_TTL, MFF_TUN_ID, END},
@@ -63,6 +63,25 @@ static const struct fs_table_decl decls[] = {
     {FS_T_SFC_LOCAL, "chain hop here", "sfc.c",
      (const int[]){FIELD(FS_F_LABEL), END},
      (const int[]){MFF_MPLS_LABEL, MFF_MPLS_TTL, END}, (const int[]){END}},
+    {FS_T_L3_ADMISSION, "L3 admission", "router.c",
+     (const int[]){MFF_IN_PORT, FIELD(FS_F_NETWORK), MFF_ETH_DST, MFF_ETH_TYPE,
+                   MFF_ARP_OP, MFF_ARP_SPA, MFF_ARP_TPA, END},
+     (const int[]){FIELD(FS_F_ROUTER), ETH, MFF_ARP_OP, MFF_ARP_SPA,
+                   MFF_ARP_TPA, MFF_ARP_SHA, MFF_ARP_THA, END},
+     (const int[]){FS_T_IP_INPUT, FS_T_L2, END}},
+    {FS_T_IP_INPUT, "IP input", "router.c",
+     (const int[]){FIELD(FS_F_ROUTER), MFF_ETH_TYPE, MFF_IPV4_DST, MFF_IP_PROTO,
+                   MFF_ICMPV4_TYPE, END},
+     (const int[]){ETH, MFF_IPV4_SRC, MFF_IPV4_DST, MFF_IP_TTL, MFF_ICMPV4_TYPE,
+                   END},
+     (const int[]){FS_T_ROUTING, END}},
+    {FS_T_ROUTING, "routing", "router.c",
+     (const int[]){FIELD(FS_F_ROUTER), MFF_ETH_TYPE, MFF_IPV4_DST, END},
+     (const int[]){FIELD(FS_F_NETWORK), FIELD(FS_F_NEXTHOP), MFF_ETH_SRC, END},
+     (const int[]){FS_T_NEIGHBOR, END}},
+    {FS_T_NEIGHBOR, "neighbor", "router.c",
+     (const int[]){FIELD(FS_F_NETWORK), FIELD(FS_F_NEXTHOP), END},
+     (const int[]){MFF_ETH_DST, END}, (const int[]){FS_T_L2, END}},
     {FS_T_L2, "L2", "l2.c",
      (const int[]){FIELD(FS_F_NETWORK), MFF_ETH_DST, END},
      (const int[]){FIELD(FS_F_DST_PORT), FIELD(FS_F_FLOOD_CHUNK), MFF_TUN_ID,
@@ -173,15 +192,16 @@ static bool listed(const int *list, int value)
     return false;
 }
 
-/* True if set_field 'sf' writes only bits 'decl' lets its table set. */
-static bool may_set(const struct fs_table_decl *decl,
-                    const struct ofpact_set_field *sf)
+/* True if writing the bits 'sf_mask' of 'field' is what 'decl' lets its
+ * table set. */
+static bool may_write(const struct fs_table_decl *decl,
+                      const struct mf_field *field,
+                      const union mf_value *sf_mask)
 {
-    const union mf_value *sf_mask = ofpact_set_field_mask(sf);
     for (const int *r = decl->set; *r != END; r++) {
         union mf_value mask;
         const struct mf_field *mf = ref_field(*r, &mask);
-        if (mf->id != sf->field->id) {
+        if (mf->id != field->id) {
             continue;
         }
         const uint8_t *a = (const uint8_t *)sf_mask;
@@ -210,11 +230,16 @@ static void check_actions(const struct fs_table_decl *decl,
             return;
         }
         int next = -1;
+        const struct mf_subfield *dst = NULL;
         if (a->type == OFPACT_SET_FIELD) {
             const struct ofpact_set_field *sf = ofpact_get_SET_FIELD(a);
-            if (!may_set(decl, sf)) {
+            if (!may_write(decl, sf->field, ofpact_set_field_mask(sf))) {
                 ds_put_format(s, "sets %s", sf->field->name);
             }
+        } else if (a->type == OFPACT_REG_MOVE) {
+            dst = &ofpact_get_REG_MOVE(a)->dst;
+        } else if (a->type == OFPACT_STACK_POP) {
+            dst = &ofpact_get_STACK_POP(a)->subfield;
         } else if (a->type == OFPACT_GOTO_TABLE) {
             next = ofpact_get_GOTO_TABLE(a)->table_id;
         } else if (a->type == OFPACT_RESUBMIT) {
@@ -223,6 +248,14 @@ static void check_actions(const struct fs_table_decl *decl,
             const struct ofpact_nest *n =
                 ofpact_get_CLONE(CONST_CAST(struct ofpact *, a));
             check_actions(decl, n->actions, ofpact_nest_get_action_len(n), s);
+        }
+        if (dst) {
+            union mf_value mask;
+            memset(&mask, 0, sizeof mask);
+            bitwise_one(&mask, dst->field->n_bytes, dst->ofs, dst->n_bits);
+            if (!may_write(decl, dst->field, &mask)) {
+                ds_put_format(s, "sets %s", dst->field->name);
+            }
         }
         if (next >= 0 && !listed(decl->next, next)) {
             ds_put_format(s, "goes to table %d", next);

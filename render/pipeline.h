@@ -32,6 +32,20 @@ enum fs_table {
                              * pop the header, label to reg5. */
     FS_T_SFC_LOCAL = 17,    /* sfc.c: label -> the hop's pairs on this
                              * node only (never back into a tunnel). */
+    FS_T_L3_ADMISSION = 20, /* router.c: ARP for router (and known port)
+                             * addresses answered here; a frame to a
+                             * router interface's MAC enters its router
+                             * (FS_F_ROUTER); the rest on to FS_T_L2. */
+    FS_T_IP_INPUT = 21,     /* router.c: martians dropped, ICMP echo to a
+                             * router address answered, other traffic to
+                             * one dropped, the rest on to FS_T_ROUTING. */
+    FS_T_ROUTING = 22,      /* router.c: longest prefix of the destination
+                             * -> dec_ttl, the out interface's MAC as
+                             * source, its network, the next hop in
+                             * FS_F_NEXTHOP. */
+    FS_T_NEIGHBOR = 23,     /* router.c: (network, next hop) -> the
+                             * destination MAC of the port with that IP,
+                             * on to FS_T_L2; unknown: dropped. */
     FS_T_L2 = 55,           /* l2.c: metadata + dl_dst -> reg7; flooding;
                              * unknown unicast to the network's egress. */
     FS_T_FLOOD = 56,        /* l2.c: one chunk of a large network's flood
@@ -55,7 +69,9 @@ enum fs_table {
  * nothing elsewhere), and 1 in reg3 on packets that came in from a tunnel
  * (table FS_T_CLASSIFY sets it): split horizon, such a packet never goes
  * back into a tunnel (tables FS_T_EGRESS and FS_T_TUNNEL_FLOOD match it
- * 0).  A field is 'n_bits' bits of OVS field 'mff' from bit 'ofs'. */
+ * 0); the router (L3, router.c) keeps the router key in reg2 and the
+ * next hop's IPv4 address in reg1 (OVN's reg0).  A field is 'n_bits' bits of
+ * OVS field 'mff' from bit 'ofs'. */
 enum fs_field {
     FS_F_NETWORK,     /* Network key. */
     FS_F_SRC_PORT,    /* Source port key. */
@@ -63,6 +79,8 @@ enum fs_field {
     FS_F_LABEL,       /* Chain label: path id << 8 | hop index. */
     FS_F_FLOOD_CHUNK, /* Flood chunk number. */
     FS_F_FROM_TUNNEL, /* 1: came in from a tunnel. */
+    FS_F_ROUTER,      /* Router key (tables FS_T_IP_INPUT, FS_T_ROUTING). */
+    FS_F_NEXTHOP,     /* IPv4 next hop of a routed packet. */
     FS_N_FIELDS
 };
 
@@ -80,6 +98,8 @@ struct fs_field_def {
         [FS_F_LABEL] = {"label", MFF_REG5, 0, 32},                             \
         [FS_F_FLOOD_CHUNK] = {"flood_chunk", MFF_REG4, 0, 32},                 \
         [FS_F_FROM_TUNNEL] = {"from_tunnel", MFF_REG3, 0, 32},                 \
+        [FS_F_ROUTER] = {"router", MFF_REG2, 0, 32},                           \
+        [FS_F_NEXTHOP] = {"nexthop", MFF_REG1, 0, 32},                         \
     }
 
 /* The declared pipeline (render/pipeline.c), as faucet declares its
@@ -172,6 +192,29 @@ enum {
                                     * patch's) traffic: dropped. */
 };
 
+/* router.c: tables FS_T_L3_ADMISSION, FS_T_IP_INPUT, FS_T_ROUTING,
+ * FS_T_NEIGHBOR.  A route's priority is FS_PRIO_ROUTING_PREFIX + 2 x its
+ * prefix length, + 1 for a connected subnet: the longest prefix wins,
+ * and a connected subnet beats an extra route of the same length. */
+enum {
+    FS_PRIO_L3_ADMISSION_UPLINK = 300,   /* From a provider uplink: never
+                                          * answered nor routed here. */
+    FS_PRIO_L3_ADMISSION_ARP = 200,      /* ARP for a router address. */
+    FS_PRIO_L3_ADMISSION_ARP_PASS = 195, /* Gratuitous ARP, DAD probes. */
+    FS_PRIO_L3_ADMISSION_ARP_PORT = 190, /* Broadcast ARP for a port's
+                                          * fixed IP (port security). */
+    FS_PRIO_L3_ADMISSION_ROUTER = 100,   /* Network + router MAC. */
+    FS_PRIO_L3_ADMISSION_DEFAULT = 0,    /* On to FS_T_L2. */
+    FS_PRIO_IP_INPUT_MARTIAN = 300,      /* Multicast, broadcast, 127/8,
+                                          * 0/8 destinations. */
+    FS_PRIO_IP_INPUT_ECHO = 200,         /* ICMP echo to a router IP. */
+    FS_PRIO_IP_INPUT_DROP = 150,         /* Other traffic to one. */
+    FS_PRIO_IP_INPUT_ROUTE = 100,        /* Router + IPv4: route it. */
+    FS_PRIO_ROUTING_PREFIX = 1000,       /* + 2 x length (+ 1). */
+    FS_PRIO_ROUTING_NONE = 0,            /* No route: dropped. */
+    FS_PRIO_NEIGHBOR_PORT = 100,         /* Network + a port's IP. */
+};
+
 /* The definition of 'field' (render/flow.c). */
 const struct fs_field_def *fs_field_def(enum fs_field field);
 
@@ -199,6 +242,11 @@ const struct fs_field_def *fs_field_def(enum fs_field field);
 #define FS_COOKIE_PORT_SEC UINT64_C(4)
 #define FS_COOKIE_OVERLAY UINT64_C(5)
 #define FS_COOKIE_SLICE UINT64_C(6)
+/* Router flows (router.c): the object is the router key (FS_F_ROUTER),
+ * or for a network's table FS_T_L3_ADMISSION port ARP and FS_T_NEIGHBOR
+ * flows (FS_COOKIE_NEIGHBOR) the network key. */
+#define FS_COOKIE_ROUTER UINT64_C(7)
+#define FS_COOKIE_NEIGHBOR UINT64_C(8)
 #define FS_COOKIE(KIND, OBJ)                                                   \
     (FS_COOKIE_BASE | ((uint64_t)(KIND) << 32) | (uint32_t)(OBJ))
 

@@ -152,6 +152,10 @@ struct fs_desired *fs_render(const struct fs_snapshot *snap,
         render_unit(&w, RENDER_UNIT_CHAIN, snap->port_chains[i].meta.id, &out,
                     NULL);
     }
+    for (size_t i = 0; i < snap->n_routers; i++) {
+        render_unit(&w, RENDER_UNIT_ROUTER, snap->routers[i].meta.id, &out,
+                    NULL);
+    }
 
     struct fs_desired *d = xzalloc(sizeof *d);
     d->revision = snap->revision;

@@ -149,6 +149,9 @@ char *fs_group_to_string(const struct fs_group *);
  * every render of this snapshot computes it (render/world.c). */
 void fs_render_net_keys(const struct fs_snapshot *, struct simap *keys);
 
+/* Router keys (FS_F_ROUTER), the same way: router id -> key. */
+void fs_render_router_keys(const struct fs_snapshot *, struct simap *keys);
+
 /* Facts helpers: init (empty, generation 0), destroy, clone ('dst', already
  * initialised, becomes a copy of 'src', generation included), equal (same
  * contents; the generation is not compared). */

@@ -705,7 +705,8 @@ static void plan_destroy(struct plan *plan)
 }
 
 /* Table 10's default, when this node has a local port: traffic no chain
- * flow matched goes on to L2. */
+ * flow matched goes on to L2, through the router's admission table when
+ * a router is routed here (render/router.c). */
 void render_sfc_base(struct render_ctx *ctx)
 {
     size_t n_local = 0;
@@ -716,7 +717,8 @@ void render_sfc_base(struct render_ctx *ctx)
         struct fs_fb b;
         fs_fb_init(&b, FS_T_SFC_CLASS, FS_PRIO_SFC_CLASS_DEFAULT,
                    FS_COOKIE(FS_COOKIE_L2, 0));
-        fs_goto(&b, FS_T_L2);
+        fs_goto(&b,
+                sset_is_empty(&ctx->w->routed) ? FS_T_L2 : FS_T_L3_ADMISSION);
         render_flow_add(ctx, "", &b);
     }
 }

@@ -1,6 +1,6 @@
 /* Render units (render/internal.h): which feature renders what for each
  * unit.  The order of units is fixed: the node-wide unit, then the ports,
- * the networks and the port chains, each kind in id order. */
+ * the networks, the port chains and the routers, each kind in id order. */
 #include <string.h>
 
 #include "render/internal.h"
@@ -16,6 +16,7 @@ static void node_unit(struct render_ctx *ctx)
     ctx->snap = ctx->w->snap;
     ctx->facts = ctx->w->facts;
     render_provider(ctx);
+    render_router_base(ctx);
     render_overlay_tunnels(ctx);
     render_slices(ctx);
     render_l2_uplinks(ctx);
@@ -60,6 +61,15 @@ static void network_unit(struct render_ctx *ctx, const char *id)
     const struct fs_network *net = render_find(ctx, FS_NETWORK, id);
     if (net) {
         render_l2_network(ctx, net);
+        render_router_network(ctx, net);
+    }
+}
+
+static void router_unit(struct render_ctx *ctx, const char *id)
+{
+    const struct fs_router *r = render_find(ctx, FS_ROUTER, id);
+    if (r) {
+        render_router(ctx, r);
     }
 }
 
@@ -92,6 +102,9 @@ void render_unit(struct render_world *w, enum render_unit_kind kind,
         break;
     case RENDER_UNIT_CHAIN:
         chain_unit(&ctx, id);
+        break;
+    case RENDER_UNIT_ROUTER:
+        router_unit(&ctx, id);
         break;
     default:
         OVS_NOT_REACHED();

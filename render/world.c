@@ -9,16 +9,18 @@
 #include "render/internal.h"
 #include "util.h"
 
-/* Network keys: 0x1000000 | 24 bits of hash_string(id, 0), probing upward
- * (+1, wrapping in 24 bits) on collision, networks taken in id order (the
- * snapshot's order), so a key only changes if a colliding network with a
- * smaller id appears.  Keys are local to this node (docs/architecture.md). */
-void fs_render_net_keys(const struct fs_snapshot *snap, struct simap *keys)
+/* Keys of the 'n' resources at 'first' ('stride' bytes apart, in id
+ * order) into 'keys': 0x1000000 | 24 bits of hash_string(id, 0), probing
+ * upward (+1, wrapping in 24 bits) on collision, so a key only changes if
+ * a colliding resource with a smaller id appears. */
+static void hash_keys(const struct fs_meta *first, size_t n, size_t stride,
+                      struct simap *keys)
 {
     struct sset used = SSET_INITIALIZER(&used);
-    for (size_t i = 0; i < snap->n_networks; i++) {
-        const struct fs_network *n = &snap->networks[i];
-        uint32_t low = hash_string(n->meta.id, 0) & 0xffffff;
+    const char *res = (const char *)first;
+    for (size_t i = 0; i < n; i++, res += stride) {
+        const struct fs_meta *meta = (const struct fs_meta *)res;
+        uint32_t low = hash_string(meta->id, 0) & 0xffffff;
         for (;; low = (low + 1) & 0xffffff) {
             char name[16];
             snprintf(name, sizeof name, "%" PRIx32, low);
@@ -26,21 +28,45 @@ void fs_render_net_keys(const struct fs_snapshot *snap, struct simap *keys)
                 break;
             }
         }
-        simap_put(keys, n->meta.id, UINT32_C(0x1000000) | low);
+        simap_put(keys, meta->id, UINT32_C(0x1000000) | low);
     }
     sset_destroy(&used);
 }
 
-static void assign_net_keys(struct render_world *w)
+/* Network keys, networks taken in id order (the snapshot's).  Keys are
+ * local to this node (docs/architecture.md). */
+void fs_render_net_keys(const struct fs_snapshot *snap, struct simap *keys)
+{
+    hash_keys(snap->n_networks ? &snap->networks[0].meta : NULL,
+              snap->n_networks, sizeof *snap->networks, keys);
+}
+
+void fs_render_router_keys(const struct fs_snapshot *snap, struct simap *keys)
+{
+    hash_keys(snap->n_routers ? &snap->routers[0].meta : NULL, snap->n_routers,
+              sizeof *snap->routers, keys);
+}
+
+/* 'keys' into 'map' (id -> uint64_t *). */
+static void put_keys(const struct simap *keys, struct shash *map)
+{
+    const struct simap_node *node;
+    SIMAP_FOR_EACH(node, keys)
+    {
+        uint64_t *key = xmalloc(sizeof *key);
+        *key = node->data;
+        shash_add(map, node->name, key);
+    }
+}
+
+static void assign_keys(struct render_world *w)
 {
     struct simap keys = SIMAP_INITIALIZER(&keys);
     fs_render_net_keys(w->snap, &keys);
-    for (size_t i = 0; i < w->snap->n_networks; i++) {
-        const char *id = w->snap->networks[i].meta.id;
-        uint64_t *key = xmalloc(sizeof *key);
-        *key = simap_get(&keys, id);
-        shash_add(&w->net_keys, id, key);
-    }
+    put_keys(&keys, &w->net_keys);
+    simap_clear(&keys);
+    fs_render_router_keys(w->snap, &keys);
+    put_keys(&keys, &w->router_keys);
     simap_destroy(&keys);
 }
 
@@ -64,56 +90,32 @@ static void list_version(struct render_port_list *l)
     l->version = (uint64_t)a << 32 | b;
 }
 
-/* Each network's ports, in id order (the snapshot's), with their list's
- * version, and the inverse map. */
-static void index_network_ports(struct render_world *w)
-{
-    for (size_t i = 0; i < w->snap->n_ports; i++) {
-        const struct fs_port *p = &w->snap->ports[i];
-        struct render_port_list *l =
-            shash_find_data(&w->net_ports, p->network_id);
-        if (!l) {
-            l = xzalloc(sizeof *l);
-            shash_add(&w->net_ports, p->network_id, l);
-        }
-        if (l->n >= l->allocated) {
-            l->ports = x2nrealloc(l->ports, &l->allocated, sizeof *l->ports);
-        }
-        l->ports[l->n++] = p;
-        shash_add(&w->port_nets, p->meta.id, xstrdup(p->network_id));
-    }
-    struct shash_node *node;
-    SHASH_FOR_EACH(node, &w->net_ports)
-    {
-        list_version(node->data);
-    }
-}
-
-/* Takes port 'id' out of network 'net''s list; 'touched' gets 'net'. */
-static void list_remove(struct render_world *w, const char *net, const char *id,
+/* Takes port 'id' out of list 'group' of 'lists'; 'touched' gets
+ * 'group'. */
+static void list_remove(struct shash *lists, const char *group, const char *id,
                         struct sset *touched)
 {
-    struct render_port_list *l = shash_find_data(&w->net_ports, net);
+    struct render_port_list *l = shash_find_data(lists, group);
     for (size_t i = 0; l && i < l->n; i++) {
         if (!strcmp(l->ports[i]->meta.id, id)) {
             memmove(&l->ports[i], &l->ports[i + 1],
                     (l->n - i - 1) * sizeof *l->ports);
             l->n--;
-            sset_add(touched, net);
+            sset_add(touched, group);
             return;
         }
     }
 }
 
-/* Puts port 'p' into its network's list, in id order; 'touched' gets the
- * network. */
-static void list_insert(struct render_world *w, const struct fs_port *p,
-                        struct sset *touched)
+/* Puts port 'p' into list 'group' of 'lists', in id order; 'touched'
+ * gets 'group'. */
+static void list_insert(struct shash *lists, const char *group,
+                        const struct fs_port *p, struct sset *touched)
 {
-    struct render_port_list *l = shash_find_data(&w->net_ports, p->network_id);
+    struct render_port_list *l = shash_find_data(lists, group);
     if (!l) {
         l = xzalloc(sizeof *l);
-        shash_add(&w->net_ports, p->network_id, l);
+        shash_add(lists, group, l);
     }
     if (l->n >= l->allocated) {
         l->ports = x2nrealloc(l->ports, &l->allocated, sizeof *l->ports);
@@ -125,7 +127,67 @@ static void list_insert(struct render_world *w, const struct fs_port *p,
     }
     l->ports[i] = p;
     l->n++;
-    sset_add(touched, p->network_id);
+    sset_add(touched, group);
+}
+
+/* The lists of 'touched' of 'lists' once their ports changed: versions
+ * computed again, empty ones gone. */
+static void lists_settle(struct shash *lists, const struct sset *touched)
+{
+    const char *group;
+    SSET_FOR_EACH(group, touched)
+    {
+        struct shash_node *node = shash_find(lists, group);
+        struct render_port_list *l = node ? node->data : NULL;
+        if (l && !l->n) {
+            free(l->ports);
+            free(l);
+            shash_delete(lists, node);
+        } else if (l) {
+            list_version(l);
+        }
+    }
+}
+
+/* Port 'id' of group map 'groups' (port id -> group, owned) leaves its
+ * list of 'lists' and, as 'p' (NULL: gone) in group 'group' (NULL:
+ * none), joins its new one. */
+static void move_port(struct shash *lists, struct shash *groups, const char *id,
+                      const struct fs_port *p, const char *group,
+                      struct sset *touched)
+{
+    struct shash_node *pn = shash_find(groups, id);
+    if (pn) {
+        list_remove(lists, pn->data, id, touched);
+        free(pn->data);
+        shash_delete(groups, pn);
+    }
+    if (p && group) {
+        list_insert(lists, group, p, touched);
+        shash_add(groups, p->meta.id, xstrdup(group));
+    }
+}
+
+/* Each network's ports and each router's interfaces, in id order (the
+ * snapshot's: an insertion at the end), with their lists' versions, and
+ * the inverse maps. */
+static void index_network_ports(struct render_world *w)
+{
+    struct sset nets = SSET_INITIALIZER(&nets);
+    struct sset routers = SSET_INITIALIZER(&routers);
+    for (size_t i = 0; i < w->snap->n_ports; i++) {
+        const struct fs_port *p = &w->snap->ports[i];
+        move_port(&w->net_ports, &w->port_nets, p->meta.id, p, p->network_id,
+                  &nets);
+        if (p->router_id) {
+            move_port(&w->router_ports, &w->port_routers, p->meta.id, p,
+                      p->router_id, &routers);
+        }
+    }
+    lists_settle(&w->net_ports, &nets);
+    lists_settle(&w->router_ports, &routers);
+    sset_destroy(&nets);
+    sset_destroy(&routers);
 }
 
 /* The kept lists brought up to date with the ports the snapshot says
@@ -135,36 +197,21 @@ static void list_insert(struct render_world *w, const struct fs_port *p,
  * the changed ports and their networks' lists, not every port. */
 static void update_network_ports(struct render_world *w)
 {
-    struct sset touched = SSET_INITIALIZER(&touched);
+    struct sset nets = SSET_INITIALIZER(&nets);
+    struct sset routers = SSET_INITIALIZER(&routers);
     const char *id;
     SSET_FOR_EACH(id, &w->changed[FS_PORT])
     {
-        struct shash_node *pn = shash_find(&w->port_nets, id);
-        if (pn) {
-            list_remove(w, pn->data, id, &touched);
-            free(pn->data);
-            shash_delete(&w->port_nets, pn);
-        }
         const struct fs_port *p = fs_snapshot_find(w->snap, FS_PORT, id);
-        if (p) {
-            list_insert(w, p, &touched);
-            shash_add(&w->port_nets, p->meta.id, xstrdup(p->network_id));
-        }
+        move_port(&w->net_ports, &w->port_nets, id, p, p ? p->network_id : NULL,
+                  &nets);
+        move_port(&w->router_ports, &w->port_routers, id, p,
+                  p ? p->router_id : NULL, &routers);
     }
-    const char *net;
-    SSET_FOR_EACH(net, &touched)
-    {
-        struct shash_node *node = shash_find(&w->net_ports, net);
-        struct render_port_list *l = node ? node->data : NULL;
-        if (l && !l->n) {
-            free(l->ports);
-            free(l);
-            shash_delete(&w->net_ports, node);
-        } else if (l) {
-            list_version(l);
-        }
-    }
-    sset_destroy(&touched);
+    lists_settle(&w->net_ports, &nets);
+    lists_settle(&w->router_ports, &routers);
+    sset_destroy(&nets);
+    sset_destroy(&routers);
 }
 
 void render_world_init_kept(struct render_world *w,
@@ -179,20 +226,25 @@ void render_world_init_kept(struct render_world *w,
                                .facts = facts,
                                .stamp = stamp,
                                .changed = changed};
-    shash_init(&w->net_keys);
-    sset_init(&w->sf_ports);
-    shash_init(&w->net_ports);
-    shash_init(&w->port_nets);
+    render_world_keep_init(w);
+    w->snap = snap;
+    w->node = node;
+    w->facts = facts;
+    w->stamp = stamp;
+    w->changed = changed;
     shash_init(&w->uplinks);
     simap_init(&w->patch_ofports);
     shash_init(&w->tunnels);
     shash_init(&w->slice_nets);
     simap_init(&w->slice_members);
+    sset_init(&w->routed);
     bool reuse = changed && kept && kept->stamp;
-    if (reuse && !render_kind_changed(w, FS_NETWORK)) {
+    if (reuse && !render_kind_changed(w, FS_NETWORK) &&
+        !render_kind_changed(w, FS_ROUTER)) {
         shash_swap(&w->net_keys, &kept->net_keys);
+        shash_swap(&w->router_keys, &kept->router_keys);
     } else {
-        assign_net_keys(w);
+        assign_keys(w);
     }
     if (reuse && !render_kind_changed(w, FS_PORT_PAIR)) {
         sset_swap(&w->sf_ports, &kept->sf_ports);
@@ -202,6 +254,8 @@ void render_world_init_kept(struct render_world *w,
     if (reuse && (!render_kind_changed(w, FS_PORT) || !snap->moved[FS_PORT])) {
         shash_swap(&w->net_ports, &kept->net_ports);
         shash_swap(&w->port_nets, &kept->port_nets);
+        shash_swap(&w->router_ports, &kept->router_ports);
+        shash_swap(&w->port_routers, &kept->port_routers);
         if (render_kind_changed(w, FS_PORT)) {
             update_network_ports(w);
         }
@@ -217,17 +271,25 @@ void render_world_init(struct render_world *w, const struct fs_snapshot *snap,
     render_world_init_kept(w, snap, node, facts, stamp, NULL, NULL);
 }
 
-static void destroy_derived(struct render_world *w)
+static void lists_destroy(struct shash *lists)
 {
     struct shash_node *node;
-    SHASH_FOR_EACH(node, &w->net_ports)
+    SHASH_FOR_EACH(node, lists)
     {
         struct render_port_list *l = node->data;
         free(l->ports);
     }
-    shash_destroy_free_data(&w->net_ports);
+    shash_destroy_free_data(lists);
+}
+
+static void destroy_derived(struct render_world *w)
+{
+    lists_destroy(&w->net_ports);
+    lists_destroy(&w->router_ports);
     shash_destroy_free_data(&w->port_nets);
+    shash_destroy_free_data(&w->port_routers);
     shash_destroy_free_data(&w->net_keys);
+    shash_destroy_free_data(&w->router_keys);
     sset_destroy(&w->sf_ports);
 }
 
@@ -235,9 +297,12 @@ void render_world_keep_init(struct render_world *kept)
 {
     *kept = (struct render_world){.stamp = 0};
     shash_init(&kept->net_keys);
+    shash_init(&kept->router_keys);
     sset_init(&kept->sf_ports);
     shash_init(&kept->net_ports);
     shash_init(&kept->port_nets);
+    shash_init(&kept->router_ports);
+    shash_init(&kept->port_routers);
 }
 
 void render_world_keep_destroy(struct render_world *kept)
@@ -253,6 +318,9 @@ void render_world_keep(struct render_world *w, struct render_world *kept)
     sset_swap(&w->sf_ports, &kept->sf_ports);
     shash_swap(&w->net_ports, &kept->net_ports);
     shash_swap(&w->port_nets, &kept->port_nets);
+    shash_swap(&w->router_keys, &kept->router_keys);
+    shash_swap(&w->router_ports, &kept->router_ports);
+    shash_swap(&w->port_routers, &kept->port_routers);
     kept->stamp = w->stamp;
 }
 
@@ -263,6 +331,7 @@ void render_world_destroy(struct render_world *w)
     shash_destroy_free_data(&w->uplinks);
     simap_destroy(&w->patch_ofports);
     shash_destroy_free_data(&w->tunnels);
+    sset_destroy(&w->routed);
     SHASH_FOR_EACH(node, &w->slice_nets)
     {
         struct render_slice_net *sn = node->data;
