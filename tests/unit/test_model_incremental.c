@@ -22,7 +22,8 @@ static const char *const kind_arrays[] = {
     "chassis",          "port_pairs",
     "port_pair_groups", "flow_classifiers",
     "port_chains",      "slices",
-    "flowspaces"};
+    "flowspaces",       "subnets",
+    "routers"};
 
 static size_t kind_size(enum fs_kind kind)
 {
@@ -31,7 +32,8 @@ static size_t kind_size(enum fs_kind kind)
         sizeof(struct fs_chassis),         sizeof(struct fs_port_pair),
         sizeof(struct fs_port_pair_group), sizeof(struct fs_flow_classifier),
         sizeof(struct fs_port_chain),      sizeof(struct fs_slice),
-        sizeof(struct fs_flowspace)};
+        sizeof(struct fs_flowspace),       sizeof(struct fs_subnet),
+        sizeof(struct fs_router)};
     return sizes[kind];
 }
 
