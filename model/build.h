@@ -44,7 +44,8 @@ struct fs_doc **fs_build_by_creation(struct fs_build *, enum fs_kind kind,
 
 /* Applies every cross-resource rule (model/refs.c), in this order:
  * fs_check_provider_networks(), fs_check_overlay_networks(),
- * fs_check_slices(), fs_check_ports(), fs_check_port_pairs(),
+ * fs_check_slices(), fs_check_subnets(), (routers: no rule),
+ * fs_check_ports(), fs_check_router_interfaces(), fs_check_port_pairs(),
  * fs_check_groups(), fs_check_classifiers(), fs_check_chains(),
  * fs_check_flowspaces().  Each rule walks the accepted resources of its
  * kind in 'valid' and reads those of the kinds before it; the incremental
@@ -52,8 +53,30 @@ struct fs_doc **fs_build_by_creation(struct fs_build *, enum fs_kind kind,
  * with the same code. */
 void fs_check_references(struct fs_build *);
 
-/* A port's network is valid (model/refs.c). */
+/* A subnet's network is valid (model/refs.c): else it is rejected at
+ * network_id.  After the network and slice rules, before the port rules
+ * (a port's fixed IPs name subnets). */
+void fs_check_subnets(struct fs_build *);
+
+/* A port's network, the subnet of each fixed IP and a router interface's
+ * router (device_id) are valid (the reference graph, in that order), and
+ * then fs_check_port_subnets() (model/refs.c). */
 void fs_check_ports(struct fs_build *);
+
+/* Port 'p' (accepted, its references valid): each fixed IP's subnet is on
+ * the port's network (else rejected at fixed_ips[i].subnet_id) and its
+ * cidr holds the address (else at fixed_ips[i].ip_address)
+ * (model/routers.c). */
+void fs_check_port_subnets(struct fs_build *, const struct fs_port *p);
+
+/* Router interfaces (model/routers.c), right after fs_check_ports(): of
+ * two accepted interface ports of one router whose IPv4 subnets' cidrs
+ * overlap (the same subnet twice too), the later one (create_revision,
+ * then key) is rejected at fixed_ips[i].subnet_id (i its IPv4 fixed IP),
+ * naming the earlier port, its subnet and cidr.  Interfaces of different
+ * routers never clash.  Reads only the interfaces of one router: O(k^2)
+ * for k interfaces of a router, O(n log n) to sort them. */
+void fs_check_router_interfaces(struct fs_build *);
 
 /* A port pair's ports are valid and of one device (model/refs.c). */
 void fs_check_port_pairs(struct fs_build *);

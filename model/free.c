@@ -21,6 +21,7 @@ static void free_port(struct fs_port *p)
         free(p->allowed_address_pairs[i].mac_address);
     }
     free(p->allowed_address_pairs);
+    fs_free_port_l3(p);
 }
 
 static void free_chassis(struct fs_chassis *ch)
@@ -78,6 +79,12 @@ static void free_fields(enum fs_kind kind, void *res)
         break;
     case FS_FLOWSPACE:
         fs_free_flowspace(res);
+        break;
+    case FS_SUBNET:
+        fs_free_subnet(res);
+        break;
+    case FS_ROUTER:
+        fs_free_router(res);
         break;
     case FS_N_KINDS:
     default:

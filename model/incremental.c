@@ -12,10 +12,15 @@
  *   networks and slices   all of them, when a network, a slice or a VNI
  *                         allocation changed (VLAN ids per physnet, VNIs,
  *                         slice membership: few documents);
- *   chassis, ports, port pairs, flow classifiers
+ *   chassis, subnets, routers, port pairs, flow classifiers
  *                         the documents changed and those referencing a
- *                         resource touched before (a port's network, a
+ *                         resource touched before (a subnet's network, a
  *                         pair's ports, a classifier's logical ports);
+ *   ports                 likewise (a port's network, its fixed IPs'
+ *                         subnets, an interface's router), and every
+ *                         interface of a router one of them is or was an
+ *                         interface of (interfaces of one router compete
+ *                         for overlapping subnets);
  *   port pair groups      those changed or referencing a touched pair,
  *                         closed over "shares a port pair" (a pair in one
  *                         group: the first by id keeps it);
@@ -92,6 +97,7 @@ struct fs_snapshot_cache {
     struct sset chain_seed_slots; /* Slots of chains before a change. */
     struct sset group_seed_pairs; /* Pairs of groups before a change. */
     struct sset fs_seed_priorities;
+    struct sset port_seed_routers; /* Routers of interfaces before. */
     bool chains_moved; /* A chain inserted, removed, or its doc changed. */
     bool errors_dirty;
     bool membership[FS_N_KINDS]; /* Array membership changed. */
@@ -343,6 +349,11 @@ static void doc_changed(struct fs_snapshot_cache *c, const char *key,
             }
         } else if (kind == FS_FLOWSPACE) {
             sset_add_and_free(&c->fs_seed_priorities, priority_name(old));
+        } else if (kind == FS_PORT) {
+            const struct fs_port *port = old->res;
+            if (port->router_id) {
+                sset_add(&c->port_seed_routers, port->router_id);
+            }
         }
         c->chains_moved |= kind == FS_PORT_CHAIN;
     }
@@ -562,6 +573,44 @@ static void run_simple(struct fs_snapshot_cache *c, enum fs_kind kind,
     part_verdicts(c, &p, kind, &ids);
     part_finish(c, &p);
     sset_destroy(&ids);
+}
+
+/* Ports: the touched ones and every interface port of a router one of
+ * them is (or was, before the change) an interface of: the interfaces of
+ * one router compete for overlapping subnets. */
+static void run_ports(struct fs_snapshot_cache *c)
+{
+    struct sset part = SSET_INITIALIZER(&part);
+    sset_clone(&part, &c->touched[FS_PORT]);
+    const char *id;
+    SSET_FOR_EACH(id, &c->touched[FS_PORT])
+    {
+        const struct entry *e = shash_find_data(&c->entries[FS_PORT], id);
+        const struct fs_port *port = e ? e->doc->res : NULL;
+        if (port && port->router_id) {
+            sset_add(&c->port_seed_routers, port->router_id);
+        }
+    }
+    const char *router;
+    SSET_FOR_EACH(router, &c->port_seed_routers)
+    {
+        const struct sset *from = referrers_of(c, FS_ROUTER, router, false);
+        if (!from || fs_snapshot_cache_break == 6) {
+            continue;
+        }
+        SSET_FOR_EACH(id, &from[FS_PORT])
+        {
+            sset_add(&part, id);
+        }
+    }
+    struct part p;
+    part_start(c, &p);
+    part_add(c, &p, FS_PORT, &part);
+    fs_check_ports(&p.b);
+    fs_check_router_interfaces(&p.b);
+    part_verdicts(c, &p, FS_PORT, &part);
+    part_finish(c, &p);
+    sset_destroy(&part);
 }
 
 /* Groups: the touched ones and every group sharing a port pair with one
@@ -942,6 +991,7 @@ struct fs_snapshot_cache *fs_snapshot_cache_create(void)
     sset_init(&c->chain_seed_slots);
     sset_init(&c->group_seed_pairs);
     sset_init(&c->fs_seed_priorities);
+    sset_init(&c->port_seed_routers);
     return c;
 }
 
@@ -974,6 +1024,7 @@ static void cache_clear(struct fs_snapshot_cache *c)
     sset_clear(&c->chain_seed_slots);
     sset_clear(&c->group_seed_pairs);
     sset_clear(&c->fs_seed_priorities);
+    sset_clear(&c->port_seed_routers);
     fs_snapshot_destroy(c->snap);
     c->snap = NULL;
 }
@@ -1001,6 +1052,7 @@ void fs_snapshot_cache_destroy(struct fs_snapshot_cache *c)
     sset_destroy(&c->chain_seed_slots);
     sset_destroy(&c->group_seed_pairs);
     sset_destroy(&c->fs_seed_priorities);
+    sset_destroy(&c->port_seed_routers);
     free(c);
 }
 
@@ -1088,11 +1140,17 @@ const struct fs_snapshot *fs_snapshot_update(struct fs_snapshot_cache *c,
         enum fs_kind kind;
         void (*rule)(struct fs_build *);
     } simple[] = {
-        {FS_PORT, fs_check_ports},
+        {FS_SUBNET, fs_check_subnets},
+        {FS_ROUTER, NULL},
+        {FS_PORT, NULL}, /* run_ports(). */
         {FS_PORT_PAIR, fs_check_port_pairs},
     };
     for (size_t i = 0; i < ARRAY_SIZE(simple); i++) {
-        run_simple(c, simple[i].kind, simple[i].rule);
+        if (simple[i].kind == FS_PORT) {
+            run_ports(c);
+        } else {
+            run_simple(c, simple[i].kind, simple[i].rule);
+        }
         SSET_FOR_EACH(id, &c->touched[simple[i].kind])
         {
             propagate(c, simple[i].kind, id);
@@ -1150,6 +1208,7 @@ const struct fs_snapshot *fs_snapshot_update(struct fs_snapshot_cache *c,
     sset_clear(&c->chain_seed_slots);
     sset_clear(&c->group_seed_pairs);
     sset_clear(&c->fs_seed_priorities);
+    sset_clear(&c->port_seed_routers);
     fs_model_changes_clear(m);
     return s;
 }

@@ -20,6 +20,8 @@ static const char *const kind_names[FS_N_KINDS] = {
     [FS_PORT_CHAIN] = "port_chains",
     [FS_SLICE] = "slices",
     [FS_FLOWSPACE] = "flowspaces",
+    [FS_SUBNET] = "subnets",
+    [FS_ROUTER] = "routers",
 };
 
 const char *fs_kind_name(enum fs_kind kind)
@@ -175,7 +177,7 @@ static enum key_class classify_clean(const char *key, enum fs_kind *kind,
         *why = xasprintf("unknown kind %s: a key is %s<kind>/<id>, <kind> "
                          "one of networks, ports, chassis, port_pairs, "
                          "port_pair_groups, flow_classifiers, port_chains, "
-                         "slices, flowspaces",
+                         "slices, flowspaces, subnets, routers",
                          fs_quoten(folder, n).s, FS_PREFIX);
         return KEY_BAD;
     } else if (!slash || !slash[1] || strchr(slash + 1, '/')) {

@@ -286,8 +286,8 @@ struct fs_ip_range {
 /* A route: Neutron's host_routes entry of a subnet and routes entry of a
  * router ({"destination": CIDR, "nexthop": address}). */
 struct fs_route {
-    char *destination;      /* Canonical "network/len". */
-    char *nexthop;          /* Canonical address. */
+    char *destination;       /* Canonical "network/len". */
+    char *nexthop;           /* Canonical address. */
     struct fs_prefix prefix; /* 'destination', parsed. */
 };
 
@@ -516,13 +516,19 @@ const void *fs_snapshot_array(const struct fs_snapshot *, enum fs_kind kind,
  * a resource of another kind, written once.  A single field is a char *
  * at 'offset' in the kind's struct (NULL: absent), a list a char ** at
  * 'offset' with its size_t count at 'n_offset' ('n_offset' SIZE_MAX for a
- * single field).  'field' is its JSON path below the resource
- * ("port_pairs", "match.in_port"); 'noun' names the target in messages
- * ("port pair"). */
+ * single field), and a list of structs ('stride' nonzero: their size) an
+ * array pointer at 'offset' with its count at 'n_offset', the id a char *
+ * at 'member' in each element ("fixed_ips[i].subnet_id").  'field' is its
+ * JSON path below the resource ("port_pairs", "match.in_port",
+ * "fixed_ips"), 'suffix' what follows the index in a list of structs
+ * (".subnet_id", else NULL); 'noun' names the target in messages ("port
+ * pair"). */
 struct fs_ref {
     enum fs_kind kind, target;
     const char *field, *noun;
     size_t offset, n_offset;
+    size_t stride, member;
+    const char *suffix;
 };
 
 /* Returns every reference of the graph ('*n'), by kind in checking

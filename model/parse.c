@@ -24,6 +24,8 @@ static const char *const envelopes[FS_N_KINDS] = {
     [FS_PORT_CHAIN] = "port_chain",
     [FS_SLICE] = "slice",
     [FS_FLOWSPACE] = "flowspace",
+    [FS_SUBNET] = "subnet",
+    [FS_ROUTER] = "router",
 };
 
 static enum fs_correlation parse_correlation(struct pctx *c, json_t *params,
@@ -341,6 +343,7 @@ static void *parse_port(struct pctx *c, json_t *o)
     parse_fixed_ips(c, o, p);
     parse_binding_profile(c, o, p);
     parse_port_security(c, o, p);
+    fs_parse_port_l3(c, o, p);
     return p;
 }
 
@@ -585,6 +588,8 @@ size_t fs_kind_size(enum fs_kind kind)
         [FS_PORT_CHAIN] = sizeof(struct fs_port_chain),
         [FS_SLICE] = sizeof(struct fs_slice),
         [FS_FLOWSPACE] = sizeof(struct fs_flowspace),
+        [FS_SUBNET] = sizeof(struct fs_subnet),
+        [FS_ROUTER] = sizeof(struct fs_router),
     };
     return sizes[kind];
 }
@@ -634,6 +639,8 @@ static parse_fn *const parsers[FS_N_KINDS] = {
     [FS_PORT_CHAIN] = parse_port_chain,
     [FS_SLICE] = fs_parse_slice,
     [FS_FLOWSPACE] = fs_parse_flowspace,
+    [FS_SUBNET] = fs_parse_subnet,
+    [FS_ROUTER] = fs_parse_router,
 };
 
 /* A slice that did not parse still says which networks it wants: they

@@ -78,4 +78,35 @@ void *fs_parse_flowspace(struct pctx *, json_t *obj);
 /* Frees the fields of flowspace 'f' (not its meta, not 'f'). */
 void fs_free_flowspace(struct fs_flowspace *f);
 
+/* Parses a subnet object (model/routers.c): network_id, ip_version (4 or
+ * 6) and cidr (of ip_version, canonical) required; gateway_ip (null:
+ * none), allocation_pools and host_routes of ip_version inside cidr (host
+ * routes: any destination); dns_nameservers addresses; enable_dhcp
+ * (default true).  Returns a struct fs_subnet (never NULL); errors go to
+ * 'pctx'. */
+void *fs_parse_subnet(struct pctx *, json_t *obj);
+
+/* Frees the fields of subnet 's' (not its meta, not 's'). */
+void fs_free_subnet(struct fs_subnet *s);
+
+/* Parses a router object (model/routers.c): admin_state_up and distributed
+ * (default true), routes (destination a canonical prefix, nexthop an
+ * address of its version, none twice), external_gateway_info (null or an
+ * object with network_id).  Returns a struct fs_router (never NULL);
+ * errors go to 'pctx'. */
+void *fs_parse_router(struct pctx *, json_t *obj);
+
+/* Frees the fields of router 'r' (not its meta, not 'r'). */
+void fs_free_router(struct fs_router *r);
+
+/* Parses the L3 fields of port 'p' (model/routers.c), after its other
+ * fields: device_owner ('' default), admin_state_up (default true), and
+ * for a router interface (fs_is_router_interface_owner()) router_id (its
+ * device_id, which must not be empty), a mac_address and exactly one IPv4
+ * fixed IP, with a subnet_id. */
+void fs_parse_port_l3(struct pctx *, json_t *obj, struct fs_port *p);
+
+/* Frees the L3 fields of port 'p'. */
+void fs_free_port_l3(struct fs_port *p);
+
 #endif /* model/parse.h */

@@ -10,18 +10,32 @@
 
 #define ONE(KIND, TYPE, FIELD, JSON, TARGET, NOUN)                             \
     {                                                                          \
-        KIND, TARGET, JSON, NOUN, offsetof(TYPE, FIELD), SIZE_MAX              \
+        KIND, TARGET, JSON, NOUN, offsetof(TYPE, FIELD), SIZE_MAX, 0, 0, NULL  \
     }
 #define LIST(KIND, TYPE, FIELD, N, JSON, TARGET, NOUN)                         \
     {                                                                          \
-        KIND, TARGET, JSON, NOUN, offsetof(TYPE, FIELD), offsetof(TYPE, N)     \
+        KIND, TARGET, JSON, NOUN, offsetof(TYPE, FIELD), offsetof(TYPE, N), 0, \
+            0, NULL                                                            \
+    }
+/* A list of structs ELEM at FIELD (count N), the id at MEMBER of each:
+ * JSON path "<JSON>[i]<SUFFIX>". */
+#define STRUCTS(KIND, TYPE, FIELD, N, ELEM, MEMBER, JSON, SUFFIX, TARGET,      \
+                NOUN)                                                          \
+    {                                                                          \
+        KIND, TARGET, JSON, NOUN, offsetof(TYPE, FIELD), offsetof(TYPE, N),    \
+            sizeof(ELEM), offsetof(ELEM, MEMBER), SUFFIX                       \
     }
 
 /* In each kind's order of checking: the first reference that names a
  * missing or rejected resource is the one reported. */
 static const struct fs_ref refs[] = {
+    ONE(FS_SUBNET, struct fs_subnet, network_id, "network_id", FS_NETWORK,
+        "network"),
     ONE(FS_PORT, struct fs_port, network_id, "network_id", FS_NETWORK,
         "network"),
+    STRUCTS(FS_PORT, struct fs_port, fixed_ips, n_fixed_ips, struct fs_fixed_ip,
+            subnet_id, "fixed_ips", ".subnet_id", FS_SUBNET, "subnet"),
+    ONE(FS_PORT, struct fs_port, router_id, "device_id", FS_ROUTER, "router"),
     ONE(FS_PORT_PAIR, struct fs_port_pair, ingress, "ingress", FS_PORT, "port"),
     ONE(FS_PORT_PAIR, struct fs_port_pair, egress, "egress", FS_PORT, "port"),
     LIST(FS_PORT_PAIR_GROUP, struct fs_port_pair_group, port_pairs,
@@ -63,8 +77,19 @@ void fs_ref_foreach(enum fs_kind kind, const void *res, fs_ref_cb *cb,
             }
             continue;
         }
-        char *const *ids = *(char *const *const *)(base + r->offset);
         size_t n = *(const size_t *)(base + r->n_offset);
+        if (r->stride) {
+            const char *elems = *(const char *const *)(base + r->offset);
+            for (size_t k = 0; k < n; k++) {
+                const char *id =
+                    *(char *const *)(elems + k * r->stride + r->member);
+                if (id) {
+                    cb(aux, r, k, id);
+                }
+            }
+            continue;
+        }
+        char *const *ids = *(char *const *const *)(base + r->offset);
         for (size_t k = 0; k < n; k++) {
             if (ids[k]) {
                 cb(aux, r, k, ids[k]);

@@ -1,6 +1,8 @@
 /* Cross-resource rules, applied in dependency order so that a rejection
  * cascades: networks (model/provider.c, model/vnis.c) <- slices
- * (model/slices.c, which may reject a network) <- ports <- port pairs <-
+ * (model/slices.c, which may reject a network) <- subnets
+ * (model/routers.c), routers <- ports (their fixed IPs' subnets, a router
+ * interface's router) <- port pairs <-
  * groups <- chains, ports <- flow classifiers <- chains, and slices and
  * ports <- flowspaces (model/flowspaces.c).  That a resource a resource
  * names exists comes from the reference graph (model/refgraph.c).  Rules
@@ -46,7 +48,8 @@ static void exists_cb(void *aux_, const struct fs_ref *ref, size_t index,
         return;
     }
     char *field = index == SIZE_MAX ? xstrdup(ref->field)
-                                    : xasprintf("%s[%zu]", ref->field, index);
+                                    : xasprintf("%s[%zu]%s", ref->field, index,
+                                                ref->suffix ? ref->suffix : "");
     fs_build_reject(aux->b, aux->kind, aux->id, field,
                     "%s %s does not exist or was rejected", ref->noun,
                     fs_quote(target).s);
@@ -64,12 +67,24 @@ static bool check_exists(struct fs_build *b, enum fs_kind kind, const char *id)
     return fs_build_res(b, kind, id) != NULL;
 }
 
+void fs_check_subnets(struct fs_build *b)
+{
+    size_t n;
+    const char **ids = ids_of(b, FS_SUBNET, &n);
+    for (size_t i = 0; i < n; i++) {
+        check_exists(b, FS_SUBNET, ids[i]);
+    }
+    free(ids);
+}
+
 void fs_check_ports(struct fs_build *b)
 {
     size_t n;
     const char **ids = ids_of(b, FS_PORT, &n);
     for (size_t i = 0; i < n; i++) {
-        check_exists(b, FS_PORT, ids[i]);
+        if (check_exists(b, FS_PORT, ids[i])) {
+            fs_check_port_subnets(b, fs_build_res(b, FS_PORT, ids[i]));
+        }
     }
     free(ids);
 }
@@ -147,7 +162,11 @@ void fs_check_references(struct fs_build *b)
     fs_check_provider_networks(b);
     fs_check_overlay_networks(b);
     fs_check_slices(b);
+    fs_check_subnets(b);
+    /* Routers: no rule across resources (their routes' next hops are
+     * checked when rendered). */
     fs_check_ports(b);
+    fs_check_router_interfaces(b);
     fs_check_port_pairs(b);
     fs_check_groups(b);
     fs_check_classifiers(b);

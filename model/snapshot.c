@@ -242,6 +242,8 @@ struct fs_snapshot *fs_snapshot_build(struct fs_model *m)
     s->port_chains = materialise(&b, FS_PORT_CHAIN, &s->n_port_chains);
     s->slices = materialise(&b, FS_SLICE, &s->n_slices);
     s->flowspaces = materialise(&b, FS_FLOWSPACE, &s->n_flowspaces);
+    s->subnets = materialise(&b, FS_SUBNET, &s->n_subnets);
+    s->routers = materialise(&b, FS_ROUTER, &s->n_routers);
     fs_assign_path_ids(&b);
     fs_find_chain_orphans(&b);
     fs_assign_vnis(&b);
@@ -298,6 +300,8 @@ void fs_snapshot_destroy(struct fs_snapshot *s)
     free(s->port_chains);
     free(s->slices);
     free(s->flowspaces);
+    free(s->subnets);
+    free(s->routers);
     for (int k = 0; k < FS_N_KINDS; k++) {
         shash_destroy(&s->by_id[k]);
     }
@@ -376,6 +380,12 @@ void **fs_snapshot_array_slot(struct fs_snapshot *s, enum fs_kind kind,
     case FS_FLOWSPACE:
         *n = &s->n_flowspaces;
         return (void **)&s->flowspaces;
+    case FS_SUBNET:
+        *n = &s->n_subnets;
+        return (void **)&s->subnets;
+    case FS_ROUTER:
+        *n = &s->n_routers;
+        return (void **)&s->routers;
     case FS_N_KINDS:
     default:
         OVS_NOT_REACHED();

@@ -354,6 +354,9 @@ static void test_duplicate_chain_id_and_ignored_keys(void **state)
 static void test_canonical_forms(void **state)
 {
     struct fs_model *m = example("json");
+    fixture_put(m, "/flowsteer/v1/subnets/sn",
+                "{\"network_id\": \"" EX_NET "\", \"ip_version\": 6, "
+                "\"cidr\": \"2001:db8::/64\"}");
     fixture_put(m, "/flowsteer/v1/ports/" EX_DST,
                 "{\"network_id\": \"" EX_NET "\", \"mac_address\": "
                 "\"FA:16:3E:00:00:A2\", \"fixed_ips\": [{\"ip_address\": "
