@@ -63,8 +63,8 @@ DAEMON_LAYERS := daemon ovs proc render model store
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 LAYERS_MODEL  := model
 LAYERS_RENDER := render model
-$(foreach t,test_errors test_model test_model_provider test_model_rules \
-	test_model_slices test_model_vnis test_model_yaml,\
+$(foreach t,test_errors test_model test_model_provider test_model_routers \
+	test_model_rules test_model_slices test_model_vnis test_model_yaml,\
 	$(eval LAYERS_$(t) := $(LAYERS_MODEL)))
 $(foreach t,test_flow test_pipeline test_render test_render_engine \
 	test_render_fixtures test_render_overlay test_render_provider \
