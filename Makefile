@@ -68,7 +68,7 @@ $(foreach t,test_errors test_model test_model_provider test_model_routers \
 	$(eval LAYERS_$(t) := $(LAYERS_MODEL)))
 $(foreach t,test_flow test_pipeline test_render test_render_engine \
 	test_render_fixtures test_render_overlay test_render_provider \
-	test_render_slices test_model_incremental,\
+	test_render_slices test_render_router test_model_incremental,\
 	$(eval LAYERS_$(t) := $(LAYERS_RENDER)))
 $(foreach t,test_etcd_proto test_etcd_live,$(eval LAYERS_$(t) := store))
 layers_of = $(or $(LAYERS_$(1)),$(LAYERS))

@@ -71,7 +71,7 @@ static const struct fs_table_decl decls[] = {
      (const int[]){FS_T_IP_INPUT, FS_T_L2, END}},
     {FS_T_IP_INPUT, "IP input", "router.c",
      (const int[]){FIELD(FS_F_ROUTER), MFF_ETH_TYPE, MFF_IPV4_DST, MFF_IP_PROTO,
-                   MFF_ICMPV4_TYPE, END},
+                   L4, END},
      (const int[]){ETH, MFF_IPV4_SRC, MFF_IPV4_DST, MFF_IP_TTL, MFF_ICMPV4_TYPE,
                    END},
      (const int[]){FS_T_ROUTING, END}},
