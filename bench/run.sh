@@ -38,6 +38,9 @@
 #        (peak) over the three processes of the run;
 #   2b. the same for each size in BENCH_PORTS of the port-heavy world
 #      (many networks and VIFs, no chains), where a change is one port;
+#   2c. the same for each size in BENCH_ROUTER of the router world (one
+#      distributed router, many subnets and ports), where a change is one
+#      router interface, with the flow count beside its formula;
 #   3. fan-out: BENCH_FANOUT flowsteerd processes (nodes f1..fN, a bridge
 #      each on one ovs-vswitchd) on one etcd, one network with two ports
 #      per node; BENCH_FANOUT_CHANGES puts of the network, each timed until
@@ -59,6 +62,12 @@
 #                        security, 1,000 ports on two other chassis; the
 #                        change: one port bound here, then unbound),
 #                        default "2000"
+#   BENCH_ROUTER         subnets per run of the router world (bench/scale.py
+#                        gen-router: one router with an interface on each
+#                        subnet's VXLAN network, BENCH_ROUTER_PORTS ports
+#                        (default 2000), half here, half on two other
+#                        chassis; the change: one more interface put, then
+#                        made a plain port), default "100"
 #   BENCH_CHANGES        classifier changes per scale (default 50)
 #   BENCH_REF_CHANGES    replace-flows runs per scale (default 5)
 #   BENCH_EXAMPLE_ROUNDS updates in section 1 (default 20; 0 skips it)
@@ -77,6 +86,8 @@ cd "$(dirname "$0")/.." || exit 1
 : "${FLOWSTEERD:=build/bin/flowsteerd}"
 : "${BENCH_SCALES=10000 100000 300000}"
 : "${BENCH_PORTS=2000}"
+: "${BENCH_ROUTER=100}"
+: "${BENCH_ROUTER_PORTS:=2000}"
 : "${BENCH_CHANGES:=50}"
 : "${BENCH_REF_CHANGES:=5}"
 : "${BENCH_EXAMPLE_ROUNDS:=20}"
@@ -252,6 +263,10 @@ bench_scale() {
 		plan=$(bench/scale.py gen-ports --vifs "$target" --node "$SB_NODE" --out "$gen") || return 1
 		say "$target VIFs: $(jget "$plan" 'j["networks"]') networks, $(jget "$plan" 'j["remote"]') remote ports, $(jget "$plan" 'j["keys"]') keys, about $(jget "$plan" 'j["flows"]') flows"
 		what="one port bound here / unbound"
+	elif [ "$world" = router ]; then
+		plan=$(bench/scale.py gen-router --subnets "$target" --ports "$BENCH_ROUTER_PORTS" --node "$SB_NODE" --out "$gen") || return 1
+		say "router, $target subnets: $(jget "$plan" 'j["ports"]') ports ($(jget "$plan" 'j["local"]') here), $(jget "$plan" 'j["keys"]') keys, $(jget "$plan" 'j["flows"]') flows predicted: $(jget "$plan" 'j["formula"]')"
+		what="one router interface added / removed"
 	else
 		plan=$(bench/scale.py gen --flows "$target" --node "$SB_NODE" --out "$gen") || return 1
 		say "$target: $(jget "$plan" 'j["chains"]') chains, $(jget "$plan" 'j["keys"]') keys, $(jget "$plan" 'j["flows"]') flows predicted"
@@ -357,6 +372,7 @@ bench_scale() {
 	# | restart | vswitchd restart | RSS | bench time |
 	local label=""
 	[ "$world" = ports ] && label="$(thousands "$target") VIFs: "
+	[ "$world" = router ] && label="router, $target subnets, $(thousands "$BENCH_ROUTER_PORTS") ports ($(jget "$plan" 'j["l2"] + j["l3"]') predicted: $(jget "$plan" 'j["formula"]')): "
 	printf >&3 '| %s%s / %s | %s ms (%s×; %s flow mods) | %s ms | %s / %s ms | %s / %s ms (%s) | %s | %s ms (max %s) | %s ms, %s flow mods; min observed %s, min flows %s | %s ms (%s×) | %s / %s MiB | %s s (%s%%) |\n' \
 		"$label" "$(thousands "$flows")" "$groups" \
 		"$(ms "$cold_ms")" "$(ratio "$cold_ms" "$bundle_ms")" "$(thousands "$cold_mods")" \
@@ -465,6 +481,14 @@ for vifs in $BENCH_PORTS; do
 		rows+=("$row")
 	else
 		rows+=("| $vifs VIFs: failed (see the messages above) | | | | | | | | | | |")
+	fi
+	echo "${rows[-1]}"
+done
+for subnets in $BENCH_ROUTER; do
+	if row=$(bench_scale "$subnets" router); then
+		rows+=("$row")
+	else
+		rows+=("| router, $subnets subnets: failed (see the messages above) | | | | | | | | | | |")
 	fi
 	echo "${rows[-1]}"
 done

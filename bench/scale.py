@@ -4,6 +4,7 @@
   bench/scale.py gen --flows N --out DIR [--node NODE] [--groups G]
   bench/scale.py load --etcd URL DIR
   bench/scale.py gen-ports --vifs V --out DIR [--networks N] [--remote R]
+  bench/scale.py gen-router --subnets S --ports P --out DIR
   bench/scale.py one-flow-changed FLOWS OUT
 
 gen writes DIR/json/<kind>/<name>.json (the Neutron envelope, as examples/
@@ -307,6 +308,88 @@ def gen_ports(args):
     print(json.dumps(plan))
 
 
+def gen_router(args):
+    """The router world: one distributed router with an interface on each
+    of --subnets VXLAN networks (a /24 subnet each), --ports ports spread
+    over them, half bound to this node (port security on, one fixed IP
+    each) and half to two other chassis.  One more network with its
+    subnet and ports is not attached; the change: its interface port put
+    (change0.json: an interface of the router) and made a plain port
+    (change1.json: device_owner "", no router).  Flows, by render/ (l2.c,
+    portsec.c, router.c): 15 per local port and 1 per remote port (L2),
+    4 per network, 6 node-wide, and for the router 3 per port of a routed
+    network (tables 23 and 20), 5 per interface (tables 20, 21, 22), 2 per
+    router and 6 node-wide L3 flows."""
+    w = World(args.node)
+    for n, chassis in enumerate((args.node,) + REMOTE_CHASSIS):
+        w.docs.append(("chassis", chassis, "chassis",
+                       {"id": chassis, "ip": "192.0.2.%d" % (n + 1),
+                        "encap": "vxlan"}))
+    router = w.add("routers", "router", "bench-r1",
+                   {"id": uid(0x7e0e5c4a, 0, 1), "admin_state_up": True,
+                    "routes": []})
+    nets, subnets, cidrs = [], [], []
+    for n in range(args.subnets + 1):
+        nets.append(w.add("networks", "network", "router-net%d" % n, {
+            "id": uid(0x1b0e5c4c, n, 0),
+            "provider:network_type": "vxlan",
+            "provider:segmentation_id": 7000 + n}))
+        cidr = "10.%d.%d" % (128 + n // 256, n % 256)
+        cidrs.append(cidr)
+        subnets.append(w.add("subnets", "subnet", "router-sub%d" % n, {
+            "id": uid(0x5b0e5c4c, n, 0), "network_id": nets[n],
+            "ip_version": 4, "cidr": cidr + ".0/24",
+            "gateway_ip": cidr + ".1"}))
+    local = remote = routed_ports = 0
+    for i in range(args.ports):
+        n = i % (args.subnets + 1)
+        k = i // (args.subnets + 1)
+        node = args.node if i % 2 == 0 else REMOTE_CHASSIS[(i // 2) % 2]
+        doc = port_doc(nets[n], n, k, node, "%s.%d" % (cidrs[n], 10 + k))
+        doc["fixed_ips"][0]["subnet_id"] = subnets[n]
+        pid = w.add("ports", "port", "r%d-p%d" % (n, k), doc)
+        if node == args.node:
+            w.ifaces.append(("r%dp%d" % (n, k), pid))
+            local += 1
+        else:
+            remote += 1
+        routed_ports += n < args.subnets
+    for n in range(args.subnets + 1):
+        iface = {"id": uid(0x2c9f0a12, n, 0), "network_id": nets[n],
+                 "mac_address": "fa:16:3f:00:%02x:%02x" % (n >> 8, n & 255),
+                 "device_owner": "network:router_interface_distributed",
+                 "device_id": router,
+                 "fixed_ips": [{"subnet_id": subnets[n],
+                                "ip_address": cidrs[n] + ".1"}]}
+        if n < args.subnets:
+            w.add("ports", "port", "rif%d" % n, iface)
+    write_world(w, args.out)
+    plain = dict(iface, device_owner="", device_id="")
+    for i, doc in enumerate((iface, plain)):
+        doc = dict({"id": doc["id"], "name": "rif%d" % args.subnets,
+                    "tenant_id": TENANT},
+                   **{k: v for k, v in doc.items() if k != "id"})
+        with open(os.path.join(args.out, "change%d.json" % i), "w") as f:
+            json.dump({"port": doc}, f, indent=2)
+            f.write("\n")
+    networks = args.subnets + 1
+    l2 = 15 * local + remote + 4 * networks + 6
+    l3 = 3 * routed_ports + 5 * args.subnets + 2 + 6
+    plan = {"flows": l2 + l3, "l2": l2, "l3": l3, "groups": 0, "chains": 0,
+            "keys": len(w.docs), "node": args.node, "subnets": args.subnets,
+            "ports": args.ports, "local": local, "remote": remote,
+            "routed_ports": routed_ports,
+            "formula": "L2 15 x %d local + %d remote + 4 x %d networks + 6; "
+                       "L3 3 x %d ports + 5 x %d subnets + 8" % (
+                           local, remote, networks, routed_ports,
+                           args.subnets),
+            "change": {"key": PREFIX + "ports/" + iface["id"]}}
+    with open(os.path.join(args.out, "plan.json"), "w") as f:
+        json.dump(plan, f, indent=2)
+        f.write("\n")
+    print(json.dumps(plan))
+
+
 def b64(s):
     return base64.b64encode(s.encode()).decode()
 
@@ -374,6 +457,11 @@ def main():
     gp.add_argument("--remote", type=int, default=1000)
     gp.add_argument("--out", required=True)
     gp.add_argument("--node", default="node1")
+    gr = sub.add_parser("gen-router")
+    gr.add_argument("--subnets", type=int, default=100)
+    gr.add_argument("--ports", type=int, default=2000)
+    gr.add_argument("--out", required=True)
+    gr.add_argument("--node", default="node1")
     l = sub.add_parser("load")
     l.add_argument("--etcd", required=True)
     l.add_argument("dir")
@@ -381,7 +469,8 @@ def main():
     o.add_argument("flows")
     o.add_argument("out")
     args = p.parse_args()
-    {"gen": gen, "gen-ports": gen_ports, "load": load,
+    {"gen": gen, "gen-ports": gen_ports, "gen-router": gen_router,
+     "load": load,
      "one-flow-changed": one_flow_changed}[
         args.cmd](args)
 

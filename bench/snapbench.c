@@ -191,6 +191,17 @@ int main(int argc, char *argv[])
            s->n_ports, s->n_networks, s->n_port_chains, s->errors.n, d->n_flows,
            d->n_units);
     printf("first: snapshot %.1f ms, full render %.1f ms\n", t1 - t0, t2 - t1);
+    size_t per_table[256] = {0};
+    for (size_t i = 0; i < d->n_add_flows; i++) {
+        per_table[d->add_flows[i].table_id]++;
+    }
+    printf("flows per table:");
+    for (size_t t = 0; t < 256; t++) {
+        if (per_table[t]) {
+            printf(" %zu: %zu", t, per_table[t]);
+        }
+    }
+    printf("\n");
     fs_desired_delta_destroy(d);
     fs_snapshot_destroy(built);
 

@@ -106,9 +106,13 @@ static const struct render_port_list *router_ports(const struct render_world *w,
     return shash_find_data(&w->router_ports, router_id);
 }
 
-/* Whether network or router ('kind', 'id') is routed here. */
+/* Whether network or router ('kind', 'id') is routed here; ("", any
+ * kind): whether any router is. */
 static bool routed(const struct render_world *w, int kind, const char *id)
 {
+    if (!*id) {
+        return !sset_is_empty(&w->routed);
+    }
     char name[FS_MAX_KEY_LEN + 3];
     snprintf(name, sizeof name, "%s%s", kind == FS_ROUTER ? "r:" : "n:", id);
     return sset_contains(&w->routed, name);

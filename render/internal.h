@@ -264,7 +264,8 @@ const struct fs_port *const *render_router_ports(const struct render_ctx *,
                                                  size_t *n);
 
 /* Returns true if network ('kind' FS_NETWORK) or router (FS_ROUTER) 'id'
- * is routed on this node (struct render_world's 'routed'). */
+ * is routed on this node (struct render_world's 'routed'); 'id' "": if
+ * any router is. */
 bool render_routed(const struct render_ctx *, enum fs_kind kind,
                    const char *id);
 

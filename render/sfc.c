@@ -219,20 +219,37 @@ static void put_to_hop(struct fs_fb *b, const struct path *p, size_t i)
 }
 
 /* The ofport where 'fc''s traffic leaves the path: its logical destination
- * port (logical source port on the reverse path) if local, else 0. */
+ * port (logical source port on the reverse path) if local, else 0 (the L2
+ * lookup).  A destination on another network than the entry port's, when
+ * that network is routed here, is routed (0: the lookup goes through the
+ * router's admission table). */
 static int exit_ofport(const struct render_ctx *ctx, const struct path *p,
                        const struct fs_flow_classifier *fc)
 {
     const char *exit =
         p->reverse ? fc->logical_source_port : fc->logical_destination_port;
-    return exit ? render_local_ofport(ctx, exit) : 0;
+    const char *entry =
+        p->reverse ? fc->logical_destination_port : fc->logical_source_port;
+    if (!exit) {
+        return 0;
+    }
+    const struct fs_port *in = entry ? render_find(ctx, FS_PORT, entry) : NULL;
+    const struct fs_port *out = render_find(ctx, FS_PORT, exit);
+    if (in && out && strcmp(in->network_id, out->network_id) &&
+        render_routed(ctx, FS_NETWORK, in->network_id)) {
+        return 0;
+    }
+    return render_local_ofport(ctx, exit);
 }
 
 /* Adds the actions once hop 'i' is done: on to the next hop's label, or
  * after the last hop to the destination: 'fc''s exit port if it is plugged
- * here, else the L2 lookup.  'fc' NULL stands for every classifier of the
- * chain (an MPLS label does not say which one matched): their exit if they
- * all share one, else the L2 lookup. */
+ * here, else the L2 lookup, through the router's admission table when a
+ * router is routed here (a destination in another subnet: the packet is
+ * still addressed to the router's MAC, as the VM sent it).  'fc' NULL
+ * stands for every classifier of the chain (an MPLS label does not say
+ * which one matched): their exit if they all share one, else the L2
+ * lookup. */
 static void put_next(struct fs_fb *b, const struct render_ctx *ctx,
                      const struct path *p, size_t i,
                      const struct fs_flow_classifier *fc)
@@ -250,7 +267,8 @@ static void put_next(struct fs_fb *b, const struct render_ctx *ctx,
         fs_set_field(b, FS_F_DST_PORT, ofport);
         fs_goto(b, FS_T_EGRESS);
     } else {
-        fs_goto(b, FS_T_L2);
+        fs_goto(b, render_routed(ctx, FS_ROUTER, "") ? FS_T_L3_ADMISSION
+                                                     : FS_T_L2);
     }
 }
 
@@ -717,8 +735,8 @@ void render_sfc_base(struct render_ctx *ctx)
         struct fs_fb b;
         fs_fb_init(&b, FS_T_SFC_CLASS, FS_PRIO_SFC_CLASS_DEFAULT,
                    FS_COOKIE(FS_COOKIE_L2, 0));
-        fs_goto(&b,
-                sset_is_empty(&ctx->w->routed) ? FS_T_L2 : FS_T_L3_ADMISSION);
+        fs_goto(&b, sset_is_empty(&ctx->w->routed) ? FS_T_L2
+                                                   : FS_T_L3_ADMISSION);
         render_flow_add(ctx, "", &b);
     }
 }

@@ -124,7 +124,15 @@ check "... by hop51 (node3), not hop50" "hop51 $(sb_capture_count h51 'icmp[icmp
 	test "$(sb_capture_count h51 'icmp[icmptype] == 8')" -ge 3 -a "$(sb_capture_count h50 'icmp[icmptype] == 8')" -eq 0
 
 step "the /25 deleted under a 100 pps ping: its traffic moves to hop50"
-sb_on_chassis node1 sb_flow_ages "table=20" >"$SB_DIR/ages-before"
+# rest_ages: node1's flows of tables 20, 21 and 23 and table 22's but
+# the /25's ("<age> <flow>" per flow).
+rest_ages() {
+	local t
+	for t in 20 21 22 23; do
+		sb_on_chassis node1 sb_flow_ages "table=$t"
+	done | grep -v '192.168.50.128/25'
+}
+rest_ages >"$SB_DIR/ages-before"
 ip netns exec "$SB_PREFIX-blue1" ping -i 0.01 -c 300 -W 1 192.168.50.10 >"$SB_DIR/ping-10.txt" 2>&1 &
 pid10=$!
 sb_track $pid10
@@ -143,8 +151,8 @@ lost=$(sed -n 's/.* \([0-9]*\)% packet loss.*/\1/p' "$SB_DIR/ping-10.txt")
 check "192.168.50.200 now answered by hop50" "$(sb_capture_count h50b 'icmp[icmptype] == 8') requests at hop50" \
 	test "$(sb_capture_count h50b 'icmp[icmptype] == 8')" -ge 3
 check "the other stream (192.168.50.10, 100 pps) lost nothing" "$lost% lost" eq "$lost" 0
-sb_on_chassis node1 sb_flow_ages "table=20" >"$SB_DIR/ages-after"
-check "the route's change left table 20's flows as they were (ages kept)" \
+rest_ages >"$SB_DIR/ages-after"
+check "the route's removal left the other router flows as they were (ages kept)" \
 	"$(wc -l <"$SB_DIR/ages-before") flows" ages_kept
 rx_put routers r1
 
@@ -181,16 +189,28 @@ ip netns exec "$SB_PREFIX-blue1" ping -c 1 -i 0.01 -W 1 -w 10 -q "$GREEN2" >/dev
 PUT_TO_PING_MS=$(($(sb_now_ms) - t0))
 check "rif-green put back: blue1 reaches green2 (node2) again" \
 	"$PUT_TO_PING_MS ms from the put to the first routed ping answered, etcdctl included" \
-	rx_ping blue1 "$GREEN2" -q
+	sb_ping blue1 "$GREEN2"
 
 step "invalid interfaces and routes rejected by name"
-bad=$(python3 -c '
+# bad_iface ID FIELD=VALUE...: rif-green's document as port ID with the
+# port fields given (python literals) changed, put.
+bad_iface() {
+	local id=$1
+	shift
+	sb_etcdctl put "/flowsteer/v1/ports/$id" "$(python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1])); p = d["port"]
-p["id"] = "2c9f0a11-1600-4000-8000-0000000000ff"; p["name"] = "rif-bad"
-p["mac_address"] = "fa:16:3e:16:ff:01"; p["fixed_ips"][0]["ip_address"] = "10.10.1.254"
-print(json.dumps(d))' "$RX_DIR/json/ports/rif-green.json")
-sb_etcdctl put /flowsteer/v1/ports/2c9f0a11-1600-4000-8000-0000000000ff "$bad" >/dev/null
+p["id"] = sys.argv[2]; p["name"] = "rif-" + sys.argv[2][-2:]
+p["mac_address"] = "fa:16:3e:16:ff:" + sys.argv[2][-2:]
+for a in sys.argv[3:]:
+    k, v = a.split("=", 1); exec("p" + k + " = " + v)
+print(json.dumps(d))' "$RX_DIR/json/ports/rif-green.json" "$id" "$@")" >/dev/null
+}
+BAD=2c9f0a11-1600-4000-8000-0000000000
+bad_iface ${BAD}f1 "['network_id']='$(rx_id networks net-blue)'" \
+	"['fixed_ips'][0]['ip_address']='10.10.2.254'"
+bad_iface ${BAD}f2 "['fixed_ips'][0]['ip_address']='10.10.2.253'"
+bad_iface ${BAD}f3 "['device_id']='no-such-router'"
 bad_route=$(python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1])); d["router"]["routes"].append({"destination": "172.16.0.0/16", "nexthop": "10.99.0.1"})
@@ -198,14 +218,25 @@ print(json.dumps(d))' "$RX_DIR/json/routers/r1.json")
 rx_put routers r1 "$bad_route"
 rx_all_observed 10
 errs=$(status node1 '["errors"]')
-check "an interface on a subnet of another network: rejected with key and path" "$(cut -c1-200 <<<"$errs")" \
-	grep -q '0000000000ff.*fixed_ips\[0\]' <<<"$errs"
+err_of() { python3 -c '
+import json, sys
+for e in json.loads(sys.argv[1]):
+    if e["key"].endswith(sys.argv[2]):
+        print(e["path"], e["message"])' "$errs" "$1"; }
+check "an interface naming a subnet of another network: rejected" "$(err_of f1)" \
+	grep -q 'fixed_ips\[0\].subnet_id .*is on network' <<<"$(err_of f1)"
+check "a second interface of r1 on green-v4 (overlapping): the later rejected" "$(err_of f2)" \
+	grep -q "fixed_ips\[0\].subnet_id .*$(rx_id ports rif-green).*came first" <<<"$(err_of f2)"
+check "an interface of a router that does not exist: rejected" "$(err_of f3)" \
+	grep -q 'device_id .*no-such-router' <<<"$(err_of f3)"
 notes=$(status node1 '["notes"]' 2>/dev/null)
 check "a route whose nexthop is in no subnet of the router: a note on that route" \
 	"$(grep -o 'routes\[2\][^}]*' <<<"$notes" | head -1 | cut -c1-160)" grep -q 'routes\[2\]' <<<"$notes"
 out=$(rx_ping blue1 "$GREEN2")
 check "the router keeps routing" "$(tail -2 <<<"$out" | head -1)" answered "$out"
 rx_put routers r1
+for i in f1 f2 f3; do rev=$(sb_del_revision "/flowsteer/v1/ports/$BAD$i"); done
+rx_all_observed 10 "$rev"
 
 step "flowsteerd restarted under a ping: nothing lost, no flow mod"
 sb_chassis_use node1
