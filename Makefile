@@ -213,15 +213,17 @@ demo-slices: deps $(BUILD)/bin/flowsteerd
 # BENCH_CHANGES=10: the example and fan-out sections about 1 min together,
 # 10k flows 20-30 s, 100k 70 s, 300k 4 min; each further change adds about
 # 1.5 s at 100k and 6 s at 300k; BENCH_PORTS: VIFs of the port-heavy
-# world (bench/scale.py gen-ports).  Also BENCH_REF_CHANGES,
+# world (bench/scale.py gen-ports); BENCH_ROUTER: subnets of the router
+# world (bench/scale.py gen-router).  Also BENCH_REF_CHANGES,
 # BENCH_EXAMPLE_ROUNDS, BENCH_FANOUT, BENCH_LABEL (see bench/run.sh).
 BENCH_SCALES  ?= 10000 100000 300000
 BENCH_PORTS   ?= 2000
+BENCH_ROUTER  ?= 100
 BENCH_CHANGES ?= 50
 bench: deps $(BUILD)/bin/flowsteerd
 	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) \
 		BENCH_SCALES="$(BENCH_SCALES)" BENCH_PORTS="$(BENCH_PORTS)" \
-		BENCH_CHANGES="$(BENCH_CHANGES)" \
+		BENCH_ROUTER="$(BENCH_ROUTER)" BENCH_CHANGES="$(BENCH_CHANGES)" \
 		BENCH_RESULTS=bench/RESULTS.md bench/run.sh
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang: the project's
