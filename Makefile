@@ -81,7 +81,7 @@ ASAN_OBJ := $(BUILD)/asan
 objs = $(patsubst %.c,$(1)/%.o,$(2))
 
 .PHONY: all deps ovs check unit integration asan-unit asan-integration \
-	demo demo-sfc demo-provider demo-overlay demo-slices format format-check bench clean distclean \
+	demo demo-sfc demo-provider demo-overlay demo-slices demo-router format format-check bench clean distclean \
 	fuzz fuzz-build fuzz-smoke install uninstall
 
 all: $(BUILD)/bin/flowsteerd $(BUILD)/bin/flowsteerctl
@@ -189,11 +189,13 @@ check: deps format-check
 	@$(MAKE) --no-print-directory integration asan-integration
 	@echo "make check: all test suites passed"
 
-demo: deps $(BUILD)/bin/flowsteerd
+demo: deps $(BUILD)/bin/flowsteerd $(BUILD)/bin/flowsteerctl
 	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/sfc/demo.sh
 	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/provider/demo.sh
 	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/overlay/demo.sh
 	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/slices/demo.sh
+	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) FLOWSTEERCTL=$(abspath $(BUILD)/bin/flowsteerctl) \
+		examples/router/demo.sh
 
 demo-sfc: deps $(BUILD)/bin/flowsteerd
 	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/sfc/demo.sh
@@ -206,6 +208,10 @@ demo-overlay: deps $(BUILD)/bin/flowsteerd
 
 demo-slices: deps $(BUILD)/bin/flowsteerd
 	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/slices/demo.sh
+
+demo-router: deps $(BUILD)/bin/flowsteerd $(BUILD)/bin/flowsteerctl
+	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) FLOWSTEERCTL=$(abspath $(BUILD)/bin/flowsteerctl) \
+		examples/router/demo.sh
 
 # make bench: flowsteerd at scale beside ovs-ofctl on the same flows
 # (bench/run.sh; needs root, starts a private etcd and OVS), appended to

@@ -29,6 +29,7 @@ static void free_chassis(struct fs_chassis *ch)
     free(ch->ip);
     free(ch->encap);
     fs_bridge_mappings_free(ch->bridge_mappings, ch->n_bridge_mappings);
+    fs_chassis_macs_free(ch->chassis_macs, ch->n_chassis_macs);
 }
 
 static void free_fields(enum fs_kind kind, void *res)

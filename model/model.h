@@ -169,13 +169,36 @@ char *fs_bridge_mappings_parse(const char *text,
 /* Frees the 'n' mappings of 'bm', their strings and the array (NULL ok). */
 void fs_bridge_mappings_free(struct fs_bridge_mapping *bm, size_t n);
 
-/* A node: tunnel endpoint and provider bridge mappings. */
+/* A chassis MAC mapping (OVN's ovn-chassis-mac-mappings): the source MAC
+ * this chassis gives the packets it routes out to physnet 'physnet', so
+ * that the physical switch never sees one router MAC on many ports. */
+struct fs_chassis_mac {
+    char *physnet;
+    char *mac; /* Canonical lower-case, unicast. */
+};
+
+/* Parses chassis MAC mappings "physnet:MAC[,physnet:MAC...]" (commas
+ * and/or spaces between entries; "" is none), as
+ * fs_bridge_mappings_parse() parses bridge mappings: on success returns
+ * NULL and stores a new array (NULL when none) in '*v' and its length in
+ * '*n' (free with fs_chassis_macs_free()); otherwise returns the reason
+ * naming the bad entry (caller frees): not physnet:MAC, a multicast MAC,
+ * a physnet given twice.  model/mappings.c. */
+char *fs_chassis_macs_parse(const char *text, struct fs_chassis_mac **v,
+                            size_t *n);
+void fs_chassis_macs_free(struct fs_chassis_mac *v, size_t n);
+
+/* A node: tunnel endpoint, provider bridge mappings and chassis MACs. */
 struct fs_chassis {
     struct fs_meta meta;
     char *ip;    /* Tunnel endpoint, NULL if absent. */
     char *encap; /* vxlan|geneve|gre, default "vxlan". */
     struct fs_bridge_mapping *bridge_mappings;
     size_t n_bridge_mappings;
+    /* chassis_mac_mappings: a "physnet:MAC,..." string or a list of
+     * "physnet:MAC" strings. */
+    struct fs_chassis_mac *chassis_macs;
+    size_t n_chassis_macs;
 };
 
 /* networking-sfc port pair: a service function's ingress and egress ports. */

@@ -411,6 +411,36 @@ static void parse_bridge_mappings(struct pctx *c, json_t *o,
     }
 }
 
+/* chassis_mac_mappings: "physnet:MAC,..." or a list of such strings.
+ * Errors at chassis_mac_mappings or chassis_mac_mappings[i]. */
+static void parse_chassis_macs(struct pctx *c, json_t *o, struct fs_chassis *ch)
+{
+    json_t *v = json_object_get(o, "chassis_mac_mappings");
+    size_t i;
+    json_t *item;
+    if (json_is_string(v)) {
+        mapping_error(c, "chassis_mac_mappings",
+                      fs_chassis_macs_append(&ch->chassis_macs,
+                                             &ch->n_chassis_macs,
+                                             json_string_value(v)));
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, item)
+        {
+            char *field = xasprintf("chassis_mac_mappings[%zu]", i);
+            mapping_error(c, field,
+                          json_is_string(item)
+                              ? fs_chassis_macs_append(&ch->chassis_macs,
+                                                       &ch->n_chassis_macs,
+                                                       json_string_value(item))
+                              : xstrdup("must be a \"physnet:MAC\" string"));
+            free(field);
+        }
+    } else if (v && !json_is_null(v)) {
+        fs_perr(c, "chassis_mac_mappings",
+                "must be \"physnet:MAC,...\" or a list of them");
+    }
+}
+
 static void *parse_chassis(struct pctx *c, json_t *o)
 {
     struct fs_chassis *ch = xzalloc(sizeof *ch);
@@ -422,6 +452,7 @@ static void *parse_chassis(struct pctx *c, json_t *o)
                 fs_quote(ch->encap).s);
     }
     parse_bridge_mappings(c, o, ch);
+    parse_chassis_macs(c, o, ch);
     return ch;
 }
 

@@ -55,6 +55,12 @@ char *fs_bridge_mapping_append(struct fs_bridge_mapping **bm, size_t *n,
 char *fs_bridge_mappings_append(struct fs_bridge_mapping **bm, size_t *n,
                                 const char *text);
 
+/* Appends every entry of chassis MAC mappings 'text' to the '*n' in '*v'
+ * (as fs_bridge_mappings_append()); returns the first bad entry's reason
+ * (caller frees), else NULL (model/mappings.c). */
+char *fs_chassis_macs_append(struct fs_chassis_mac **v, size_t *n,
+                             const char *text);
+
 struct pctx;
 /* Parses a networking-sfc flow classifier object (model/classifier.c).
  * Returns a struct fs_flow_classifier (never NULL); errors go to 'pctx'. */

@@ -56,6 +56,9 @@ struct fs_render_node {
      * snapshot has no chassis document named 'name' (the document wins). */
     const struct fs_bridge_mapping *bridge_mappings;
     size_t n_bridge_mappings;
+    /* Chassis MACs from flowsteerd's configuration, likewise. */
+    const struct fs_chassis_mac *chassis_macs;
+    size_t n_chassis_macs;
 };
 
 /* One OVSDB port with its one interface of the same name, which this node

@@ -41,6 +41,9 @@ struct iface {
     ovs_be32 net, mask;  /* Its subnet. */
     int plen;            /* Prefix length of the subnet. */
     struct eth_addr mac; /* The interface's MAC. */
+    struct eth_addr src; /* Source MAC of what is routed out through it:
+                          * 'mac', or on a flat or VLAN network this
+                          * chassis' MAC for the physnet. */
     uint64_t net_key;    /* Its network's key. */
 };
 
@@ -250,7 +253,7 @@ static void route(struct render_ctx *ctx, const char *res_key, uint64_t key,
         fs_set_field(&b, FS_F_NEXTHOP, ntohl(nexthop));
     }
     fs_dec_ttl(&b);
-    fs_set_mf(&b, MFF_ETH_SRC, eth_addr_to_uint64(out->mac));
+    fs_set_mf(&b, MFF_ETH_SRC, eth_addr_to_uint64(out->src));
     fs_set_field(&b, FS_F_NETWORK, out->net_key);
     fs_goto(&b, FS_T_NEIGHBOR);
     render_flow_add(ctx, res_key, &b);
@@ -287,6 +290,52 @@ static const struct fs_fixed_ip *iface_ip(const struct fs_port *p, ovs_be32 *ip)
     return NULL;
 }
 
+/* The MAC of this chassis for physnet 'physnet': its chassis document's
+ * chassis_mac_mappings when it has some, else flowsteerd's
+ * --chassis-mac-mappings; NULL if neither names the physnet. */
+static const char *physnet_mac(const struct render_ctx *ctx,
+                               const char *physnet)
+{
+    const struct fs_chassis *ch = render_find(ctx, FS_CHASSIS, ctx->node);
+    const struct fs_chassis_mac *v = ctx->render_node->chassis_macs;
+    size_t n = ctx->render_node->n_chassis_macs;
+    if (ch && ch->n_chassis_macs) {
+        v = ch->chassis_macs;
+        n = ch->n_chassis_macs;
+    }
+    for (size_t i = 0; physnet && i < n; i++) {
+        if (!strcmp(v[i].physnet, physnet)) {
+            return v[i].mac;
+        }
+    }
+    return NULL;
+}
+
+/* Stores in '*mac' the source MAC of what this chassis routes out to flat
+ * or VLAN network 'net' (interface 'p'): its chassis MAC for the physnet
+ * (OVN's ovn-chassis-mac-mappings), never the router's MAC, which every
+ * chassis would put on the physical network.  Without one, notes that the
+ * network is not routed from this node and returns false. */
+static bool chassis_mac(struct render_ctx *ctx, const struct fs_port *p,
+                        const struct fs_network *net, struct eth_addr *mac)
+{
+    const char *text = physnet_mac(ctx, net->physical_network);
+    if (text && eth_addr_from_string(text, mac)) {
+        return true;
+    }
+    fs_errors_add(
+        &ctx->out->notes, p->meta.key, "$.port.network_id",
+        "router interface on %s network %s (physnet %s): chassis "
+        "%s has no chassis MAC for the physnet "
+        "(chassis_mac_mappings in its chassis document, or "
+        "--chassis-mac-mappings): not routed from this node",
+        net->network_type ? net->network_type : "untyped",
+        fs_quote(p->network_id).s,
+        fs_quote(net->physical_network ? net->physical_network : "").s,
+        fs_quote(ctx->node).s);
+    return false;
+}
+
 /* Fills 'f' for interface port 'id' of a router: false (with a note when
  * the interface is left out for a reason the operator can fix) if it is
  * down, not IPv4, or on a network this node cannot route. */
@@ -311,18 +360,12 @@ static bool iface_init(struct render_ctx *ctx, const char *id, struct iface *f)
                       fs_quote(p->network_id).s);
         return false;
     }
-    if (!fs_network_is_overlay(net)) {
-        fs_errors_add(&ctx->out->notes, p->meta.key, "$.port.network_id",
-                      "router interface on %s network %s: routing into flat "
-                      "and VLAN networks needs a chassis MAC "
-                      "(chassis_mac_mappings), not supported yet: not "
-                      "routed",
-                      net->network_type ? net->network_type : "untyped",
-                      fs_quote(p->network_id).s);
-        return false;
-    }
     if (!render_mac(ctx, p->meta.key, "$.port.mac_address", p->mac_address,
                     &f->mac)) {
+        return false;
+    }
+    f->src = f->mac;
+    if (!fs_network_is_overlay(net) && !chassis_mac(ctx, p, net, &f->src)) {
         return false;
     }
     f->port = p;

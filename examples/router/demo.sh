@@ -47,18 +47,31 @@ l3_flows() {
 		printf '%s ' "$(sb_on_chassis "$1" sb_ofctl dump-flows --no-stats br-int "table=$t" | grep -c 'cookie=0xf5e0')"
 	done
 }
-# l3_steps TRACE [TABLES]: the lines of tables TABLES (a regex, default
-# 2[0-3]) of an ofproto/trace output and their flowsteerctl "↳" lines,
-# without cookies, cut.
+# l3_steps TRACE [TABLES [actions]]: the lines of tables TABLES (a regex,
+# default 2[0-3]) of an ofproto/trace output, each with flowsteerctl's
+# "↳" line, or (third argument "actions") with its actions on the same
+# line; no cookies, cut.
 l3_steps() {
-	awk -v t="^ *(${2:-2[0-3]})\\. " '$0 ~ t { on = 1; print; next }
-		/^ *[0-9]+\. / { on = 0 } on && /↳/' <<<"$1" |
-		sed -E 's/, cookie 0x[0-9a-f]+//' | cut -c1-170 | sed 's/^/    /'
+	awk -v t="^ *(${2:-2[0-3]})\\. " -v acts="${3:-}" '
+		function flush() { if (l != "") print l; l = "" }
+		$0 ~ t { flush(); on = 1; l = $0; sep = ": "; next }
+		/^ *[0-9]+\. |^$/ { flush(); on = 0; next }
+		on && acts == "" && /↳/ { flush(); print; next }
+		on && acts != "" && !/^ *->|↳/ { sub(/^ +/, ""); l = l sep $0; sep = ", " }
+		END { flush() }' <<<"$1" |
+		sed -E 's/, cookie 0x[0-9a-f]+//; s/NXM_OF_IP_DST\[\]/ip_dst/; s/NXM_NX_REG1\[\]/reg1/' | cut -c1-180 | sed 's/^/    /'
 }
-# routes NODE: NODE's table 22 flows to 192.168.50.0/24 and its /25, cut.
+# routes NODE: NODE's table 22 flows to 192.168.50.0/24 and its /25, cut,
+# each with its next hop (reg1) decoded.
 routes() {
+	local l h
 	sb_on_chassis "$1" sb_ofctl dump-flows --no-stats br-int table=22 | grep '192\.168\.50' |
-		sed -E 's/^ *cookie=[^ ]+ //; s/table=22, //' | cut -c1-170 | sed 's/^/      /'
+		while read -r l; do
+			h=$(grep -oE 'set_field:0x[0-9a-f]+->reg1' <<<"$l" | grep -oE '0x[0-9a-f]+')
+			printf '      %s  (next hop %d.%d.%d.%d)\n' \
+				"$(sed -E 's/^ *cookie=[^ ]+ //; s/table=22, //; s/,dec_ttl,.*/,dec_ttl,.../' <<<"$l")" \
+				$((h >> 24 & 255)) $((h >> 16 & 255)) $((h >> 8 & 255)) $((h & 255))
+		done
 }
 
 BLUE1=$(rx_ip blue1) BLUE3=$(rx_ip blue3) GREEN1=$(rx_ip green1) GREEN2=$(rx_ip green2)
@@ -148,10 +161,15 @@ if grep -q 'TTL exception' <<<"$tr"; then
 	flow=$(sed -n 's/^# \(in_port=.*\)/\1/p' <<<"$tr" | head -1)
 	tr=$(sb_appctl ofproto/trace br-int "$flow,nw_ttl=64,icmp_type=8" 2>&1)
 	printf '%s\n' "$tr" >"$SB_DIR/trace-ofproto.txt"
-	l3_steps "$tr" 2[23]
+	l3_steps "$tr" '2[23]|55' actions
+else
+	l3_steps "$tr" 55
 fi
-say "  datapath actions: $(grep -m1 'Datapath actions' <<<"$tr" | grep -oE 'set\(ipv4\([^)]*\)\)|vni=0x[0-9a-f]+|dst=172\.31\.0\.[0-9]+' | sort -u | paste -sd' ')"
-say "  (one tunnel to node2, VNI 0x1772 = 6002: green's; TTL 63 set on node1)"
+dp=$(grep -m1 'Datapath actions' <<<"$tr")
+say "  datapath actions: $(grep -oE 'set\(ipv4\([^)]*\)\)' <<<"$dp"), tnl_push to" \
+	"$(grep -oE 'dst=172\.31\.0\.[0-9]+' <<<"$dp" | head -1 | cut -d= -f2) with $(grep -oE 'vni=0x[0-9a-f]+' <<<"$dp")"
+say "  (table 23: green2's MAC, known from etcd: no ARP; then one tunnel, to node2, with net-green's"
+say "   VNI 6002 = 0x1772; the TTL is decremented once, on node1)"
 
 section "5. Longest prefix: 192.168.50.0/24 via hop50, 192.168.50.128/25 via hop51"
 say "  node1's table 22 for them (priority 1000 + 2 x prefix length: the longer prefix wins):"

@@ -47,9 +47,22 @@ json_t *fs_chassis_reg_document(const struct fs_config *cfg)
         json_array_append_new(mappings, json_string(text));
         free(text);
     }
-    return json_pack("{s:{s:s, s:s, s:s, s:o, s:s}}", "chassis", "id",
-                     cfg->node, "ip", cfg->encap_ip, "encap", cfg->encap_type,
-                     "bridge_mappings", mappings, "managed_by", MANAGED_BY);
+    json_t *doc = json_pack("{s:{s:s, s:s, s:s, s:o, s:s}}", "chassis", "id",
+                            cfg->node, "ip", cfg->encap_ip, "encap",
+                            cfg->encap_type, "bridge_mappings", mappings,
+                            "managed_by", MANAGED_BY);
+    if (cfg->n_chassis_macs) {
+        json_t *macs = json_array();
+        for (size_t i = 0; i < cfg->n_chassis_macs; i++) {
+            char *text = xasprintf("%s:%s", cfg->chassis_macs[i].physnet,
+                                   cfg->chassis_macs[i].mac);
+            json_array_append_new(macs, json_string(text));
+            free(text);
+        }
+        json_object_set_new(json_object_get(doc, "chassis"),
+                            "chassis_mac_mappings", macs);
+    }
+    return doc;
 }
 
 bool fs_chassis_reg_is_managed(const json_t *doc)

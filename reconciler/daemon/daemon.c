@@ -210,6 +210,8 @@ static void render_now(struct fs_daemon *d)
         .integration_bridge = d->cfg->bridge,
         .bridge_mappings = d->cfg->bridge_mappings,
         .n_bridge_mappings = d->cfg->n_bridge_mappings,
+        .chassis_macs = d->cfg->chassis_macs,
+        .n_chassis_macs = d->cfg->n_chassis_macs,
     };
     long long start = time_msec();
     struct fs_desired_delta *delta =
@@ -582,9 +584,9 @@ static void log_reread(unsigned int changed, const char *restart,
     }
     if (changed & FS_CONFIG_BRIDGE_MAPPINGS) {
         ds_put_format(&what,
-                      ", bridge-mappings changed (%zu mappings): "
-                      "rendering again",
-                      cfg->n_bridge_mappings);
+                      ", bridge-mappings or chassis-mac-mappings changed "
+                      "(%zu and %zu mappings): rendering again",
+                      cfg->n_bridge_mappings, cfg->n_chassis_macs);
     }
     if (changed & FS_CONFIG_ENCAP) {
         ds_put_format(&what, ", encap-ip %s, encap-type %s",

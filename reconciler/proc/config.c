@@ -38,6 +38,11 @@ static const char usage_text[] =
     "  --bridge-mappings PHYSNET:BRIDGE[,PHYSNET:BRIDGE...]\n"
     "                    provider bridges of this node, used when etcd has\n"
     "                    no chassis document for it (the document wins)\n"
+    "  --chassis-mac-mappings PHYSNET:MAC[,PHYSNET:MAC...]\n"
+    "                    source MAC of what this node routes out to each\n"
+    "                    physnet (a flat or VLAN network of a router), one\n"
+    "                    per chassis, as OVN's ovn-chassis-mac-mappings;\n"
+    "                    used when its chassis document has none\n"
     "  --openflow TARGET OpenFlow target of the bridge (default\n"
     "                    unix:<ovsdb socket dir>/<bridge>.mgmt)\n"
     "  --audit-interval SECONDS\n"
@@ -104,6 +109,7 @@ void fs_config_destroy(struct fs_config *cfg)
     free(cfg->encap_type);
     free(cfg->metrics_address);
     fs_bridge_mappings_free(cfg->bridge_mappings, cfg->n_bridge_mappings);
+    fs_chassis_macs_free(cfg->chassis_macs, cfg->n_chassis_macs);
 }
 
 static void replace(char **slot, const char *value)
@@ -203,6 +209,20 @@ char *fs_config_set(struct fs_config *cfg, const char *key, const char *value)
         fs_bridge_mappings_free(cfg->bridge_mappings, cfg->n_bridge_mappings);
         cfg->bridge_mappings = bm;
         cfg->n_bridge_mappings = n;
+        return NULL;
+    }
+    if (!strcmp(key, "chassis-mac-mappings")) {
+        struct fs_chassis_mac *v;
+        size_t n;
+        char *error = fs_chassis_macs_parse(value, &v, &n);
+        if (error) {
+            char *msg = xasprintf("chassis-mac-mappings: %s", error);
+            free(error);
+            return msg;
+        }
+        fs_chassis_macs_free(cfg->chassis_macs, cfg->n_chassis_macs);
+        cfg->chassis_macs = v;
+        cfg->n_chassis_macs = n;
         return NULL;
     }
     if (!strcmp(key, "node-ttl")) {
@@ -326,6 +346,7 @@ char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[])
         {"ovsdb", required_argument, NULL, 'd'},
         {"bridge", required_argument, NULL, 'b'},
         {"bridge-mappings", required_argument, NULL, 'm'},
+        {"chassis-mac-mappings", required_argument, NULL, 'X'},
         {"openflow", required_argument, NULL, 'o'},
         {"audit-interval", required_argument, NULL, 'a'},
         {"node-ttl", required_argument, NULL, 'T'},
@@ -390,6 +411,9 @@ char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[])
         case 'm':
             key = "bridge-mappings";
             break;
+        case 'X':
+            key = "chassis-mac-mappings";
+            break;
         case 'a':
             key = "audit-interval";
             break;
@@ -433,9 +457,23 @@ char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[])
     }
 }
 
+static bool macs_equal(const struct fs_config *a, const struct fs_config *b)
+{
+    if (a->n_chassis_macs != b->n_chassis_macs) {
+        return false;
+    }
+    for (size_t i = 0; i < a->n_chassis_macs; i++) {
+        if (strcmp(a->chassis_macs[i].physnet, b->chassis_macs[i].physnet) ||
+            strcmp(a->chassis_macs[i].mac, b->chassis_macs[i].mac)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool mappings_equal(const struct fs_config *a, const struct fs_config *b)
 {
-    if (a->n_bridge_mappings != b->n_bridge_mappings) {
+    if (a->n_bridge_mappings != b->n_bridge_mappings || !macs_equal(a, b)) {
         return false;
     }
     for (size_t i = 0; i < a->n_bridge_mappings; i++) {
@@ -519,6 +557,12 @@ char *fs_config_reread(struct fs_config *cfg, unsigned int *changed,
         cfg->n_bridge_mappings = new.n_bridge_mappings;
         new.bridge_mappings = bm;
         new.n_bridge_mappings = n;
+        struct fs_chassis_mac *macs = cfg->chassis_macs;
+        size_t n_macs = cfg->n_chassis_macs;
+        cfg->chassis_macs = new.chassis_macs;
+        cfg->n_chassis_macs = new.n_chassis_macs;
+        new.chassis_macs = macs;
+        new.n_chassis_macs = n_macs;
         *changed |= FS_CONFIG_BRIDGE_MAPPINGS;
     }
     if (take_encap(cfg, &new)) {

@@ -47,6 +47,10 @@ struct fs_config {
      * chassis document for 'node'. */
     struct fs_bridge_mapping *bridge_mappings;
     size_t n_bridge_mappings;
+    /* chassis-mac-mappings (physnet:MAC,...): the source MAC of what this
+     * node routes out to each physnet. */
+    struct fs_chassis_mac *chassis_macs;
+    size_t n_chassis_macs;
     /* The command line fs_config_parse_args() read (borrowed: main()'s),
      * read again by fs_config_reread(). */
     int argc;

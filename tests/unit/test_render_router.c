@@ -296,6 +296,96 @@ static void test_router_down(void **state)
     world_destroy(&w);
 }
 
+/* A VLAN network as a router interface: routed out with this chassis'
+ * MAC for its physnet (the chassis document's, else the configured one),
+ * never the router's; without one, a note and not routed. */
+static void test_vlan_interface(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    put(&w, KEY("networks", "net-v"),
+        "{\"network\": {\"id\": \"net-v\", \"provider:network_type\": "
+        "\"vlan\", \"provider:physical_network\": \"physnet1\", "
+        "\"provider:segmentation_id\": 100}}");
+    put(&w, KEY("subnets", "v-v4"),
+        "{\"subnet\": {\"id\": \"v-v4\", \"network_id\": \"net-v\", "
+        "\"ip_version\": 4, \"cidr\": \"10.10.3.0/24\"}}");
+    put(&w, KEY("ports", "rif-v"),
+        "{\"port\": {\"id\": \"rif-v\", \"network_id\": \"net-v\", "
+        "\"mac_address\": \"fa:16:3e:16:03:01\", \"device_owner\": "
+        "\"network:router_interface_distributed\", \"device_id\": \"" R1
+        "\", \"fixed_ips\": [{\"subnet_id\": \"v-v4\", "
+        "\"ip_address\": \"10.10.3.1\"}]}}");
+    struct fs_desired *d = rc_render_clean(w.model, &w.node, &w.facts);
+    assert_true(has_note(d, "$.port.network_id", "no chassis MAC"));
+    assert_null(find(d, FS_T_ROUTING, "nw_dst=10.10.3.0/24"));
+    assert_non_null(find(d, FS_T_ROUTING, "nw_dst=10.10.2.0/24"));
+    fs_desired_destroy(d);
+
+    /* flowsteerd's setting. */
+    struct fs_chassis_mac *macs;
+    size_t n;
+    assert_null(fs_chassis_macs_parse("physnet1:0a:00:00:00:01:01", &macs, &n));
+    w.node.chassis_macs = macs;
+    w.node.n_chassis_macs = n;
+    d = rc_render_clean(w.model, &w.node, &w.facts);
+    rc_assert_all_parse(d);
+    const struct fs_flow *f = find(d, FS_T_ROUTING, "nw_dst=10.10.3.0/24");
+    assert_non_null(f);
+    assert_true(acts_have(f, "set_field:0a:00:00:00:01:01->eth_src"));
+    /* ARP for the gateway is still answered with the router's MAC. */
+    f = find(d, FS_T_L3_ADMISSION, "arp_tpa=10.10.3.1");
+    assert_non_null(f);
+    assert_true(acts_have(f, "set_field:fa:16:3e:16:03:01->eth_src"));
+    fs_desired_destroy(d);
+
+    /* The chassis document's wins. */
+    put(&w, KEY("chassis", "node1"),
+        "{\"chassis\": {\"id\": \"node1\", \"ip\": \"192.0.2.1\", "
+        "\"chassis_mac_mappings\": [\"physnet1:0a:00:00:00:02:01\"]}}");
+    d = rc_render_clean(w.model, &w.node, &w.facts);
+    f = find(d, FS_T_ROUTING, "nw_dst=10.10.3.0/24");
+    assert_non_null(f);
+    assert_true(acts_have(f, "set_field:0a:00:00:00:02:01->eth_src"));
+    fs_desired_destroy(d);
+    fs_chassis_macs_free(macs, n);
+    world_destroy(&w);
+}
+
+/* chassis_mac_mappings as OVN's: physnet:MAC, unicast, one per physnet. */
+static void test_chassis_macs_parse(void **state)
+{
+    (void)state;
+    struct fs_chassis_mac *v = NULL;
+    size_t n = 0;
+    assert_null(fs_chassis_macs_parse(
+        "physnet1:0A:00:00:00:00:01, physnet2:0a:00:00:00:00:02", &v, &n));
+    assert_int_equal(n, 2);
+    assert_string_equal(v[0].mac, "0a:00:00:00:00:01");
+    assert_string_equal(v[1].physnet, "physnet2");
+    fs_chassis_macs_free(v, n);
+    static const char *const bad[] = {
+        "physnet1", "physnet1:zz", ":0a:00:00:00:00:01",
+        "physnet1:01:00:00:00:00:01",
+        "p:0a:00:00:00:00:01,p:0a:00:00:00:00:02"};
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        char *error = fs_chassis_macs_parse(bad[i], &v, &n);
+        assert_non_null(error);
+        free(error);
+    }
+    /* In a chassis document: an error at its path. */
+    struct fs_model *m = fs_model_create();
+    fixture_put(m, KEY("chassis", "node1"),
+                "{\"chassis\": {\"chassis_mac_mappings\": [\"x:y\"]}}");
+    struct fs_snapshot *s = fs_snapshot_build(m);
+    assert_int_equal(s->errors.n, 1);
+    assert_string_equal(s->errors.items[0].path,
+                        "$.chassis.chassis_mac_mappings[0]");
+    fs_snapshot_destroy(s);
+    fs_model_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -303,6 +393,8 @@ int main(void)
         cmocka_unit_test(test_router_locality),
         cmocka_unit_test(test_route_notes),
         cmocka_unit_test(test_router_down),
+        cmocka_unit_test(test_vlan_interface),
+        cmocka_unit_test(test_chassis_macs_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
