@@ -189,6 +189,12 @@ check: deps format-check
 	@$(MAKE) --no-print-directory integration asan-integration
 	@echo "make check: all test suites passed"
 
+# make demo (as root): five acts, each in a sandbox of its own torn down at
+# its end, with real traffic: the networking-sfc chain (demo-sfc),
+# provider VLAN and flat networks (demo-provider), three chassis with
+# VXLAN/Geneve overlays and a VTEP (demo-overlay), FlowVisor slices with
+# real OpenFlow controllers (demo-slices), and a distributed router
+# between two subnets on three chassis (demo-router).
 demo: deps $(BUILD)/bin/flowsteerd $(BUILD)/bin/flowsteerctl
 	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/sfc/demo.sh
 	@FLOWSTEERD=$(abspath $(BUILD)/bin/flowsteerd) examples/provider/demo.sh

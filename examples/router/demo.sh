@@ -143,7 +143,7 @@ say "  ARP requests seen by blue3 (node3, same network): $(sb_capture_count b3)"
 out=$(rx_ping blue1 "$GW_GREEN")
 sb_capture_stop ul2
 say "  ping $GW_GREEN (r1's address on green) from blue1: $(reply "$out")"
-say "  ARP on the underlay: $(sb_capture_frames ul2 | grep -c ARP) frames, ICMP $(sb_capture_frames ul2 | grep -c ICMP)" \
+say "  on the underlay meanwhile: $(sb_capture_frames ul2 | grep -c ARP) ARP frames, $(sb_capture_frames ul2 | grep -c ICMP) ICMP" \
 	"(node1's flows answered both: table 20 the ARP, table 21 the echo)"
 
 section "4. flowsteerctl trace --from blue1 --to green2 icmp, on node1"
@@ -205,7 +205,7 @@ rev=$(sb_del_revision "$(rx_key ports rif-green)")
 rx_all_observed 10 "$rev" || die "the nodes did not converge"
 say "  etcdctl del of rif-green: blue1 -> green2 $(unanswered blue1 "$GREEN2")," \
 	"blue1 -> green1 $(unanswered blue1 "$GREEN1"), blue1 -> blue3 (L2) $(answered blue1 "$BLUE3")"
-say "  node1: flows in tables 20 21 22 23: $(l3_flows node1)"
+say "  node1: flows in tables 20 21 22 23: $(l3_flows node1)(r1 left with rif-blue alone)"
 ip netns exec "$SB_PREFIX-blue1" sysctl -qw net.ipv4.neigh.blue1.retrans_time_ms=50
 t0=$(sb_now_ms)
 rx_put ports rif-green
