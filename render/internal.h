@@ -440,9 +440,14 @@ void render_l2_network(struct render_ctx *, const struct fs_network *);
  * (render/sfc.c). */
 void render_sfc_chain(struct render_ctx *, const struct fs_port_chain *pc);
 
-/* Node-wide, before the tunnels: which routers and networks are routed
- * here (the world's 'routed'), table FS_T_L3_ADMISSION's default and
- * uplink flows and table FS_T_IP_INPUT's martians (render/router.c). */
+/* Node-wide, first: which routers and networks are routed here (the
+ * world's 'routed', which the provider networks, the tunnels and the
+ * units read) (render/router.c). */
+void render_router_locality(struct render_ctx *);
+
+/* Node-wide, after the provider networks (their uplinks): table
+ * FS_T_L3_ADMISSION's default and uplink flows and table FS_T_IP_INPUT's
+ * martians, when a router is routed here (render/router.c). */
 void render_router_base(struct render_ctx *);
 
 /* Router unit: tables FS_T_L3_ADMISSION (its interfaces' ARP and MACs),

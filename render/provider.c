@@ -57,7 +57,8 @@ char *render_patch_name(const char *prefix, const char *id)
 }
 
 /* Returns true if 'net' is a flat or VLAN network on 'physnet' that this
- * node serves: it has a local port. */
+ * node serves: it has a local port, or a router routed here has an
+ * interface on it (render/router.c). */
 static bool served_network(const struct render_ctx *ctx,
                            const struct fs_network *net, const char *physnet)
 {
@@ -69,6 +70,9 @@ static bool served_network(const struct render_ctx *ctx,
     if (!(vlan && net->segmentation_id >= 1) &&
         strcmp(net->network_type, "flat")) {
         return false;
+    }
+    if (render_routed(ctx, FS_NETWORK, net->meta.id)) {
+        return true;
     }
     size_t n;
     const struct fs_port *const *ports =

@@ -135,11 +135,15 @@ static void admission_base(struct render_ctx *ctx)
     render_flow_add(ctx, "", &b);
 }
 
-void render_router_base(struct render_ctx *ctx)
+void render_router_locality(struct render_ctx *ctx)
 {
     for (size_t i = 0; i < ctx->snap->n_routers; i++) {
         find_routed(ctx->w, &ctx->snap->routers[i]);
     }
+}
+
+void render_router_base(struct render_ctx *ctx)
+{
     if (sset_is_empty(&ctx->w->routed)) {
         return;
     }

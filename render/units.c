@@ -6,7 +6,8 @@
 #include "render/internal.h"
 #include "util.h"
 
-/* Everything not of one object: the provider networks (which fill the
+/* Everything not of one object: which routers and networks are routed
+ * here (which the next ones read), the provider networks (which fill the
  * world's uplinks that the network units read), the tunnels, the slice
  * bridges (which fill the world's slice networks and members), the
  * uplinks' table 0 and 75 flows, and table 10's default.  Reads the snapshot
@@ -15,6 +16,7 @@ static void node_unit(struct render_ctx *ctx)
 {
     ctx->snap = ctx->w->snap;
     ctx->facts = ctx->w->facts;
+    render_router_locality(ctx);
     render_provider(ctx);
     render_router_base(ctx);
     render_overlay_tunnels(ctx);

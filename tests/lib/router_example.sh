@@ -60,20 +60,53 @@ rx_vm() {
 	done
 }
 
-# rx_start: the three chassis, the VMs, pinned tunnel neighbours, and a
-# flowsteerd per chassis.
+# rx_physical: physnet1 under node1 and node2: a provider bridge br-phys
+# on each, trunked to the physical switch "tor" (a Linux bridge br0 in
+# namespace $SB_PREFIX-tor: it carries every VLAN, tagged, and learns
+# MACs).  Their
+# flowsteerd then run with --bridge-mappings physnet1:br-phys and
+# --chassis-mac-mappings physnet1:RX_CHASSIS_MAC[node].
+declare -gA RX_CHASSIS_MAC=([node1]=0a:00:00:00:01:01 [node2]=0a:00:00:00:01:02)
+rx_physical() {
+	local n tor=$SB_PREFIX-tor
+	sb_netns "$tor" || return 1
+	ip netns exec "$tor" ip link add br0 type bridge stp_state 0 || return 1
+	ip netns exec "$tor" ip link set br0 up || return 1
+	for n in node1 node2; do
+		sb_chassis_use "$n" && sb_add_bridge br-phys || return 1
+		sb_veth_pair "ph-$n" "tor-$n" || return 1
+		ip netns exec "$SB_OVSNS" ip link set "tor-$n" netns "$tor" || return 1
+		ip netns exec "$tor" ip link set "tor-$n" master br0 up || return 1
+		sb_vsctl add-port br-phys "ph-$n" || return 1
+	done
+}
+
+# rx_flowsteerd_args NODE: flowsteerd's arguments on NODE.
+rx_flowsteerd_args() {
+	echo "--encap-ip ${RX_IP[$1]} --encap-type vxlan"
+	if [ -n "${RX_PHYSNET:-}" ] && [ -n "${RX_CHASSIS_MAC[$1]:-}" ]; then
+		echo "--bridge-mappings physnet1:br-phys --chassis-mac-mappings physnet1:${RX_CHASSIS_MAC[$1]}"
+	fi
+}
+
+# rx_start: the three chassis (with RX_PHYSNET set, rx_physical too), the
+# VMs, pinned tunnel neighbours, and a flowsteerd per chassis.
 rx_start() {
 	local n
 	for n in "${RX_NODES[@]}"; do
 		sb_chassis_start "$n" "${RX_IP[$n]}" || return 1
 	done
+	if [ -n "${RX_PHYSNET:-}" ]; then
+		rx_physical || return 1
+	fi
 	sb_chassis_use node1 && rx_vm blue1 && rx_vm green1 || return 1
 	sb_chassis_use node2 && rx_vm green2 &&
 		rx_vm hop50 192.168.50.10 192.168.50.200 || return 1
 	sb_chassis_use node3 && rx_vm blue3 && rx_vm hop51 192.168.50.200 || return 1
 	for n in "${RX_NODES[@]}"; do
 		sb_chassis_use "$n" && sb_chassis_neigh || return 1
-		sb_start_flowsteerd --encap-ip "${RX_IP[$n]}" --encap-type vxlan || return 1
+		# shellcheck disable=SC2046 # words of rx_flowsteerd_args
+		sb_start_flowsteerd $(rx_flowsteerd_args "$n") || return 1
 	done
 }
 
