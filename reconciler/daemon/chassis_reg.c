@@ -47,10 +47,10 @@ json_t *fs_chassis_reg_document(const struct fs_config *cfg)
         json_array_append_new(mappings, json_string(text));
         free(text);
     }
-    json_t *doc = json_pack("{s:{s:s, s:s, s:s, s:o, s:s}}", "chassis", "id",
-                            cfg->node, "ip", cfg->encap_ip, "encap",
-                            cfg->encap_type, "bridge_mappings", mappings,
-                            "managed_by", MANAGED_BY);
+    json_t *doc =
+        json_pack("{s:{s:s, s:s, s:s, s:o, s:s}}", "chassis", "id", cfg->node,
+                  "ip", cfg->encap_ip, "encap", cfg->encap_type,
+                  "bridge_mappings", mappings, "managed_by", MANAGED_BY);
     if (cfg->n_chassis_macs) {
         json_t *macs = json_array();
         for (size_t i = 0; i < cfg->n_chassis_macs; i++) {
