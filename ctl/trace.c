@@ -176,7 +176,14 @@ static char *packet(const struct ctl_opts *o, const struct fs_port *from,
     if (dip) {
         ds_put_format(&f, ",%s=%s", dst, dip);
     }
-    if (proto && strcmp(proto, "icmp")) {
+    if (sip || dip) {
+        /* As a host sends it (ofproto/trace would start from TTL 0, which
+         * a router's dec_ttl stops). */
+        ds_put_cstr(&f, v6 ? ",ipv6_hlimit=64" : ",nw_ttl=64");
+    }
+    if (proto && !strcmp(proto, "icmp")) {
+        ds_put_cstr(&f, v6 ? ",icmpv6_type=128" : ",icmp_type=8"); /* Echo. */
+    } else if (proto) {
         ds_put_format(&f, ",tp_src=%d,tp_dst=%d",
                       o->sport >= 0 ? o->sport : 32768,
                       o->dport >= 0 ? o->dport : 80);
