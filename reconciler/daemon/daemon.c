@@ -584,9 +584,15 @@ static void log_reread(unsigned int changed, const char *restart,
     }
     if (changed & FS_CONFIG_BRIDGE_MAPPINGS) {
         ds_put_format(&what,
-                      ", bridge-mappings or chassis-mac-mappings changed "
-                      "(%zu and %zu mappings): rendering again",
-                      cfg->n_bridge_mappings, cfg->n_chassis_macs);
+                      ", bridge-mappings changed (%zu mappings): "
+                      "rendering again",
+                      cfg->n_bridge_mappings);
+    }
+    if (changed & FS_CONFIG_CHASSIS_MACS) {
+        ds_put_format(&what,
+                      ", chassis-mac-mappings changed (%zu chassis MACs): "
+                      "rendering again",
+                      cfg->n_chassis_macs);
     }
     if (changed & FS_CONFIG_ENCAP) {
         ds_put_format(&what, ", encap-ip %s, encap-type %s",
@@ -622,10 +628,11 @@ static void sighup_cb(struct ev_loop *loop, ev_signal *w, int revents)
     if (changed & FS_CONFIG_VERBOSE) {
         fs_config_set_log_levels(d->cfg);
     }
-    if (changed & FS_CONFIG_BRIDGE_MAPPINGS) {
+    if (changed & (FS_CONFIG_BRIDGE_MAPPINGS | FS_CONFIG_CHASSIS_MACS)) {
         schedule_render(d, 0.);
     }
-    if (changed & (FS_CONFIG_BRIDGE_MAPPINGS | FS_CONFIG_ENCAP)) {
+    if (changed & (FS_CONFIG_BRIDGE_MAPPINGS | FS_CONFIG_ENCAP |
+                   FS_CONFIG_CHASSIS_MACS)) {
         fs_chassis_reg_sync(d->chassis_reg);
     }
     log_reread(changed, restart, d->cfg);

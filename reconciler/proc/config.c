@@ -473,7 +473,7 @@ static bool macs_equal(const struct fs_config *a, const struct fs_config *b)
 
 static bool mappings_equal(const struct fs_config *a, const struct fs_config *b)
 {
-    if (a->n_bridge_mappings != b->n_bridge_mappings || !macs_equal(a, b)) {
+    if (a->n_bridge_mappings != b->n_bridge_mappings) {
         return false;
     }
     for (size_t i = 0; i < a->n_bridge_mappings; i++) {
@@ -557,13 +557,16 @@ char *fs_config_reread(struct fs_config *cfg, unsigned int *changed,
         cfg->n_bridge_mappings = new.n_bridge_mappings;
         new.bridge_mappings = bm;
         new.n_bridge_mappings = n;
+        *changed |= FS_CONFIG_BRIDGE_MAPPINGS;
+    }
+    if (!macs_equal(cfg, &new)) {
         struct fs_chassis_mac *macs = cfg->chassis_macs;
         size_t n_macs = cfg->n_chassis_macs;
         cfg->chassis_macs = new.chassis_macs;
         cfg->n_chassis_macs = new.n_chassis_macs;
         new.chassis_macs = macs;
         new.n_chassis_macs = n_macs;
-        *changed |= FS_CONFIG_BRIDGE_MAPPINGS;
+        *changed |= FS_CONFIG_CHASSIS_MACS;
     }
     if (take_encap(cfg, &new)) {
         *changed |= FS_CONFIG_ENCAP;

@@ -94,6 +94,8 @@ enum {
     FS_CONFIG_VERBOSE = 1 << 0,         /* "verbose": log levels. */
     FS_CONFIG_BRIDGE_MAPPINGS = 1 << 1, /* "bridge-mappings": re-render. */
     FS_CONFIG_ENCAP = 1 << 2,           /* "encap-ip", "encap-type": chassis. */
+    FS_CONFIG_CHASSIS_MACS = 1 << 3,    /* "chassis-mac-mappings": re-render,
+                                         * chassis document. */
 };
 
 /* Reads the settings again as at start (SIGHUP): the --config file of

@@ -139,6 +139,55 @@ static void rewrite_file(const char *path, const char *text)
     fclose(f);
 }
 
+/* chassis-mac-mappings (OVN's ovn-chassis-mac-mappings): flag and file,
+ * a bad entry named, written into the self-registered chassis document,
+ * taken again on SIGHUP. */
+static void test_chassis_mac_mappings(void **state)
+{
+    struct fs_config cfg;
+    const char *argv[] = {"flowsteerd",
+                          "--node",
+                          "n1",
+                          "--encap-ip",
+                          "10.0.0.1",
+                          "--chassis-mac-mappings",
+                          "physnet1:0A:00:00:00:00:01"};
+    assert_null(parse(&cfg, 7, argv));
+    assert_int_equal(cfg.n_chassis_macs, 1);
+    assert_string_equal(cfg.chassis_macs[0].mac, "0a:00:00:00:00:01");
+    json_t *doc = fs_chassis_reg_document(&cfg);
+    char *text = json_dumps(doc, JSON_COMPACT);
+    assert_non_null(strstr(
+        text, "\"chassis_mac_mappings\":[\"physnet1:0a:00:00:00:00:01\"]"));
+    free(text);
+    json_decref(doc);
+    fs_config_destroy(&cfg);
+
+    const char *bad[] = {"flowsteerd", "--chassis-mac-mappings",
+                         "physnet1:01:00:5e:00:00:01"};
+    char *error = parse(&cfg, 3, bad);
+    assert_non_null(error);
+    assert_non_null(strstr(error, "chassis-mac-mappings: "));
+    assert_non_null(strstr(error, "multicast"));
+    free(error);
+    fs_config_destroy(&cfg);
+
+    char *path =
+        write_file("chassis-mac-mappings = physnet1:0a:00:00:00:00:01\n");
+    const char *argv2[] = {"flowsteerd", "--config", path};
+    assert_null(parse(&cfg, 3, argv2));
+    rewrite_file(path, "chassis-mac-mappings = physnet1:0a:00:00:00:00:02\n");
+    unsigned int changed;
+    char *restart;
+    assert_null(fs_config_reread(&cfg, &changed, &restart));
+    assert_int_equal(changed, FS_CONFIG_CHASSIS_MACS);
+    assert_null(restart);
+    assert_string_equal(cfg.chassis_macs[0].mac, "0a:00:00:00:00:02");
+    fs_config_destroy(&cfg);
+    unlink(path);
+    free(path);
+}
+
 /* SIGHUP: the file is read again, options given on the command line still
  * win; verbose and bridge-mappings are taken, other keys are named as
  * needing a restart and not taken; a broken file changes nothing. */
@@ -403,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_config_file_then_options_win),
         cmocka_unit_test(test_config_file_errors_name_the_line),
         cmocka_unit_test(test_bridge_mappings),
+        cmocka_unit_test(test_chassis_mac_mappings),
         cmocka_unit_test(test_config_reread),
         cmocka_unit_test(test_status_json),
         cmocka_unit_test(test_node_ttl),
