@@ -36,6 +36,10 @@ void fs_build_reject(struct fs_build *, enum fs_kind kind, const char *id,
 const void *fs_build_res(const struct fs_build *, enum fs_kind kind,
                          const char *id);
 
+/* qsort() comparison of two struct fs_doc * by creation: create_revision,
+ * then etcd key. */
+int fs_doc_compare_created(const void *a, const void *b);
+
 /* Returns the accepted documents of 'kind', earliest created first
  * (create_revision, then etcd key): who came first wins a rule.  Caller
  * frees the array, not the documents; '*n' gets the count. */

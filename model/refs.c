@@ -67,14 +67,21 @@ static bool check_exists(struct fs_build *b, enum fs_kind kind, const char *id)
     return fs_build_res(b, kind, id) != NULL;
 }
 
-void fs_check_subnets(struct fs_build *b)
+/* Rejects each accepted resource of 'kind' that names a missing or
+ * rejected resource (check_exists()), in id order. */
+static void check_all_exist(struct fs_build *b, enum fs_kind kind)
 {
     size_t n;
-    const char **ids = ids_of(b, FS_SUBNET, &n);
+    const char **ids = ids_of(b, kind, &n);
     for (size_t i = 0; i < n; i++) {
-        check_exists(b, FS_SUBNET, ids[i]);
+        check_exists(b, kind, ids[i]);
     }
     free(ids);
+}
+
+void fs_check_subnets(struct fs_build *b)
+{
+    check_all_exist(b, FS_SUBNET);
 }
 
 void fs_check_ports(struct fs_build *b)
@@ -149,12 +156,7 @@ void fs_check_groups(struct fs_build *b)
 
 void fs_check_classifiers(struct fs_build *b)
 {
-    size_t n;
-    const char **ids = ids_of(b, FS_FLOW_CLASSIFIER, &n);
-    for (size_t i = 0; i < n; i++) {
-        check_exists(b, FS_FLOW_CLASSIFIER, ids[i]);
-    }
-    free(ids);
+    check_all_exist(b, FS_FLOW_CLASSIFIER);
 }
 
 void fs_check_references(struct fs_build *b)

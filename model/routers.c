@@ -419,17 +419,6 @@ void fs_check_port_subnets(struct fs_build *b, const struct fs_port *p)
     }
 }
 
-/* Orders documents by creation: create_revision, then etcd key. */
-static int compare_created(const void *a_, const void *b_)
-{
-    const struct fs_doc *a = *(const struct fs_doc *const *)a_;
-    const struct fs_doc *b = *(const struct fs_doc *const *)b_;
-    if (a->create_revision != b->create_revision) {
-        return a->create_revision < b->create_revision ? -1 : 1;
-    }
-    return strcmp(a->key, b->key);
-}
-
 /* A router's interfaces kept so far: their ports, earliest first. */
 struct kept {
     const struct fs_port **ports;
@@ -489,7 +478,7 @@ void fs_check_router_interfaces(struct fs_build *b)
             docs[n++] = doc;
         }
     }
-    qsort(docs, n, sizeof *docs, compare_created);
+    qsort(docs, n, sizeof *docs, fs_doc_compare_created);
     struct shash routers = SHASH_INITIALIZER(&routers);
     for (size_t i = 0; i < n; i++) {
         const struct fs_port *p = docs[i]->res;

@@ -34,8 +34,7 @@ const void *fs_build_res(const struct fs_build *b, enum fs_kind kind,
     return doc ? doc->res : NULL;
 }
 
-/* Orders documents by creation: create_revision, then etcd key. */
-static int compare_created(const void *a_, const void *b_)
+int fs_doc_compare_created(const void *a_, const void *b_)
 {
     const struct fs_doc *a = *(const struct fs_doc *const *)a_;
     const struct fs_doc *b = *(const struct fs_doc *const *)b_;
@@ -56,7 +55,7 @@ struct fs_doc **fs_build_by_creation(struct fs_build *b, enum fs_kind kind,
     {
         docs[(*n)++] = node->data;
     }
-    qsort(docs, *n, sizeof *docs, compare_created);
+    qsort(docs, *n, sizeof *docs, fs_doc_compare_created);
     return docs;
 }
 

@@ -216,6 +216,26 @@ sb_chassis_neigh() {
 	done
 }
 
+# sb_chassis_desired_revision: the etcd revision of the last write under
+# /flowsteer/v1/, the prefix every chassis' flowsteerd watches (other
+# nodes' status and liveness writes move etcd's revision too, but no node
+# sees them).
+sb_chassis_desired_revision() {
+	sb_etcdctl get /flowsteer/v1/ --prefix -w json | python3 -c '
+import json, sys
+print(max([kv["mod_revision"] for kv in json.load(sys.stdin).get("kvs", [])] or [0]))'
+}
+
+# sb_chassis_all_observed SECONDS [REV]: every chassis' status shows REV
+# (default sb_chassis_desired_revision; after a delete, the delete's
+# revision) observed within SECONDS.
+sb_chassis_all_observed() {
+	local rev=${2:-$(sb_chassis_desired_revision)} n
+	for n in "${SB_CHASSIS_NAMES[@]}"; do
+		sb_on_chassis "$n" sb_wait_observed "$rev" "$1" || return 1
+	done
+}
+
 # sb_underlay_ip NAME: the underlay address of chassis or VTEP NAME.
 sb_underlay_ip() {
 	[ -n "${SB_UNDERLAY_IPS[$1]+x}" ] || { echo "sb_underlay_ip: no $1" >&2; return 1; }

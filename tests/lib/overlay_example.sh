@@ -103,25 +103,10 @@ ox_start_flowsteerd() {
 		sb_start_flowsteerd --encap-ip "${OX_IP[$1]}" --encap-type "${OX_ENCAP[$1]}"
 }
 
-# ox_desired_revision: the etcd revision of the last write under the
-# watched prefix (/flowsteer/v1/): what every node must observe.  Other
-# nodes' status and liveness writes move etcd's revision too, but no node
-# sees them.
-ox_desired_revision() {
-	sb_etcdctl get /flowsteer/v1/ --prefix -w json | python3 -c '
-import json, sys
-print(max([kv["mod_revision"] for kv in json.load(sys.stdin).get("kvs", [])] or [0]))'
-}
-
-# ox_all_observed SECONDS [REV]: every chassis' status shows REV (default
-# ox_desired_revision; after a delete, the delete's revision) observed
-# within SECONDS.
-ox_all_observed() {
-	local rev=${2:-$(ox_desired_revision)} n
-	for n in "${OX_NODES[@]}"; do
-		sb_on_chassis "$n" sb_wait_observed "$rev" "$1" || return 1
-	done
-}
+# ox_desired_revision, ox_all_observed SECONDS [REV]: the chassis'
+# (tests/lib/chassis.sh).
+ox_desired_revision() { sb_chassis_desired_revision; }
+ox_all_observed() { sb_chassis_all_observed "$@"; }
 
 # ox_del_rev KIND NAME: deletes one resource and prints the delete's etcd
 # revision.

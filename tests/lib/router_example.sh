@@ -110,22 +110,10 @@ rx_start() {
 	done
 }
 
-# rx_desired_revision: the etcd revision of the last write under
-# /flowsteer/v1/ that every node watches.
-rx_desired_revision() {
-	sb_etcdctl get /flowsteer/v1/ --prefix -w json | python3 -c '
-import json, sys
-print(max([kv["mod_revision"] for kv in json.load(sys.stdin).get("kvs", [])] or [0]))'
-}
-
-# rx_all_observed SECONDS [REV]: every chassis observed REV (default
-# rx_desired_revision) within SECONDS.
-rx_all_observed() {
-	local rev=${2:-$(rx_desired_revision)} n
-	for n in "${RX_NODES[@]}"; do
-		sb_on_chassis "$n" sb_wait_observed "$rev" "$1" || return 1
-	done
-}
+# rx_desired_revision, rx_all_observed SECONDS [REV]: the chassis'
+# (tests/lib/chassis.sh).
+rx_desired_revision() { sb_chassis_desired_revision; }
+rx_all_observed() { sb_chassis_all_observed "$@"; }
 
 # rx_ping FROM ADDRESS [ARGS...]: ping output (3 pings, 0.2 s apart).
 rx_ping() {
