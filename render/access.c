@@ -118,6 +118,22 @@ static bool routed(const struct render_world *w, int kind, const char *id)
     return sset_contains(&w->routed, name);
 }
 
+static const char *chassis_mac(const struct render_world *w,
+                               const char *physnet)
+{
+    for (size_t i = 0; i < w->n_chassis_macs; i++) {
+        if (!strcmp(w->chassis_macs[i].physnet, physnet)) {
+            return w->chassis_macs[i].mac;
+        }
+    }
+    return NULL;
+}
+
+static uint64_t chassis_mac_value(const char *mac)
+{
+    return mac ? UINT64_C(1) << 32 | hash_string(mac, 0) : 0;
+}
+
 /* Every (id, version) of 'kind', hashed into 64 bits; computed once per
  * world. */
 static uint64_t scan_value(const struct render_world *w_, enum fs_kind kind)
@@ -173,6 +189,8 @@ uint64_t render_dep_value(const struct render_world *w,
         return l ? l->version : 0;
     case RENDER_DEP_ROUTED:
         return routed(w, kind, id);
+    case RENDER_DEP_CHASSIS_MAC:
+        return chassis_mac_value(chassis_mac(w, id));
     default:
         OVS_NOT_REACHED();
     }
@@ -281,4 +299,13 @@ bool render_routed(const struct render_ctx *ctx, enum fs_kind kind,
     bool r = routed(ctx->w, kind, id);
     render_record(ctx, RENDER_DEP_ROUTED, kind, id, r);
     return r;
+}
+
+const char *render_chassis_mac(const struct render_ctx *ctx,
+                               const char *physnet)
+{
+    const char *mac = chassis_mac(ctx->w, physnet);
+    render_record(ctx, RENDER_DEP_CHASSIS_MAC, 0, physnet,
+                  chassis_mac_value(mac));
+    return mac;
 }

@@ -33,6 +33,8 @@ enum render_dep_type {
     RENDER_DEP_ROUTER_PORTS, /* Router id: the ids of its interfaces. */
     RENDER_DEP_ROUTED,       /* (FS_NETWORK or FS_ROUTER, id): 1 if routed
                               * here (struct render_world's 'routed'). */
+    RENDER_DEP_CHASSIS_MAC,  /* Physnet: this node's chassis MAC for it
+                              * (a hash), 0 if none. */
     RENDER_N_DEP_TYPES
 };
 

@@ -448,8 +448,8 @@ static void find_dirty(struct fs_render_engine *e, const struct render_world *w,
     }
     local_dirties(e, w, dirty);
     static const enum render_dep_type always[] = {
-        RENDER_DEP_UPLINK, RENDER_DEP_TUNNEL, RENDER_DEP_SLICE_NET,
-        RENDER_DEP_SLICE_MEMBER, RENDER_DEP_ROUTED};
+        RENDER_DEP_UPLINK,       RENDER_DEP_TUNNEL, RENDER_DEP_SLICE_NET,
+        RENDER_DEP_SLICE_MEMBER, RENDER_DEP_ROUTED, RENDER_DEP_CHASSIS_MAC};
     for (size_t i = 0; i < ARRAY_SIZE(always); i++) {
         type_dirties(e, w, always[i], dirty);
     }

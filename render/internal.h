@@ -83,6 +83,11 @@ struct render_world {
      * is up and one of its interfaces (up) is on a network with a port
      * bound to this node. */
     struct sset routed;
+    /* This node's chassis MACs (the node-wide unit sets them: its chassis
+     * document's when it has some, else flowsteerd's setting; owned by
+     * those). */
+    const struct fs_chassis_mac *chassis_macs;
+    size_t n_chassis_macs;
     /* network id -> struct render_uplink * (networks with an egress), and
      * the integration bridge side patch ports that have an ofport (name ->
      * ofport). */
@@ -269,6 +274,9 @@ const struct fs_port *const *render_router_ports(const struct render_ctx *,
 bool render_routed(const struct render_ctx *, enum fs_kind kind,
                    const char *id);
 
+/* Returns this node's chassis MAC for 'physnet' (text), or NULL. */
+const char *render_chassis_mac(const struct render_ctx *, const char *physnet);
+
 /* Returns the snapshot's array of 'kind' (cast it to the kind's struct;
  * '*n' elements, sorted by id).  Depends on every (id, version) of the
  * kind: any change of the kind renders the unit again, so prefer the
@@ -442,7 +450,7 @@ void render_sfc_chain(struct render_ctx *, const struct fs_port_chain *pc);
 
 /* Node-wide, first: which routers and networks are routed here (the
  * world's 'routed', which the provider networks, the tunnels and the
- * units read) (render/router.c). */
+ * units read) and this node's chassis MACs (render/router.c). */
 void render_router_locality(struct render_ctx *);
 
 /* Node-wide, after the provider networks (their uplinks): table

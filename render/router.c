@@ -137,6 +137,15 @@ static void admission_base(struct render_ctx *ctx)
 
 void render_router_locality(struct render_ctx *ctx)
 {
+    /* This node's chassis MACs: its chassis document's when it has some,
+     * else flowsteerd's setting. */
+    const struct fs_chassis *ch =
+        fs_snapshot_find(ctx->snap, FS_CHASSIS, ctx->node);
+    bool doc = ch && ch->n_chassis_macs;
+    ctx->w->chassis_macs =
+        doc ? ch->chassis_macs : ctx->render_node->chassis_macs;
+    ctx->w->n_chassis_macs =
+        doc ? ch->n_chassis_macs : ctx->render_node->n_chassis_macs;
     for (size_t i = 0; i < ctx->snap->n_routers; i++) {
         find_routed(ctx->w, &ctx->snap->routers[i]);
     }
@@ -294,27 +303,6 @@ static const struct fs_fixed_ip *iface_ip(const struct fs_port *p, ovs_be32 *ip)
     return NULL;
 }
 
-/* The MAC of this chassis for physnet 'physnet': its chassis document's
- * chassis_mac_mappings when it has some, else flowsteerd's
- * --chassis-mac-mappings; NULL if neither names the physnet. */
-static const char *physnet_mac(const struct render_ctx *ctx,
-                               const char *physnet)
-{
-    const struct fs_chassis *ch = render_find(ctx, FS_CHASSIS, ctx->node);
-    const struct fs_chassis_mac *v = ctx->render_node->chassis_macs;
-    size_t n = ctx->render_node->n_chassis_macs;
-    if (ch && ch->n_chassis_macs) {
-        v = ch->chassis_macs;
-        n = ch->n_chassis_macs;
-    }
-    for (size_t i = 0; physnet && i < n; i++) {
-        if (!strcmp(v[i].physnet, physnet)) {
-            return v[i].mac;
-        }
-    }
-    return NULL;
-}
-
 /* Stores in '*mac' the source MAC of what this chassis routes out to flat
  * or VLAN network 'net' (interface 'p'): its chassis MAC for the physnet
  * (OVN's ovn-chassis-mac-mappings), never the router's MAC, which every
@@ -323,7 +311,9 @@ static const char *physnet_mac(const struct render_ctx *ctx,
 static bool chassis_mac(struct render_ctx *ctx, const struct fs_port *p,
                         const struct fs_network *net, struct eth_addr *mac)
 {
-    const char *text = physnet_mac(ctx, net->physical_network);
+    const char *text = net->physical_network
+                           ? render_chassis_mac(ctx, net->physical_network)
+                           : NULL;
     if (text && eth_addr_from_string(text, mac)) {
         return true;
     }

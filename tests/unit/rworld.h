@@ -26,6 +26,9 @@
 /* Pool sizes: ids are "<kind>-<n>", n < the pool size. */
 struct rw_sizes {
     int networks, ports, pairs, groups, classifiers, chains;
+    /* Routers (0: no subnet, router or interface at all, and the worlds
+     * and their random sequences are those of before routers). */
+    int routers;
 };
 
 struct rworld {
@@ -34,6 +37,8 @@ struct rworld {
     struct fs_render_node node;
     struct fs_bridge_mapping *mappings; /* flowsteerd's setting. */
     size_t n_mappings;
+    struct fs_chassis_mac *chassis_macs; /* flowsteerd's setting. */
+    size_t n_chassis_macs;
     struct rw_sizes sizes;
     int64_t rev; /* Last etcd revision used. */
     /* VIF ofports are 1..max_ofport; the patch ports' are the last 5 of
@@ -606,9 +611,145 @@ static inline void rw_delete_one(struct rworld *w)
     free(key);
 }
 
+/* L3 (worlds with routers): subnets "sub-<n>" (2 x routers + 2 of them,
+ * on random networks, from a small pool of overlapping CIDRs and one
+ * IPv6), routers "r-<k>" with random extra routes, interface ports
+ * "rif-<j>" (2 x routers + 2) on random networks, subnets and routers:
+ * some rejected (a subnet of another network, an overlap, a missing
+ * router), some down; and this node's chassis MACs. */
+static const char *const rw_cidrs[] = {"10.0.0.0/24", "10.0.0.0/25",
+                                       "10.1.1.0/24", "10.1.2.0/24",
+                                       "2001:db8::/64"};
+
+/* Subnet i: mostly on network i % networks with CIDR i % 5 (so that
+ * interface i fits it), sometimes anywhere. */
+static inline void rw_subnet(struct rworld *w, int i)
+{
+    bool usual = rw_chance(w, 80);
+    int c = usual ? i % ARRAY_SIZE(rw_cidrs) : rw_pick(w, ARRAY_SIZE(rw_cidrs));
+    int net = usual ? i % w->sizes.networks : rw_pick(w, w->sizes.networks);
+    char *key = xasprintf(FS_PREFIX "subnets/sub-%d", i);
+    char *v = xasprintf("{\"subnet\": {\"id\": \"sub-%d\", \"network_id\": "
+                        "\"net-%d\", \"ip_version\": %d, \"cidr\": \"%s\"}}",
+                        i, net, c == 4 ? 6 : 4, rw_cidrs[c]);
+    rw_put(w, key, v);
+    free(key);
+    free(v);
+}
+
+static inline void rw_router(struct rworld *w, int i)
+{
+    static const char *const dests[] = {"192.168.7.0/24", "10.1.0.0/16",
+                                        "10.0.0.0/24", "0.0.0.0/0"};
+    static const char *const hops[] = {"10.0.0.3", "10.0.0.5", "10.1.1.9",
+                                       "10.1.2.1", "10.9.9.9"};
+    struct ds v = DS_EMPTY_INITIALIZER;
+    ds_put_format(&v,
+                  "{\"router\": {\"id\": \"r-%d\", \"admin_state_up\": "
+                  "%s, \"routes\": [",
+                  i, rw_chance(w, 90) ? "true" : "false");
+    for (int k = rw_pick(w, 3); k > 0; k--) {
+        ds_put_format(&v, "{\"destination\": \"%s\", \"nexthop\": \"%s\"}%s",
+                      dests[rw_pick(w, ARRAY_SIZE(dests))],
+                      hops[rw_pick(w, ARRAY_SIZE(hops))], k > 1 ? ", " : "");
+    }
+    ds_put_cstr(&v, "]}}");
+    char *key = xasprintf(FS_PREFIX "routers/r-%d", i);
+    rw_put(w, key, ds_cstr(&v));
+    free(key);
+    ds_destroy(&v);
+}
+
+/* Interface i: mostly of subnet i, on its usual network, with the
+ * subnet's .1 (rw_subnet()), of router i % routers; sometimes anything. */
+static inline void rw_interface(struct rworld *w, int i)
+{
+    static const char *const ips[] = {"10.0.0.1", "10.0.0.1", "10.1.1.1",
+                                      "10.1.2.1", "10.0.0.1"};
+    int n = 2 * w->sizes.routers + 2;
+    bool usual = rw_chance(w, 75);
+    int sub = usual ? i : rw_pick(w, n);
+    int net = usual ? i % w->sizes.networks : rw_pick(w, w->sizes.networks);
+    int router =
+        usual ? i % w->sizes.routers : rw_pick(w, w->sizes.routers + 1);
+    char *key = xasprintf(FS_PREFIX "ports/rif-%d", i);
+    char *v = xasprintf(
+        "{\"port\": {\"id\": \"rif-%d\", \"network_id\": \"net-%d\", "
+        "\"mac_address\": \"fa:16:3f:00:00:%02x\", \"device_owner\": "
+        "\"network:router_interface_distributed\", \"device_id\": \"r-%d\", "
+        "\"admin_state_up\": %s, \"fixed_ips\": [{\"subnet_id\": \"sub-%d\", "
+        "\"ip_address\": \"%s\"}]}}",
+        i, net, rw_pick(w, 4), router, rw_chance(w, 90) ? "true" : "false", sub,
+        usual ? ips[sub % ARRAY_SIZE(ips)] : ips[rw_pick(w, ARRAY_SIZE(ips))]);
+    rw_put(w, key, v);
+    free(key);
+    free(v);
+}
+
+/* This node's configured chassis MACs: none, or physnet1's. */
+static inline void rw_chassis_macs(struct rworld *w)
+{
+    fs_chassis_macs_free(w->chassis_macs, w->n_chassis_macs);
+    w->chassis_macs = NULL;
+    w->n_chassis_macs = 0;
+    if (rw_chance(w, 60)) {
+        char *error = fs_chassis_macs_parse(
+            "physnet1:0a:00:00:00:00:01", &w->chassis_macs, &w->n_chassis_macs);
+        ovs_assert(!error);
+    }
+    w->node.chassis_macs = w->chassis_macs;
+    w->node.n_chassis_macs = w->n_chassis_macs;
+}
+
+static inline void rw_l3_init(struct rworld *w)
+{
+    for (int i = 0; i < 2 * w->sizes.routers + 2; i++) {
+        rw_subnet(w, i);
+    }
+    for (int i = 0; i < w->sizes.routers; i++) {
+        rw_router(w, i);
+    }
+    for (int i = 0; i < 2 * w->sizes.routers + 2; i++) {
+        rw_interface(w, i);
+    }
+    rw_chassis_macs(w);
+}
+
+static inline void rw_l3_step(struct rworld *w)
+{
+    int r = rw_pick(w, 10), n = 2 * w->sizes.routers + 2, i;
+    if (r < 3) {
+        rw_interface(w, i = rw_pick(w, n));
+        snprintf(w->what, sizeof w->what, "put rif-%d", i);
+    } else if (r < 5) {
+        rw_router(w, i = rw_pick(w, w->sizes.routers));
+        snprintf(w->what, sizeof w->what, "put r-%d", i);
+    } else if (r < 7) {
+        rw_subnet(w, i = rw_pick(w, n));
+        snprintf(w->what, sizeof w->what, "put sub-%d", i);
+    } else if (r < 9) {
+        static const char *const kinds[] = {"ports/rif", "routers/r",
+                                            "subnets/sub"};
+        int k = rw_pick(w, 3);
+        char *key = xasprintf(FS_PREFIX "%s-%d", kinds[k],
+                              rw_pick(w, k == 1 ? w->sizes.routers : n));
+        rw_delete(w, key);
+        snprintf(w->what, sizeof w->what, "delete %s", key);
+        free(key);
+    } else {
+        rw_chassis_macs(w);
+        snprintf(w->what, sizeof w->what, "config chassis MACs (%zu)",
+                 w->n_chassis_macs);
+    }
+}
+
 /* Makes one random change to the world; w->what says which. */
 static inline void rw_step(struct rworld *w)
 {
+    if (w->sizes.routers && rw_chance(w, 25)) {
+        rw_l3_step(w);
+        return;
+    }
     int r = rw_pick(w, 100);
     const struct rw_sizes *s = &w->sizes;
     int i;
@@ -726,6 +867,9 @@ static inline void rw_init(struct rworld *w, uint64_t seed,
     for (int k = 0; k < sizes.ports; k++) {
         rw_slice_fact(w);
     }
+    if (sizes.routers) {
+        rw_l3_init(w);
+    }
 }
 
 static inline void rw_destroy(struct rworld *w)
@@ -733,6 +877,7 @@ static inline void rw_destroy(struct rworld *w)
     fs_model_destroy(w->model);
     fs_local_facts_destroy(&w->facts);
     fs_bridge_mappings_free(w->mappings, w->n_mappings);
+    fs_chassis_macs_free(w->chassis_macs, w->n_chassis_macs);
     simap_destroy(&w->created);
 }
 

@@ -275,8 +275,9 @@ static char *run_seed(uint64_t seed, struct rw_sizes sizes, int steps,
     return failure;
 }
 
-static const struct rw_sizes big = {6, 32, 20, 10, 12, 8};
-static const struct rw_sizes small = {3, 12, 8, 4, 6, 4};
+static const struct rw_sizes big = {6, 32, 20, 10, 12, 8, 0};
+static const struct rw_sizes small = {3, 12, 8, 4, 6, 4, 0};
+static const struct rw_sizes routed = {5, 24, 10, 5, 6, 3, 2};
 
 static void test_equivalence(void **state)
 {
@@ -290,6 +291,13 @@ static void test_equivalence(void **state)
     }
     for (uint64_t seed = 101; seed <= 108; seed++) {
         char *f = run_seed(seed, small, 300, &cov);
+        if (f) {
+            fail_msg("%s", f);
+        }
+    }
+    /* rworld.h's worlds with routers (the render tests' too). */
+    for (uint64_t seed = 201; seed <= 204; seed++) {
+        char *f = run_seed(seed, routed, 300, &cov);
         if (f) {
             fail_msg("%s", f);
         }

@@ -317,6 +317,9 @@ struct coverage {
     size_t with_tunnels, with_tunnel_flood, with_arrivals;
     /* Steps whose desired set has a slice bridge, table 5 flows. */
     size_t with_slices, with_slice_flows;
+    /* Steps whose desired set routes (table 22), resolves neighbors
+     * (table 23). */
+    size_t with_routes, with_neighbors;
 };
 
 /* Counts what of the overlay 'full' has in 'cov'. */
@@ -341,6 +344,13 @@ static void count_overlay(struct coverage *cov, const struct fs_desired *full)
     cov->with_tunnels += tunnels;
     cov->with_tunnel_flood += flood;
     cov->with_arrivals += arrivals;
+    bool routes = false, neighbors = false;
+    for (size_t i = 0; i < full->n_flows; i++) {
+        routes |= full->flows[i].table_id == FS_T_ROUTING;
+        neighbors |= full->flows[i].table_id == FS_T_NEIGHBOR;
+    }
+    cov->with_routes += routes;
+    cov->with_neighbors += neighbors;
 }
 
 /* The snapshot cache of checked_run(): the engine then runs on the
@@ -449,14 +459,14 @@ static void test_equivalence(void **state)
     struct coverage cov = {0};
     for (uint64_t seed = 1; seed <= 12; seed++) {
         run_cache = seed % 2 ? NULL : fs_snapshot_cache_create();
-        run_seed(seed, (struct rw_sizes){6, 32, 20, 10, 12, 5}, 300, &cov);
+        run_seed(seed, (struct rw_sizes){6, 32, 20, 10, 12, 5, 0}, 300, &cov);
         fs_snapshot_cache_destroy(run_cache);
         run_cache = NULL;
     }
     /* Smaller pools: more collisions between MACs, ofports, chain ids. */
     for (uint64_t seed = 101; seed <= 106; seed++) {
         run_cache = seed % 2 ? NULL : fs_snapshot_cache_create();
-        run_seed(seed, (struct rw_sizes){3, 12, 8, 4, 6, 3}, 250, &cov);
+        run_seed(seed, (struct rw_sizes){3, 12, 8, 4, 6, 3, 0}, 250, &cov);
         fs_snapshot_cache_destroy(run_cache);
         run_cache = NULL;
     }
@@ -470,6 +480,20 @@ static void test_equivalence(void **state)
                   cov.with_tunnels, cov.with_tunnel_flood, cov.with_arrivals);
     print_message("%zu steps with slice bridges, %zu with table 5\n",
                   cov.with_slices, cov.with_slice_flows);
+    /* With routers (subnets, interfaces, routes, chassis MACs). */
+    struct coverage l3 = {0};
+    for (uint64_t seed = 201; seed <= 208; seed++) {
+        run_cache = seed % 2 ? NULL : fs_snapshot_cache_create();
+        run_seed(seed, (struct rw_sizes){5, 24, 10, 5, 6, 3, 2}, 250, &l3);
+        fs_snapshot_cache_destroy(run_cache);
+        run_cache = NULL;
+    }
+    print_message("routers: %zu steps, %zu with table 22, %zu with table 23, "
+                  "%zu partial runs\n",
+                  l3.steps, l3.with_routes, l3.with_neighbors, l3.partial_runs);
+    assert_true(l3.with_routes > l3.steps / 4);
+    assert_true(l3.with_neighbors > l3.steps / 4);
+    assert_true(l3.partial_runs > l3.steps * 8 / 10);
     /* The worlds must exercise what they are meant to. */
     assert_true(cov.with_slices > cov.steps / 4);
     assert_true(cov.with_slice_flows > cov.steps / 8);
@@ -785,7 +809,8 @@ static void test_breaks_are_caught(void **state)
         broke = false;
         for (uint64_t seed = 2; !broke && seed <= 12; seed += 2) {
             run_cache = fs_snapshot_cache_create();
-            run_seed(seed, (struct rw_sizes){6, 32, 20, 10, 12, 5}, 300, &cov);
+            run_seed(seed, (struct rw_sizes){6, 32, 20, 10, 12, 5, 0}, 300,
+                     &cov);
             fs_snapshot_cache_destroy(run_cache);
             run_cache = NULL;
         }

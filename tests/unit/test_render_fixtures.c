@@ -236,10 +236,11 @@ static void test_render_equals_recorded(void **state)
     struct recorder r = {.out = DS_EMPTY_INITIALIZER,
                          .dump = getenv("FS_DUMP_FIXTURE")};
     for (uint64_t seed = 1; seed <= 12; seed++) {
-        record_rworld(&r, seed, (struct rw_sizes){6, 32, 20, 10, 12, 5}, 300);
+        record_rworld(&r, seed, (struct rw_sizes){6, 32, 20, 10, 12, 5, 0},
+                      300);
     }
     for (uint64_t seed = 101; seed <= 106; seed++) {
-        record_rworld(&r, seed, (struct rw_sizes){3, 12, 8, 4, 6, 3}, 250);
+        record_rworld(&r, seed, (struct rw_sizes){3, 12, 8, 4, 6, 3, 0}, 250);
     }
     record_gen(&r, "scale6000", "gen --flows 6000");
     record_gen(&r, "scale20000", "gen --flows 20000");
