@@ -163,8 +163,38 @@ out=$(rx_ping blue1 "$GREEN2" -t 1)
 sb_capture_stop g2
 check "ping -t 1 to another subnet: no reply" "$(tail -2 <<<"$out" | head -1)" none "$out"
 check "... and green2 saw nothing" "$(sb_capture_count g2) frames" eq "$(sb_capture_count g2)" 0
+# doc KIND ID JSON: puts a document of this test.
+doc() { sb_etcdctl put "/flowsteer/v1/$1/$2" "$3" >/dev/null; }
+# other_vm NAME NET SUBNET IP MAC: a VM on node2 of a network of this test
+# (its address /24, default route via .1).
+other_vm() {
+	local ns=$SB_PREFIX-$1
+	doc ports "$1" "{\"port\": {\"id\": \"$1\", \"network_id\": \"$2\", \"mac_address\": \"$5\", \"binding:host_id\": \"node2\", \"fixed_ips\": [{\"subnet_id\": \"$3\", \"ip_address\": \"$4\"}]}}"
+	sb_chassis_use node2
+	sb_netns "$ns" && sb_plug "$ns" "$1" "$1" "$5" &&
+		ip netns exec "$ns" ip addr add "$4/24" dev "$1" &&
+		ip netns exec "$ns" ip route add default via "${4%.*}.1"
+}
+# net-red (VXLAN 6003) with red-v4 10.10.2.0/24 (green's CIDR) on a second
+# router r2; net-far (VXLAN 6004) with far-v4 10.10.9.0/24 on no router.
+for n in red:6003 far:6004; do
+	doc networks "net-${n%:*}" "{\"network\": {\"id\": \"net-${n%:*}\", \"provider:network_type\": \"vxlan\", \"provider:segmentation_id\": ${n#*:}}}"
+done
+doc subnets red-v4 '{"subnet": {"id": "red-v4", "network_id": "net-red", "ip_version": 4, "cidr": "10.10.2.0/24", "gateway_ip": "10.10.2.1"}}'
+doc subnets far-v4 '{"subnet": {"id": "far-v4", "network_id": "net-far", "ip_version": 4, "cidr": "10.10.9.0/24"}}'
+doc routers r2 '{"router": {"id": "r2", "name": "r2"}}'
+doc ports rif-red '{"port": {"id": "rif-red", "network_id": "net-red", "mac_address": "fa:16:3e:16:0e:01", "device_owner": "network:router_interface", "device_id": "r2", "fixed_ips": [{"subnet_id": "red-v4", "ip_address": "10.10.2.1"}]}}'
+other_vm red2 net-red red-v4 10.10.2.77 fa:16:3e:16:0e:77
+other_vm far2 net-far far-v4 10.10.9.9 fa:16:3e:16:0f:09
+rx_all_observed 10
+check "r2's interface on green's CIDR is accepted (another router)" "$(status node2 '["errors"]')" \
+	eq "$(status node2 '["errors"]')" "[]"
+out=$(rx_ping red2 10.10.2.1)
+check "red2 reaches its own gateway (r2, 10.10.2.1 on net-red)" "$(grep -m1 'bytes from' <<<"$out")" answered "$out"
+out=$(rx_ping blue1 10.10.2.77)
+check "red2 (r2's subnet, overlapping green's CIDR) is unreachable from blue1" "$(tail -2 <<<"$out" | head -1)" none "$out"
 out=$(rx_ping blue1 10.10.9.9)
-check "no route (10.10.9.9): no reply" "$(tail -2 <<<"$out" | head -1)" none "$out"
+check "far2 (a subnet on no router): no reply" "$(tail -2 <<<"$out" | head -1)" none "$out"
 sb_chassis_use node1
 trace=$(sb_appctl ofproto/trace br-int "in_port=$ofp,icmp,dl_src=$(rx_mac blue1),dl_dst=$MAC_GREEN,nw_src=$BLUE1,nw_dst=$GREEN2,icmp_type=8")
 check "a frame to another network's router MAC is not routed" \
