@@ -496,10 +496,46 @@ void render_router(struct render_ctx *ctx, const struct fs_router *r)
     free(ifs);
 }
 
-/* Table 23 and table 20's ARP answer for IPv4 address 'ip' of port 'p'
- * (MAC 'mac') on network 'key'. */
+/* The IPv4 allowed address pairs of a network's ports (addresses and
+ * prefixes): a fixed IP among them may move to another port (a VIP), so
+ * its ARP is not answered by flows. */
+struct pair_prefixes {
+    ovs_be32 *net, *mask;
+    size_t n, allocated;
+};
+
+static void collect_pairs(const struct fs_port *p, struct pair_prefixes *pp)
+{
+    for (size_t i = 0; i < p->n_allowed_address_pairs; i++) {
+        ovs_be32 net, mask;
+        if (!ip_parse_masked(p->allowed_address_pairs[i].ip_address, &net,
+                             &mask)) {
+            if (pp->n >= pp->allocated) {
+                pp->allocated = 2 * pp->allocated + 4;
+                pp->net = xrealloc(pp->net, pp->allocated * sizeof *pp->net);
+                pp->mask = xrealloc(pp->mask, pp->allocated * sizeof *pp->mask);
+            }
+            pp->net[pp->n] = net;
+            pp->mask[pp->n++] = mask;
+        }
+    }
+}
+
+static bool in_pairs(const struct pair_prefixes *pp, ovs_be32 ip)
+{
+    for (size_t i = 0; i < pp->n; i++) {
+        if ((ip & pp->mask[i]) == (pp->net[i] & pp->mask[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Table 23 and, when 'answer', table 20's ARP answer for IPv4 address
+ * 'ip' of port 'p' (MAC 'mac') on network 'key'. */
 static void neighbor(struct render_ctx *ctx, const struct fs_port *p,
-                     uint64_t key, ovs_be32 ip, struct eth_addr mac)
+                     uint64_t key, ovs_be32 ip, struct eth_addr mac,
+                     bool answer)
 {
     const uint64_t cookie = FS_COOKIE(FS_COOKIE_NEIGHBOR, key);
     struct fs_fb b;
@@ -509,7 +545,7 @@ static void neighbor(struct render_ctx *ctx, const struct fs_port *p,
     fs_set_mf(&b, MFF_ETH_DST, eth_addr_to_uint64(mac));
     fs_goto(&b, FS_T_L2);
     render_flow_add(ctx, p->meta.key, &b);
-    if (!p->port_security_enabled) {
+    if (!answer || !p->port_security_enabled) {
         return; /* It may send from any address: never answer for it. */
     }
     arp_request_begin(&b, FS_PRIO_L3_ADMISSION_ARP_PORT, cookie, key, ip);
@@ -534,6 +570,13 @@ void render_router_network(struct render_ctx *ctx, const struct fs_network *net)
     size_t n;
     const struct fs_port *const *ports =
         render_network_ports(ctx, net->meta.id, &n);
+    struct pair_prefixes pairs = {0};
+    for (size_t i = 0; key && i < n; i++) {
+        const struct fs_port *p = render_find(ctx, FS_PORT, ports[i]->meta.id);
+        if (p) {
+            collect_pairs(p, &pairs);
+        }
+    }
     for (size_t i = 0; key && i < n; i++) {
         const struct fs_port *p = render_find(ctx, FS_PORT, ports[i]->meta.id);
         struct eth_addr mac;
@@ -544,8 +587,10 @@ void render_router_network(struct render_ctx *ctx, const struct fs_network *net)
         for (size_t j = 0; j < p->n_fixed_ips; j++) {
             ovs_be32 ip;
             if (ip_parse(p->fixed_ips[j].ip_address, &ip)) {
-                neighbor(ctx, p, key, ip, mac);
+                neighbor(ctx, p, key, ip, mac, !in_pairs(&pairs, ip));
             }
         }
     }
+    free(pairs.net);
+    free(pairs.mask);
 }

@@ -386,6 +386,72 @@ static void test_chassis_macs_parse(void **state)
     fs_model_destroy(m);
 }
 
+/* A fixed IP that is also another port's allowed address pair (a VIP) is
+ * still a neighbor, but its ARP is not answered by flows. */
+static void test_pair_not_answered(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    struct fs_desired *d = rc_render_clean(w.model, &w.node, &w.facts);
+    assert_non_null(find(d, FS_T_L3_ADMISSION, "arp_tpa=10.10.2.12"));
+    fs_desired_destroy(d);
+    put(&w, KEY("ports", "vip-holder"),
+        "{\"port\": {\"id\": \"vip-holder\", \"network_id\": \"" NG
+        "\", \"mac_address\": \"fa:16:3e:16:02:99\", "
+        "\"binding:host_id\": \"node2\", \"fixed_ips\": [{\"ip_address\": "
+        "\"10.10.2.99\"}], \"allowed_address_pairs\": [{\"ip_address\": "
+        "\"10.10.2.12/32\"}]}}");
+    d = rc_render_clean(w.model, &w.node, &w.facts);
+    assert_null(find(d, FS_T_L3_ADMISSION, "arp_tpa=10.10.2.12"));
+    assert_non_null(find(d, FS_T_NEIGHBOR, "reg1=0xa0a020c"));
+    assert_non_null(find(d, FS_T_L3_ADMISSION, "arp_tpa=10.10.2.99"));
+    fs_desired_destroy(d);
+    world_destroy(&w);
+}
+
+/* A port chain from blue1 to green2 (another subnet): after its last hop
+ * the packet goes through the router's admission table (it is still
+ * addressed to the router's MAC), not straight to L2 or to green2. */
+static void test_chain_into_router(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    put(&w, KEY("ports", "sf-in"),
+        "{\"port\": {\"id\": \"sf-in\", \"network_id\": \"" NB
+        "\", \"mac_address\": \"fa:16:3e:16:01:f1\", \"device_id\": "
+        "\"sf\", \"binding:host_id\": \"node1\"}}");
+    put(&w, KEY("ports", "sf-out"),
+        "{\"port\": {\"id\": \"sf-out\", \"network_id\": \"" NB
+        "\", \"mac_address\": \"fa:16:3e:16:01:f2\", \"device_id\": "
+        "\"sf\", \"binding:host_id\": \"node1\"}}");
+    simap_put(&w.facts.ofports, "sf-in", 7);
+    simap_put(&w.facts.ofports, "sf-out", 8);
+    put(&w, KEY("port_pairs", "pp"),
+        "{\"port_pair\": {\"id\": \"pp\", \"ingress\": \"sf-in\", "
+        "\"egress\": \"sf-out\"}}");
+    put(&w, KEY("port_pair_groups", "pg"),
+        "{\"port_pair_group\": {\"id\": \"pg\", \"port_pairs\": "
+        "[\"pp\"]}}");
+    put(&w, KEY("flow_classifiers", "fc"),
+        "{\"flow_classifier\": {\"id\": \"fc\", \"protocol\": \"tcp\", "
+        "\"logical_source_port\": \"" BLUE1 "\", "
+        "\"logical_destination_port\": \"" GREEN1 "\"}}");
+    put(&w, KEY("port_chains", "pc"),
+        "{\"port_chain\": {\"id\": \"pc\", \"port_pair_groups\": "
+        "[\"pg\"], \"flow_classifiers\": [\"fc\"], "
+        "\"chain_parameters\": {\"correlation\": null, \"chain_id\": "
+        "9}}}");
+    struct fs_desired *d = rc_render_clean(w.model, &w.node, &w.facts);
+    rc_assert_all_parse(d);
+    const struct fs_flow *f = find(d, FS_T_SFC_CLASS, "reg6=0x8");
+    assert_non_null(f);
+    assert_true(acts_have(f, "goto_table:20"));
+    fs_desired_destroy(d);
+    world_destroy(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -395,6 +461,8 @@ int main(void)
         cmocka_unit_test(test_router_down),
         cmocka_unit_test(test_vlan_interface),
         cmocka_unit_test(test_chassis_macs_parse),
+        cmocka_unit_test(test_pair_not_answered),
+        cmocka_unit_test(test_chain_into_router),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
