@@ -94,6 +94,9 @@ struct fs_network {
      * whose controller does not parse is rejected, and so are its ports. */
     char *controller;
     char *controller_target;
+    /* Neutron's 'mtu' (68..65535), 0 if absent: the MTU DHCP gives the
+     * network's ports (render/dhcp.c). */
+    int mtu;
     /* Effective VNI of an overlay network (fs_network_is_overlay()): its
      * segmentation id, else its allocation in etcd; 0 for other networks
      * and while the allocation is pending. */

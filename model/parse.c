@@ -121,6 +121,7 @@ static void *parse_network(struct pctx *c, json_t *o)
             fs_get_int(c, o, "provider:segmentation_id", 1, max, -1);
     }
     check_provider(c, o, n);
+    n->mtu = fs_get_int(c, o, "mtu", 68, 65535, 0);
     char *why = n->controller
                     ? fs_parse_controller(n->controller, &n->controller_target)
                     : NULL;

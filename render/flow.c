@@ -484,3 +484,18 @@ void fs_to_in_port(struct fs_fb *b)
 {
     ofpact_put_OUTPUT(&b->ofpacts)->port = OFPP_IN_PORT;
 }
+
+void fs_controller(struct fs_fb *b, const void *userdata, size_t len,
+                   uint32_t meter_id)
+{
+    struct ofpact_controller *c = ofpact_put_CONTROLLER(&b->ofpacts);
+    c->max_len = UINT16_MAX;
+    c->reason = OFPR_ACTION;
+    c->controller_id = 0;
+    c->pause = false;
+    c->meter_id = meter_id;
+    ofpbuf_put(&b->ofpacts, userdata, len);
+    c = b->ofpacts.header;
+    c->userdata_len = len;
+    ofpact_finish_CONTROLLER(&b->ofpacts, &c);
+}

@@ -172,6 +172,12 @@ void fs_pop_mf(struct fs_fb *b, int mff);
 void fs_dec_ttl(struct fs_fb *b);
 void fs_to_in_port(struct fs_fb *b);
 
+/* controller(userdata=..., meter_id=...): the packet to the switch's
+ * controllers with 'len' bytes of 'userdata' (reason action, all of the
+ * packet), through meter 'meter_id', as ovs-ofctl parses it. */
+void fs_controller(struct fs_fb *b, const void *userdata, size_t len,
+                   uint32_t meter_id);
+
 /* clone(...): the actions added between fs_clone_begin() and
  * fs_clone_end() (given what begin returned) run on a copy of the
  * packet. */

@@ -431,6 +431,13 @@ void render_sfc_base(struct render_ctx *);
  * unmatched traffic, table 10 (render/sfc.c). */
 void render_portsec_port(struct render_ctx *, const struct fs_port *p,
                          int ofport, uint8_t next);
+
+/* Port unit, for local port 'p' plugged as 'ofport': table FS_T_LOCAL,
+ * its DHCP requests to the local controller and the rest on to
+ * FS_T_SFC_CLASS, when it has a fixed IPv4 on a subnet with DHCP.
+ * Returns true if so: port security then hands its packets to
+ * FS_T_LOCAL (render/dhcp.c). */
+bool render_dhcp_port(struct render_ctx *, const struct fs_port *p, int ofport);
 void render_l2_port(struct render_ctx *, const struct fs_port *p, int ofport);
 void render_sfc_port(struct render_ctx *, const struct fs_port *p, int ofport);
 

@@ -16,6 +16,10 @@ enum fs_table {
                              * provider patch port (to FS_T_PROVIDER_IN). */
     FS_T_PORT_SEC = 1,      /* portsec.c: a VIF sends only with its own MAC
                              * and IPs (Neutron port security). */
+    FS_T_LOCAL = 2,         /* dhcp.c: a port's DHCP requests to
+                             * flowsteerd's local controller (the answer
+                             * in the flow's userdata); the rest of the
+                             * port's traffic on to FS_T_SFC_CLASS. */
     FS_T_PROVIDER_IN = 3,   /* provider.c: VLAN id / untagged on a patch
                              * port -> metadata (pop the tag). */
     FS_T_TUNNEL_IN = 4,     /* overlay.c: from a tunnel, tun_id (VNI) ->
@@ -192,6 +196,12 @@ enum {
                                     * patch's) traffic: dropped. */
 };
 
+/* dhcp.c: table FS_T_LOCAL. */
+enum {
+    FS_PRIO_LOCAL_DHCP = 100, /* A port's UDP 68 -> 67: to the controller. */
+    FS_PRIO_LOCAL_PORT = 10,  /* The rest of the port's: FS_T_SFC_CLASS. */
+};
+
 /* router.c: tables FS_T_L3_ADMISSION, FS_T_IP_INPUT, FS_T_ROUTING,
  * FS_T_NEIGHBOR.  A route's priority is FS_PRIO_ROUTING_PREFIX + 2 x its
  * prefix length, + 1 for a connected subnet: the longest prefix wins,
@@ -247,6 +257,8 @@ const struct fs_field_def *fs_field_def(enum fs_field field);
  * flows (FS_COOKIE_NEIGHBOR) the network key. */
 #define FS_COOKIE_ROUTER UINT64_C(7)
 #define FS_COOKIE_NEIGHBOR UINT64_C(8)
+/* DHCP flows (dhcp.c): the object is the port's network key. */
+#define FS_COOKIE_DHCP UINT64_C(9)
 #define FS_COOKIE(KIND, OBJ)                                                   \
     (FS_COOKIE_BASE | ((uint64_t)(KIND) << 32) | (uint32_t)(OBJ))
 

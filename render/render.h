@@ -59,6 +59,11 @@ struct fs_render_node {
     /* Chassis MACs from flowsteerd's configuration, likewise. */
     const struct fs_chassis_mac *chassis_macs;
     size_t n_chassis_macs;
+    /* DHCP answers (render/dhcp.c): the lease in seconds (0: the default,
+     * FS_DHCP_LEASE_DEFAULT) and the domain name (NULL: none), from
+     * flowsteerd's configuration; fixed while it runs. */
+    uint32_t dhcp_lease_s;
+    const char *dhcp_domain;
 };
 
 /* One OVSDB port with its one interface of the same name, which this node

@@ -53,7 +53,8 @@ static void port_unit(struct render_ctx *ctx, const char *id)
         member_unit(ctx, p, ofport, sn);
         return;
     }
-    render_portsec_port(ctx, p, ofport, FS_T_SFC_CLASS);
+    bool dhcp = !render_is_sf_port(ctx, id) && render_dhcp_port(ctx, p, ofport);
+    render_portsec_port(ctx, p, ofport, dhcp ? FS_T_LOCAL : FS_T_SFC_CLASS);
     render_l2_port(ctx, p, ofport);
     render_sfc_port(ctx, p, ofport);
 }

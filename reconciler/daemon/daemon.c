@@ -212,6 +212,8 @@ static void render_now(struct fs_daemon *d)
         .n_bridge_mappings = d->cfg->n_bridge_mappings,
         .chassis_macs = d->cfg->chassis_macs,
         .n_chassis_macs = d->cfg->n_chassis_macs,
+        .dhcp_lease_s = d->cfg->dhcp_lease_s,
+        .dhcp_domain = d->cfg->dhcp_domain,
     };
     long long start = time_msec();
     struct fs_desired_delta *delta =

@@ -19,6 +19,7 @@
 #include "openvswitch/ofp-flow.h"
 #include "openvswitch/ofp-group.h"
 #include "openvswitch/ofp-match.h"
+#include "openvswitch/ofp-meter.h"
 #include "openvswitch/ofp-monitor.h"
 #include "openvswitch/ofp-msgs.h"
 #include "openvswitch/ofp-print.h"
@@ -28,6 +29,7 @@
 #include "openvswitch/vconn.h"
 #include "openvswitch/vlog.h"
 #include "render/pipeline.h"
+#include "render/punt.h"
 #include "timeval.h"
 #include "util.h"
 
@@ -560,6 +562,23 @@ struct ofpbuf *fs_ofbridge_monitor_request(void)
 struct ofpbuf *fs_ofbridge_groups_request(void)
 {
     return ofputil_encode_group_desc_request(OFP15_VERSION, OFPG_ALL);
+}
+
+struct ofpbuf *fs_ofbridge_punt_meter_request(uint32_t meter_id)
+{
+    struct ofputil_meter_band band = {
+        .type = OFPMBT13_DROP,
+        .rate = FS_PUNT_RATE,
+        .burst_size = FS_PUNT_BURST,
+    };
+    struct ofputil_meter_mod mm = {
+        .command = OFPMC13_ADD,
+        .meter = {.meter_id = meter_id,
+                  .flags = OFPMF13_PKTPS | OFPMF13_BURST,
+                  .n_bands = 1,
+                  .bands = &band},
+    };
+    return ofputil_encode_meter_mod(OFP15_VERSION, &mm);
 }
 
 struct ofpbuf *fs_ofbridge_audit_request(void)

@@ -122,6 +122,12 @@ int fs_ofbridge_send(const struct fs_of_io *, struct ofpbuf *request,
  * flowsteer's flows (cookie FS_COOKIE_BASE under FS_COOKIE_MASK). */
 struct ofpbuf *fs_ofbridge_monitor_request(void);
 struct ofpbuf *fs_ofbridge_groups_request(void);
+/* Adds punt meter 'meter_id' (render/punt.h: FS_PUNT_RATE packets/s,
+ * burst FS_PUNT_BURST; an error reply if it exists, which nothing waits
+ * for).  Sent before the first flow that uses it, and again on each new
+ * connection, so that every controller action finds its meter (OVS binds
+ * a controller action to its meter when the flow is added). */
+struct ofpbuf *fs_ofbridge_punt_meter_request(uint32_t meter_id);
 struct ofpbuf *fs_ofbridge_audit_request(void);
 
 /* Answers echo requests and moves up to 'max' other received messages to

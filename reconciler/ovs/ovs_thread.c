@@ -10,6 +10,7 @@
 
 #include "bitmap.h"
 #include "latch.h"
+#include "openvswitch/ofp-actions.h"
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vconn.h"
@@ -20,7 +21,9 @@
 #include "reconciler/ovs/flowtable.h"
 #include "reconciler/ovs/installed.h"
 #include "reconciler/ovs/ofbridge.h"
+#include "reconciler/ovs/pinctrl.h"
 #include "reconciler/ovs/rows.h"
+#include "render/punt.h"
 #include "store/backoff.h"
 #include "timeval.h"
 #include "util.h"
@@ -54,6 +57,7 @@ VLOG_DEFINE_THIS_MODULE(ovs);
 
 struct fs_ovs {
     char *ovsdb, *bridge, *openflow;
+    struct fs_pinctrl *pinctrl; /* The local controller's own thread. */
     int audit_interval_ms;
     void (*notify)(void *aux);
     void *aux;
@@ -103,6 +107,10 @@ struct ovs_side {
     struct fs_flowtable table;
     struct fs_reads reads;       /* Requests in flight on 'vconn'. */
     struct ovs_list unsolicited; /* Received, not processed yet. */
+    /* The punt meters the flows use (render/punt.h: bit n for meter
+     * FS_PUNT_METER_BASE | n), added on each connection and as they come:
+     * never deleted (at most one per ofport). */
+    unsigned long *meters;
     bool apply_needed;
     bool apply_again; /* A bundle was refused for flows now left out: send
                        * the rest at once, without backoff. */
@@ -298,13 +306,72 @@ static struct fs_of_io of_io(struct fs_ovs *, struct ovs_side *);
 /* On a new connection: the switch's side is unknown until the flow
  * monitor's initial reply and the group descriptions are in
  * (reconciler/ovs/installed.h). */
+#define PUNT_METERS 0x10000 /* Punt meter numbers: one per ofport. */
+
+/* Sends the meter adds of the punt meters set in 'which' (a bitmap of
+ * the ports' meter numbers, render/punt.h).  Returns 0 or an errno. */
+static int send_meters(struct fs_ovs *ovs, struct ovs_side *side,
+                       const unsigned long *which)
+{
+    struct fs_of_io io = of_io(ovs, side);
+    size_t i;
+    BITMAP_FOR_EACH_1(i, PUNT_METERS, which)
+    {
+        ovs_be32 xid;
+        int error = fs_ofbridge_send(
+            &io, fs_ofbridge_punt_meter_request(FS_PUNT_METER_BASE | i), &xid);
+        if (error) {
+            return error;
+        }
+    }
+    return 0;
+}
+
+/* The punt meters the flows of 'd' use that 'side' did not know of: set
+ * in side->meters, and sent now when connected (before the flows). */
+static void note_meters(struct fs_ovs *ovs, struct ovs_side *side,
+                        const struct fs_desired_delta *d)
+{
+    unsigned long *fresh = bitmap_allocate(PUNT_METERS);
+    bool any = false;
+    for (size_t i = 0; i < d->n_add_flows; i++) {
+        const struct fs_flow *f = &d->add_flows[i];
+        const struct ofpact *a;
+        OFPACT_FOR_EACH(a, f->ofpacts, f->ofpacts_len)
+        {
+            if (a->type != OFPACT_CONTROLLER) {
+                continue;
+            }
+            uint32_t m = ofpact_get_CONTROLLER(a)->meter_id;
+            size_t n = m - FS_PUNT_METER_BASE;
+            if (m >= FS_PUNT_METER_BASE && n < PUNT_METERS &&
+                !bitmap_is_set(side->meters, n)) {
+                bitmap_set1(side->meters, n);
+                bitmap_set1(fresh, n);
+                any = true;
+            }
+        }
+    }
+    if (any && side->of == OF_CONNECTED) {
+        int error = send_meters(ovs, side, fresh);
+        if (error) {
+            drop_connection(ovs, side, of_error_text(ovs, error), true);
+        }
+    }
+    bitmap_free(fresh);
+}
+
 static void start_reads(struct fs_ovs *ovs, struct ovs_side *side)
 {
     struct fs_of_io io = of_io(ovs, side);
     fs_flowtable_forget_installed(&side->table);
     side->reads = (struct fs_reads){.monitor_initial = true, .groups = true};
-    int error = fs_ofbridge_send(&io, fs_ofbridge_monitor_request(),
+    /* The punt meters first: the flows the table puts back use them. */
+    int error = send_meters(ovs, side, side->meters);
+    if (!error) {
+        error = fs_ofbridge_send(&io, fs_ofbridge_monitor_request(),
                                  &side->reads.monitor_xid);
+    }
     if (!error) {
         error = fs_ofbridge_send(&io, fs_ofbridge_groups_request(),
                                  &side->reads.groups_xid);
@@ -721,6 +788,7 @@ static void take_deltas(struct fs_ovs *ovs, struct ovs_side *side)
         long long t0 = time_msec();
         /* Only the last delta taken: a later one would change the table
          * after the bundle was built. */
+        note_meters(ovs, side, p->delta);
         bool stream = ovs_list_is_empty(&deltas) && can_stream(side, p->delta);
         char *error = stream ? stream_delta(ovs, side, p->delta)
                              : fs_flowtable_apply_delta(&side->table, p->delta);
@@ -948,6 +1016,7 @@ static void *ovs_main(void *ovs_)
     fs_local_facts_init(&side.facts);
     fs_flowtable_init(&side.table);
     ovs_list_init(&side.unsolicited);
+    side.meters = bitmap_allocate(PUNT_METERS);
     idl_setup(&side, ovs->ovsdb);
     while (!latch_is_set(&ovs->exit)) {
         run_once(ovs, &side);
@@ -969,6 +1038,7 @@ static void *ovs_main(void *ovs_)
     free(side.reads.broken);
     free(side.delta_error);
     fs_local_facts_destroy(&side.facts);
+    bitmap_free(side.meters);
     free(side.waiting);
     free(side.of_error);
     return NULL;
@@ -991,6 +1061,7 @@ struct fs_ovs *fs_ovs_start(const struct fs_ovs_config *cfg,
     fs_local_facts_init(&ovs->hand.facts);
     ovs_list_init(&ovs->hand.deltas);
     ovs->thread = ovs_thread_create("ovs", ovs_main, ovs);
+    ovs->pinctrl = fs_pinctrl_start(ovs->openflow);
     return ovs;
 }
 
@@ -1062,6 +1133,7 @@ void fs_ovs_stop(struct fs_ovs *ovs)
     }
     latch_set(&ovs->exit);
     xpthread_join(ovs->thread, NULL);
+    fs_pinctrl_stop(ovs->pinctrl);
     latch_destroy(&ovs->wake);
     latch_destroy(&ovs->exit);
     ovs_mutex_destroy(&ovs->mutex);

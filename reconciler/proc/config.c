@@ -10,6 +10,7 @@
 
 #include "model/fields.h"
 #include "reconciler/proc/http.h"
+#include "render/punt.h" /* FS_DHCP_LEASE_DEFAULT: a constant only. */
 #include "store/etcd.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
@@ -43,6 +44,10 @@ static const char usage_text[] =
     "                    physnet (a flat or VLAN network of a router), one\n"
     "                    per chassis, as OVN's ovn-chassis-mac-mappings;\n"
     "                    used when its chassis document has none\n"
+    "  --dhcp-lease-time SECONDS\n"
+    "                    lease of the DHCP answers (default 86400)\n"
+    "  --dhcp-domain NAME\n"
+    "                    domain name the DHCP answers give (option 15)\n"
     "  --openflow TARGET OpenFlow target of the bridge (default\n"
     "                    unix:<ovsdb socket dir>/<bridge>.mgmt)\n"
     "  --audit-interval SECONDS\n"
@@ -88,6 +93,7 @@ void fs_config_init(struct fs_config *cfg)
         .bridge = xstrdup("br-int"),
         .audit_interval_s = 3600,
         .node_ttl_s = FS_NODE_TTL_DEFAULT,
+        .dhcp_lease_s = FS_DHCP_LEASE_DEFAULT,
         .encap_type = xstrdup("vxlan"),
         .metrics_address = xstrdup(FS_METRICS_ADDRESS_DEFAULT),
     };
@@ -105,6 +111,7 @@ void fs_config_destroy(struct fs_config *cfg)
     free(cfg->bridge);
     free(cfg->openflow);
     free(cfg->log_file);
+    free(cfg->dhcp_domain);
     free(cfg->encap_ip);
     free(cfg->encap_type);
     free(cfg->metrics_address);
@@ -196,7 +203,18 @@ char *fs_config_set(struct fs_config *cfg, const char *key, const char *value)
         {"bridge", &cfg->bridge},
         {"openflow", &cfg->openflow},
         {"log-file", &cfg->log_file},
+        {"dhcp-domain", &cfg->dhcp_domain},
     };
+    if (!strcmp(key, "dhcp-lease-time")) {
+        long v;
+        if (!parse_long(value, 60, 31536000, &v)) {
+            return xasprintf("dhcp-lease-time: \"%.64s\" is not a number of "
+                             "seconds from 60 to 31536000",
+                             value);
+        }
+        cfg->dhcp_lease_s = v;
+        return NULL;
+    }
     if (!strcmp(key, "bridge-mappings")) {
         struct fs_bridge_mapping *bm;
         size_t n;
@@ -347,6 +365,8 @@ char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[])
         {"bridge", required_argument, NULL, 'b'},
         {"bridge-mappings", required_argument, NULL, 'm'},
         {"chassis-mac-mappings", required_argument, NULL, 'X'},
+        {"dhcp-lease-time", required_argument, NULL, 'L'},
+        {"dhcp-domain", required_argument, NULL, 'D'},
         {"openflow", required_argument, NULL, 'o'},
         {"audit-interval", required_argument, NULL, 'a'},
         {"node-ttl", required_argument, NULL, 'T'},
@@ -413,6 +433,12 @@ char *fs_config_parse_args(struct fs_config *cfg, int argc, char *argv[])
             break;
         case 'X':
             key = "chassis-mac-mappings";
+            break;
+        case 'L':
+            key = "dhcp-lease-time";
+            break;
+        case 'D':
+            key = "dhcp-domain";
             break;
         case 'a':
             key = "audit-interval";
@@ -501,6 +527,7 @@ static char *restart_keys(const struct fs_config *a, const struct fs_config *b)
         {"openflow", a->openflow, b->openflow},
         {"log-file", a->log_file, b->log_file},
         {"metrics-address", a->metrics_address, b->metrics_address},
+        {"dhcp-domain", a->dhcp_domain, b->dhcp_domain},
     };
     struct ds names = DS_EMPTY_INITIALIZER;
     for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
@@ -511,6 +538,9 @@ static char *restart_keys(const struct fs_config *a, const struct fs_config *b)
     }
     if (a->node_ttl_s != b->node_ttl_s) {
         ds_put_format(&names, "%snode-ttl", names.length ? ", " : "");
+    }
+    if (a->dhcp_lease_s != b->dhcp_lease_s) {
+        ds_put_format(&names, "%sdhcp-lease-time", names.length ? ", " : "");
     }
     return names.length ? ds_steal_cstr(&names) : NULL;
 }

@@ -36,6 +36,8 @@ struct fs_config {
     int audit_interval_s; /* "audit-interval": full check of our flows in
                            * OVS every so many seconds; 0 = never. */
     int node_ttl_s;       /* "node-ttl": lease of the liveness key. */
+    int dhcp_lease_s;     /* "dhcp-lease-time": DHCP lease, seconds. */
+    char *dhcp_domain;    /* "dhcp-domain": DHCP option 15, NULL none. */
     /* "encap-ip" (canonical text, NULL = no chassis self-registration)
      * and "encap-type" ("vxlan" or "geneve"): this node's tunnel endpoint,
      * written into its chassis document (reconciler/daemon/chassis_reg.h). */
