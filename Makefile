@@ -21,7 +21,7 @@ APT_PKGS := etcd-server etcd-client openvswitch-switch openvswitch-source \
 	openvswitch-testcontroller libcurl4-openssl-dev libjansson-dev libev-dev \
 	libyaml-dev libcmocka-dev libssl-dev libcap-ng-dev pkg-config autoconf \
 	automake libtool python3 iproute2 tcpdump iputils-ping netcat-openbsd \
-	procps clang-format ethtool socat openssl libmicrohttpd-dev \
+	procps clang-format ethtool socat openssl libmicrohttpd-dev udhcpc \
 	libsystemd-dev $(FUZZ_PKGS)
 
 CC       ?= gcc
@@ -257,7 +257,8 @@ FUZZ_CFLAGS  = $(CSTD) $(WARN) $(INCLUDES) -g -O1 $(FUZZ_SAN) $(DEBUG_DEFS) \
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
 FUZZ_BINS    := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_TARGETS))
-FUZZ_LIB_SRCS := $(wildcard model/*.c render/*.c) store/proto.c
+FUZZ_LIB_SRCS := $(wildcard model/*.c render/*.c) store/proto.c \
+	reconciler/ovs/dhcp_reply.c
 
 $(FUZZ_DEPS_OK):
 	@tools/install-deps.sh $(FUZZ_PKGS)

@@ -452,6 +452,50 @@ static void test_chain_into_router(void **state)
     world_destroy(&w);
 }
 
+/* DHCP (render/dhcp.c): a port with a fixed IP on a subnet with DHCP has
+ * its requests sent to the local controller with the answer in the
+ * userdata, through its own meter; port security hands it table 2. */
+static void test_dhcp_flows(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    struct fs_desired *d = rc_render_clean(w.model, &w.node, &w.facts);
+    rc_assert_all_parse(d);
+    const struct fs_flow *f = find(d, FS_T_LOCAL, "tp_dst=67");
+    assert_non_null(f);
+    char *m = rc_match(f);
+    assert_non_null(strstr(m, "reg6=0x1"));
+    free(m);
+    /* kind 1, version 1, the subnet's MAC, 10.10.1.11, server 10.10.1.1,
+     * lease 86400, then option 1 (255.255.255.0). */
+    assert_true(acts_have(f, "controller(userdata=01.01.0a.00."));
+    assert_true(
+        acts_have(f, ".0a.0a.01.0b.0a.0a.01.01.00.01.51.80.01.04.ff.ff.ff.00"));
+    assert_true(acts_have(f, "meter_id=4110417921")); /* 0xf5000000 | 1. */
+    assert_non_null(find(d, FS_T_LOCAL, "reg6=0x1"));
+    f = find(d, FS_T_PORT_SEC, "reg6=0x1,dl_src=fa:16:3e:16:01:11");
+    assert_non_null(f);
+    assert_true(acts_have(f, "goto_table:2"));
+    fs_desired_destroy(d);
+
+    /* enable_dhcp false: none, and port security hands on to table 10. */
+    put(&w, KEY("subnets", "5b0e5c4a-1600-4000-8000-000000000001"),
+        "{\"subnet\": {\"id\": \"5b0e5c4a-1600-4000-8000-000000000001\", "
+        "\"network_id\": \"" NB "\", \"ip_version\": 4, \"cidr\": "
+        "\"10.10.1.0/24\", \"gateway_ip\": \"10.10.1.1\", \"enable_dhcp\": "
+        "false}}");
+    d = rc_render_clean(w.model, &w.node, &w.facts);
+    assert_null(find(d, FS_T_LOCAL, "reg6=0x1"));
+    f = find(d, FS_T_PORT_SEC, "reg6=0x1,dl_src=fa:16:3e:16:01:11");
+    assert_non_null(f);
+    assert_true(acts_have(f, "goto_table:10"));
+    /* green1 (another subnet) keeps its DHCP. */
+    assert_non_null(find(d, FS_T_LOCAL, "reg6=0x2"));
+    fs_desired_destroy(d);
+    world_destroy(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -463,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_chassis_macs_parse),
         cmocka_unit_test(test_pair_not_answered),
         cmocka_unit_test(test_chain_into_router),
+        cmocka_unit_test(test_dhcp_flows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
