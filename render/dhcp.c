@@ -78,7 +78,7 @@ static void put_classless_routes(struct ofpbuf *o, const struct fs_subnet *sn,
     ofpbuf_init(&routes, 64);
     for (size_t i = 0; i < sn->n_host_routes; i++) {
         ovs_be32 net, mask, via;
-        if (!ip_parse_masked(sn->host_routes[i].destination, &net, &mask) &&
+        if (render_ipv4_prefix(sn->host_routes[i].destination, &net, &mask) &&
             ip_parse(sn->host_routes[i].nexthop, &via)) {
             put_route(&routes, net & mask, ip_count_cidr_bits(mask), via);
         }
@@ -182,7 +182,7 @@ bool render_dhcp_port(struct render_ctx *ctx, const struct fs_port *p,
         f ? render_find(ctx, FS_NETWORK, p->network_id) : NULL;
     ovs_be32 ip, net_addr, mask, gw = 0;
     if (!net || !ip_parse(f->ip_address, &ip) ||
-        ip_parse_masked(sn->cidr, &net_addr, &mask) ||
+        !render_ipv4_prefix(sn->cidr, &net_addr, &mask) ||
         (sn->gateway_ip && !ip_parse(sn->gateway_ip, &gw))) {
         return false;
     }

@@ -304,6 +304,11 @@ struct eth_addr;
 bool render_mac(struct render_ctx *, const char *key, const char *path,
                 const char *text, struct eth_addr *mac);
 
+/* Parses IPv4 prefix 'text' ("a.b.c.d" or "a.b.c.d/len") with OVS's
+ * ip_parse_masked() into '*net' and '*mask'; returns false (the reason
+ * freed) when it is not one, an IPv6 prefix included (render/out.c). */
+bool render_ipv4_prefix(const char *text, ovs_be32 *net, ovs_be32 *mask);
+
 /* Adds a group (spec is everything after "group_id=N,"), ownership of
  * 'spec' moves to the output.  Of several groups with one id, the first in
  * unit order is desired. */

@@ -253,3 +253,10 @@ bool render_bridge(struct render_ctx *ctx, struct fs_ovsdb_bridge *b)
     out->bridges[out->n_bridges++] = b;
     return true;
 }
+
+bool render_ipv4_prefix(const char *text, ovs_be32 *net, ovs_be32 *mask)
+{
+    char *error = ip_parse_masked(text, net, mask);
+    free(error);
+    return !error;
+}

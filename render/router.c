@@ -344,7 +344,7 @@ static bool iface_init(struct render_ctx *ctx, const char *id, struct iface *f)
     const struct fs_subnet *sn = render_find(ctx, FS_SUBNET, fip->subnet_id);
     const struct fs_network *net = render_find(ctx, FS_NETWORK, p->network_id);
     if (!sn || !net || sn->ip_version != 4 ||
-        ip_parse_masked(sn->cidr, &f->net, &f->mask)) {
+        !render_ipv4_prefix(sn->cidr, &f->net, &f->mask)) {
         return false;
     }
     if (render_slice_net(ctx, p->network_id)) {
@@ -427,7 +427,7 @@ static void extra_route(struct render_ctx *ctx, const struct fs_router *r,
     const struct fs_route *rt = &r->routes[i];
     ovs_be32 net, mask, nh;
     if (!ip_parse(rt->nexthop, &nh) ||
-        ip_parse_masked(rt->destination, &net, &mask)) {
+        !render_ipv4_prefix(rt->destination, &net, &mask)) {
         route_note(ctx, r, i, "IPv6 route: not routed (yet)");
         return;
     }
@@ -508,8 +508,8 @@ static void collect_pairs(const struct fs_port *p, struct pair_prefixes *pp)
 {
     for (size_t i = 0; i < p->n_allowed_address_pairs; i++) {
         ovs_be32 net, mask;
-        if (!ip_parse_masked(p->allowed_address_pairs[i].ip_address, &net,
-                             &mask)) {
+        if (render_ipv4_prefix(p->allowed_address_pairs[i].ip_address, &net,
+                               &mask)) {
             if (pp->n >= pp->allocated) {
                 pp->allocated = 2 * pp->allocated + 4;
                 pp->net = xrealloc(pp->net, pp->allocated * sizeof *pp->net);
