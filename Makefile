@@ -258,7 +258,7 @@ FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
 FUZZ_BINS    := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_LIB_SRCS := $(wildcard model/*.c render/*.c) store/proto.c \
-	reconciler/ovs/dhcp_reply.c
+	reconciler/ovs/dhcp_reply.c reconciler/ovs/icmp_reply.c
 
 $(FUZZ_DEPS_OK):
 	@tools/install-deps.sh $(FUZZ_PKGS)

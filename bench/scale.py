@@ -320,7 +320,7 @@ def gen_router(args):
     port (L2), 3 per network (flood, VNI in, head-end replication), 6
     node-wide (table 10's default, two tunnels' tables 0 and 75, table 4's
     MPLS hand-off), and for the router 3 per port of a routed
-    network (tables 23 and 20), 5 per interface (tables 20, 21, 22), 2 per
+    network (tables 23 and 20), 6 per interface (tables 20, 21, 22), 2 per
     router and 6 node-wide L3 flows."""
     w = World(args.node)
     for n, chassis in enumerate((args.node,) + REMOTE_CHASSIS):
@@ -376,13 +376,13 @@ def gen_router(args):
             f.write("\n")
     networks = args.subnets + 1
     l2 = 15 * local + remote + 3 * networks + 6
-    l3 = 3 * routed_ports + 5 * args.subnets + 2 + 6
+    l3 = 3 * routed_ports + 6 * args.subnets + 2 + 6
     plan = {"flows": l2 + l3, "l2": l2, "l3": l3, "groups": 0, "chains": 0,
             "keys": len(w.docs), "node": args.node, "subnets": args.subnets,
             "ports": args.ports, "local": local, "remote": remote,
             "routed_ports": routed_ports,
             "formula": "L2 15 x %d local + %d remote + 3 x %d networks + 6; "
-                       "L3 3 x %d ports + 5 x %d subnets + 8" % (
+                       "L3 3 x %d ports + 6 x %d subnets + 8" % (
                            local, remote, networks, routed_ports,
                            args.subnets),
             "change": {"key": PREFIX + "ports/" + iface["id"]}}

@@ -219,6 +219,8 @@ enum {
                                           * 0/8 destinations. */
     FS_PRIO_IP_INPUT_ECHO = 200,         /* ICMP echo to a router IP. */
     FS_PRIO_IP_INPUT_DROP = 150,         /* Other traffic to one. */
+    FS_PRIO_IP_INPUT_TTL = 140,          /* Router + ingress network +
+                                          * TTL 1: ICMP time exceeded. */
     FS_PRIO_IP_INPUT_ROUTE = 100,        /* Router + IPv4: route it. */
     FS_PRIO_ROUTING_PREFIX = 1000,       /* + 2 x length (+ 1). */
     FS_PRIO_ROUTING_NONE = 0,            /* No route: dropped. */

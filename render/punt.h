@@ -24,6 +24,10 @@
 #define FS_PUNT_RATE 20
 #define FS_PUNT_BURST 40
 
+/* The meter number (in place of an ofport) of the router's ICMP errors,
+ * one for the whole node: FS_PUNT_METER(FS_PUNT_ERRORS). */
+#define FS_PUNT_ERRORS 0xfffe
+
 enum fs_punt_kind {
     /* A DHCPv4 request of a port: layout struct fs_punt_dhcp, then the
      * reply's options (RFC 2132 TLVs: subnet mask, router, DNS servers,

@@ -31,6 +31,7 @@
 #include "openvswitch/meta-flow.h"
 #include "packets.h"
 #include "render/internal.h"
+#include "render/punt.h"
 #include "util.h"
 
 /* One interface of a router, as its flows need it. */
@@ -220,6 +221,26 @@ static void to_router_begin(struct fs_fb *b, uint16_t priority, uint64_t key,
     fs_match_mf(b, MFF_IPV4_DST, ntohl(ip), UINT32_MAX);
 }
 
+/* Table 21: a packet entering router 'key' through interface 'f' with TTL
+ * 1, which routing would drop, goes to the local controller for an ICMP
+ * time exceeded from 'f''s address (render/punt.h, FS_PUNT_TTL), through
+ * the router errors' meter: traceroute shows the router as a hop. */
+static void ttl_exceeded(struct render_ctx *ctx, uint64_t key,
+                         const struct iface *f)
+{
+    struct fs_punt_ttl ud = {
+        .kind = FS_PUNT_TTL, .version = FS_PUNT_VERSION, .ip = f->ip};
+    memcpy(ud.mac, f->mac.ea, sizeof ud.mac);
+    struct fs_fb b;
+    fs_fb_init(&b, FS_T_IP_INPUT, FS_PRIO_IP_INPUT_TTL, router_cookie(key));
+    fs_match_field(&b, FS_F_ROUTER, key);
+    fs_match_field(&b, FS_F_NETWORK, f->net_key);
+    fs_match_dl_type(&b, ETH_TYPE_IP);
+    fs_match_mf(&b, MFF_IP_TTL, 1, UINT8_MAX);
+    fs_controller(&b, &ud, sizeof ud, FS_PUNT_METER(FS_PUNT_ERRORS));
+    render_flow_add(ctx, f->port->meta.key, &b);
+}
+
 /* Table 21 for interface 'f''s address: an ICMP echo request to it is
  * answered (MACs and addresses swapped, TTL 64, echo reply: OVS updates
  * the checksums), anything else to it is dropped. */
@@ -243,6 +264,7 @@ static void ip_input(struct render_ctx *ctx, uint64_t key,
 
     to_router_begin(&b, FS_PRIO_IP_INPUT_DROP, key, f->ip);
     render_flow_add(ctx, f->port->meta.key, &b);
+    ttl_exceeded(ctx, key, f);
 }
 
 /* Table 22: IPv4 to 'net'/'mask' ('plen' bits) leaves router 'key'

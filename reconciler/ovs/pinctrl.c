@@ -22,6 +22,7 @@
 #include "socket-util.h" /* DSCP_DEFAULT */
 #include "ovs-thread.h"
 #include "reconciler/ovs/dhcp_reply.h"
+#include "reconciler/ovs/icmp_reply.h"
 #include "render/punt.h"
 #include "util.h"
 
@@ -132,6 +133,25 @@ static void dhcp(struct fs_pinctrl *pc, struct rconn *rc,
     packet_out(rc, reply, ofport);
 }
 
+/* A routed packet whose TTL ran out, from 'ofport': ICMP time exceeded
+ * from the router interface of its flow. */
+static void ttl_exceeded(struct fs_pinctrl *pc, struct rconn *rc,
+                         const struct ofputil_packet_in *pin, ofp_port_t ofport)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(10, 20);
+    const char *why;
+    struct dp_packet *reply = fs_icmp_time_exceeded(
+        pin->packet, pin->packet_len, pin->userdata, pin->userdata_len, &why);
+    if (!reply) {
+        VLOG_DBG_RL(&rl, "TTL exceeded from port %" PRIu16 ": no answer (%s)",
+                    ofp_to_u16(ofport), why);
+        count(pc, FS_PINCTRL_UNANSWERED);
+        return;
+    }
+    count(pc, FS_PINCTRL_ICMP);
+    packet_out(rc, reply, ofport);
+}
+
 static void packet_in(struct fs_pinctrl *pc, struct rconn *rc,
                       const struct ofp_header *oh)
 {
@@ -156,6 +176,8 @@ static void packet_in(struct fs_pinctrl *pc, struct rconn *rc,
     const uint8_t *ud = pin.userdata;
     if (ud[0] == FS_PUNT_DHCP) {
         dhcp(pc, rc, &pin, ofport);
+    } else if (ud[0] == FS_PUNT_TTL) {
+        ttl_exceeded(pc, rc, &pin, ofport);
     } else {
         count(pc, FS_PINCTRL_UNANSWERED);
     }

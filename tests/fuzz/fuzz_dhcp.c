@@ -1,5 +1,5 @@
-/* libFuzzer target: the local controller's DHCP server
- * (reconciler/ovs/dhcp_reply.c) on arbitrary packet-ins.
+/* libFuzzer target: the local controller's DHCP server and ICMP errors
+ * (reconciler/ovs/dhcp_reply.c, icmp_reply.c) on arbitrary packet-ins.
  *
  * Input: [n][n bytes of userdata][the rest: the frame].  A reply, when
  * there is one, must parse again as UDP 67 -> 68 with a DHCP reply
@@ -13,6 +13,7 @@
 #include "flow.h"
 #include "packets.h"
 #include "reconciler/ovs/dhcp_reply.h"
+#include "reconciler/ovs/icmp_reply.h"
 #include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -34,6 +35,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct flow flow;
         flow_extract(p, &flow);
         if (flow.tp_src != htons(67) || flow.tp_dst != htons(68)) {
+            abort();
+        }
+        dp_packet_delete(p);
+    } else if (!why) {
+        abort();
+    }
+    p = fs_icmp_time_exceeded(frame, len, ud, n, &why);
+    if (p) {
+        struct flow flow;
+        flow_extract(p, &flow);
+        if (flow.nw_proto != IPPROTO_ICMP || flow.tp_src != htons(11)) {
             abort();
         }
         dp_packet_delete(p);

@@ -162,6 +162,8 @@ sb_capture g2 green2 green2 "icmp"
 out=$(rx_ping blue1 "$GREEN2" -t 1)
 sb_capture_stop g2
 check "ping -t 1 to another subnet: no reply" "$(tail -2 <<<"$out" | head -1)" none "$out"
+check "... but ICMP time exceeded from the router's address on blue (a traceroute hop)" \
+	"$(grep -m1 'Time to live exceeded' <<<"$out")" grep -q "From $GW_BLUE icmp_seq=1 Time to live exceeded" <<<"$out"
 check "... and green2 saw nothing" "$(sb_capture_count g2) frames" eq "$(sb_capture_count g2)" 0
 # doc KIND ID JSON: puts a document of this test.
 doc() { sb_etcdctl put "/flowsteer/v1/$1/$2" "$3" >/dev/null; }

@@ -16,6 +16,7 @@
 #include "openvswitch/ofpbuf.h"
 #include "packets.h"
 #include "reconciler/ovs/dhcp_reply.h"
+#include "reconciler/ovs/icmp_reply.h"
 #include "render/punt.h"
 #include "util.h"
 
@@ -226,6 +227,70 @@ static void test_not_dhcp(void **state)
     dp_packet_delete(p);
 }
 
+/* An ICMP frame of 'type' from the client 10.0.0.5 to 10.0.1.9, TTL 1,
+ * with 12 bytes of data.  Caller frees. */
+static struct ofpbuf *icmp_frame(uint8_t type)
+{
+    struct ofpbuf *f = ofpbuf_new(100);
+    struct eth_header *eth = ofpbuf_put_zeros(f, sizeof *eth);
+    eth->eth_dst = (struct eth_addr)ETH_ADDR_C(fa, 16, 3e, 00, 00, 99);
+    eth->eth_src = client;
+    eth->eth_type = htons(ETH_TYPE_IP);
+    struct ip_header *ip = ofpbuf_put_zeros(f, sizeof *ip);
+    ip->ip_ihl_ver = IP_IHL_VER(5, 4);
+    ip->ip_tot_len = htons(20 + 8 + 12);
+    ip->ip_ttl = 1;
+    ip->ip_proto = IPPROTO_ICMP;
+    put_16aligned_be32(&ip->ip_src, htonl(0x0a000005));
+    put_16aligned_be32(&ip->ip_dst, htonl(0x0a000109));
+    ip->ip_csum = csum(ip, sizeof *ip);
+    uint8_t *icmp = ofpbuf_put_zeros(f, 8 + 12);
+    icmp[0] = type;
+    memset(icmp + 8, 0xab, 12);
+    return f;
+}
+
+/* ICMP time exceeded from the router interface, about the packet (its IP
+ * header and 8 bytes), to its sender; none about an ICMP error. */
+static void test_time_exceeded(void **state)
+{
+    (void)state;
+    struct fs_punt_ttl ud = {.kind = FS_PUNT_TTL,
+                             .version = FS_PUNT_VERSION,
+                             .mac = {0xfa, 0x16, 0x3e, 0, 0, 0x99},
+                             .ip = htonl(0x0a000001)};
+    struct ofpbuf *f = icmp_frame(8);
+    const char *why;
+    struct dp_packet *p =
+        fs_icmp_time_exceeded(f->data, f->size, &ud, sizeof ud, &why);
+    assert_non_null(p);
+    struct flow flow;
+    flow_extract(p, &flow);
+    assert_int_equal(flow.nw_proto, IPPROTO_ICMP);
+    assert_int_equal(ntohs(flow.tp_src), 11); /* Type. */
+    assert_int_equal(ntohs(flow.tp_dst), 0);  /* Code. */
+    assert_int_equal(ntohl(flow.nw_src), 0x0a000001);
+    assert_int_equal(ntohl(flow.nw_dst), 0x0a000005);
+    assert_true(eth_addr_equals(flow.dl_dst, client));
+    const struct ip_header *ip = dp_packet_l3(p);
+    assert_int_equal(csum(ip, sizeof *ip), 0);
+    const uint8_t *icmp = dp_packet_l4(p);
+    assert_int_equal(csum(icmp, 8 + 28), 0);
+    /* The quote: the original header and its first 8 bytes of data. */
+    assert_int_equal(dp_packet_l4_size(p), 8 + 20 + 8);
+    assert_memory_equal(icmp + 8, (const uint8_t *)f->data + 14, 28);
+    dp_packet_delete(p);
+    ofpbuf_delete(f);
+
+    f = icmp_frame(ICMP4_TIME_EXCEEDED);
+    assert_null(fs_icmp_time_exceeded(f->data, f->size, &ud, sizeof ud, &why));
+    assert_string_equal(why, "an ICMP error");
+    uint8_t dhcp_ud[20] = {FS_PUNT_DHCP, 1};
+    assert_null(
+        fs_icmp_time_exceeded(f->data, f->size, dhcp_ud, sizeof dhcp_ud, &why));
+    ofpbuf_delete(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_request_ack_nak),
         cmocka_unit_test(test_inform_release_decline),
         cmocka_unit_test(test_not_dhcp),
+        cmocka_unit_test(test_time_exceeded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
