@@ -724,6 +724,9 @@ static void http_metrics(void *aux, struct ds *body)
     m->groups = d->carried ? d->carried_groups : d->last.n_groups;
     m->observed_revision = d->observed_revision;
     m->desired_revision = d->desired_revision;
+    if (d->ovs) {
+        fs_ovs_take_counters(d->ovs, &m->ovs); /* The local controller's. */
+    }
     fs_metrics_render(m, body);
 }
 

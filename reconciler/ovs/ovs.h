@@ -103,7 +103,8 @@ bool fs_ovs_take_waiting(struct fs_ovs *, char **waiting);
 /* If the OVS thread's counters changed since the last call, copies them
  * into '*counters' and returns true.  They are cumulative since
  * fs_ovs_start(), so no update is lost when the main thread takes them
- * late. */
+ * late.  The local controller's ('punt') are read as they are now, on
+ * every call. */
 bool fs_ovs_take_counters(struct fs_ovs *, struct fs_ovs_counters *counters);
 
 /* Stops and joins the thread, closing OVSDB and OpenFlow connections; an

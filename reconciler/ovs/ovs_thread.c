@@ -1118,11 +1118,18 @@ bool fs_ovs_take_counters(struct fs_ovs *ovs, struct fs_ovs_counters *counters)
 {
     ovs_mutex_lock(&ovs->mutex);
     bool changed = ovs->counters_new;
+    uint64_t punt[ARRAY_SIZE(counters->punt)];
+    memcpy(punt, counters->punt, sizeof punt);
     if (changed) {
         *counters = ovs->counters;
         ovs->counters_new = false;
     }
     ovs_mutex_unlock(&ovs->mutex);
+    /* The local controller's, read as they are (atomics). */
+    for (size_t i = 0; i < ARRAY_SIZE(punt); i++) {
+        counters->punt[i] = fs_pinctrl_counter(ovs->pinctrl, i);
+        changed |= counters->punt[i] != punt[i];
+    }
     return changed;
 }
 

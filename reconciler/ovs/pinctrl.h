@@ -25,7 +25,7 @@ enum fs_pinctrl_counter {
     FS_PINCTRL_ICMP,       /* ICMP errors sent (time exceeded). */
     FS_PINCTRL_LIMITED,    /* Over a port's budget: dropped. */
     FS_PINCTRL_UNANSWERED, /* Nothing to answer (RELEASE, not ours...). */
-    FS_PINCTRL_N_COUNTERS
+    FS_PINCTRL_N_COUNTERS  /* As many as struct fs_ovs_counters' 'punt'. */
 };
 
 struct fs_pinctrl;

@@ -88,6 +88,23 @@ static void counter(struct ds *out, const char *name, const char *help,
     ds_put_format(out, "%s %" PRIu64 "\n", name, value);
 }
 
+/* flowsteer_local_controller_packets_total{what}: the local controller's
+ * counters (reconciler/ovs/pinctrl.h, in its order). */
+static void put_punt(struct ds *out, const struct fs_metrics *m)
+{
+    static const char *const what[] = {"packet_in", "dhcp_reply", "icmp_error",
+                                       "over_budget", "unanswered"};
+    BUILD_ASSERT_DECL(ARRAY_SIZE(what) == ARRAY_SIZE(m->ovs.punt));
+    const char *name = "flowsteer_local_controller_packets_total";
+    header(out, name, "counter",
+           "Packets of the local controller (DHCP, ICMP errors): received, "
+           "answered by kind, dropped over a port's budget, unanswered.");
+    for (size_t i = 0; i < ARRAY_SIZE(what); i++) {
+        ds_put_format(out, "%s{what=\"%s\"} %" PRIu64 "\n", name, what[i],
+                      m->ovs.punt[i]);
+    }
+}
+
 static void gauge(struct ds *out, const char *name, const char *help,
                   int64_t value)
 {
@@ -166,6 +183,7 @@ void fs_metrics_render(const struct fs_metrics *m, struct ds *out)
     counter(out, "flowsteer_ovs_reconnects_total",
             "OpenFlow or OVSDB connections made again after one worked.",
             m->ovs.reconnects);
+    put_punt(out, m);
     counter(out, "flowsteer_drift_repairs_total",
             "Flows of flowsteer changed or deleted by someone else, "
             "repaired.",

@@ -35,13 +35,17 @@ void fs_histogram_observe(struct fs_histogram *, double seconds);
 
 /* What the OVS thread counts, cumulative since start. */
 struct fs_ovs_counters {
-    uint64_t flow_mods;        /* Flow adds/modifies/deletes sent. */
-    uint64_t group_mods;       /* Group mods sent. */
-    uint64_t ovsdb_txns;       /* OVSDB transactions committed. */
-    uint64_t reconnects;       /* OpenFlow or OVSDB connections made again
-                                * after one worked. */
-    uint64_t drift_repairs;    /* Flows of ours another owner changed or
-                                * deleted (monitor or audit), put back. */
+    uint64_t flow_mods;     /* Flow adds/modifies/deletes sent. */
+    uint64_t group_mods;    /* Group mods sent. */
+    uint64_t ovsdb_txns;    /* OVSDB transactions committed. */
+    uint64_t reconnects;    /* OpenFlow or OVSDB connections made again
+                             * after one worked. */
+    uint64_t drift_repairs; /* Flows of ours another owner changed or
+                             * deleted (monitor or audit), put back. */
+    /* The local controller's (reconciler/ovs/pinctrl.h, enum
+     * fs_pinctrl_counter): packet-ins, DHCP replies, ICMP errors, over a
+     * port's budget, unanswered. */
+    uint64_t punt[5];
     struct fs_histogram apply; /* Duration of each apply. */
 };
 

@@ -146,5 +146,21 @@ check "dh4's meter dropped the flood's excess" "$(cut -c1-200 <<<"$stats")" \
 	eval 'test -n "$drops" && test "${drops##*:}" -gt 1000'
 check "flowsteerd still answers and runs" "" kill -0 "$SB_FLOWSTEERD_PID"
 
+step "flowsteerd restarted (with /metrics): DHCP goes on, counted"
+sb_chassis_use node1
+port=$(sb_free_port)
+sb_stop_flowsteerd
+# shellcheck disable=SC2046 # words of rx_flowsteerd_args
+sb_start_flowsteerd $(rx_flowsteerd_args node1) --metrics-address "127.0.0.1:$port"
+sb_wait_for 10 python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/readyz', timeout=2)"
+ip netns exec "$SB_PREFIX-dh1" ip addr flush dev dh1
+ms6=$(dhcp dh1)
+check "dh1 gets its lease again from the restarted flowsteerd" "${ms6:-no lease} ms" eval 'test -n "$ms6" && got dh1 ip=10.10.1.21'
+metrics=$(python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:$port/metrics', timeout=2).read().decode())" |
+	grep '^flowsteer_local_controller_packets_total')
+check "/metrics counts the local controller's packets (DHCP replies: the OFFER and the ACK)" \
+	"$(tr '\n' ' ' <<<"$metrics")" \
+	eval 'grep -q "what=\"dhcp_reply\"} [2-9]" <<<"$metrics" && grep -q "what=\"packet_in\"} [2-9]" <<<"$metrics"'
+
 echo "dhcp: DISCOVER -> ACK ${ms:-?} ms (udhcpc start to bound); under a flood ${ms5:-?} ms"
 finish
