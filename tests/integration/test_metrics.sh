@@ -70,7 +70,7 @@ for line in open(sys.argv[1]):
         if not m or (m.group(1) not in types and base not in types):
             print("bad line:", line)
             ok = False
-sys.exit(0 if ok and len(types) == 16 else 1)
+sys.exit(0 if ok and len(types) == 17 else 1)
 PY
 }
 
