@@ -42,7 +42,7 @@ void ctl_detrace_add_tunnel(struct ctl_detrace *t, int ofport, const char *name,
         .ofport = ofport, .name = xstrdup(name), .chassis = xstrdup(chassis)};
 }
 
-static const char *name_of(const struct fs_meta *m)
+const char *ctl_detrace_name(const struct fs_meta *m)
 {
     return m->name && m->name[0] ? m->name : m->id;
 }
@@ -130,17 +130,24 @@ static const char *next_output(const char *p, uint64_t *port)
     return NULL;
 }
 
-static const struct fs_network *network_of_key(const struct ctl_detrace *t,
-                                               uint32_t key)
+const void *ctl_detrace_of_key(const struct ctl_detrace *t,
+                               const struct simap *keys, enum fs_kind kind,
+                               uint32_t key)
 {
     const struct simap_node *node;
-    SIMAP_FOR_EACH(node, &t->net_keys)
+    SIMAP_FOR_EACH(node, keys)
     {
         if (node->data == key) {
-            return shash_find_data(&t->snap->by_id[FS_NETWORK], node->name);
+            return shash_find_data(&t->snap->by_id[kind], node->name);
         }
     }
     return NULL;
+}
+
+static const struct fs_network *network_of_key(const struct ctl_detrace *t,
+                                               uint32_t key)
+{
+    return ctl_detrace_of_key(t, &t->net_keys, FS_NETWORK, key);
 }
 
 static const struct fs_port_chain *chain_of_path(const struct ctl_detrace *t,
@@ -183,7 +190,8 @@ static void put_hop(struct ds *s, const struct ctl_detrace *t, uint32_t label)
         group_of_label(t, label, &pc, &hop, &reverse);
     if (g) {
         ds_put_format(s, ", %shop %zu (port pair group %s)",
-                      reverse ? "reverse " : "", hop, name_of(&g->meta));
+                      reverse ? "reverse " : "", hop,
+                      ctl_detrace_name(&g->meta));
     } else {
         ds_put_format(s, ", label 0x%" PRIx32 " (no such hop)", label);
     }
@@ -216,8 +224,8 @@ static void put_outputs(struct ds *s, const struct ctl_detrace *t,
             const struct fs_port *in =
                 shash_find_data(&t->snap->by_id[FS_PORT], pp->ingress);
             ds_put_format(s, " → SF %s (port pair %s)",
-                          in ? name_of(&in->meta) : pp->ingress,
-                          name_of(&pp->meta));
+                          in ? ctl_detrace_name(&in->meta) : pp->ingress,
+                          ctl_detrace_name(&pp->meta));
         } else if (tun) {
             ds_put_cstr(s, " → ");
             put_tunnel(s, t, tun);
@@ -237,7 +245,8 @@ static void put_classifier(struct ds *s, const struct ctl_detrace *t,
         const struct fs_flow_classifier *fc = shash_find_data(
             &t->snap->by_id[FS_FLOW_CLASSIFIER], pc->flow_classifiers[i]);
         if (fc && !strcmp(fc->logical_source_port, src->meta.id)) {
-            ds_put_format(s, "flow classifier %s of ", name_of(&fc->meta));
+            ds_put_format(s, "flow classifier %s of ",
+                          ctl_detrace_name(&fc->meta));
             return;
         }
     }
@@ -245,7 +254,7 @@ static void put_classifier(struct ds *s, const struct ctl_detrace *t,
         const struct fs_port_pair *pp = &t->snap->port_pairs[i];
         if (!strcmp(pp->egress, src->meta.id)) {
             ds_put_format(s, "re-classification after port pair %s of ",
-                          name_of(&pp->meta));
+                          ctl_detrace_name(&pp->meta));
             return;
         }
     }
@@ -287,7 +296,7 @@ static void put_sfc(struct ds *s, const struct ctl_detrace *t, int table,
     if (table == FS_T_SFC_CLASS) {
         put_classifier(s, t, pc, text);
     }
-    ds_put_format(s, "port chain %s", name_of(&pc->meta));
+    ds_put_format(s, "port chain %s", ctl_detrace_name(&pc->meta));
     uint64_t label, group;
     if (label_of(text, &label)) {
         put_hop(s, t, label);
@@ -414,13 +423,13 @@ static void put_network(struct ds *s, const struct ctl_detrace *t,
     if (object) {
         const struct fs_network *n = network_of_key(t, object);
         ds_put_format(s, " of network %s",
-                      n ? name_of(&n->meta) : "(unknown key)");
+                      n ? ctl_detrace_name(&n->meta) : "(unknown key)");
     } else if (kind != FS_COOKIE_OVERLAY) {
         ds_put_cstr(s, " (every network)");
     }
     const struct fs_port *port = port_of_flow(t, table, text);
     if (port) {
-        ds_put_format(s, ", port %s", name_of(&port->meta));
+        ds_put_format(s, ", port %s", ctl_detrace_name(&port->meta));
     }
     if (kind == FS_COOKIE_OVERLAY) {
         put_overlay(s, t, table, text);
@@ -465,10 +474,10 @@ char *ctl_detrace_group(const struct ctl_detrace *t, uint32_t group_id)
     if (!g) {
         return xasprintf("group of label 0x%" PRIx32 " (no such hop)", label);
     }
-    return xasprintf("group of %s%s (port chain %s, %shop %zu)",
-                     name_of(&g->meta),
-                     group_id & FS_GROUP_LOCAL ? ", this node's pairs" : "",
-                     name_of(&pc->meta), reverse ? "reverse " : "", hop);
+    return xasprintf(
+        "group of %s%s (port chain %s, %shop %zu)", ctl_detrace_name(&g->meta),
+        group_id & FS_GROUP_LOCAL ? ", this node's pairs" : "",
+        ctl_detrace_name(&pc->meta), reverse ? "reverse " : "", hop);
 }
 
 /* If 'line' is a flow line of a trace (" 10. match, priority P, cookie

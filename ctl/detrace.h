@@ -53,6 +53,15 @@ void ctl_detrace_add_tunnel(struct ctl_detrace *t, int ofport, const char *name,
 char *ctl_detrace_flow(const struct ctl_detrace *, int table, uint64_t cookie,
                        const char *text);
 
+/* How annotations name resource 'm': its name, else its id. */
+const char *ctl_detrace_name(const struct fs_meta *m);
+
+/* The resource of 'kind' whose key in 'keys' (t->net_keys or
+ * t->router_keys) is 'key', or NULL. */
+const void *ctl_detrace_of_key(const struct ctl_detrace *t,
+                               const struct simap *keys, enum fs_kind kind,
+                               uint32_t key);
+
 /* The annotation of a router flow (cookie kind FS_COOKIE_ROUTER or
  * FS_COOKIE_NEIGHBOR, object 'object') into 's': "router R1: route to
  * 10.0.2.0/24 (connected subnet green-v4) out of interface rif-green"

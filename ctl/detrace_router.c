@@ -8,25 +8,6 @@
 #include "render/pipeline.h"
 #include "util.h"
 
-static const char *name_of(const struct fs_meta *m)
-{
-    return m->name && *m->name ? m->name : m->id;
-}
-
-/* The resource of 'kind' whose key in 'keys' is 'key', or NULL. */
-static const void *of_key(const struct ctl_detrace *t, const struct simap *keys,
-                          enum fs_kind kind, uint32_t key)
-{
-    const struct simap_node *node;
-    SIMAP_FOR_EACH(node, keys)
-    {
-        if (node->data == key) {
-            return shash_find_data(&t->snap->by_id[kind], node->name);
-        }
-    }
-    return NULL;
-}
-
 /* The value of "FIELD=" in 'text' up to the next ',' or ' ' (caller
  * frees), or NULL. */
 static char *field_value(const char *text, const char *field)
@@ -82,7 +63,7 @@ static void put_route(struct ds *s, const struct ctl_detrace *t,
     const struct fs_port *ifc = iface_of(t, r, dst, NULL);
     if (ifc && strstr(text, "move:NXM_OF_IP_DST")) {
         ds_put_format(s, ": route to %s, connected (interface %s)", dst,
-                      name_of(&ifc->meta));
+                      ctl_detrace_name(&ifc->meta));
     } else {
         for (size_t i = 0; i < r->n_routes; i++) {
             if (!strcmp(r->routes[i].destination, dst)) {
@@ -117,7 +98,7 @@ static void put_input(struct ds *s, const struct ctl_detrace *t,
         ds_put_cstr(s, ": to a router address: dropped");
     }
     if (ifc) {
-        ds_put_format(s, " (interface %s)", name_of(&ifc->meta));
+        ds_put_format(s, " (interface %s)", ctl_detrace_name(&ifc->meta));
     }
 }
 
@@ -127,16 +108,17 @@ void ctl_detrace_router(struct ds *s, const struct ctl_detrace *t,
 {
     if (kind == FS_COOKIE_NEIGHBOR) {
         const struct fs_network *n =
-            of_key(t, &t->net_keys, FS_NETWORK, object);
+            ctl_detrace_of_key(t, &t->net_keys, FS_NETWORK, object);
         ds_put_format(s, "router neighbor of network %s%s",
-                      n ? name_of(&n->meta) : "(unknown key)",
+                      n ? ctl_detrace_name(&n->meta) : "(unknown key)",
                       table == FS_T_NEIGHBOR
                           ? ": the next hop's MAC (a port's address)"
                           : ": ARP for a port's address answered here");
         return;
     }
     const struct fs_router *r =
-        object ? of_key(t, &t->router_keys, FS_ROUTER, object) : NULL;
+        object ? ctl_detrace_of_key(t, &t->router_keys, FS_ROUTER, object)
+               : NULL;
     if (!r) {
         ds_put_format(s, "router%s", object ? " (unknown key)" : "");
         ds_put_cstr(s, table == FS_T_IP_INPUT ? ": martian destination: "
@@ -144,7 +126,7 @@ void ctl_detrace_router(struct ds *s, const struct ctl_detrace *t,
                                               : " (every network)");
         return;
     }
-    ds_put_format(s, "router %s", name_of(&r->meta));
+    ds_put_format(s, "router %s", ctl_detrace_name(&r->meta));
     if (table == FS_T_ROUTING) {
         put_route(s, t, r, text);
     } else {

@@ -4,7 +4,6 @@
  * render_dep_value() computes the same value from a later world, so a unit
  * is rendered again exactly when one of its reads would return something
  * else. */
-#include <stdio.h>
 #include <string.h>
 
 #include "hash.h"
@@ -111,11 +110,10 @@ static const struct render_port_list *router_ports(const struct render_world *w,
 static bool routed(const struct render_world *w, int kind, const char *id)
 {
     if (!*id) {
-        return !sset_is_empty(&w->routed);
+        return !sset_is_empty(&w->routed_routers);
     }
-    char name[FS_MAX_KEY_LEN + 3];
-    snprintf(name, sizeof name, "%s%s", kind == FS_ROUTER ? "r:" : "n:", id);
-    return sset_contains(&w->routed, name);
+    return sset_contains(
+        kind == FS_ROUTER ? &w->routed_routers : &w->routed_nets, id);
 }
 
 static const char *chassis_mac(const struct render_world *w,

@@ -32,7 +32,7 @@ enum render_dep_type {
     RENDER_DEP_ROUTER_KEY,   /* Router id: its key, 0 if unknown. */
     RENDER_DEP_ROUTER_PORTS, /* Router id: the ids of its interfaces. */
     RENDER_DEP_ROUTED,       /* (FS_NETWORK or FS_ROUTER, id): 1 if routed
-                              * here (struct render_world's 'routed'). */
+                              * here (struct render_world's 'routed_*'). */
     RENDER_DEP_CHASSIS_MAC,  /* Physnet: this node's chassis MAC for it
                               * (a hash), 0 if none. */
     RENDER_N_DEP_TYPES

@@ -77,12 +77,11 @@ struct render_world {
     struct shash router_keys;
     struct shash router_ports;
     struct shash port_routers;
-    /* What the node-wide unit found routed here (router.c): "n:" +
-     * network id for each network of a router present here, "r:" +
-     * router id for each such router.  A router is present here when it
-     * is up and one of its interfaces (up) is on a network with a port
-     * bound to this node. */
-    struct sset routed;
+    /* What the node-wide unit found routed here (router.c): the ids of
+     * the routers present here and of the networks of their interfaces.
+     * A router is present here when it is up and one of its interfaces
+     * (up) is on a network with a port bound to this node. */
+    struct sset routed_routers, routed_nets;
     /* This node's chassis MACs (the node-wide unit sets them: its chassis
      * document's when it has some, else flowsteerd's setting; owned by
      * those). */
@@ -269,7 +268,8 @@ const struct fs_port *const *render_router_ports(const struct render_ctx *,
                                                  size_t *n);
 
 /* Returns true if network ('kind' FS_NETWORK) or router (FS_ROUTER) 'id'
- * is routed on this node (struct render_world's 'routed'); 'id' "": if
+ * is routed on this node (struct render_world's 'routed_routers' and
+ * 'routed_nets'); 'id' "": if
  * any router is. */
 bool render_routed(const struct render_ctx *, enum fs_kind kind,
                    const char *id);
@@ -461,8 +461,9 @@ void render_l2_network(struct render_ctx *, const struct fs_network *);
 void render_sfc_chain(struct render_ctx *, const struct fs_port_chain *pc);
 
 /* Node-wide, first: which routers and networks are routed here (the
- * world's 'routed', which the provider networks, the tunnels and the
- * units read) and this node's chassis MACs (render/router.c). */
+ * world's 'routed_routers' and 'routed_nets', which the provider networks, the
+ * tunnels and the units read) and this node's chassis MACs (render/router.c).
+ */
 void render_router_locality(struct render_ctx *);
 
 /* Node-wide, after the provider networks (their uplinks): table

@@ -73,6 +73,19 @@ static void need_vtep(struct shash *needs, const struct fs_port *p,
     }
 }
 
+/* Network 'id' into 'nets' (once): -> struct fs_network if it is an
+ * overlay network with a VNI, else NULL. */
+static void add_present(const struct render_ctx *ctx, struct shash *nets,
+                        const char *id)
+{
+    if (!shash_find(nets, id)) {
+        const struct fs_network *net =
+            fs_snapshot_find(ctx->snap, FS_NETWORK, id);
+        shash_add(nets, id,
+                  net && fs_network_is_overlay(net) && net->vni ? net : NULL);
+    }
+}
+
 /* The networks that have a port bound to this node, plugged or not (the
  * tunnels are ready before the port is), and those routed here
  * (render/router.c), each looked up once: network id
@@ -82,26 +95,14 @@ static void present_overlays(const struct render_ctx *ctx, struct shash *nets)
 {
     for (size_t i = 0; i < ctx->snap->n_ports; i++) {
         const struct fs_port *p = &ctx->snap->ports[i];
-        if (p->remote || !p->host_id || strcmp(p->host_id, ctx->node) ||
-            shash_find(nets, p->network_id)) {
-            continue;
+        if (!p->remote && p->host_id && !strcmp(p->host_id, ctx->node)) {
+            add_present(ctx, nets, p->network_id);
         }
-        const struct fs_network *net =
-            fs_snapshot_find(ctx->snap, FS_NETWORK, p->network_id);
-        shash_add(nets, p->network_id,
-                  net && fs_network_is_overlay(net) && net->vni ? net : NULL);
     }
-    const char *name;
-    SSET_FOR_EACH(name, &ctx->w->routed)
+    const char *id;
+    SSET_FOR_EACH(id, &ctx->w->routed_nets)
     {
-        const char *id = name + 2;
-        if (!strncmp(name, "n:", 2) && !shash_find(nets, id)) {
-            const struct fs_network *net =
-                fs_snapshot_find(ctx->snap, FS_NETWORK, id);
-            shash_add(nets, id,
-                      net && fs_network_is_overlay(net) && net->vni ? net
-                                                                    : NULL);
-        }
+        add_present(ctx, nets, id);
     }
 }
 

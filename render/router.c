@@ -82,11 +82,10 @@ static void find_routed(struct render_world *w, const struct fs_router *r)
     if (!present) {
         return;
     }
-    sset_add_and_free(&w->routed, xasprintf("r:%s", r->meta.id));
+    sset_add(&w->routed_routers, r->meta.id);
     for (size_t i = 0; i < l->n; i++) {
         if (l->ports[i]->admin_state_up) {
-            sset_add_and_free(&w->routed,
-                              xasprintf("n:%s", l->ports[i]->network_id));
+            sset_add(&w->routed_nets, l->ports[i]->network_id);
         }
     }
 }
@@ -154,7 +153,7 @@ void render_router_locality(struct render_ctx *ctx)
 
 void render_router_base(struct render_ctx *ctx)
 {
-    if (sset_is_empty(&ctx->w->routed)) {
+    if (sset_is_empty(&ctx->w->routed_routers)) {
         return;
     }
     admission_base(ctx);

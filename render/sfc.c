@@ -735,8 +735,8 @@ void render_sfc_base(struct render_ctx *ctx)
         struct fs_fb b;
         fs_fb_init(&b, FS_T_SFC_CLASS, FS_PRIO_SFC_CLASS_DEFAULT,
                    FS_COOKIE(FS_COOKIE_L2, 0));
-        fs_goto(&b,
-                sset_is_empty(&ctx->w->routed) ? FS_T_L2 : FS_T_L3_ADMISSION);
+        fs_goto(&b, sset_is_empty(&ctx->w->routed_routers) ? FS_T_L2
+                                                           : FS_T_L3_ADMISSION);
         render_flow_add(ctx, "", &b);
     }
 }

@@ -237,7 +237,8 @@ void render_world_init_kept(struct render_world *w,
     shash_init(&w->tunnels);
     shash_init(&w->slice_nets);
     simap_init(&w->slice_members);
-    sset_init(&w->routed);
+    sset_init(&w->routed_routers);
+    sset_init(&w->routed_nets);
     bool reuse = changed && kept && kept->stamp;
     if (reuse && !render_kind_changed(w, FS_NETWORK) &&
         !render_kind_changed(w, FS_ROUTER)) {
@@ -331,7 +332,8 @@ void render_world_destroy(struct render_world *w)
     shash_destroy_free_data(&w->uplinks);
     simap_destroy(&w->patch_ofports);
     shash_destroy_free_data(&w->tunnels);
-    sset_destroy(&w->routed);
+    sset_destroy(&w->routed_routers);
+    sset_destroy(&w->routed_nets);
     SHASH_FOR_EACH(node, &w->slice_nets)
     {
         struct render_slice_net *sn = node->data;

@@ -18,19 +18,16 @@
 #include "render/punt.h"
 #include "util.h"
 
-#define DHCP_MAGIC DHCP_MAGIC_COOKIE
 #define DHCP_FLAGS_BROADCAST 0x8000 /* RFC 2131, figure 2. */
 #define DHCP_MIN_LEN 300            /* BOOTP's smallest message (RFC 951). */
 
-/* Options read and written (RFC 2132). */
+/* Options read and written (RFC 2132) beside those of OVS's dhcp.h
+ * (DHCP_OPT_REQ_IP, DHCP_OPT_MSG_TYPE, DHCP_OPT_PAD, DHCP_OPT_END). */
 enum {
-    OPT_REQUESTED_IP = 50,
     OPT_LEASE = 51,
-    OPT_MSG_TYPE = 53,
     OPT_SERVER_ID = 54,
     OPT_RENEWAL = 58,
     OPT_REBINDING = 59,
-    OPT_END = 255,
 };
 enum { MSG_DECLINE = 4, MSG_RELEASE = 7, MSG_INFORM = 8 };
 
@@ -46,9 +43,9 @@ struct request {
 /* Reads the options of 'opts' ('len' bytes) into 'r'. */
 static void read_options(const uint8_t *opts, size_t len, struct request *r)
 {
-    for (size_t i = 0; i < len && opts[i] != OPT_END;) {
-        if (!opts[i]) {
-            i++; /* Pad. */
+    for (size_t i = 0; i < len && opts[i] != DHCP_OPT_END;) {
+        if (opts[i] == DHCP_OPT_PAD) {
+            i++;
             continue;
         }
         if (i + 2 > len || i + 2 + opts[i + 1] > len) {
@@ -56,9 +53,9 @@ static void read_options(const uint8_t *opts, size_t len, struct request *r)
         }
         const uint8_t *v = &opts[i + 2];
         uint8_t code = opts[i], n = opts[i + 1];
-        if (code == OPT_MSG_TYPE && n == 1) {
+        if (code == DHCP_OPT_MSG_TYPE && n == 1) {
             r->type = v[0];
-        } else if (code == OPT_REQUESTED_IP && n == 4) {
+        } else if (code == DHCP_OPT_REQ_IP && n == 4) {
             memcpy(&r->requested, v, 4);
         } else if (code == OPT_SERVER_ID && n == 4) {
             memcpy(&r->server, v, 4);
@@ -89,7 +86,7 @@ static const char *parse_request(const void *frame, size_t len,
     }
     memcpy(&magic, payload + sizeof *h, 4);
     if (h->op != DHCP_OP_REQUEST || h->htype != 1 || h->hlen != ETH_ADDR_LEN ||
-        magic != htonl(DHCP_MAGIC)) {
+        magic != htonl(DHCP_MAGIC_COOKIE)) {
         return "not a BOOTREQUEST of Ethernet with the DHCP magic cookie";
     }
     *r = (struct request){.h = h, .src = flow.dl_src};
@@ -128,10 +125,10 @@ static void put_message(struct ofpbuf *b, const struct request *r, int type,
     } else if (type != DHCP_MSG_NAK) {
         h->yiaddr = a->yiaddr;
     }
-    ovs_be32 magic = htonl(DHCP_MAGIC);
+    ovs_be32 magic = htonl(DHCP_MAGIC_COOKIE);
     ofpbuf_put(b, &magic, 4);
     uint8_t t = type;
-    put_opt(b, OPT_MSG_TYPE, &t, 1);
+    put_opt(b, DHCP_OPT_MSG_TYPE, &t, 1);
     put_opt(b, OPT_SERVER_ID, &a->server_id, 4);
     if (type != DHCP_MSG_NAK) {
         if (r->type != MSG_INFORM) {
@@ -142,7 +139,7 @@ static void put_message(struct ofpbuf *b, const struct request *r, int type,
         }
         ofpbuf_put(b, opts, n_opts);
     }
-    uint8_t end = OPT_END;
+    uint8_t end = DHCP_OPT_END;
     ofpbuf_put(b, &end, 1);
     if (b->size < DHCP_MIN_LEN) {
         ofpbuf_put_zeros(b, DHCP_MIN_LEN - b->size);
